@@ -1,0 +1,42 @@
+// Honest connection indicator: driven by the browser's own socket and network events, because the server
+// cannot tell a page that it has lost the page. Elements marked data-requires-connection are disabled offline.
+(function () {
+  const LABELS = { connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline" };
+  let state = null;
+
+  function apply(next) {
+    state = next;
+    // Only real changes are written: the MutationObserver below must not feed on our own writes.
+    if (document.body.dataset.connection !== next) document.body.dataset.connection = next;
+    for (const el of document.querySelectorAll('[data-testid="connection-status"]')) {
+      if (el.dataset.state !== next) el.dataset.state = next;
+      const label = el.querySelector(".connection-label");
+      if (label && label.textContent !== LABELS[next]) label.textContent = LABELS[next];
+    }
+    for (const el of document.querySelectorAll("[data-requires-connection]")) {
+      if (next === "connected") {
+        if (el.dataset.offlineDisabled) { el.disabled = false; delete el.dataset.offlineDisabled; }
+      } else if (!el.disabled) {
+        el.disabled = true;
+        el.dataset.offlineDisabled = "1";
+      }
+    }
+  }
+
+  function lost() { apply(navigator.onLine ? "reconnecting" : "offline"); }
+
+  function attach() {
+    if (!window.socket) return setTimeout(attach, 25);
+    window.socket.on("connect", () => apply("connected"));
+    window.socket.on("disconnect", lost);
+    window.socket.on("connect_error", lost);
+    window.socket.io.on("reconnect_attempt", lost);
+    apply(window.socket.connected ? "connected" : "reconnecting");
+  }
+
+  window.addEventListener("offline", () => apply("offline"));
+  window.addEventListener("online", () => apply(window.socket && window.socket.connected ? "connected" : "reconnecting"));
+  // Elements rendered later (a new page section) get the current state too.
+  new MutationObserver(() => { if (state) apply(state); }).observe(document.body, { childList: true, subtree: true });
+  attach();
+})();

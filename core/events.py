@@ -1,0 +1,59 @@
+"""AG-UI events as BotArmy stores them: every event carries its run id and a gap-free sequence number."""
+
+import time
+
+from ag_ui.core import (
+    CustomEvent,
+    Event,
+    EventType,
+    RunErrorEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    SubagentErrorEvent,
+    SubagentFinishedEvent,
+    SubagentStartedEvent,
+    TextMessageContentEvent,
+    TextMessageEndEvent,
+    TextMessageStartEvent,
+)
+from pydantic import BaseModel, TypeAdapter
+
+__all__ = [
+    "CustomEvent", "Event", "EventType", "RunErrorEvent", "RunFinishedEvent", "RunStartedEvent",
+    "SubagentErrorEvent", "SubagentFinishedEvent", "SubagentStartedEvent", "TextMessageContentEvent",
+    "TextMessageEndEvent", "TextMessageStartEvent", "StoredEvent", "custom", "now_ms", "parse_event",
+    "AGENT_TASK", "ARTIFACT_SAVED", "USAGE", "INTERRUPTED",
+]
+
+# Names of our CUSTOM events.
+AGENT_TASK = "agent_task"  # value: {agent, task}
+ARTIFACT_SAVED = "artifact_saved"  # value: {agent, title, filename, content}
+USAGE = "usage"  # value: {agent, prompt_tokens, completion_tokens, estimated}
+
+# RUN_ERROR code of a run that a server stop cut short.
+INTERRUPTED = "interrupted"
+
+_event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def custom(name: str, value: dict) -> CustomEvent:
+    return CustomEvent(name=name, value=value, timestamp=now_ms())
+
+
+def parse_event(payload: str | bytes) -> Event:
+    return _event_adapter.validate_json(payload)
+
+
+class StoredEvent(BaseModel):
+    """One event of a run's log, as persisted and as every subscriber receives it."""
+
+    run_id: str
+    seq: int
+    event: Event
+
+    def event_json(self) -> str:
+        return self.event.model_dump_json(by_alias=True)

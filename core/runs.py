@@ -1,0 +1,73 @@
+"""Runs as background tasks that belong to no page or socket: start, observe, recover after a stop."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from .brief import clean_brief
+from .bus import Bus
+from .errors import UNKNOWN
+from .events import INTERRUPTED, Event, RunErrorEvent, now_ms
+from .fold import RunView, fold
+from .store import Store
+
+log = logging.getLogger("botarmy.runs")
+
+Emit = Callable[..., Awaitable[object]]
+Pipeline = Callable[[str, str, Emit], Awaitable[None]]
+
+INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
+
+
+class RunService:
+    def __init__(self, store: Store, bus: Bus, pipeline: Pipeline, max_brief_chars: int) -> None:
+        self.store, self.bus, self.pipeline = store, bus, pipeline
+        self.max_brief_chars = max_brief_chars
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._born_ms = now_ms()
+
+    @property
+    def active_runs(self) -> int:
+        return len(self._tasks)
+
+    async def start(self, brief: str) -> str:
+        """Validate the brief (BriefError carries the user's message) and start the run in the background."""
+        brief = clean_brief(brief, self.max_brief_chars)
+        run_id = uuid.uuid4().hex
+        await self.store.create_run(run_id, brief)
+        task = asyncio.create_task(self._execute(run_id, brief), name=f"run-{run_id}")
+        self._tasks[run_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
+        return run_id
+
+    async def _execute(self, run_id: str, brief: str) -> None:
+        async def emit(*events: Event):
+            return await self.bus.emit(run_id, *events)
+
+        try:
+            await self.pipeline(run_id, brief, emit)
+        except asyncio.CancelledError:
+            await emit(RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+            raise
+        except Exception:
+            log.exception("run %s crashed", run_id)
+            await emit(RunErrorEvent(message=UNKNOWN, code="internal"))
+
+    async def view(self, run_id: str) -> RunView | None:
+        if await self.store.get_run(run_id) is None:
+            return None
+        return fold(run_id, await self.store.read(run_id))
+
+    async def recover(self) -> None:
+        """Close the runs an earlier server process left running: its stop cut them short."""
+        for row in await self.store.runs_with_status("running") + await self.store.runs_with_status("queued"):
+            if row.created_ms < self._born_ms:
+                await self.bus.emit(row.run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+
+    async def shutdown(self) -> None:
+        """Stop every run; each records that it was interrupted before the store closes."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

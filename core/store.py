@@ -1,0 +1,146 @@
+"""The durable event log in SQLite (WAL). One writer thread owns every write; reads use their own thread."""
+
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .events import Event, StoredEvent, now_ms, parse_event
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     TEXT PRIMARY KEY,
+    brief      TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    status     TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE IF NOT EXISTS events (
+    run_id  TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    type    TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_ms DESC);
+"""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: str
+    brief: str
+    created_ms: int
+    status: str
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=5000")
+    return connection
+
+
+class Store:
+    """Appends events with per-run sequence numbers assigned inside the single writer thread, so they are gap-free."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
+        self._write_db: sqlite3.Connection | None = None
+        self._read_db: sqlite3.Connection | None = None
+        self._last_seq: dict[str, int] = {}
+
+    def open(self) -> None:
+        """Open synchronously: the store must be ready before the server answers its first request."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_db = _connect(self.path)
+        self._write_db.executescript(_SCHEMA)
+        self._read_db = _connect(self.path)
+
+    async def close(self) -> None:
+        if self._write_db is not None:
+            await self._write(self._write_db.close)
+        if self._read_db is not None:
+            await self._read(self._read_db.close)
+        self._writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
+
+    async def _write(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
+    async def _read(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._reader, fn, *args)
+
+    # --- writes -------------------------------------------------------------------------------
+
+    async def create_run(self, run_id: str, brief: str) -> None:
+        await self._write(self._create_run, run_id, brief)
+
+    def _create_run(self, run_id: str, brief: str) -> None:
+        self._write_db.execute(
+            "INSERT INTO runs (run_id, brief, created_ms) VALUES (?, ?, ?)", (run_id, brief, now_ms()))
+
+    async def append(self, run_id: str, events: list[Event], status: str | None = None) -> list[StoredEvent]:
+        """Persist events in one transaction; `status` also updates the run's listed status."""
+        return await self._write(self._append, run_id, events, status)
+
+    def _append(self, run_id: str, events: list[Event], status: str | None) -> list[StoredEvent]:
+        db = self._write_db
+        last = self._last_seq.get(run_id)
+        if last is None:
+            last = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+        stamp = now_ms()
+        for event in events:
+            event.timestamp = event.timestamp or stamp
+        stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
+        db.execute("BEGIN")
+        try:
+            db.executemany(
+                "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
+                [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored])
+            if status is not None:
+                db.execute("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._last_seq[run_id] = last + len(events)
+        return stored
+
+    async def check_writable(self) -> bool:
+        try:
+            await self._write(self._probe_write)
+            return True
+        except Exception:  # noqa: BLE001 - health reports any failure as not writable
+            return False
+
+    def _probe_write(self) -> None:
+        self._write_db.execute("BEGIN IMMEDIATE")
+        self._write_db.execute("ROLLBACK")
+
+    # --- reads --------------------------------------------------------------------------------
+
+    async def read(self, run_id: str, after_seq: int = 0) -> list[StoredEvent]:
+        return await self._read(self._read_events, run_id, after_seq)
+
+    def _read_events(self, run_id: str, after_seq: int) -> list[StoredEvent]:
+        rows = self._read_db.execute(
+            "SELECT seq, payload FROM events WHERE run_id = ? AND seq > ? ORDER BY seq", (run_id, after_seq))
+        return [StoredEvent(run_id=run_id, seq=seq, event=parse_event(payload)) for seq, payload in rows]
+
+    async def get_run(self, run_id: str) -> RunRow | None:
+        rows = await self._read(self._select_runs, "WHERE run_id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    async def list_runs(self, limit: int = 50, offset: int = 0) -> list[RunRow]:
+        return await self._read(self._select_runs, "ORDER BY created_ms DESC LIMIT ? OFFSET ?", (limit, offset))
+
+    async def runs_with_status(self, status: str) -> list[RunRow]:
+        return await self._read(self._select_runs, "WHERE status = ?", (status,))
+
+    def _select_runs(self, clause: str, params: tuple) -> list[RunRow]:
+        rows = self._read_db.execute(f"SELECT run_id, brief, created_ms, status FROM runs {clause}", params)
+        return [RunRow(*row) for row in rows]

@@ -1,0 +1,64 @@
+"""BotArmy: five AI agents turn a project brief into reviewed artifacts while you watch every token live.
+
+    python main.py [--host 127.0.0.1] [--port 8080] [--data-dir PATH]
+"""
+
+import argparse
+import logging
+from functools import partial
+from pathlib import Path
+
+from nicegui import Client, app, ui
+
+from agents.pipeline import run_pipeline
+from core.bus import Bus
+from core.demo_model import demo_router
+from core.health import health_router
+from core.llm import LLM
+from core.runs import RunService
+from core.settings import Settings
+from core.store import Store
+from ui.live import LiveRuns
+from ui.pages import register_pages
+
+
+def parse_args() -> dict:
+    parser = argparse.ArgumentParser(description="Run the BotArmy dashboard.", allow_abbrev=False)
+    parser.add_argument("--host", help="interface to listen on (default 127.0.0.1, or BOTARMY_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080, or BOTARMY_PORT)")
+    parser.add_argument("--data-dir", type=Path, help="database, artifacts and logs (default ./data)")
+    # Unknown arguments are left alone: under pytest this file runs with pytest's own arguments.
+    args, _ = parser.parse_known_args()
+    return {key: value for key, value in vars(args).items() if value is not None}
+
+
+def connected_clients() -> int:
+    return sum(1 for client in Client.instances.values() if client.has_socket_connection)
+
+
+def main() -> None:
+    settings = Settings(**parse_args())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = Store(settings.database_path)
+    store.open()
+    bus = Bus(store)
+    llm = LLM(settings)
+    runs = RunService(store, bus, partial(run_pipeline, llm=llm), settings.max_brief_chars)
+
+    async def shutdown() -> None:
+        await runs.shutdown()
+        await llm.close()
+        await store.close()
+
+    app.on_startup(runs.recover)
+    app.on_shutdown(shutdown)
+    if settings.offline_demo:
+        app.include_router(demo_router(settings.demo_token_delay_ms))
+    app.include_router(health_router(runs, connected_clients, settings.offline_demo))
+    register_pages(runs, LiveRuns(runs, bus), offline_demo=settings.offline_demo)
+    ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
+           favicon="🤖", reconnect_timeout=10)
+
+
+if __name__ in {"__main__", "__mp_main__"}:
+    main()

@@ -1,0 +1,123 @@
+"""The pipeline through the real openai SDK over real HTTP to the demo model, into a real SQLite log."""
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from agents.pipeline import run_pipeline
+from agents.roles import ROLES, build_messages
+from core.bus import Bus
+from core.demo_model import tokens_of
+from core.errors import CONFIGURATION, CONNECTION
+from core.fold import apply, fold
+from core.llm import LLM
+from core.runs import RunService
+from core.settings import Settings
+from core.store import Store
+from tests.support.server import free_port
+
+
+def llm_for(base_url: str, key: str = "any-key") -> LLM:
+    return LLM(Settings(openai_api_key=key, openai_base_url=base_url, model="botarmy-demo"))
+
+
+async def run_to_end(runs: RunService, brief: str) -> str:
+    run_id = await runs.start(brief)
+    while runs.active_runs:
+        await asyncio.sleep(0.05)
+    return run_id
+
+
+async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_of_the_log(tmp_path, llm_server):
+    store = Store(tmp_path / "db.sqlite3")
+    store.open()
+    bus = Bus(store)
+    llm = llm_for(f"{llm_server.url}/demo/v1")
+    runs = RunService(store, bus, lambda r, b, e: run_pipeline(r, b, e, llm=llm), 8000)
+    brief = "A booking tool for a small climbing gym."
+    run_id = await runs.start(brief)
+
+    live = fold(run_id, [])
+
+    async def watch():
+        async for item in bus.subscribe(run_id, 0):
+            apply(live, item)
+            if live.finished:
+                return
+
+    await asyncio.wait_for(watch(), 60)
+    stored = fold(run_id, await store.read(run_id))
+    assert live == stored
+    assert stored.status == "completed"
+    assert [a.status for a in stored.agents.values()] == ["done"] * 5
+    assert list(stored.artifacts) == [role.name for role in ROLES]
+    for message in stored.messages:
+        assert message.complete and message.text == stored.artifacts[message.agent].content
+    assert brief in stored.artifacts["analyst"].content
+    assert "```mermaid" in stored.artifacts["architect"].content
+    assert all(agent.tokens_in > 0 and agent.tokens_out > 0 for agent in stored.agents.values())
+    assert (await store.get_run(run_id)).status == "completed"
+    await llm.close()
+    await store.close()
+
+
+async def test_each_agent_reads_the_brief_and_all_earlier_artifacts(llm_server):
+    earlier = {"analyst": "REQ", "architect": "ARCH"}
+    user = build_messages(ROLES[2], "the brief", earlier)[1]["content"]
+    assert "<brief>\nthe brief\n</brief>" in user and "REQ" in user and "ARCH" in user
+    llm = llm_for(f"{llm_server.url}/demo/v1")
+    pieces = [p async for p in llm.stream(build_messages(ROLES[0], "Pet sitter marketplace", {}))]
+    text = "".join(p for p in pieces if isinstance(p, str))
+    assert "Pet sitter marketplace" in text
+    assert pieces[-1].completion_tokens == len(tokens_of(text)) and not pieces[-1].estimated
+    await llm.close()
+
+
+class _RejectingEndpoint(BaseHTTPRequestHandler):
+    """Answers every request like an OpenAI endpoint given a bad key."""
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = json.dumps({"error": {"message": "Incorrect API key provided: sk-te****", "type": "invalid_request_error",
+                                     "code": "invalid_api_key"}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def rejecting_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("case", ["bad key", "no server"])
+async def test_a_failing_ai_service_ends_the_run_with_a_plain_sentence(tmp_path, rejecting_endpoint, case):
+    store = Store(tmp_path / "db.sqlite3")
+    store.open()
+    if case == "bad key":
+        llm = llm_for(rejecting_endpoint)
+        expected = CONFIGURATION
+    else:
+        llm = llm_for(f"http://127.0.0.1:{free_port()}/v1")
+        expected = CONNECTION
+    runs = RunService(store, Bus(store), lambda r, b, e: run_pipeline(r, b, e, llm=llm), 8000)
+    run_id = await run_to_end(runs, "Anything")
+    view = fold(run_id, await store.read(run_id))
+    assert view.status == "failed"
+    assert view.agents["analyst"].status == "failed" and view.agents["analyst"].error == expected
+    assert [a.status for a in list(view.agents.values())[1:]] == ["skipped"] * 4
+    assert view.error.startswith("Analyst could not finish:")
+    for text in (view.error, view.agents["analyst"].error):
+        assert "Error code" not in text and "openai" not in text.lower()
+    await llm.close()
+    await store.close()

@@ -1,0 +1,70 @@
+"""Start `python main.py` as a real subprocess on a free port, with its own data dir, and wait until it is ready."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    child_env = {k: v for k, v in os.environ.items()
+                 if k != "PYTEST_CURRENT_TEST" and not k.startswith(("OPENAI_", "BOTARMY_"))}
+    child_env.update(env or {})
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],
+            cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(process, port, data_dir, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not become ready:\n{server.log()}")

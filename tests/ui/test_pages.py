@@ -1,0 +1,80 @@
+"""The pages in NiceGUI's simulated user: validation, starting a run, boundaries, unknown runs, health."""
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from ui.boundary import Boundary
+
+
+async def test_dashboard_states_the_limit_and_blocks_empty_and_oversized_briefs(user: User):
+    await user.open("/")
+    await user.should_see("Up to 500 characters")
+    start = user.find("Start").elements.pop()
+    assert not start.enabled, "Start is disabled while the brief is empty"
+    user.find(ui.textarea).type("x" * 501)
+    await user.should_see("the limit is 500")
+    assert not start.enabled
+    user.find(ui.textarea).clear().type("   ")
+    await user.should_not_see("the limit is 500")
+    assert not start.enabled
+
+
+async def test_starting_a_run_opens_its_page_and_all_five_agents_finish(user: User):
+    await user.open("/")
+    user.find(ui.textarea).type("A recipe box for a family, with shopping lists.")
+    user.find("Start").click()
+    await user.should_see("Transcript")
+    await user.should_see("Completed", retries=200)
+    assert len(user.find("Done").elements) == 5
+    await user.should_see("Requirements · requirements.md")
+    await user.should_see("Deployment plan · deployment.md")
+    await user.should_see("Model: botarmy-demo")
+
+
+async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_keeps_working(
+        user: User, caplog: pytest.LogCaptureFixture):
+    state = {"broken": True}
+
+    class Fragile:
+        def __init__(self) -> None:
+            self.label = ui.label("fragile content")
+
+        def update(self, value: str) -> None:
+            if state["broken"]:
+                raise RuntimeError("forced failure")
+            self.label.set_text(value)
+
+    @ui.page("/boundary-check")
+    def page() -> None:
+        boundary = Boundary("fragile", Fragile)
+        ui.label("the rest of the page")
+        ui.button("Poke", on_click=lambda: boundary.call("update", "updated content"))
+        boundary.call("update", "first content")
+
+    await user.open("/boundary-check")
+    await user.should_see("This part of the page could not be shown.")
+    await user.should_see("the rest of the page")
+    await user.should_not_see("fragile content")
+    assert any(r.exc_info and "forced failure" in str(r.exc_info[1]) for r in caplog.records)
+    caplog.clear()
+
+    state["broken"] = False
+    user.find("Retry").click()
+    await user.should_see("first content")
+    await user.should_not_see("This part of the page could not be shown.")
+    user.find("Poke").click()
+    await user.should_see("updated content")
+
+
+async def test_an_unknown_run_says_so(user: User):
+    await user.open("/runs/does-not-exist")
+    await user.should_see("This run does not exist")
+
+
+async def test_health_reports_a_writable_store(user: User):
+    response = await user.http_client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["store_writable"] is True
+    assert body["active_runs"] == 0 and body["offline_demo"] is False

@@ -1,0 +1,99 @@
+from ag_ui.core import RunFinishedCancelledOutcome
+
+from core.events import (
+    AGENT_TASK, ARTIFACT_SAVED, INTERRUPTED, USAGE, RunErrorEvent, RunFinishedEvent, RunStartedEvent,
+    StoredEvent, SubagentErrorEvent, SubagentFinishedEvent, SubagentStartedEvent, TextMessageContentEvent,
+    TextMessageEndEvent, TextMessageStartEvent, custom,
+)
+from core.fold import apply, fold, run_status_after
+
+AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
+
+
+def stored(events):
+    return [StoredEvent(run_id="r", seq=i, event=e) for i, e in enumerate(events, 1)]
+
+
+def started():
+    return RunStartedEvent(thread_id="r", run_id="r", timestamp=1000,
+                           metadata={"brief": "A todo app", "agents": AGENTS, "model": "m", "offline_demo": True})
+
+
+def analyst_answer(text_parts):
+    return [
+        SubagentStartedEvent(subagent_run_id="s1", name="analyst", timestamp=2000,
+                             metadata={"title": "Analyst", "expected_chars": 100}),
+        custom(AGENT_TASK, {"agent": "analyst", "task": "Writing requirements"}),
+        TextMessageStartEvent(message_id="m1", role="assistant", subagent_run_id="s1"),
+        *[TextMessageContentEvent(message_id="m1", delta=p, subagent_run_id="s1") for p in text_parts],
+    ]
+
+
+def test_a_run_folds_into_statuses_transcript_and_artifacts():
+    events = stored([
+        started(), *analyst_answer(["# Req", "uirements"]),
+        TextMessageEndEvent(message_id="m1", subagent_run_id="s1"),
+        custom(USAGE, {"agent": "analyst", "prompt_tokens": 7, "completion_tokens": 2, "estimated": False}),
+        custom(ARTIFACT_SAVED, {"agent": "analyst", "title": "Requirements", "filename": "requirements.md",
+                                "content": "# Requirements"}),
+        SubagentFinishedEvent(subagent_run_id="s1", timestamp=5000),
+    ])
+    view = fold("r", events)
+    assert view.status == "running" and view.brief == "A todo app" and view.offline_demo
+    analyst, architect = view.agents["analyst"], view.agents["architect"]
+    assert (analyst.status, analyst.progress, analyst.tokens, analyst.elapsed_ms(0)) == ("done", 1.0, 9, 3000)
+    assert architect.status == "queued"
+    assert [(m.agent, m.text, m.complete) for m in view.messages] == [("analyst", "# Requirements", True)]
+    assert view.artifacts["analyst"].filename == "requirements.md"
+    assert view.last_seq == len(events)
+
+
+def test_streaming_agent_shows_task_progress_and_typing():
+    view = fold("r", stored([started(), *analyst_answer(["x" * 50])]))
+    analyst = view.agents["analyst"]
+    assert analyst.status == "working" and analyst.streaming and analyst.task == "Writing requirements"
+    assert 0.4 < analyst.progress < 0.6
+    assert analyst.tokens_out == 1
+
+
+def test_replaying_already_folded_events_changes_nothing():
+    events = stored([started(), *analyst_answer(["a", "b"])])
+    view = fold("r", events)
+    for item in events:
+        apply(view, item)
+    assert view.messages[0].text == "ab"
+
+
+def test_incremental_apply_equals_fold_of_the_whole_log():
+    events = stored([started(), *analyst_answer(["a", "b", "c"])])
+    live = fold("r", [])
+    for item in events:
+        apply(live, item)
+    assert live == fold("r", events)
+
+
+def test_failure_marks_the_agent_failed_and_the_rest_skipped():
+    view = fold("r", stored([
+        started(), *analyst_answer(["partial"]),
+        SubagentErrorEvent(subagent_run_id="s1", message="Connection lost."),
+        RunErrorEvent(message="Analyst could not finish.", code="agent_failed"),
+    ]))
+    assert view.status == "failed" and view.error == "Analyst could not finish."
+    assert view.agents["analyst"].status == "failed" and view.agents["analyst"].error == "Connection lost."
+    assert view.agents["architect"].status == "skipped"
+
+
+def test_interrupted_and_cancelled_runs():
+    interrupted = fold("r", stored([started(), *analyst_answer(["x"]),
+                                    RunErrorEvent(message="stopped", code=INTERRUPTED)]))
+    assert interrupted.status == "interrupted" and interrupted.agents["analyst"].status == "failed"
+    cancelled = fold("r", stored([started(), RunFinishedEvent(thread_id="r", run_id="r",
+                                                              outcome=RunFinishedCancelledOutcome())]))
+    assert cancelled.status == "cancelled" and cancelled.agents["analyst"].status == "cancelled"
+
+
+def test_run_status_for_the_run_list():
+    assert run_status_after(started()) == "running"
+    assert run_status_after(RunFinishedEvent(thread_id="r", run_id="r")) == "completed"
+    assert run_status_after(RunErrorEvent(message="x", code=INTERRUPTED)) == "interrupted"
+    assert run_status_after(custom(AGENT_TASK, {})) is None

@@ -1,0 +1,52 @@
+import asyncio
+import sqlite3
+
+from core.events import RunStartedEvent, TextMessageContentEvent, custom
+from core.store import Store
+
+
+def content(text: str) -> TextMessageContentEvent:
+    return TextMessageContentEvent(message_id="m", delta=text)
+
+
+async def test_sequence_numbers_are_gap_free_per_run_under_concurrent_appends(store):
+    await asyncio.gather(*(store.append(run, [content(f"{run}{i}")]) for i in range(50) for run in ("a", "b")))
+    for run in ("a", "b"):
+        events = await store.read(run)
+        assert [e.seq for e in events] == list(range(1, 51))
+        assert {e.event.delta for e in events} == {f"{run}{i}" for i in range(50)}
+
+
+async def test_events_round_trip_as_ag_ui_events_and_read_after_a_sequence_number(store):
+    await store.append("r", [RunStartedEvent(thread_id="r", run_id="r"), content("hé"), custom("x", {"k": [1]})])
+    events = await store.read("r", after_seq=1)
+    assert [e.seq for e in events] == [2, 3]
+    assert events[0].event.delta == "hé" and events[1].event.value == {"k": [1]}
+    assert all(e.event.timestamp for e in events), "the log stamps every event"
+
+
+async def test_the_log_survives_reopening_and_continues_its_sequence(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    first = Store(path)
+    first.open()
+    await first.append("r", [content("one"), content("two")])
+    await first.close()
+    second = Store(path)
+    second.open()
+    stored = await second.append("r", [content("three")])
+    assert stored[0].seq == 3
+    assert [e.event.delta for e in await second.read("r")] == ["one", "two", "three"]
+    await second.close()
+
+
+async def test_database_uses_wal_and_lists_runs_newest_first(store):
+    await store.create_run("old", "first brief")
+    await store.create_run("new", "second brief")
+    await store.append("new", [RunStartedEvent(thread_id="new", run_id="new")], status="running")
+    assert {r.run_id for r in await store.list_runs()} == {"new", "old"}
+    assert (await store.get_run("new")).status == "running"
+    assert (await store.get_run("old")).status == "running"  # the default until an event says otherwise
+    assert await store.get_run("missing") is None
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert await store.check_writable()

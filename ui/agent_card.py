@@ -1,0 +1,66 @@
+"""One agent's card: status, current task, progress, typing indicator, elapsed time and tokens."""
+
+from nicegui import ui
+
+from core.events import now_ms
+from core.fold import AgentView, RunView
+
+from . import status
+from .notice import ErrorNotice
+from .props import set_prop, set_text, set_visible
+
+
+class AgentCard:
+    def __init__(self, name: str, title: str) -> None:
+        self.name = name
+        with ui.card().classes("agent-card w-full gap-1").props(
+                f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
+            with ui.row().classes("w-full items-center justify-between no-wrap"):
+                ui.label(title).classes("text-subtitle1 text-weight-medium")
+                self.badge = ui.badge(status.label("idle"), color=status.color("idle")).props(
+                    "data-testid=agent-status")
+            with ui.row().classes("items-center gap-1 no-wrap"):
+                self.task = ui.label("Waiting for a brief").classes("text-caption text-grey-8 ellipsis")
+                self.typing = ui.html('<span class="typing-dots" aria-label="typing"><i></i><i></i><i></i></span>',
+                                      sanitize=False).props("data-testid=typing-indicator")
+                self.typing.set_visibility(False)
+            self.progress = ui.linear_progress(value=0, show_value=False, size="6px").props("rounded animation-speed=300")
+            with ui.row().classes("w-full justify-between text-caption text-grey-7"):
+                self.elapsed = ui.label("—").props("data-testid=agent-elapsed")
+                self.tokens = ui.label("0 tokens").props("data-testid=agent-tokens")
+            self.notice = ErrorNotice("text-caption text-negative")
+
+    def update(self, agent: AgentView) -> None:
+        set_prop(self.card, "data-status", agent.status)
+        set_text(self.badge, status.label(agent.status))
+        set_prop(self.badge, "color", status.color(agent.status))
+        set_text(self.task, agent.task or status.label(agent.status))
+        set_visible(self.typing, agent.streaming)
+        if abs(self.progress.value - agent.progress) > 0.005:
+            self.progress.set_value(round(agent.progress, 3))
+        set_text(self.tokens, f"{agent.tokens:,} tokens")
+        self.notice.show(agent.error or "")
+        self.tick(agent)
+
+    def tick(self, agent: AgentView) -> None:
+        set_text(self.elapsed, status.duration(agent.elapsed_ms(now_ms())) if agent.started_ms else "—")
+
+
+class AgentCards:
+    """The five cards in pipeline order."""
+
+    def __init__(self) -> None:
+        self.grid = ui.element("div").classes("agent-grid w-full")
+        self.cards: dict[str, AgentCard] = {}
+
+    def update(self, view: RunView) -> None:
+        for name, agent in view.agents.items():
+            if name not in self.cards:
+                with self.grid:
+                    self.cards[name] = AgentCard(name, agent.title)
+            self.cards[name].update(agent)
+
+    def tick(self, view: RunView) -> None:
+        for name, card in self.cards.items():
+            if view.agents[name].status == "working":
+                card.tick(view.agents[name])

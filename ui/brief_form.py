@@ -1,0 +1,51 @@
+"""The brief box and the Start button: validated as the user types, with the limit stated up front."""
+
+from nicegui import ui
+
+from core.brief import BriefError, clean_brief
+from core.runs import RunService
+
+from .props import set_text
+
+
+def brief_form(runs: RunService) -> None:
+    limit = runs.max_brief_chars
+
+    def check() -> str | None:
+        """The reason the brief cannot start a run, or None."""
+        try:
+            clean_brief(box.value, limit)
+        except BriefError as error:
+            return str(error)
+        return None
+
+    def on_input() -> None:
+        problem = check()
+        # An empty box is not an error worth shouting about until the user tries to start.
+        set_text(message, problem if problem and (box.value or "").strip() else "")
+        start.set_enabled(problem is None)
+
+    async def on_start() -> None:
+        start.disable()
+        try:
+            run_id = await runs.start(box.value)
+        except BriefError as error:
+            set_text(message, str(error))
+            return
+        finally:
+            start.set_enabled(check() is None)
+        ui.navigate.to(f"/runs/{run_id}")
+
+    with ui.card().classes("w-full gap-2").props("flat bordered"):
+        ui.label("Project brief").classes("text-h6")
+        box = ui.textarea(
+            placeholder="Describe the software you want: who it is for, what it must do, any constraints.",
+            on_change=on_input,
+        ).classes("w-full").props(f"outlined autogrow counter data-testid=brief-input input-style='min-height: 6em'")
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label(f"Up to {limit:,} characters. The five agents run one after another.").classes(
+                "text-caption text-grey-7").props("data-testid=brief-limit")
+            start = ui.button("Start", icon="play_arrow", on_click=on_start).props(
+                "unelevated data-testid=start-run data-requires-connection")
+        message = ui.label("").classes("text-negative text-body2").props("data-testid=brief-error role=status")
+    start.disable()
