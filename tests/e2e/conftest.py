@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
+
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
@@ -25,7 +24,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync Playwright keeps an event loop running in this thread, which the async tests of other
+# modules cannot share, so it must be closed before they run.
+@pytest.fixture(scope="module")
 def browser() -> Browser:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
@@ -54,3 +55,4 @@ def pages(browser, request):
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{index}.png"), full_page=True)
     for page in opened:
         page.context.close()
+

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import transcript_text
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
@@ -55,7 +56,7 @@ def test_brief_to_five_artifacts_live_in_two_tabs(server, pages):
         expect(tab.get_by_test_id("error-notice")).to_have_count(0)
         expect(tab.get_by_test_id("component-fallback")).to_have_count(0)
 
-    assert page.get_by_test_id("transcript").inner_text() == second.get_by_test_id("transcript").inner_text()
+    assert transcript_text(page) == transcript_text(second)
     assert [m.get_attribute("data-agent") for m in page.get_by_test_id("message").all()] == AGENTS
     # Rendered markdown: headings, highlighted code and a drawn mermaid diagram.
     transcript = page.get_by_test_id("transcript")

@@ -1,0 +1,58 @@
+"""The connection indicator tells the truth, and a reload mid-run comes back to exactly the same run."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import transcript_text
+from tests.support.server import start_server
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "3"})
+    yield server
+    server.stop()
+
+
+def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(server, pages):
+    page = pages(server.url)
+    indicator, start = page.get_by_test_id("connection-status"), page.get_by_test_id("start-run")
+    expect(indicator).to_have_attribute("data-state", "connected")
+    page.get_by_test_id("brief-input").fill("An inventory tracker for a school's sports equipment.")
+    expect(start).to_be_enabled()
+
+    page.context.set_offline(True)
+    expect(indicator).to_have_attribute("data-state", "offline", timeout=2_000)
+    expect(indicator).to_contain_text("Offline")
+    expect(start).to_be_disabled()
+
+    page.context.set_offline(False)
+    expect(indicator).to_have_attribute("data-state", "connected", timeout=10_000)
+    expect(start).to_be_enabled()
+
+
+def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
+    page = pages(server.url)
+    indicator = page.get_by_test_id("connection-status")
+    expect(indicator).to_have_attribute("data-state", "connected")
+    server.stop()
+    expect(indicator).to_have_attribute("data-state", "reconnecting", timeout=5_000)
+    expect(indicator).to_contain_text("Reconnecting")
+
+
+def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
+    page = pages(server.url)
+    page.get_by_test_id("brief-input").fill("A reading log for a book club with monthly votes.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    expect(page.get_by_test_id("agent-card-developer")).to_have_attribute("data-status", "working", timeout=30_000)
+    page.reload()
+    expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+    expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
+
+    fresh = pages(page.url)
+    expect(fresh.get_by_test_id("run-status")).to_have_attribute("data-status", "completed")
+    assert transcript_text(fresh) == transcript_text(page)
+    expect(page.get_by_test_id("error-notice")).to_have_count(0)
