@@ -14,6 +14,7 @@ from agents.pipeline import run_pipeline
 from core.bus import Bus
 from core.demo_model import demo_router
 from core.health import health_router
+from core.lifecycle import interrupt_runs_before_exit
 from core.llm import LLM
 from core.runs import RunService
 from core.settings import Settings
@@ -51,6 +52,7 @@ def main() -> None:
         await store.close()
 
     app.on_startup(runs.recover)
+    app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo:
         app.include_router(demo_router(settings.demo_token_delay_ms))

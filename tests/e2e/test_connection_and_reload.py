@@ -1,4 +1,8 @@
-"""The connection indicator tells the truth, and a reload mid-run comes back to exactly the same run."""
+"""The connection indicator tells the truth, a reload mid-run comes back to exactly the same run, and a stop
+interrupts runs cleanly."""
+
+import json
+import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -56,3 +60,27 @@ def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
     expect(fresh.get_by_test_id("run-status")).to_have_attribute("data-status", "completed")
     assert transcript_text(fresh) == transcript_text(page)
     expect(page.get_by_test_id("error-notice")).to_have_count(0)
+
+
+def test_a_graceful_stop_marks_the_run_interrupted_for_every_later_view(server, pages):
+    page = pages(server.url)
+    page.get_by_test_id("brief-input").fill("A shared calendar for a community garden.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "working", timeout=30_000)
+    server.stop()  # SIGTERM: uvicorn shuts down gracefully, then re-raises the signal
+    # The stopping server itself wrote why the run ended, before any restart could.
+    with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:
+        last = db.execute("SELECT type, payload FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    assert last[0] == "RUN_ERROR" and json.loads(last[1])["code"] == "interrupted"
+
+    restarted = start_server(server.data_dir, port=server.port)
+    try:
+        again = pages(page.url)
+        expect(again.get_by_test_id("run-status")).to_have_attribute("data-status", "interrupted")
+        expect(again.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
+        expect(again.get_by_test_id("artifact-analyst")).to_be_visible()
+        expect(again.get_by_test_id("error-notice").first).to_contain_text("The server stopped")
+        expect(again.get_by_test_id("error-notice").first).not_to_contain_text("Traceback")
+    finally:
+        restarted.stop()
