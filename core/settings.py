@@ -16,7 +16,6 @@ class Settings(BaseSettings):
     model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("BOTARMY_MODEL", "model"))
     demo_token_delay_ms: float = Field(
         20, ge=0, le=5000, validation_alias=AliasChoices("BOTARMY_DEMO_TOKEN_DELAY_MS", "demo_token_delay_ms"))
-    approvals: str = Field("none", validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
     max_brief_chars: int = Field(
         8000, ge=100, validation_alias=AliasChoices("BOTARMY_MAX_BRIEF_CHARS", "max_brief_chars"))
 

@@ -31,6 +31,10 @@ async def test_starting_a_run_opens_its_page_and_all_five_agents_finish(user: Us
     await user.should_see("Deployment plan · deployment.md")
     await user.should_see("Model: botarmy-demo")
 
+    await user.open("/runs")
+    await user.should_see("A recipe box for a family, with shopping lists.")
+    await user.should_see("Completed")
+
 
 async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_keeps_working(
         user: User, caplog: pytest.LogCaptureFixture):
