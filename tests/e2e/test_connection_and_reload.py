@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import transcript_text
+from tests.support.browser import start_run, transcript_text
 from tests.support.server import start_server
 
 
@@ -46,10 +46,7 @@ def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
 
 def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
     page = pages(server.url)
-    page.get_by_test_id("brief-input").fill("A reading log for a book club with monthly votes.")
-    page.get_by_test_id("start-run").click()
-    page.wait_for_url("**/runs/*")
-    expect(page.get_by_test_id("agent-card-developer")).to_have_attribute("data-status", "working", timeout=30_000)
+    start_run(page, "A reading log for a book club with monthly votes.", until_working="developer")
     page.reload()
     expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "done")
@@ -64,10 +61,7 @@ def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
 
 def test_a_graceful_stop_marks_the_run_interrupted_for_every_later_view(server, pages):
     page = pages(server.url)
-    page.get_by_test_id("brief-input").fill("A shared calendar for a community garden.")
-    page.get_by_test_id("start-run").click()
-    page.wait_for_url("**/runs/*")
-    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "working", timeout=30_000)
+    start_run(page, "A shared calendar for a community garden.", until_working="architect")
     server.stop()  # SIGTERM: uvicorn shuts down gracefully, then re-raises the signal
     # The stopping server itself wrote why the run ended, before any restart could.
     with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:

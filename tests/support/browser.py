@@ -12,3 +12,12 @@ def transcript_text(page: Page) -> str:
     transcript = page.get_by_test_id("transcript")
     expect(transcript.locator(".mermaid-svg svg")).to_have_count(1)
     return transcript.inner_text()
+
+
+def start_run(page: Page, brief: str, *, until_working: str) -> None:
+    """Start a run from the dashboard and wait until the given agent is streaming."""
+    page.get_by_test_id("brief-input").fill(brief)
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    expect(page.get_by_test_id(f"agent-card-{until_working}")).to_have_attribute(
+        "data-status", "working", timeout=30_000)
