@@ -4,18 +4,19 @@
 """
 
 import argparse
-import logging
 from functools import partial
 from pathlib import Path
 
 from nicegui import Client, app, ui
 
-from agents.pipeline import run_pipeline
+from agents.pipeline import Budget, run_pipeline
 from core.bus import Bus
+from core.demo_faults import FaultPlan
 from core.demo_model import demo_router
 from core.health import health_router
 from core.lifecycle import interrupt_runs_before_exit
 from core.llm import LLM
+from core.logs import configure_logging
 from core.runs import RunService
 from core.settings import Settings
 from core.store import Store
@@ -39,12 +40,13 @@ def connected_clients() -> int:
 
 def main() -> None:
     settings = Settings(**parse_args())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging([settings.openai_api_key or ""])
     store = Store(settings.database_path)
     store.open()
     bus = Bus(store)
     llm = LLM(settings)
-    runs = RunService(store, bus, partial(run_pipeline, llm=llm), settings.max_brief_chars)
+    budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
+    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), settings.max_brief_chars)
 
     async def shutdown() -> None:
         await runs.shutdown()
@@ -55,7 +57,7 @@ def main() -> None:
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo:
-        app.include_router(demo_router(settings.demo_token_delay_ms))
+        app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(runs, connected_clients, settings.offline_demo))
     register_pages(runs, LiveRuns(runs, bus), offline_demo=settings.offline_demo)
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,

@@ -11,13 +11,14 @@ class Role:
     filename: str
     task: str  # what the card says while the agent writes
     expected_chars: int  # typical answer length, for the card's progress bar
+    needs: tuple[str, ...]  # agents whose artifacts this one cannot do without
     instructions: str
 
 
 ROLES: tuple[Role, ...] = (
     Role(
         name="analyst", title="Analyst", artifact_title="Requirements", filename="requirements.md",
-        task="Writing requirements", expected_chars=2200,
+        task="Writing requirements", expected_chars=2200, needs=(),
         instructions=(
             "Turn the brief into requirements. Start by quoting the brief as a blockquote. Then write: Goals; "
             "User stories (As a …, I want … so that …); Acceptance criteria as a checklist; Open questions. "
@@ -26,7 +27,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="architect", title="Architect", artifact_title="Architecture", filename="architecture.md",
-        task="Designing the architecture", expected_chars=2400,
+        task="Designing the architecture", expected_chars=2400, needs=("analyst",),
         instructions=(
             "Design a small architecture that satisfies the requirements. Write: Components; Data model (a "
             "markdown table); Interfaces (function signatures the developer will implement); one ```mermaid "
@@ -35,7 +36,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="developer", title="Developer", artifact_title="Code", filename="code.md",
-        task="Writing the code", expected_chars=3600,
+        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"),
         instructions=(
             "Implement the architecture as a small, runnable, standard-library-only Python package under src/. "
             "Before each file write a line **File: `path`** followed by one fenced code block with its full "
@@ -44,7 +45,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="tester", title="Tester", artifact_title="Tests", filename="tests.md",
-        task="Writing tests", expected_chars=3200,
+        task="Writing tests", expected_chars=3200, needs=("developer",),
         instructions=(
             "Write pytest tests for the developer's code, importing it exactly as written. Before each file write "
             "a line **File: `tests/…`** followed by one fenced code block. End with a '## Test report' section "
@@ -53,7 +54,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="deployer", title="Deployer", artifact_title="Deployment plan", filename="deployment.md",
-        task="Planning the deployment", expected_chars=2200,
+        task="Planning the deployment", expected_chars=2200, needs=("architect", "developer"),
         instructions=(
             "Write the deployment plan: a Dockerfile (as **File: `Dockerfile`** plus a fenced block), the run "
             "steps as a bash block, configuration as a table of environment variables, and a rollout checklist."

@@ -2,12 +2,15 @@
 
 import logging
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
-from core.errors import friendly_message
+from core.errors import classify
 from core.events import (
     AGENT_TASK,
+    AGENT_WAITING,
     ARTIFACT_SAVED,
+    MESSAGE_DISCARDED,
     USAGE,
     Event,
     SubagentErrorEvent,
@@ -17,8 +20,9 @@ from core.events import (
     TextMessageEndEvent,
     TextMessageStartEvent,
     custom,
+    now_ms,
 )
-from core.llm import LLM, Usage
+from core.llm import LLM, Restart, Usage, Waiting
 
 from .roles import Role, build_messages
 
@@ -35,30 +39,51 @@ class AgentInputs:
 
 
 async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
-    """Stream one agent's answer as events, ending with SUBAGENT_FINISHED or SUBAGENT_ERROR."""
+    """Stream one agent's answer as events, ending with SUBAGENT_FINISHED or SUBAGENT_ERROR.
+
+    A stream that breaks half-way is closed (TEXT_MESSAGE_END) and voided (MESSAGE_DISCARDED) before the retry
+    streams a fresh message, so every view and the stored artifact agree on the final text.
+    """
     subagent_id = f"{inputs.run_id}:{role.name}:{inputs.attempt}"
-    message_id = f"{subagent_id}:answer"
     yield SubagentStartedEvent(
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",
                   "expected_chars": role.expected_chars})
+    messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback)
+    label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
+    message_id, streams = None, 0
     try:
-        async for piece in llm.stream(build_messages(role, inputs.brief, inputs.earlier, inputs.feedback)):
-            if isinstance(piece, Usage):
-                yield custom(USAGE, {"agent": role.name, "prompt_tokens": piece.prompt_tokens,
-                                     "completion_tokens": piece.completion_tokens, "estimated": piece.estimated})
-                continue
-            if not chunks:
-                yield custom(AGENT_TASK, {"agent": role.name, "task": role.task})
-                yield TextMessageStartEvent(message_id=message_id, role="assistant", subagent_run_id=subagent_id)
-            chunks.append(piece)
-            yield TextMessageContentEvent(message_id=message_id, delta=piece, subagent_run_id=subagent_id)
-    except Exception as error:  # noqa: BLE001 - every failure becomes a plain sentence; detail goes to the log
-        log.warning("agent %s of run %s failed: %s: %s", role.name, inputs.run_id, type(error).__name__, error)
-        if chunks:
+        async with aclosing(llm.stream(messages, label=label)) as stream:
+            async for piece in stream:
+                if isinstance(piece, Waiting):
+                    yield custom(AGENT_WAITING, {"agent": role.name, "kind": piece.kind, "attempt": piece.attempt,
+                                                 "until_ms": now_ms() + int(piece.seconds * 1000)})
+                elif isinstance(piece, Restart):
+                    yield TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_id)
+                    yield custom(MESSAGE_DISCARDED, {"agent": role.name, "message_id": message_id,
+                                                     "reason": piece.kind})
+                    chunks, message_id = [], None
+                elif isinstance(piece, Usage):
+                    yield custom(USAGE, {"agent": role.name, "prompt_tokens": piece.prompt_tokens,
+                                         "completion_tokens": piece.completion_tokens, "estimated": piece.estimated,
+                                         "cost_usd": llm.cost_usd(piece.prompt_tokens, piece.completion_tokens)})
+                else:
+                    if message_id is None:
+                        streams += 1
+                        message_id = f"{subagent_id}:answer:{streams}"
+                        yield custom(AGENT_TASK, {"agent": role.name, "task": role.task})
+                        yield TextMessageStartEvent(message_id=message_id, role="assistant",
+                                                    subagent_run_id=subagent_id)
+                    chunks.append(piece)
+                    yield TextMessageContentEvent(message_id=message_id, delta=piece, subagent_run_id=subagent_id)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a plain sentence; detail went to the log
+        failure = classify(error)
+        log.warning("agent failed for good %s: %s (%s)", label, failure.kind, type(error).__name__)
+        if message_id is not None:  # half an answer is no artifact: void it, as a retry would
             yield TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_id)
-        yield SubagentErrorEvent(subagent_run_id=subagent_id, message=friendly_message(error), code="llm_error")
+            yield custom(MESSAGE_DISCARDED, {"agent": role.name, "message_id": message_id, "reason": failure.kind})
+        yield SubagentErrorEvent(subagent_run_id=subagent_id, message=failure.message, code=failure.kind)
         return
     if not chunks:
         yield SubagentErrorEvent(subagent_run_id=subagent_id, message="The AI model returned an empty answer.",

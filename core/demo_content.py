@@ -244,7 +244,7 @@ flowchart LR
 - **Standard library only**: nothing to install, so the demo and the tests run anywhere Python 3.11 runs.
 - **In-memory storage behind one class**: the simplest thing that satisfies the requirements; a database can
   replace the dictionary later without changing the interface.
-- **Exceptions, not status codes**: `ValueError` for bad input and `KeyError` for unknown ids are what Python
+- **Raise on misuse, never return flags**: `ValueError` for bad input and `KeyError` for unknown ids are what Python
   callers expect, and tests can assert them precisely.
 - **Creation order is explicit**: the `created` field makes listing stable and independent of dictionary details.
 """

@@ -6,16 +6,20 @@ feedback from <feedback>…</feedback>, and streams a deterministic answer word 
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from .demo_content import ROLES, demo_answer
+from .demo_faults import Fault, FaultPlan
 from .llm import DEMO_MODEL, estimate_tokens
+
+log = logging.getLogger("botarmy.demo_model")
 
 _ROLE = re.compile(r"You are the (\w+)", re.IGNORECASE)
 _TOKEN = re.compile(r"\s*\S+|\s+")
@@ -66,15 +70,47 @@ def _chunk(completion_id: str, created: int, model: str, delta: dict, finish: st
     return f"data: {json.dumps(payload)}\n\n"
 
 
-def demo_router(token_delay_ms: float) -> APIRouter:
+def _error(status: int, message: str, kind: str, code: str | None = None, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}},
+                        status_code=status, headers=headers)
+
+
+def _masked(authorization: str | None) -> str:
+    key = (authorization or "").removeprefix("Bearer ").strip()
+    return f"{key[:3]}****{key[-4:]}" if len(key) > 8 else "****"
+
+
+def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
+    """The error response of a fault that fails the request before any token, as OpenAI words it."""
+    if fault.kind == "429":
+        return _error(429, "Rate limit reached for requests. Please try again later.", "requests",
+                      "rate_limit_exceeded", {"retry-after": f"{fault.retry_after_s:g}"})
+    if fault.kind in {"500", "503"}:
+        return _error(int(fault.kind), "The server had an error while processing your request.", "server_error")
+    if fault.kind == "401":
+        return _error(401, f"Incorrect API key provided: {_masked(authorization)}.", "invalid_request_error",
+                      "invalid_api_key")
+    if fault.kind == "400":
+        return _error(400, "This model's maximum context length is 128000 tokens. Please reduce the length of "
+                      "the messages.", "invalid_request_error", "context_length_exceeded")
+    return None
+
+
+def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRouter:
     router = APIRouter(prefix="/demo/v1", include_in_schema=False)
+    faults = faults or FaultPlan()
 
     @router.get("/models")
     async def models() -> dict:
         return {"object": "list", "data": [{"id": DEMO_MODEL, "object": "model", "owned_by": "botarmy"}]}
 
     @router.post("/chat/completions")
-    async def chat_completions(request: ChatRequest):
+    async def chat_completions(request: ChatRequest, authorization: str | None = Header(None)):
+        fault = faults.next()
+        if fault is not None:
+            log.info("demo model injects fault %s", fault.kind)
+            if (refusal := _refusal(fault, authorization)) is not None:
+                return refusal
         text = answer_for(request.messages)
         prompt_tokens = estimate_tokens("".join(m.content or "" for m in request.messages))
         pieces = tokens_of(text)
@@ -90,18 +126,34 @@ def demo_router(token_delay_ms: float) -> APIRouter:
             })
         include_usage = bool((request.stream_options or {}).get("include_usage"))
 
+        kind = fault.kind if fault else None
+        delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
+        break_at = len(pieces) // (3 if kind == "stall" else 2)
+
         async def body() -> AsyncIterator[str]:
-            yield _chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
-            for piece in pieces:
-                if token_delay_ms:
-                    await asyncio.sleep(token_delay_ms / 1000)
-                yield _chunk(completion_id, created, request.model, {"content": piece})
-            yield _chunk(completion_id, created, request.model, {}, finish="stop")
-            if include_usage:
-                final = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                         "model": request.model, "choices": [], "usage": usage}
-                yield f"data: {json.dumps(final)}\n\n"
-            yield "data: [DONE]\n\n"
+            sent = 0
+            try:
+                yield _chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
+                for sent, piece in enumerate(pieces):
+                    if sent == break_at and kind == "cut":
+                        raise ConnectionAbortedError("demo fault: connection cut mid-answer")
+                    if sent == break_at and kind == "stall":
+                        await asyncio.sleep(3600)
+                    if sent == break_at and kind == "malformed":
+                        yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
+                    if delay:
+                        await asyncio.sleep(delay)
+                    yield _chunk(completion_id, created, request.model, {"content": piece})
+                sent = len(pieces)
+                yield _chunk(completion_id, created, request.model, {}, finish="stop")
+                if include_usage:
+                    final = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                             "model": request.model, "choices": [], "usage": usage}
+                    yield f"data: {json.dumps(final)}\n\n"
+                yield "data: [DONE]\n\n"
+            finally:
+                if sent < len(pieces):
+                    log.info("demo stream ended after %d of %d tokens", sent, len(pieces))
 
         return StreamingResponse(body(), media_type="text/event-stream")
 

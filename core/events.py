@@ -7,6 +7,7 @@ from ag_ui.core import (
     Event,
     EventType,
     RunErrorEvent,
+    RunFinishedCancelledOutcome,
     RunFinishedEvent,
     RunStartedEvent,
     SubagentErrorEvent,
@@ -19,16 +20,18 @@ from ag_ui.core import (
 from pydantic import BaseModel, TypeAdapter
 
 __all__ = [
-    "CustomEvent", "Event", "EventType", "RunErrorEvent", "RunFinishedEvent", "RunStartedEvent",
+    "CustomEvent", "Event", "EventType", "RunErrorEvent", "RunFinishedCancelledOutcome", "RunFinishedEvent", "RunStartedEvent",
     "SubagentErrorEvent", "SubagentFinishedEvent", "SubagentStartedEvent", "TextMessageContentEvent",
     "TextMessageEndEvent", "TextMessageStartEvent", "StoredEvent", "custom", "now_ms", "parse_event",
-    "AGENT_TASK", "ARTIFACT_SAVED", "USAGE", "INTERRUPTED",
+    "AGENT_TASK", "AGENT_WAITING", "ARTIFACT_SAVED", "MESSAGE_DISCARDED", "USAGE", "INTERRUPTED",
 ]
 
 # Names of our CUSTOM events.
 AGENT_TASK = "agent_task"  # value: {agent, task}
 ARTIFACT_SAVED = "artifact_saved"  # value: {agent, title, filename, content}
-USAGE = "usage"  # value: {agent, prompt_tokens, completion_tokens, estimated}
+USAGE = "usage"  # value: {agent, prompt_tokens, completion_tokens, estimated, cost_usd}
+AGENT_WAITING = "agent_waiting"  # value: {agent, kind, until_ms, attempt}: a visible pause, not an error
+MESSAGE_DISCARDED = "message_discarded"  # value: {agent, message_id, reason}: a broken partial answer, void
 
 # RUN_ERROR code of a run that a server stop cut short.
 INTERRUPTED = "interrupted"

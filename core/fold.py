@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from .events import (
     AGENT_TASK,
+    AGENT_WAITING,
     ARTIFACT_SAVED,
     INTERRUPTED,
+    MESSAGE_DISCARDED,
     USAGE,
     EventType,
     StoredEvent,
@@ -30,6 +32,10 @@ class AgentView:
     expected_chars: int = DEFAULT_EXPECTED_CHARS
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float = 0.0
+    waiting: str | None = None  # kind of a visible pause (rate limit, retry, pacing); see core.errors.wait_message
+    waiting_until_ms: int | None = None
+    retries: int = 0
     started_ms: int | None = None
     finished_ms: int | None = None
     streaming: bool = False
@@ -89,6 +95,14 @@ class RunView:
     def finished(self) -> bool:
         return self.status in TERMINAL_RUN_STATUSES
 
+    @property
+    def tokens(self) -> int:
+        return sum(agent.tokens for agent in self.agents.values())
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(agent.cost_usd for agent in self.agents.values())
+
     def message(self, message_id: str) -> MessageView | None:
         # The message being streamed is almost always the last one.
         for message in reversed(self.messages):
@@ -135,23 +149,25 @@ def _run_finished(view: RunView, event) -> None:
     view.status = {"success": "completed", "cancelled": "cancelled", "interrupt": "waiting_approval"}[outcome]
     view.finished_ms = event.timestamp
     if outcome == "cancelled":
-        _settle_unfinished_agents(view, "cancelled")
+        _settle_unfinished_agents(view, "cancelled", "cancelled")
 
 
 def _run_error(view: RunView, event) -> None:
     view.status = "interrupted" if event.code == INTERRUPTED else "failed"
     view.error = event.message
     view.finished_ms = event.timestamp
-    _settle_unfinished_agents(view, "skipped")
+    _settle_unfinished_agents(view, "skipped", "failed")
 
 
-def _settle_unfinished_agents(view: RunView, queued_status: str) -> None:
+def _settle_unfinished_agents(view: RunView, queued_status: str, working_status: str) -> None:
     for agent in view.agents.values():
         if agent.status == "queued":
             agent.status = queued_status
         elif agent.status == "working":
-            agent.status, agent.streaming, agent.finished_ms = "failed", False, view.finished_ms
-            agent.error = agent.error or view.error
+            agent.status, agent.streaming, agent.finished_ms = working_status, False, view.finished_ms
+            agent.waiting = agent.waiting_until_ms = None
+            if working_status == "failed":
+                agent.error = agent.error or view.error
 
 
 def _subagent_started(view: RunView, event) -> None:
@@ -160,7 +176,9 @@ def _subagent_started(view: RunView, event) -> None:
     agent = view.agents.setdefault(event.name, AgentView(name=event.name, title=meta.get("title", event.name)))
     agent.status, agent.error, agent.task = "working", None, meta.get("task", "Starting")
     agent.started_ms, agent.finished_ms = event.timestamp, None
-    agent.streamed_chars, agent.tokens_in, agent.tokens_out = 0, 0, 0
+    agent.streamed_chars, agent.tokens_in, agent.tokens_out, agent.cost_usd = 0, 0, 0, 0.0
+    agent.waiting = agent.waiting_until_ms = None
+    agent.retries = 0
     agent.expected_chars = meta.get("expected_chars", DEFAULT_EXPECTED_CHARS)
 
 
@@ -173,6 +191,7 @@ def _subagent_finished(view: RunView, event) -> None:
     agent = _subagent_agent(view, event)
     if agent is not None:
         agent.status, agent.streaming, agent.task = "done", False, "Finished"
+        agent.waiting = agent.waiting_until_ms = None
         agent.finished_ms = event.timestamp
 
 
@@ -181,6 +200,7 @@ def _subagent_error(view: RunView, event) -> None:
     if agent is not None:
         agent.status, agent.streaming, agent.error = "failed", False, event.message
         agent.task = "Stopped"
+        agent.waiting = agent.waiting_until_ms = None
         agent.finished_ms = event.timestamp
 
 
@@ -199,6 +219,7 @@ def _text_content(view: RunView, event) -> None:
     if agent := view.agents.get(message.agent):
         agent.streamed_chars += len(event.delta)
         agent.tokens_out += 1
+        agent.waiting = agent.waiting_until_ms = None
 
 
 def _text_end(view: RunView, event) -> None:
@@ -220,6 +241,14 @@ def _custom(view: RunView, event) -> None:
             agent=agent.name, title=value["title"], filename=value["filename"], content=value["content"])
     elif event.name == USAGE and agent is not None:
         agent.tokens_in, agent.tokens_out = value["prompt_tokens"], value["completion_tokens"]
+        agent.cost_usd = value.get("cost_usd", 0.0)
+    elif event.name == AGENT_WAITING and agent is not None:
+        agent.waiting, agent.waiting_until_ms = value["kind"], value["until_ms"]
+        agent.retries += value["kind"] != "pacing"
+    elif event.name == MESSAGE_DISCARDED:
+        view.messages = [m for m in view.messages if m.message_id != value["message_id"]]
+        if agent is not None:
+            agent.streamed_chars, agent.tokens_out, agent.streaming = 0, 0, False
 
 
 _HANDLERS = {

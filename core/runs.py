@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from .brief import clean_brief
 from .bus import Bus
 from .errors import UNKNOWN
-from .events import INTERRUPTED, Event, RunErrorEvent, now_ms
+from .events import INTERRUPTED, Event, RunErrorEvent, RunFinishedCancelledOutcome, RunFinishedEvent, now_ms
 from .fold import RunView, fold
 from .store import Store
 
@@ -25,6 +25,7 @@ class RunService:
         self.store, self.bus, self.pipeline = store, bus, pipeline
         self.max_brief_chars = max_brief_chars
         self._tasks: dict[str, asyncio.Task] = {}
+        self._cancelled: set[str] = set()
         self._born_ms = now_ms()
 
     @property
@@ -41,6 +42,15 @@ class RunService:
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
         return run_id
 
+    def cancel(self, run_id: str) -> bool:
+        """Stop a running run at once (its LLM stream closes with it); False when it is not running here."""
+        task = self._tasks.get(run_id)
+        if task is None:
+            return False
+        self._cancelled.add(run_id)
+        task.cancel()
+        return True
+
     async def _execute(self, run_id: str, brief: str) -> None:
         async def emit(*events: Event):
             return await self.bus.emit(run_id, *events)
@@ -48,7 +58,11 @@ class RunService:
         try:
             await self.pipeline(run_id, brief, emit)
         except asyncio.CancelledError:
-            await emit(RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+            if run_id in self._cancelled:
+                self._cancelled.discard(run_id)
+                await emit(RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome()))
+            else:
+                await emit(RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
             raise
         except Exception:
             log.exception("run %s crashed", run_id)

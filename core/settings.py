@@ -5,6 +5,16 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_PRICES = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "botarmy-demo": (0.0, 0.0),
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -19,10 +29,38 @@ class Settings(BaseSettings):
     max_brief_chars: int = Field(
         8000, ge=100, validation_alias=AliasChoices("BOTARMY_MAX_BRIEF_CHARS", "max_brief_chars"))
 
+    # Resilience of the one LLM path: retries, timeouts, client-side rate limits.
+    llm_max_attempts: int = Field(6, ge=1, le=20, validation_alias="BOTARMY_LLM_MAX_ATTEMPTS")
+    llm_max_retry_wait_s: float = Field(180, ge=0, validation_alias="BOTARMY_LLM_MAX_RETRY_WAIT_S")
+    llm_backoff_initial_s: float = Field(1.0, ge=0, validation_alias="BOTARMY_LLM_BACKOFF_INITIAL_S")
+    llm_backoff_max_s: float = Field(30, ge=0, validation_alias="BOTARMY_LLM_BACKOFF_MAX_S")
+    llm_connect_timeout_s: float = Field(10, gt=0, validation_alias="BOTARMY_LLM_CONNECT_TIMEOUT_S")
+    llm_first_token_timeout_s: float = Field(60, gt=0, validation_alias="BOTARMY_LLM_FIRST_TOKEN_TIMEOUT_S")
+    llm_stall_timeout_s: float = Field(30, gt=0, validation_alias="BOTARMY_LLM_STALL_TIMEOUT_S")
+    llm_total_timeout_s: float = Field(600, gt=0, validation_alias="BOTARMY_LLM_TOTAL_TIMEOUT_S")
+    llm_requests_per_minute: int = Field(60, ge=1, validation_alias="BOTARMY_LLM_REQUESTS_PER_MINUTE")
+    llm_tokens_per_minute: int = Field(200_000, ge=1000, validation_alias="BOTARMY_LLM_TOKENS_PER_MINUTE")
+    max_output_tokens: int = Field(4096, ge=64, validation_alias="BOTARMY_MAX_OUTPUT_TOKENS")
+
+    # Budgets: a run stops cleanly before a call that could take it past either ceiling.
+    run_token_budget: int = Field(250_000, ge=1000, validation_alias="BOTARMY_RUN_TOKEN_BUDGET")
+    run_cost_budget_usd: float = Field(2.0, ge=0, validation_alias="BOTARMY_RUN_COST_BUDGET_USD")
+    # US dollars per million tokens, input and output, by model name; JSON in the environment.
+    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES),
+                                                   validation_alias="BOTARMY_PRICES")
+
+    # Fault injection of the offline demo model, for tests and demos (see core/demo_faults.py).
+    demo_faults: str = Field("", validation_alias="BOTARMY_DEMO_FAULTS")
+
     @field_validator("openai_api_key", "openai_base_url")
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value.strip() or None if value else None
+
+    @field_validator("prices")
+    @classmethod
+    def _prices_extend_the_defaults(cls, value: dict) -> dict:
+        return {**DEFAULT_PRICES, **value}
 
     @property
     def offline_demo(self) -> bool:

@@ -26,3 +26,19 @@ async def store(tmp_path):
 @pytest.fixture
 def bus(store):
     return Bus(store)
+
+
+@pytest.fixture
+def fault_server(tmp_path):
+    """Start demo-model servers that inject the given faults (see core/demo_faults.py); stopped after the test."""
+    servers = []
+
+    def start(faults: str, delay_ms: float = 0):
+        server = start_server(tmp_path / f"faults-{len(servers)}",
+                              {"BOTARMY_DEMO_FAULTS": faults, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(delay_ms)})
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -2,6 +2,7 @@
 
 from nicegui import ui
 
+from core.errors import wait_message
 from core.events import now_ms
 from core.fold import AgentView, RunView
 
@@ -24,6 +25,8 @@ class AgentCard:
                 self.typing = ui.html('<span class="typing-dots" aria-label="typing"><i></i><i></i><i></i></span>',
                                       sanitize=False).props("data-testid=typing-indicator")
                 self.typing.set_visibility(False)
+            self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait role=status")
+            self.wait.set_visibility(False)
             self.progress = ui.linear_progress(value=0, show_value=False, size="6px").props("rounded animation-speed=300")
             with ui.row().classes("w-full justify-between text-caption text-grey-7"):
                 self.elapsed = ui.label("—").props("data-testid=agent-elapsed")
@@ -38,12 +41,17 @@ class AgentCard:
         set_visible(self.typing, agent.streaming)
         if abs(self.progress.value - agent.progress) > 0.005:
             self.progress.set_value(round(agent.progress, 3))
-        set_text(self.tokens, f"{agent.tokens:,} tokens")
+        set_text(self.tokens, status.usage(agent.tokens, agent.cost_usd))
+        set_prop(self.card, "data-waiting", agent.waiting or "")
         self.notice.show(agent.error or "")
         self.tick(agent)
 
     def tick(self, agent: AgentView) -> None:
-        set_text(self.elapsed, status.duration(agent.elapsed_ms(now_ms())) if agent.started_ms else "—")
+        now = now_ms()
+        set_text(self.elapsed, status.duration(agent.elapsed_ms(now)) if agent.started_ms else "—")
+        set_visible(self.wait, agent.waiting is not None)
+        if agent.waiting is not None:
+            set_text(self.wait, wait_message(agent.waiting, (agent.waiting_until_ms - now) / 1000))
 
 
 class AgentCards:

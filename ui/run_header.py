@@ -17,6 +17,7 @@ class RunHeader:
             self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
                 f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
             self.elapsed = ui.label("").classes("text-caption text-grey-7")
+            self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             ui.space()
             ui.label(f"Model: {view.model}" if view.model else "").classes("text-caption text-grey-7")
         with ui.expansion("Brief", icon="notes").classes("w-full").props("dense data-testid=run-brief"):
@@ -28,6 +29,7 @@ class RunHeader:
         set_prop(self.badge, "color", status.color(view.status))
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
+        set_text(self.usage, status.usage(view.tokens, view.cost_usd))
         self.tick(view)
 
     def tick(self, view: RunView) -> None:

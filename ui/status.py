@@ -27,3 +27,11 @@ def duration(ms: int) -> str:
         return f"{seconds:.1f} s"
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes} min {seconds:02d} s"
+
+
+def money(usd: float) -> str:
+    return "$0.00" if usd == 0 else "<$0.01" if usd < 0.01 else f"${usd:,.2f}"
+
+
+def usage(tokens: int, usd: float) -> str:
+    return f"{tokens:,} tokens · {money(usd)}"

@@ -1,5 +1,7 @@
 """The transcript: each agent's answer streams in as rendered markdown."""
 
+import hashlib
+
 from nicegui import ui
 
 from core.fold import MessageView, RunView
@@ -22,6 +24,9 @@ class _Message:
             self.text = shown
             self.body.set_content(shown)
         set_prop(self.element, "data-complete", "true" if message.complete else "false")
+        if message.complete:
+            # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
+            set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
 class Transcript:
@@ -32,6 +37,9 @@ class Transcript:
         self.messages: dict[str, _Message] = {}
 
     def update(self, view: RunView) -> None:
+        current = {message.message_id for message in view.messages}
+        for message_id in [m for m in self.messages if m not in current]:  # a broken attempt, voided
+            self.messages.pop(message_id).element.delete()
         for message in view.messages:
             shown = self.messages.get(message.message_id)
             if shown is None:

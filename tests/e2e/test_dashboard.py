@@ -1,12 +1,9 @@
 """End to end: a brief becomes five artifacts in real Chromium, live in two tabs at once."""
 
-import json
-import sqlite3
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import transcript_text
+from tests.support.browser import fingerprints, shown_fingerprints, transcript_text
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
@@ -18,13 +15,6 @@ def server(tmp_path):
     server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
     yield server
     server.stop()
-
-
-def stored_artifacts(server) -> dict[str, str]:
-    with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:
-        rows = db.execute("SELECT payload FROM events WHERE type = 'CUSTOM'").fetchall()
-    values = [json.loads(payload) for (payload,) in rows]
-    return {v["value"]["agent"]: v["value"]["content"] for v in values if v["name"] == "artifact_saved"}
 
 
 def test_brief_to_five_artifacts_live_in_two_tabs(server, pages):
@@ -64,6 +54,7 @@ def test_brief_to_five_artifacts_live_in_two_tabs(server, pages):
     expect(transcript.locator(".codehilite").first).to_be_visible()
     expect(transcript.locator(".mermaid-svg svg").first).to_be_visible()
 
-    artifacts = stored_artifacts(server)
+    artifacts = server.artifacts(run_url.rsplit("/", 1)[-1])
     assert sorted(artifacts) == sorted(AGENTS)
     assert BRIEF in artifacts["analyst"]
+    assert shown_fingerprints(page) == shown_fingerprints(second) == fingerprints(artifacts)

@@ -7,36 +7,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from agents.pipeline import run_pipeline
 from agents.roles import ROLES, build_messages
-from core.bus import Bus
 from core.demo_model import tokens_of
-from core.errors import CONFIGURATION, CONNECTION
+from core.errors import CONFIGURATION, CONNECTION_GAVE_UP
 from core.fold import apply, fold
-from core.llm import LLM
-from core.runs import RunService
-from core.settings import Settings
 from core.store import Store
 from tests.support.server import free_port
-
-
-def llm_for(base_url: str, key: str = "any-key") -> LLM:
-    return LLM(Settings(openai_api_key=key, openai_base_url=base_url, model="botarmy-demo"))
-
-
-async def run_to_end(runs: RunService, brief: str) -> str:
-    run_id = await runs.start(brief)
-    while runs.active_runs:
-        await asyncio.sleep(0.05)
-    return run_id
+from tests.support.services import llm_for, run_service, run_to_end
 
 
 async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_of_the_log(tmp_path, llm_server):
     store = Store(tmp_path / "db.sqlite3")
     store.open()
-    bus = Bus(store)
     llm = llm_for(f"{llm_server.url}/demo/v1")
-    runs = RunService(store, bus, lambda r, b, e: run_pipeline(r, b, e, llm=llm), 8000)
+    runs = run_service(store, llm)
+    bus = runs.bus
     brief = "A booking tool for a small climbing gym."
     run_id = await runs.start(brief)
 
@@ -109,10 +94,8 @@ async def test_a_failing_ai_service_ends_the_run_with_a_plain_sentence(tmp_path,
         expected = CONFIGURATION
     else:
         llm = llm_for(f"http://127.0.0.1:{free_port()}/v1")
-        expected = CONNECTION
-    runs = RunService(store, Bus(store), lambda r, b, e: run_pipeline(r, b, e, llm=llm), 8000)
-    run_id = await run_to_end(runs, "Anything")
-    view = fold(run_id, await store.read(run_id))
+        expected = CONNECTION_GAVE_UP
+    view = await run_to_end(run_service(store, llm), "Anything")
     assert view.status == "failed"
     assert view.agents["analyst"].status == "failed" and view.agents["analyst"].error == expected
     assert [a.status for a in list(view.agents.values())[1:]] == ["skipped"] * 4

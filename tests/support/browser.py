@@ -1,5 +1,7 @@
 """Debian's Chromium as Playwright launches it here, and reading a page once it has settled."""
 
+import hashlib
+
 from playwright.sync_api import Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,3 +23,13 @@ def start_run(page: Page, brief: str, *, until_working: str) -> None:
     page.wait_for_url("**/runs/*")
     expect(page.get_by_test_id(f"agent-card-{until_working}")).to_have_attribute(
         "data-status", "working", timeout=30_000)
+
+
+def shown_fingerprints(page: Page) -> dict[str, str]:
+    """Each complete message's agent and the SHA-256 of exactly the text the page shows for it."""
+    messages = page.locator("[data-testid=message][data-complete=true]")
+    return {m.get_attribute("data-agent"): m.get_attribute("data-sha256") for m in messages.all()}
+
+
+def fingerprints(artifacts: dict[str, str]) -> dict[str, str]:
+    return {agent: hashlib.sha256(text.encode()).hexdigest() for agent, text in artifacts.items()}

@@ -1,7 +1,9 @@
 """Start `python main.py` as a real subprocess on a free port, with its own data dir, and wait until it is ready."""
 
+import json
 import os
 import signal
+import sqlite3
 import socket
 import subprocess
 import sys
@@ -32,6 +34,16 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def events(self, run_id: str) -> list[dict]:
+        """The run's stored events, read straight from the server's SQLite file."""
+        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+            rows = db.execute("SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+        return [json.loads(payload) for (payload,) in rows]
+
+    def artifacts(self, run_id: str) -> dict[str, str]:
+        return {e["value"]["agent"]: e["value"]["content"] for e in self.events(run_id)
+                if e["type"] == "CUSTOM" and e["name"] == "artifact_saved"}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         if self.process.poll() is None:

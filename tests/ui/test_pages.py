@@ -60,7 +60,7 @@ async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_kee
     await user.should_see("This part of the page could not be shown.")
     await user.should_see("the rest of the page")
     await user.should_not_see("fragile content")
-    assert any(r.exc_info and "forced failure" in str(r.exc_info[1]) for r in caplog.records)
+    assert "forced failure" in caplog.text
     caplog.clear()
 
     state["broken"] = False

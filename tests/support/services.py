@@ -1,0 +1,34 @@
+"""The core services wired as main.py wires them, for integration tests that drive runs directly."""
+
+import asyncio
+
+from agents.pipeline import Budget, run_pipeline
+from core.bus import Bus
+from core.fold import RunView, fold
+from core.llm import LLM
+from core.runs import RunService
+from core.settings import Settings
+from core.store import Store
+
+FAST_RETRIES = {"llm_backoff_initial_s": 0.05, "llm_backoff_max_s": 0.2, "llm_stall_timeout_s": 1.0,
+                "llm_first_token_timeout_s": 5.0}
+
+
+def llm_for(base_url: str, key: str = "any-key", **settings) -> LLM:
+    return LLM(Settings(openai_api_key=key, openai_base_url=base_url, model="botarmy-demo",
+                        **{**FAST_RETRIES, **settings}))
+
+
+def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0)) -> RunService:
+    async def pipeline(run_id, brief, emit):
+        await run_pipeline(run_id, brief, emit, llm=llm, budget=budget)
+
+    return RunService(store, Bus(store), pipeline, 8000)
+
+
+async def run_to_end(runs: RunService, brief: str, timeout: float = 60) -> RunView:
+    run_id = await runs.start(brief)
+    async with asyncio.timeout(timeout):
+        while runs.active_runs:
+            await asyncio.sleep(0.02)
+    return fold(run_id, await runs.store.read(run_id))
