@@ -19,6 +19,7 @@ from core.events import (
     RunFinishedEvent,
     RunStartedEvent,
 )
+from core.fold import RunView
 from core.llm import LLM, estimate_tokens
 from core.runs import Emit
 
@@ -38,18 +39,19 @@ class _Spent:
     cost_usd: float = 0.0
 
 
-async def run_pipeline(run_id: str, brief: str, emit: Emit, *, llm: LLM, budget: Budget) -> None:
+async def run_pipeline(run_id: str, brief: str, emit: Emit, prior: RunView, *, llm: LLM, budget: Budget) -> None:
+    """Run every agent that has no artifact yet; `prior` is the run so far (empty for a new run)."""
     await emit(RunStartedEvent(
         thread_id=run_id, run_id=run_id,
         metadata={"brief": brief, "model": llm.model, "offline_demo": llm.offline_demo,
                   "agents": [{"name": role.name, "title": role.title} for role in ROLES]}))
-    earlier: dict[str, str] = {}
+    earlier = {role.name: prior.artifacts[role.name].content for role in ROLES if role.name in prior.artifacts}
     failures: dict[str, str] = {}
-    spent = _Spent()
+    spent = _Spent(prior.tokens, prior.cost_usd)
     for role in ROLES:
-        if any(need not in earlier for need in role.needs):
+        if role.name in earlier or any(need not in earlier for need in role.needs):
             continue
-        inputs = AgentInputs(run_id=run_id, brief=brief, earlier=dict(earlier))
+        inputs = AgentInputs(run_id=run_id, brief=brief, earlier=dict(earlier), attempt=prior.segments + 1)
         if stop := _over_budget(role, inputs, llm, budget, spent):
             await emit(RunErrorEvent(message=stop, code="budget"))
             return

@@ -89,6 +89,7 @@ class RunView:
     messages: list[MessageView] = field(default_factory=list)
     artifacts: dict[str, ArtifactView] = field(default_factory=dict)
     subagents: dict[str, str] = field(default_factory=dict)  # subagent run id -> agent name
+    segments: int = 0  # how often the run was started: once, plus once per resume
     last_seq: int = 0
 
     @property
@@ -137,11 +138,12 @@ def _run_started(view: RunView, event) -> None:
     view.offline_demo = bool(meta.get("offline_demo", view.offline_demo))
     view.status, view.error, view.finished_ms = "running", None, None
     view.started_ms = view.started_ms or event.timestamp
+    view.segments += 1
     for agent in meta.get("agents", ()):
         view.agents.setdefault(agent["name"], AgentView(name=agent["name"], title=agent["title"]))
     for agent in view.agents.values():
-        if agent.status in {"idle", "skipped", "cancelled"}:
-            agent.status = "queued"
+        if agent.status != "done":  # a resumed run runs again whatever has no artifact yet
+            agent.status, agent.error, agent.task = "queued", None, ""
 
 
 def _run_finished(view: RunView, event) -> None:

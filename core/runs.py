@@ -8,16 +8,29 @@ from collections.abc import Awaitable, Callable
 from .brief import clean_brief
 from .bus import Bus
 from .errors import UNKNOWN
-from .events import INTERRUPTED, Event, RunErrorEvent, RunFinishedCancelledOutcome, RunFinishedEvent, now_ms
+from .events import (
+    INTERRUPTED,
+    MESSAGE_DISCARDED,
+    Event,
+    RunErrorEvent,
+    RunFinishedCancelledOutcome,
+    RunFinishedEvent,
+    TextMessageEndEvent,
+    custom,
+    now_ms,
+)
 from .fold import RunView, fold
 from .store import Store
 
 log = logging.getLogger("botarmy.runs")
 
 Emit = Callable[..., Awaitable[object]]
-Pipeline = Callable[[str, str, Emit], Awaitable[None]]
+# pipeline(run_id, brief, emit, prior): `prior` is the run folded so far (a fresh view for a new run); a resumed
+# run keeps the artifacts it has and continues from the first agent without one.
+Pipeline = Callable[[str, str, Emit, RunView], Awaitable[None]]
 
 INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
+RESUMABLE = frozenset({"interrupted", "failed", "cancelled"})
 
 
 class RunService:
@@ -37,10 +50,21 @@ class RunService:
         brief = clean_brief(brief, self.max_brief_chars)
         run_id = uuid.uuid4().hex
         await self.store.create_run(run_id, brief)
-        task = asyncio.create_task(self._execute(run_id, brief), name=f"run-{run_id}")
+        self._launch(run_id, brief, RunView(run_id=run_id))
+        return run_id
+
+    async def resume(self, run_id: str) -> bool:
+        """Continue an interrupted, failed or cancelled run from its first unfinished agent."""
+        view = await self.view(run_id)
+        if view is None or view.status not in RESUMABLE or run_id in self._tasks:
+            return False
+        self._launch(run_id, view.brief, view)
+        return True
+
+    def _launch(self, run_id: str, brief: str, prior: RunView) -> None:
+        task = asyncio.create_task(self._execute(run_id, brief, prior), name=f"run-{run_id}")
         self._tasks[run_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
-        return run_id
 
     def cancel(self, run_id: str) -> bool:
         """Stop a running run at once (its LLM stream closes with it); False when it is not running here."""
@@ -51,18 +75,19 @@ class RunService:
         task.cancel()
         return True
 
-    async def _execute(self, run_id: str, brief: str) -> None:
+    async def _execute(self, run_id: str, brief: str, prior: RunView) -> None:
         async def emit(*events: Event):
             return await self.bus.emit(run_id, *events)
 
         try:
-            await self.pipeline(run_id, brief, emit)
+            await self.pipeline(run_id, brief, emit, prior)
         except asyncio.CancelledError:
             if run_id in self._cancelled:
                 self._cancelled.discard(run_id)
-                await emit(RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome()))
+                await self._close_out(run_id, RunFinishedEvent(
+                    thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome()))
             else:
-                await emit(RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+                await self._close_out(run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
             raise
         except Exception:
             log.exception("run %s crashed", run_id)
@@ -77,7 +102,17 @@ class RunService:
         """Close the runs an earlier server process left running: its stop cut them short."""
         for row in await self.store.runs_with_status("running") + await self.store.runs_with_status("queued"):
             if row.created_ms < self._born_ms:
-                await self.bus.emit(row.run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+                await self._close_out(row.run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
+
+    async def _close_out(self, run_id: str, ending: Event) -> None:
+        """End a run cut short: half-written answers are voided first, so no view keeps a fragment."""
+        voided: list[Event] = []
+        for message in (await self.view(run_id)).messages:
+            if not message.complete:
+                voided += [TextMessageEndEvent(message_id=message.message_id),
+                           custom(MESSAGE_DISCARDED, {"agent": message.agent, "message_id": message.message_id,
+                                                      "reason": INTERRUPTED})]
+        await self.bus.emit(run_id, *voided, ending)
 
     async def shutdown(self) -> None:
         """Stop every run; each records that it was interrupted before the store closes."""

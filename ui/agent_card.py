@@ -1,10 +1,13 @@
 """One agent's card: status, current task, progress, typing indicator, elapsed time and tokens."""
 
+from collections.abc import Callable
+
 from nicegui import ui
 
 from core.errors import wait_message
 from core.events import now_ms
 from core.fold import AgentView, RunView
+from core.runs import RESUMABLE
 
 from . import status
 from .notice import ErrorNotice
@@ -12,7 +15,7 @@ from .props import set_prop, set_text, set_visible
 
 
 class AgentCard:
-    def __init__(self, name: str, title: str) -> None:
+    def __init__(self, name: str, title: str, on_retry: Callable) -> None:
         self.name = name
         with ui.card().classes("agent-card w-full gap-1").props(
                 f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
@@ -32,6 +35,9 @@ class AgentCard:
                 self.elapsed = ui.label("—").props("data-testid=agent-elapsed")
                 self.tokens = ui.label("0 tokens").props("data-testid=agent-tokens")
             self.notice = ErrorNotice("text-caption text-negative")
+            self.retry = ui.button("Retry", icon="refresh", on_click=on_retry).props(
+                f"flat dense color=primary data-testid=retry-agent-{name} data-requires-connection")
+            self.retry.set_visibility(False)
 
     def update(self, agent: AgentView) -> None:
         set_prop(self.card, "data-status", agent.status)
@@ -46,6 +52,9 @@ class AgentCard:
         self.notice.show(agent.error or "")
         self.tick(agent)
 
+    def allow_retry(self, allowed: bool) -> None:
+        set_visible(self.retry, allowed)
+
     def tick(self, agent: AgentView) -> None:
         now = now_ms()
         set_text(self.elapsed, status.duration(agent.elapsed_ms(now)) if agent.started_ms else "—")
@@ -57,7 +66,8 @@ class AgentCard:
 class AgentCards:
     """The five cards in pipeline order."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_retry: Callable) -> None:
+        self.on_retry = on_retry
         self.grid = ui.element("div").classes("agent-grid w-full")
         self.cards: dict[str, AgentCard] = {}
 
@@ -65,8 +75,10 @@ class AgentCards:
         for name, agent in view.agents.items():
             if name not in self.cards:
                 with self.grid:
-                    self.cards[name] = AgentCard(name, agent.title)
+                    self.cards[name] = AgentCard(name, agent.title, self.on_retry)
             self.cards[name].update(agent)
+            # Retrying an agent continues the run from it: possible once the run has stopped.
+            self.cards[name].allow_retry(agent.status == "failed" and view.status in RESUMABLE)
 
     def tick(self, view: RunView) -> None:
         for name, card in self.cards.items():

@@ -22,12 +22,12 @@ def register_pages(runs: RunService, live_runs: LiveRuns, *, offline_demo: bool)
             latest = await runs.store.list_runs(limit=1)
             if latest and latest[0].status == "running":
                 ui.label("Current run").classes("text-h6")
-                await run_panel(latest[0].run_id, live_runs)
+                await run_panel(latest[0].run_id, runs, live_runs)
 
     @ui.page("/runs/{run_id}")
     async def run_page(run_id: str) -> None:
         with frame("Run", offline_demo=offline_demo):
-            if not await run_panel(run_id, live_runs):
+            if not await run_panel(run_id, runs, live_runs):
                 not_found()
 
     @ui.page("/runs")

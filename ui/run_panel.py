@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from core.fold import RunView
+from core.runs import RunService
 
 from .agent_card import AgentCards
 from .artifacts import Artifacts
@@ -12,7 +13,7 @@ from .run_header import RunHeader
 from .transcript import Transcript
 
 
-async def run_panel(run_id: str, live_runs: LiveRuns) -> bool:
+async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary] = []
 
@@ -26,8 +27,12 @@ async def run_panel(run_id: str, live_runs: LiveRuns) -> bool:
     ui.context.client.on_delete(lambda: live_runs.detach(run_id, render))
 
     with ui.column().classes("w-full gap-4").props(f"data-testid=run-panel data-run-id={run_id}"):
-        header = Boundary("run status", lambda: RunHeader(view))
-        cards = Boundary("agent cards", AgentCards)
+        async def resume() -> None:
+            if not await runs.resume(run_id):
+                ui.notify("This run is already running again.")
+
+        header = Boundary("run status", lambda: RunHeader(view, lambda: runs.cancel(run_id), resume))
+        cards = Boundary("agent cards", lambda: AgentCards(resume))
         with ui.element("div").classes("run-columns w-full"):
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Transcript").classes("text-h6")

@@ -2,14 +2,17 @@
 
 import asyncio
 
+import pytest
+
 from core.bus import Bus
-from core.events import RunStartedEvent
+from core.events import EventType, RunStartedEvent
 from core.fold import fold
 from core.runs import INTERRUPTED_MESSAGE, RunService
 from core.store import Store
+from tests.support.services import llm_for, run_service
 
 
-async def never_ending_pipeline(run_id, brief, emit):
+async def never_ending_pipeline(run_id, brief, emit, prior):
     await emit(RunStartedEvent(thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": []}))
     await asyncio.Event().wait()
 
@@ -42,3 +45,44 @@ async def test_shutdown_stops_running_runs_and_records_why(store):
     await runs.shutdown()
     assert fold(run_id, await store.read(run_id)).status == "interrupted"
     assert runs.active_runs == 0
+
+
+async def wait_for_streaming(runs, run_id: str, agent: str) -> None:
+    async with asyncio.timeout(20):
+        async for item in runs.bus.subscribe(run_id):
+            if item.event.type == EventType.TEXT_MESSAGE_CONTENT and f":{agent}:" in item.event.message_id:
+                return
+
+
+@pytest.mark.parametrize("stop", ["interrupt", "cancel"])
+async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fragments(fault_server, store, stop):
+    # The architect's first stream is slow, so the stop lands in the middle of it; later requests are quick.
+    llm = llm_for(f"{fault_server('script:ok,slow').url}/demo/v1")
+    runs = run_service(store, llm)
+    run_id = await runs.start("A tool library where neighbours lend each other drills and ladders.")
+    await wait_for_streaming(runs, run_id, "architect")
+    if stop == "interrupt":
+        await runs.shutdown()
+    else:
+        assert runs.cancel(run_id)
+        while runs.active_runs:
+            await asyncio.sleep(0.01)
+
+    stopped = await runs.view(run_id)
+    assert stopped.status == {"interrupt": "interrupted", "cancel": "cancelled"}[stop]
+    assert [m.agent for m in stopped.messages] == ["analyst"], "the architect's fragment is voided"
+    requirements = stopped.artifacts["analyst"].content
+
+    assert await runs.resume(run_id)
+    assert not await runs.resume(run_id), "a running run cannot be resumed twice"
+    while runs.active_runs:
+        await asyncio.sleep(0.02)
+    resumed = await runs.view(run_id)
+    assert resumed.status == "completed" and resumed.segments == 2
+    assert resumed.artifacts["analyst"].content == requirements, "finished work is kept, not redone"
+    assert [m.agent for m in resumed.messages] == ["analyst", "architect", "developer", "tester", "deployer"]
+    for message in resumed.messages:
+        assert message.complete and message.text == resumed.artifacts[message.agent].content
+    starts = [e for e in await store.read(run_id) if e.event.type == EventType.SUBAGENT_STARTED]
+    assert [e.event.name for e in starts].count("analyst") == 1
+    await llm.close()

@@ -20,8 +20,8 @@ def llm_for(base_url: str, key: str = "any-key", **settings) -> LLM:
 
 
 def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0)) -> RunService:
-    async def pipeline(run_id, brief, emit):
-        await run_pipeline(run_id, brief, emit, llm=llm, budget=budget)
+    async def pipeline(run_id, brief, emit, prior):
+        await run_pipeline(run_id, brief, emit, prior, llm=llm, budget=budget)
 
     return RunService(store, Bus(store), pipeline, 8000)
 

@@ -11,7 +11,7 @@ from core.runs import RunService
 from ui.live import FLUSH_INTERVAL, LiveRuns
 
 
-async def idle_pipeline(run_id, brief, emit):
+async def idle_pipeline(run_id, brief, emit, prior):
     await emit(RunStartedEvent(thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": []}))
 
 
