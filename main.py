@@ -10,6 +10,7 @@ from pathlib import Path
 from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
+from core.api import api_router
 from core.bus import Bus
 from core.demo_faults import FaultPlan
 from core.demo_model import demo_router
@@ -20,6 +21,7 @@ from core.logs import configure_logging
 from core.runs import RunService
 from core.settings import Settings
 from core.store import Store
+from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.pages import register_pages
 
@@ -59,7 +61,10 @@ def main() -> None:
     if settings.offline_demo:
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(runs, connected_clients, settings.offline_demo))
+    app.include_router(api_router(runs))
     register_pages(runs, LiveRuns(runs, bus), offline_demo=settings.offline_demo)
+    if settings.bench_pages:
+        register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
            favicon="🤖", reconnect_timeout=10)
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES),
                                                    validation_alias="BOTARMY_PRICES")
 
+    # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
+    bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")
+
     # Fault injection of the offline demo model, for tests and demos (see core/demo_faults.py).
     demo_faults: str = Field("", validation_alias="BOTARMY_DEMO_FAULTS")
 

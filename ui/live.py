@@ -14,6 +14,8 @@ from core.bus import Bus
 from core.fold import RunView, apply
 from core.runs import RunService
 
+from .markdown import prerender
+
 log = logging.getLogger("botarmy.ui")
 
 FLUSH_INTERVAL = 0.1
@@ -27,6 +29,7 @@ class LiveRun:
         self.bus = bus
         self.listeners: set[Listener] = set()
         self._dirty = asyncio.Event()
+        self._prerendered: set[str] = set()
         self._tasks = [
             background_tasks.create(self._follow(), name=f"follow-{view.run_id}"),
             background_tasks.create(self._flush(), name=f"flush-{view.run_id}"),
@@ -41,12 +44,21 @@ class LiveRun:
         while True:
             await self._dirty.wait()
             self._dirty.clear()
+            await self._prerender_completed()
             for listener in tuple(self.listeners):
                 try:
                     listener(self.view)
                 except Exception:  # noqa: BLE001 - one broken tab must not stop the others
                     log.exception("a view of run %s failed to render", self.view.run_id)
             await asyncio.sleep(FLUSH_INTERVAL)
+
+    async def _prerender_completed(self) -> None:
+        """Render newly completed answers in a thread: the tabs' markdown then comes from the cache, and the
+        event loop never stalls on a long answer while other runs stream."""
+        for message in self.view.messages:
+            if message.complete and message.message_id not in self._prerendered:
+                self._prerendered.add(message.message_id)
+                await asyncio.to_thread(prerender, message.text)
 
     def stop(self) -> None:
         for task in self._tasks:

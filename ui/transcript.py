@@ -6,27 +6,32 @@ from nicegui import ui
 
 from core.fold import MessageView, RunView
 
-from .markdown import markdown, streaming_view
+from .markdown import markdown
 from .props import set_prop
+from .streaming_markdown import StreamingMarkdown
 
 
 class _Message:
+    """Streams through StreamingMarkdown; once complete, is rendered once on the server, highlighted and drawn."""
+
     def __init__(self, message: MessageView, title: str) -> None:
         with ui.element("div").classes("message w-full").props(
                 f"data-testid=message data-agent={message.agent} data-complete=false") as self.element:
             ui.label(title).classes("text-overline text-primary")
-            self.body = markdown()
-        self.text = ""
+            self.body: StreamingMarkdown | ui.markdown = StreamingMarkdown()
 
     def update(self, message: MessageView) -> None:
-        shown = message.text if message.complete else streaming_view(message.text)
-        if shown != self.text:
-            self.text = shown
-            self.body.set_content(shown)
-        set_prop(self.element, "data-complete", "true" if message.complete else "false")
-        if message.complete:
-            # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
-            set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
+        if isinstance(self.body, StreamingMarkdown):
+            if not message.complete:
+                self.body.show(message.text)
+                return
+            self.body.delete()
+            with self.element:
+                self.body = markdown(message.text)
+        set_prop(self.element, "data-complete", "true")
+        set_prop(self.element, "data-length", str(len(message.text)))
+        # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
+        set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
 class Transcript:

@@ -1,0 +1,236 @@
+"""The live path, measured: event appended → visible in the DOM of real Chromium tabs, catch-up after a
+disconnect, server memory per tab and after many runs, server CPU per streamed token.
+
+    python bench/live_path.py [--quick] [--leak-runs 100]
+
+Prints a markdown table and writes it to bench/RESULTS.md. The floor, measured in the same run on the same
+server, is a bare NiceGUI label update (ui/floor_page.py) watched by as many tabs.
+"""
+
+import argparse
+import bisect
+import json
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.support.server import Server, start_server  # noqa: E402
+
+PACE_MS = 10  # 100 tokens a second per run
+WINDOW_S = 8
+# Installed before any page script: notes when each message's length changes, and when the floor label changes.
+OBSERVER = """
+window.__seen = [];
+new MutationObserver((records) => {
+  const now = Date.now();
+  for (const record of records) {
+    const node = record.target.nodeType === Node.TEXT_NODE ? record.target.parentElement : record.target;
+    if (!(node instanceof Element)) continue;
+    if (record.type === 'attributes') {
+      const message = node.closest('[data-testid=message]');
+      if (message) window.__seen.push(['m', message.dataset.agent, Number(node.dataset.length), now]);
+    }
+    const floor = node.closest('[data-testid=floor]');
+    if (floor && floor.textContent) window.__seen.push(['f', '', Number(floor.textContent), now]);
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                      attributeFilter: ['data-length']});
+"""
+
+
+def api(server: Server, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{server.url}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def proc(server: Server) -> tuple[float, int]:
+    """CPU seconds used so far and resident memory in bytes of the server process."""
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
+    rss = next(int(line.split()[1]) * 1024 for line in Path(f"/proc/{server.process.pid}/status").read_text()
+               .splitlines() if line.startswith("VmRSS:"))
+    return cpu, rss
+
+
+def content_events(server: Server, run_id: str) -> list[tuple[str, int, int]]:
+    """(agent, message length after this token, append time in ms) of every streamed token."""
+    lengths: dict[str, int] = {}
+    out = []
+    for event in server.events(run_id):
+        if event["type"] == "TEXT_MESSAGE_CONTENT":
+            agent = event["messageId"].split(":")[1]
+            lengths[agent] = lengths.get(agent, 0) + len(event["delta"])
+            out.append((agent, lengths[agent], event["timestamp"]))
+    return out
+
+
+def latencies(seen: list, tokens: list[tuple[str, int, int]], start_ms: float, end_ms: float) -> list[float]:
+    by_agent: dict[str, tuple[list[float], list[float]]] = {}
+    for kind, agent, length, when in seen:
+        if kind == "m":
+            lengths, times = by_agent.setdefault(agent, ([], []))
+            lengths.append(length)
+            times.append(when)
+    result = []
+    for agent, length, appended in tokens:
+        if not start_ms <= appended <= end_ms or agent not in by_agent:
+            continue
+        lengths, times = by_agent[agent]
+        index = bisect.bisect_left(lengths, length)
+        if index < len(times):
+            result.append(times[index] - appended)
+    return result
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
+
+
+def open_tabs(browser, urls: list[str]):
+    """Tabs of one browser context (they share its HTTP cache), loading in parallel."""
+    context = browser.new_context()
+    context.add_init_script(OBSERVER)
+    pages = [context.new_page() for _ in urls]
+    for page, url in zip(pages, urls):
+        page.goto(url, wait_until="commit")
+    for page in pages:
+        page.wait_for_selector("[data-testid=connection-status][data-state=connected], [data-testid=floor]",
+                               timeout=120_000)
+    return pages
+
+
+def close_tabs(pages) -> None:
+    pages[0].context.close()
+
+
+def start_runs(server: Server, count: int) -> list[str]:
+    return [api(server, "POST", "/api/runs", {"brief": f"A tool-lending library for street number {n}."})["run_id"]
+            for n in range(count)]
+
+
+def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
+    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1",
+                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000"})
+    try:
+        floor_pages = open_tabs(browser, [f"{server.url}/bench/floor"] * tabs)
+        time.sleep(3)
+        floor_seen = [s for page in floor_pages for s in page.evaluate("window.__seen")]
+        floor = [when - sent for kind, _, sent, when in floor_seen if kind == "f"]
+        close_tabs(floor_pages)
+
+        run_ids = start_runs(server, runs)
+        pages = open_tabs(browser, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)])
+        time.sleep(2)
+        cpu_before, _ = proc(server)
+        start_ms = time.time() * 1000
+        time.sleep(WINDOW_S)
+        end_ms = time.time() * 1000 - 1000  # tokens of the last second may not have been shown yet
+        cpu_after, rss = proc(server)
+        time.sleep(1)
+        tokens = {run_id: content_events(server, run_id) for run_id in run_ids}
+        measured: list[float] = []
+        for n, page in enumerate(pages):
+            measured += latencies(page.evaluate("window.__seen"), tokens[run_ids[n % runs]], start_ms, end_ms)
+        streamed = sum(1 for run in tokens.values() for _, _, when in run if start_ms <= when <= end_ms + 1000)
+        close_tabs(pages)
+        return {"tabs": tabs, "runs": runs, "lat": measured, "floor": floor, "rss": rss,
+                "cpu_ms_per_token": (cpu_after - cpu_before) * 1000 / max(1, streamed), "tokens": streamed}
+    finally:
+        server.stop()
+
+
+def catch_up(browser, data_dir: Path, offline_s: float) -> float:
+    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS)})
+    try:
+        run_id = start_runs(server, 1)[0]
+        page = open_tabs(browser, [f"{server.url}/runs/{run_id}"])[0]
+        page.wait_for_selector("[data-testid=message]")
+        page.context.set_offline(True)
+        time.sleep(offline_s)
+        back = time.time() * 1000
+        page.context.set_offline(False)
+        agent, length, _ = [t for t in content_events(server, run_id) if t[2] <= back][-1]
+        page.wait_for_function(
+            "([agent, length]) => Number(document.querySelector(`[data-testid=message][data-agent=${agent}]`)"
+            "?.dataset.length || 0) >= length", arg=[agent, length], timeout=120_000, polling=10)
+        caught = time.time() * 1000 - back
+        close_tabs([page])
+        return caught
+    finally:
+        server.stop()
+
+
+def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
+    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
+                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000"})
+    try:
+        def one_run() -> None:
+            run_id = start_runs(server, 1)[0]
+            while api(server, "GET", f"/api/runs/{run_id}")["status"] == "running":
+                time.sleep(0.05)
+
+        for _ in range(5):
+            one_run()
+        _, before = proc(server)
+        for _ in range(runs):
+            one_run()
+        _, after = proc(server)
+        return before, after
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="only 1 and 10 tabs, 10-s catch-up, 10 leak runs")
+    parser.add_argument("--leak-runs", type=int, default=100)
+    args = parser.parse_args()
+    tab_counts = (1, 10) if args.quick else (1, 10, 50)
+    lines = ["| tabs | runs | tokens/s | p50 ms | p95 ms | p99 ms | floor p50 | floor p99 | p99 / floor p99 "
+             "| server CPU ms/token | server RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        idle_rss = None
+        for runs in (1, 5):
+            for tabs in tab_counts:
+                result = scenario(browser, Path(tmp) / f"s{tabs}-{runs}", tabs, runs)
+                lat, floor = result["lat"], result["floor"]
+                lines.append(
+                    f"| {tabs} | {runs} | {result['tokens'] / (WINDOW_S - 1):.0f} | {pct(lat, 50):.1f} "
+                    f"| {pct(lat, 95):.1f} | {pct(lat, 99):.1f} | {pct(floor, 50):.1f} | {pct(floor, 99):.1f} "
+                    f"| {pct(lat, 99) / pct(floor, 99):.1f}× | {result['cpu_ms_per_token']:.2f} "
+                    f"| {result['rss'] / 2**20:.0f} |")
+                print(lines[-1], flush=True)
+                idle_rss = idle_rss or result["rss"]
+        catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))]
+        browser.close()
+    leak_runs = 10 if args.quick else args.leak_runs
+    before, after = leak_check(Path(tmp if False else tempfile.mkdtemp()), leak_runs)
+    lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
+    lines += [f"| {s} s | {ms:.0f} |" for s, ms in catch]
+    lines += ["", "| server RSS after 5 runs (MB) | after another {0} runs (MB) | growth per run (KB) |".format(leak_runs),
+              "|---:|---:|---:|", f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
+    table = "\n".join(lines)
+    print("\n" + table)
+    header = ("# Live path benchmark\n\n`python bench/live_path.py` on this machine (2 cores; the server, the "
+              "demo model and every Chromium tab share them). Latency: a token's append to the event log → its "
+              f"text in the DOM of every tab watching its run; runs stream at {1000 // PACE_MS} tokens/s each; "
+              "tabs are spread evenly over the runs. Floor: a bare NiceGUI label update pushed to as many tabs "
+              "on the same server.\n\n")
+    (ROOT / "bench" / "RESULTS.md").write_text(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()

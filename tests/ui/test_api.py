@@ -1,0 +1,32 @@
+"""The REST API's first calls: start, read, list, cancel, resume, with clear 4xx answers."""
+
+import asyncio
+
+from nicegui.testing import User
+
+
+async def test_start_read_and_list_a_run(user: User):
+    client = user.http_client
+    created = await client.post("/api/runs", json={"brief": "A queue board for a barber shop."})
+    assert created.status_code == 201
+    run_id = created.json()["run_id"]
+    assert created.json()["url"] == f"/runs/{run_id}"
+    for _ in range(200):
+        run = (await client.get(f"/api/runs/{run_id}")).json()
+        if run["status"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    assert run["status"] == "completed" and len(run["artifacts"]) == 5 and run["tokens"] > 0
+    listed = (await client.get("/api/runs")).json()
+    assert [r["run_id"] for r in listed] == [run_id] and listed[0]["status"] == "completed"
+    assert (await client.post(f"/api/runs/{run_id}/cancel")).status_code == 409
+    assert (await client.post(f"/api/runs/{run_id}/resume")).status_code == 409
+
+
+async def test_bad_input_gets_a_clear_4xx(user: User):
+    empty = await user.http_client.post("/api/runs", json={"brief": "   "})
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    huge = await user.http_client.post("/api/runs", json={"brief": "x" * 501})
+    assert huge.status_code == 422 and "limit is 500" in huge.json()["detail"]
+    missing = await user.http_client.get("/api/runs/nope")
+    assert missing.status_code == 404 and missing.json()["detail"] == "No such run."

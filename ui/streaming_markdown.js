@@ -1,0 +1,46 @@
+// A streamed answer rendered in the browser: the server sends only the appended text, never the whole message
+// again, and the markdown is parsed and sanitized here. An open code fence is closed for display so code never
+// shows as prose; an unfinished mermaid block shows as plain code.
+import { marked } from "botarmy-marked";
+import DOMPurify from "dompurify";
+
+function displayable(text) {
+  const fences = [...text.matchAll(/^ {0,3}```/gm)];
+  if (fences.length % 2 === 0) return text;
+  const opening = fences[fences.length - 1];
+  const lineEnd = text.indexOf("\n", opening.index);
+  if (lineEnd < 0) return text.slice(0, opening.index);
+  const info = text.slice(opening.index + opening[0].length, lineEnd).trim().toLowerCase();
+  const body = info === "mermaid" ? text.slice(0, opening.index + opening[0].length) + text.slice(lineEnd) : text;
+  return body + "\n```";
+}
+
+export default {
+  template: `<div class="botarmy-markdown" data-testid="message-body"></div>`,
+  props: { text: String },
+  data() {
+    return { source: "" };
+  },
+  mounted() {
+    this.source = this.text || "";
+    this.render();
+  },
+  watch: {
+    text(value) {
+      if (value !== this.source) {
+        this.source = value || "";
+        this.render();
+      }
+    },
+  },
+  methods: {
+    append(delta) {
+      this.source += delta;
+      this.render();
+    },
+    render() {
+      this.$el.innerHTML = DOMPurify.sanitize(marked.parse(displayable(this.source)));
+      this.$el.dataset.length = String(this.source.length);
+    },
+  },
+};
