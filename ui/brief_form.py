@@ -41,7 +41,7 @@ def brief_form(runs: RunService) -> None:
         box = ui.textarea(
             placeholder="Describe the software you want: who it is for, what it must do, any constraints.",
             on_change=on_input,
-        ).classes("w-full").props(f"outlined autogrow counter data-testid=brief-input input-style='min-height: 6em'")
+        ).classes("w-full").props("outlined autogrow counter data-testid=brief-input input-style='min-height: 6em'")
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(f"Up to {limit:,} characters. The five agents run one after another.").classes(
                 "text-caption text-grey-7").props("data-testid=brief-limit")

@@ -34,8 +34,12 @@ export default {
     },
   },
   methods: {
-    append(delta) {
-      this.source += delta;
+    // `offset` is where the delta starts: a delta the element already has (its creation or a prop update may
+    // have carried the newer text) is skipped, so text is never shown twice.
+    append(offset, delta) {
+      const known = this.source.length - offset;
+      if (offset > this.source.length || known >= delta.length) return;
+      this.source += delta.slice(Math.max(0, known));
       this.render();
     },
     render() {

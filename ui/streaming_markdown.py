@@ -22,7 +22,7 @@ class StreamingMarkdown(Element, component="streaming_markdown.js", esm={"botarm
         if text == self.text:
             return
         if text.startswith(self.text):
-            self.run_method("append", text[len(self.text):])
+            self.run_method("append", len(self.text), text[len(self.text):])
             # Kept for a client that renders this element afresh, without sending the whole text now.
             with self.props.suspend_updates():
                 self.props["text"] = text

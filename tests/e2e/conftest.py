@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.server import start_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -32,6 +33,14 @@ def browser() -> Browser:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream."""
+    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -4,18 +4,11 @@ interrupts runs cleanly."""
 import json
 import sqlite3
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import start_run, transcript_text
 from tests.support.server import start_server
 
-
-@pytest.fixture
-def server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "3"})
-    yield server
-    server.stop()
 
 
 def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(server, pages):

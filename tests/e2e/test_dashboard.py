@@ -1,20 +1,12 @@
 """End to end: a brief becomes five artifacts in real Chromium, live in two tabs at once."""
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import fingerprints, shown_fingerprints, transcript_text
-from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 BRIEF = "A small web app where a team of volunteers tracks which park benches need repair."
 
-
-@pytest.fixture
-def server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
-    yield server
-    server.stop()
 
 
 def test_brief_to_five_artifacts_live_in_two_tabs(server, pages):

@@ -5,17 +5,11 @@ import signal
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import fingerprints, shown_fingerprints, start_run, transcript_text
+from tests.support.browser import assert_never_ahead_of_the_log, fingerprints, shown_fingerprints, start_run, transcript_text
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 
-
-@pytest.fixture
-def server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
-    yield server
-    server.stop()
 
 
 def run_id_of(page) -> str:
@@ -48,8 +42,10 @@ def test_three_tabs_and_a_reload_mid_stream_end_identical(server, pages):
     first = pages(server.url)
     start_run(first, "A seed-swap catalogue for a village library.", until_working="analyst")
     others = [pages(first.url) for _ in range(2)]
-    expect(first.get_by_test_id("agent-card-developer")).to_have_attribute("data-status", "working", timeout=30_000)
+    for page in (first, *others):
+        assert_never_ahead_of_the_log(page, server, run_id_of(first), samples=3)
     others[0].reload()
+    assert_never_ahead_of_the_log(others[0], server, run_id_of(first), samples=3)
     for page in (first, *others):
         expect_completed_exactly(page, server)
     texts = {transcript_text(page) for page in (first, *others)}

@@ -6,6 +6,7 @@ import re
 import time
 from datetime import datetime
 
+import openai
 import pytest
 
 from agents.pipeline import Budget
@@ -13,7 +14,7 @@ from agents.roles import ROLES, build_messages
 from core.demo_content import demo_answer
 from core.errors import CONFIGURATION, CONTEXT_TOO_LONG, classify
 from core.events import AGENT_WAITING, MESSAGE_DISCARDED, EventType
-from core.llm import Restart, Usage, Waiting
+from core.llm import Restart, Waiting
 from tests.support.services import llm_for, run_service, run_to_end
 
 BRIEF = "A lost-and-found board for a public library."
@@ -74,7 +75,7 @@ async def test_server_errors_are_retried_with_backoff(fault_server):
 async def test_permanent_failures_are_never_retried(fault_server, caplog, fault, expected):
     caplog.set_level(logging.INFO)
     llm = llm_for(f"{fault_server(f'script:{fault}').url}/demo/v1")
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(openai.APIStatusError) as raised:
         await collect(llm)
     assert classify(raised.value).message == expected
     assert requests_sent(caplog) == 1
@@ -84,7 +85,7 @@ async def test_permanent_failures_are_never_retried(fault_server, caplog, fault,
 async def test_retries_stop_after_the_attempt_limit(fault_server, caplog):
     caplog.set_level(logging.INFO)
     llm = llm_for(f"{fault_server('500=1.0').url}/demo/v1", llm_max_attempts=3)
-    with pytest.raises(Exception):
+    with pytest.raises(openai.InternalServerError):
         await collect(llm)
     assert requests_sent(caplog) == 3
     await llm.close()

@@ -33,3 +33,24 @@ def shown_fingerprints(page: Page) -> dict[str, str]:
 
 def fingerprints(artifacts: dict[str, str]) -> dict[str, str]:
     return {agent: hashlib.sha256(text.encode()).hexdigest() for agent, text in artifacts.items()}
+
+
+_SHOWN_LENGTHS = """() => [...document.querySelectorAll('[data-testid=message]')].map(m => [m.dataset.agent,
+    Number(m.querySelector('[data-testid=message-body]')?.dataset.length ?? m.dataset.length ?? 0)])"""
+
+
+def assert_never_ahead_of_the_log(page: Page, server, run_id: str, samples: int = 10) -> None:
+    """While a run streams, the page never shows more of an answer than the log holds: nothing is doubled."""
+    for _ in range(samples):
+        shown = page.evaluate(_SHOWN_LENGTHS)
+        stored: dict[str, int] = {}
+        latest: dict[str, str] = {}
+        for event in server.events(run_id):  # read after the page, so the log can only be further along
+            if event["type"] == "TEXT_MESSAGE_START":
+                agent = event["messageId"].split(":")[1]
+                latest[agent], stored[agent] = event["messageId"], 0
+            elif event["type"] == "TEXT_MESSAGE_CONTENT":
+                stored[event["messageId"].split(":")[1]] += len(event["delta"])
+        for agent, length in shown:
+            assert length <= stored.get(agent, 0), f"{agent}: page shows {length} characters, log holds {stored}"
+        page.wait_for_timeout(150)
