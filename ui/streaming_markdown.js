@@ -1,11 +1,19 @@
 // A streamed answer rendered in the browser: the server sends only the appended text, never the whole message
-// again, and the markdown is parsed and sanitized here. An open code fence is closed for display so code never
-// shows as prose; an unfinished mermaid block shows as plain code.
+// again, and the markdown is parsed and sanitized here. Blocks that can no longer change (everything before the
+// last blank line outside a code fence) are rendered once; each append re-renders only the tail, so a long answer
+// costs the same per update as a short one. An open code fence is closed for display so code never shows as
+// prose; an unfinished mermaid block shows as plain code.
 import { marked } from "botarmy-marked";
 import DOMPurify from "dompurify";
 
+const FENCE = /^ {0,3}```/gm;
+
+function html(markdown) {
+  return DOMPurify.sanitize(marked.parse(markdown));
+}
+
 function displayable(text) {
-  const fences = [...text.matchAll(/^ {0,3}```/gm)];
+  const fences = [...text.matchAll(FENCE)];
   if (fences.length % 2 === 0) return text;
   const opening = fences[fences.length - 1];
   const lineEnd = text.indexOf("\n", opening.index);
@@ -15,25 +23,40 @@ function displayable(text) {
   return body + "\n```";
 }
 
+// The end of the last complete block: a blank line with every code fence before it closed.
+function stableEnd(text, from) {
+  let end = from;
+  let open = false;
+  let index = from;
+  for (const line of text.slice(from).split("\n")) {
+    index += line.length + 1;
+    if (/^ {0,3}```/.test(line)) open = !open;
+    else if (!open && line.trim() === "" && index <= text.length) end = index;
+  }
+  return end;
+}
+
 export default {
-  template: `<div class="botarmy-markdown" data-testid="message-body"></div>`,
+  template: `<div class="botarmy-markdown" data-testid="message-body"><div></div><div></div></div>`,
   props: { text: String },
   data() {
-    return { source: "" };
+    return { source: "", stable: 0 };
   },
   mounted() {
-    this.source = this.text || "";
-    this.render();
+    this.reset(this.text || "");
   },
   watch: {
     text(value) {
-      if (value !== this.source) {
-        this.source = value || "";
-        this.render();
-      }
+      if (value !== this.source) this.reset(value || "");
     },
   },
   methods: {
+    reset(text) {
+      this.source = text;
+      this.stable = 0;
+      this.$el.children[0].innerHTML = "";
+      this.render();
+    },
     // `offset` is where the delta starts: a delta the element already has (its creation or a prop update may
     // have carried the newer text) is skipped, so text is never shown twice.
     append(offset, delta) {
@@ -43,7 +66,12 @@ export default {
       this.render();
     },
     render() {
-      this.$el.innerHTML = DOMPurify.sanitize(marked.parse(displayable(this.source)));
+      const end = stableEnd(this.source, this.stable);
+      if (end > this.stable) {
+        this.$el.children[0].insertAdjacentHTML("beforeend", html(this.source.slice(this.stable, end)));
+        this.stable = end;
+      }
+      this.$el.children[1].innerHTML = html(displayable(this.source.slice(this.stable)));
       this.$el.dataset.length = String(this.source.length);
     },
   },
