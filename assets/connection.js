@@ -35,7 +35,14 @@
   }
 
   window.addEventListener("offline", () => apply("offline"));
-  window.addEventListener("online", () => apply(window.socket && window.socket.connected ? "connected" : "reconnecting"));
+  window.addEventListener("online", () => {
+    if (window.socket && !window.socket.connected) {
+      // Reconnect now rather than when socket.io's growing backoff timer next fires (up to seconds later).
+      window.socket.disconnect();
+      window.socket.connect();
+    }
+    apply(window.socket && window.socket.connected ? "connected" : "reconnecting");
+  });
   // Elements rendered later (a new page section) get the current state too.
   new MutationObserver(() => { if (state) apply(state); }).observe(document.body, { childList: true, subtree: true });
   attach();

@@ -94,8 +94,15 @@ def latencies(seen: list, tokens: list[tuple[str, int, int]], start_ms: float, e
     return result
 
 
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
+def pct(values: list[float], q: int) -> str:
+    """A percentile, or n/a when nothing was measured (every run ended before all tabs had loaded)."""
+    return f"{statistics.quantiles(values, n=100, method='inclusive')[q - 1]:.1f}" if len(values) > 1 else "n/a"
+
+
+def ratio(values: list[float], floor: list[float]) -> str:
+    if len(values) < 2 or len(floor) < 2:
+        return "n/a"
+    return f"{float(pct(values, 99)) / float(pct(floor, 99)):.1f}×"
 
 
 def open_tabs(browser, urls: list[str]):
@@ -202,26 +209,32 @@ def main() -> None:
              "| server CPU ms/token | server RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        idle_rss = None
+        rss_by_tabs: dict[int, int] = {}
         for runs in (1, 5):
             for tabs in tab_counts:
                 result = scenario(browser, Path(tmp) / f"s{tabs}-{runs}", tabs, runs)
                 lat, floor = result["lat"], result["floor"]
+                cpu = f"{result['cpu_ms_per_token']:.2f}" if result["tokens"] else "n/a"
                 lines.append(
-                    f"| {tabs} | {runs} | {result['tokens'] / (WINDOW_S - 1):.0f} | {pct(lat, 50):.1f} "
-                    f"| {pct(lat, 95):.1f} | {pct(lat, 99):.1f} | {pct(floor, 50):.1f} | {pct(floor, 99):.1f} "
-                    f"| {pct(lat, 99) / pct(floor, 99):.1f}× | {result['cpu_ms_per_token']:.2f} "
+                    f"| {tabs} | {runs} | {result['tokens'] / (WINDOW_S - 1):.0f} | {pct(lat, 50)} | {pct(lat, 95)} "
+                    f"| {pct(lat, 99)} | {pct(floor, 50)} | {pct(floor, 99)} | {ratio(lat, floor)} | {cpu} "
                     f"| {result['rss'] / 2**20:.0f} |")
                 print(lines[-1], flush=True)
-                idle_rss = idle_rss or result["rss"]
+                if runs == 1:
+                    rss_by_tabs[tabs] = result["rss"]
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))]
         browser.close()
     leak_runs = 10 if args.quick else args.leak_runs
-    before, after = leak_check(Path(tmp if False else tempfile.mkdtemp()), leak_runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        before, after = leak_check(Path(tmp), leak_runs)
+    most = max(rss_by_tabs)
+    per_tab = (rss_by_tabs[most] - rss_by_tabs[1]) / (most - 1) / 1024
+    lines += ["", f"Server RSS per connected tab (1 → {most} tabs on one run): {per_tab:.0f} KB."]
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
     lines += [f"| {s} s | {ms:.0f} |" for s, ms in catch]
-    lines += ["", "| server RSS after 5 runs (MB) | after another {0} runs (MB) | growth per run (KB) |".format(leak_runs),
-              "|---:|---:|---:|", f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
+    lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
+              "|---:|---:|---:|",
+              f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
     table = "\n".join(lines)
     print("\n" + table)
     header = ("# Live path benchmark\n\n`python bench/live_path.py` on this machine (2 cores; the server, the "

@@ -53,8 +53,8 @@ class LiveRun:
             await asyncio.sleep(FLUSH_INTERVAL)
 
     async def _prerender_completed(self) -> None:
-        """Render newly completed answers in a thread: the tabs' markdown then comes from the cache, and the
-        event loop never stalls on a long answer while other runs stream."""
+        """Render newly completed answers in a worker thread, once per run: every tab's markdown then comes from
+        the render cache instead of the event loop parsing a long answer while other runs stream."""
         for message in self.view.messages:
             if message.complete and message.message_id not in self._prerendered:
                 self._prerendered.add(message.message_id)
