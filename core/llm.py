@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import openai
 from openai import AsyncOpenAI
 
-from .errors import CallTimeout, ContentFiltered, FirstTokenTimeout, StreamCut, StreamStalled, classify
+from .errors import (
+    CallTimeout,
+    ContentFiltered,
+    FirstTokenTimeout,
+    StreamCut,
+    StreamStalled,
+    classify,
+)
 from .rate_limit import RateLimiter
 from .retry import Retrier, RetryPolicy
 from .settings import Settings

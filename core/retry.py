@@ -5,7 +5,12 @@ The loop that waits belongs to the caller, so that every wait can be shown as a 
 
 from dataclasses import dataclass
 
-from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 from tenacity.stop import stop_base
 
 from .errors import classify

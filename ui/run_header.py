@@ -4,10 +4,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from core.runs import RESUMABLE
-
 from core.events import now_ms
 from core.fold import RunView
+from core.runs import RESUMABLE
 
 from . import status
 from .notice import ErrorNotice

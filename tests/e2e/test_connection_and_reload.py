@@ -6,9 +6,8 @@ import sqlite3
 
 from playwright.sync_api import expect
 
-from tests.support.browser import start_run, transcript_text
+from tests.support.browser import assert_same_text, start_run, transcript_text
 from tests.support.server import start_server
-
 
 
 def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(server, pages):
@@ -48,7 +47,7 @@ def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
 
     fresh = pages(page.url)
     expect(fresh.get_by_test_id("run-status")).to_have_attribute("data-status", "completed")
-    assert transcript_text(fresh) == transcript_text(page)
+    assert_same_text([transcript_text(fresh), transcript_text(page)])
     expect(page.get_by_test_id("error-notice")).to_have_count(0)
 
 

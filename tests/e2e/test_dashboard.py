@@ -2,7 +2,12 @@
 
 from playwright.sync_api import expect
 
-from tests.support.browser import fingerprints, shown_fingerprints, transcript_text
+from tests.support.browser import (
+    assert_same_text,
+    fingerprints,
+    shown_fingerprints,
+    transcript_text,
+)
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 BRIEF = "A small web app where a team of volunteers tracks which park benches need repair."
@@ -38,7 +43,7 @@ def test_brief_to_five_artifacts_live_in_two_tabs(server, pages):
         expect(tab.get_by_test_id("error-notice")).to_have_count(0)
         expect(tab.get_by_test_id("component-fallback")).to_have_count(0)
 
-    assert transcript_text(page) == transcript_text(second)
+    assert_same_text([transcript_text(page), transcript_text(second)])
     assert [m.get_attribute("data-agent") for m in page.get_by_test_id("message").all()] == AGENTS
     # Rendered markdown: headings, highlighted code and a drawn mermaid diagram.
     transcript = page.get_by_test_id("transcript")

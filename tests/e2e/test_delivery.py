@@ -5,7 +5,14 @@ import signal
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import assert_never_ahead_of_the_log, fingerprints, shown_fingerprints, start_run, transcript_text
+from tests.support.browser import (
+    assert_never_ahead_of_the_log,
+    assert_same_text,
+    fingerprints,
+    shown_fingerprints,
+    start_run,
+    transcript_text,
+)
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
@@ -48,8 +55,7 @@ def test_three_tabs_and_a_reload_mid_stream_end_identical(server, pages):
     assert_never_ahead_of_the_log(others[0], server, run_id_of(first), samples=3)
     for page in (first, *others):
         expect_completed_exactly(page, server)
-    texts = {transcript_text(page) for page in (first, *others)}
-    assert len(texts) == 1
+    assert_same_text([transcript_text(page) for page in (first, *others)])
 
 
 def test_closing_every_tab_does_not_stop_the_run(server, pages):

@@ -1,5 +1,6 @@
 """Debian's Chromium as Playwright launches it here, and reading a page once it has settled."""
 
+import difflib
 import hashlib
 
 from playwright.sync_api import Page, expect
@@ -10,10 +11,29 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 
 
 def transcript_text(page: Page) -> str:
-    """The transcript's text once its one mermaid diagram (the architect's) is drawn, which happens asynchronously."""
+    """The transcript's text as shown, once its one mermaid diagram (the architect's) is drawn.
+
+    The diagram's own labels are left out: mermaid lays them out asynchronously in each browser, and the text they
+    come from is already compared as the message's source.
+    """
     transcript = page.get_by_test_id("transcript")
     expect(transcript.locator(".mermaid-svg svg")).to_have_count(1)
-    return transcript.inner_text()
+    return transcript.evaluate("""element => {
+        const copy = element.cloneNode(true);
+        copy.querySelectorAll('.mermaid-svg').forEach(svg => svg.remove());
+        document.body.appendChild(copy);
+        const text = copy.innerText;
+        copy.remove();
+        return text;
+    }""")
+
+
+def assert_same_text(texts: list[str]) -> None:
+    """All tabs show the same transcript; on a difference, say where."""
+    for other in texts[1:]:
+        if other != texts[0]:
+            diff = difflib.unified_diff(texts[0].splitlines(), other.splitlines(), lineterm="", n=1)
+            raise AssertionError("tabs differ:\n" + "\n".join(list(diff)[:40]))
 
 
 def start_run(page: Page, brief: str, *, until_working: str) -> None:

@@ -3,8 +3,8 @@
 import json
 import os
 import signal
-import sqlite3
 import socket
+import sqlite3
 import subprocess
 import sys
 import time

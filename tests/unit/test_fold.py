@@ -1,9 +1,21 @@
 from ag_ui.core import RunFinishedCancelledOutcome
 
 from core.events import (
-    AGENT_TASK, ARTIFACT_SAVED, INTERRUPTED, USAGE, RunErrorEvent, RunFinishedEvent, RunStartedEvent,
-    StoredEvent, SubagentErrorEvent, SubagentFinishedEvent, SubagentStartedEvent, TextMessageContentEvent,
-    TextMessageEndEvent, TextMessageStartEvent, custom,
+    AGENT_TASK,
+    ARTIFACT_SAVED,
+    INTERRUPTED,
+    USAGE,
+    RunErrorEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    StoredEvent,
+    SubagentErrorEvent,
+    SubagentFinishedEvent,
+    SubagentStartedEvent,
+    TextMessageContentEvent,
+    TextMessageEndEvent,
+    TextMessageStartEvent,
+    custom,
 )
 from core.fold import apply, fold, run_status_after
 
