@@ -79,7 +79,7 @@ class ArtifactView:
 class RunView:
     run_id: str
     brief: str = ""
-    status: str = "queued"
+    status: str = "running"  # a run exists only once it has been launched
     model: str = ""
     offline_demo: bool = False
     started_ms: int | None = None

@@ -100,7 +100,7 @@ class RunService:
 
     async def recover(self) -> None:
         """Close the runs an earlier server process left running: its stop cut them short."""
-        for row in await self.store.runs_with_status("running") + await self.store.runs_with_status("queued"):
+        for row in await self.store.runs_with_status("running"):
             if row.created_ms < self._born_ms:
                 await self._close_out(row.run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
 
