@@ -21,13 +21,14 @@ class _Message:
             self.body: StreamingMarkdown | ui.markdown = StreamingMarkdown()
 
     def update(self, message: MessageView) -> None:
-        if isinstance(self.body, StreamingMarkdown):
-            if not message.complete:
-                self.body.show(message.text)
-                return
-            self.body.delete()
-            with self.element:
-                self.body = markdown(message.text)
+        if not isinstance(self.body, StreamingMarkdown):
+            return  # complete and rendered: a finished answer never changes
+        if not message.complete:
+            self.body.show(message.text)
+            return
+        self.body.delete()
+        with self.element:
+            self.body = markdown(message.text)
         set_prop(self.element, "data-complete", "true")
         set_prop(self.element, "data-length", str(len(message.text)))
         # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
