@@ -20,7 +20,7 @@ from core.events import (
     RunStartedEvent,
 )
 from core.fold import RunView
-from core.llm import LLM, estimate_tokens
+from core.llm import LLM, prompt_tokens
 from core.runs import Emit
 
 from .roles import ROLES, Role, build_messages
@@ -74,7 +74,7 @@ async def run_pipeline(run_id: str, brief: str, emit: Emit, prior: RunView, *, l
 
 def _over_budget(role: Role, inputs: AgentInputs, llm: LLM, budget: Budget, spent: _Spent) -> str | None:
     """The user's sentence when the next call could take the run past its budget, else None."""
-    prompt = estimate_tokens("".join(m["content"] for m in build_messages(role, inputs.brief, inputs.earlier)))
+    prompt = prompt_tokens(build_messages(role, inputs.brief, inputs.earlier))
     if spent.tokens + prompt + llm.max_output_tokens > budget.tokens:
         limit = f"{budget.tokens:,} tokens"
     elif budget.cost_usd and spent.cost_usd + llm.cost_usd(prompt, llm.max_output_tokens) > budget.cost_usd:

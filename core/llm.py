@@ -69,6 +69,10 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4) if text else 0
 
 
+def prompt_tokens(messages: list[dict]) -> int:
+    return estimate_tokens("".join(message["content"] for message in messages))
+
+
 class LLM:
     def __init__(self, settings: Settings) -> None:
         if settings.offline_demo:
@@ -95,7 +99,7 @@ class LLM:
 
         Raises the last error when it is not transient or the retry policy gives up.
         """
-        reserved = estimate_tokens("".join(m["content"] for m in messages)) + self.max_output_tokens
+        reserved = prompt_tokens(messages) + self.max_output_tokens
         retrier = Retrier(self.policy)
         wait, kind = self.limiter.reserve(reserved), "pacing"
         while True:
@@ -151,8 +155,7 @@ class LLM:
                         yield choice.delta.content
         if not finished:
             raise StreamCut()
-        yield usage or Usage(estimate_tokens("".join(m["content"] for m in messages)),
-                             estimate_tokens("".join(pieces)), estimated=True)
+        yield usage or Usage(prompt_tokens(messages), estimate_tokens("".join(pieces)), estimated=True)
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Cost by the configured price table (US dollars per million tokens); unknown models cost 0."""
