@@ -4,21 +4,24 @@
 """
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
 
 from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
+from agents.roles import AGENT_NAMES
 from core.api import api_router
 from core.bus import Bus
 from core.demo_faults import FaultPlan
 from core.demo_model import demo_router
 from core.health import health_router
+from core.inputs import InputError, parse_approvals
 from core.lifecycle import interrupt_runs_before_exit
 from core.llm import LLM
 from core.logs import configure_logging
-from core.runs import RunService
+from core.runs import Limits, RunService
 from core.settings import Settings
 from core.store import Store
 from ui.floor_page import register_floor_page
@@ -42,13 +45,19 @@ def connected_clients() -> int:
 
 def main() -> None:
     settings = Settings(**parse_args())
+    try:
+        default_approvals = parse_approvals(settings.approvals, AGENT_NAMES)
+    except InputError as error:
+        sys.exit(f"BOTARMY_APPROVALS: {error}")
     configure_logging([settings.openai_api_key or ""])
     store = Store(settings.database_path)
     store.open()
     bus = Bus(store)
     llm = LLM(settings)
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
-    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), settings.max_brief_chars)
+    limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs)
+    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES, limits=limits,
+                      default_approvals=default_approvals)
 
     async def shutdown() -> None:
         await runs.shutdown()

@@ -63,6 +63,7 @@ ROLES: tuple[Role, ...] = (
 )
 
 ROLE_BY_NAME = {role.name: role for role in ROLES}
+AGENT_NAMES = tuple(role.name for role in ROLES)
 
 SYSTEM_PROMPT = (
     "You are the {title} of BotArmy, a team of five AI agents (Analyst, Architect, Developer, Tester, "
@@ -73,12 +74,16 @@ SYSTEM_PROMPT = (
 )
 
 
-def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: str | None = None) -> list[dict]:
-    """The chat messages of one agent step: its role, the brief, every earlier artifact and optional feedback."""
+def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: str | None = None,
+                   previous: str | None = None) -> list[dict]:
+    """The chat messages of one agent step: its role, the brief, every earlier artifact and, when the user asked
+    for changes, the agent's previous answer and the feedback."""
     parts = [f"<brief>\n{brief}\n</brief>"]
     for name, content in earlier.items():
         other = ROLE_BY_NAME[name]
         parts.append(f'<artifact agent="{other.name}" file="{other.filename}">\n{content}\n</artifact>')
+    if previous:
+        parts.append(f"<previous_answer>\n{previous}\n</previous_answer>")
     if feedback:
         parts.append(f"<feedback>\n{feedback}\n</feedback>\nRevise your previous answer to address this feedback.")
     parts.append(f"Write the {role.artifact_title.lower()} now.")

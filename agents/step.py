@@ -34,7 +34,8 @@ class AgentInputs:
     run_id: str
     brief: str
     earlier: dict[str, str] = field(default_factory=dict)  # agent name -> artifact text, in pipeline order
-    feedback: str | None = None
+    feedback: str | None = None  # the user's request for changes to `previous`, the agent's earlier answer
+    previous: str | None = None
     attempt: int = 1
 
 
@@ -49,7 +50,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",
                   "expected_chars": role.expected_chars})
-    messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback)
+    messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
     label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
     message_id, streams = None, 0

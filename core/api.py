@@ -1,16 +1,26 @@
-"""REST API under /api: start a run, list runs, read one run's view, cancel and resume."""
+"""REST API under /api: runs and their controls, the approval decisions, the history list and the artifacts."""
 
 from dataclasses import asdict
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from .brief import BriefError
+from .events import APPROVE, EDIT, REQUEST_CHANGES
+from .inputs import InputError
+from .project import project_zip
 from .runs import RunService
+
+_NOT_FOUND = {404: {"description": "No such run."}}
+_BAD_INPUT = {422: {"description": "The input cannot be used; `detail` says why."}}
+RunStatus = Literal["running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted"]
 
 
 class StartRun(BaseModel):
     brief: str = Field(description="The project brief.")
+    approvals: str | list[str] | None = Field(
+        None, description="Agents whose work waits for approval: `none`, `all`, a comma list or a list of names. "
+                          "Absent: the server's default (BOTARMY_APPROVALS).")
 
 
 class RunCreated(BaseModel):
@@ -21,42 +31,148 @@ class RunCreated(BaseModel):
 class RunSummary(BaseModel):
     run_id: str
     brief: str
+    title: str
     created_ms: int
+    ended_ms: int | None
     status: str
+    tokens: int
+    cost_usd: float
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary]
+    total: int = Field(description="Runs matching the filter on all pages.")
+    limit: int
+    offset: int
+
+
+class Rename(BaseModel):
+    title: str = Field(description="The run's new name; empty shows the brief again.")
+
+
+class Decision(BaseModel):
+    interrupt_id: str | None = Field(None, description="The checkpoint decided; absent: whichever is pending.")
+
+
+class ChangesRequested(Decision):
+    feedback: str = Field(description="What the agent should change.")
+
+
+class Edited(Decision):
+    content: str = Field(description="The artifact as the user rewrote it.")
+
+
+class Artifact(BaseModel):
+    agent: str
+    title: str
+    filename: str
+    content: str
+    edited: bool
 
 
 def api_router(runs: RunService) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["runs"])
 
-    @router.post("/runs", status_code=201, response_model=RunCreated,
-                 responses={422: {"description": "The brief cannot start a run; `detail` says why."}})
-    async def start_run(body: StartRun) -> RunCreated:
-        try:
-            run_id = await runs.start(body.brief)
-        except BriefError as error:
-            raise HTTPException(422, str(error)) from error
-        return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
-
-    @router.get("/runs", response_model=list[RunSummary])
-    async def list_runs(limit: int = 50, offset: int = 0) -> list[RunSummary]:
-        rows = await runs.store.list_runs(limit=max(1, min(limit, 200)), offset=max(0, offset))
-        return [RunSummary(**asdict(row)) for row in rows]
-
-    @router.get("/runs/{run_id}", responses={404: {"description": "No such run."}})
-    async def get_run(run_id: str) -> dict:
+    async def view_of(run_id: str):
         view = await runs.view(run_id)
         if view is None:
             raise HTTPException(404, "No such run.")
-        return {**asdict(view), "tokens": view.tokens, "cost_usd": view.cost_usd}
+        return view
 
-    @router.post("/runs/{run_id}/cancel", status_code=204, responses={409: {"description": "Not running."}})
+    async def command(run_id: str, done, conflict: str) -> None:
+        """Run a control command: 404 for an unknown run, 409 when the run is not in a state that allows it."""
+        await view_of(run_id)
+        try:
+            accepted = await done()
+        except InputError as error:
+            raise HTTPException(422, str(error)) from error
+        if not accepted:
+            raise HTTPException(409, conflict)
+
+    @router.post("/runs", status_code=201, response_model=RunCreated, responses=_BAD_INPUT)
+    async def start_run(body: StartRun) -> RunCreated:
+        try:
+            run_id = await runs.start(body.brief, body.approvals)
+        except InputError as error:
+            raise HTTPException(422, str(error)) from error
+        return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
+
+    @router.get("/runs", response_model=RunList)
+    async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+                        status: RunStatus | None = None,
+                        q: str | None = Query(None, max_length=200, description="Text in the brief or name.")):
+        page = await runs.store.list_runs(limit, offset, status=status, search=q)
+        return RunList(runs=[RunSummary(**asdict(row)) for row in page.rows], total=page.total, limit=limit,
+                       offset=offset)
+
+    @router.get("/runs/{run_id}", responses=_NOT_FOUND)
+    async def get_run(run_id: str) -> dict:
+        return asdict(await view_of(run_id))
+
+    @router.patch("/runs/{run_id}", response_model=RunSummary, responses={**_NOT_FOUND, **_BAD_INPUT})
+    async def rename_run(run_id: str, body: Rename) -> RunSummary:
+        try:
+            if not await runs.rename(run_id, body.title):
+                raise HTTPException(404, "No such run.")
+        except InputError as error:
+            raise HTTPException(422, str(error)) from error
+        return RunSummary(**asdict(await runs.store.get_run(run_id)))
+
+    @router.delete("/runs/{run_id}", status_code=204, responses=_NOT_FOUND)
+    async def delete_run(run_id: str) -> None:
+        if not await runs.delete(run_id):
+            raise HTTPException(404, "No such run.")
+
+    @router.post("/runs/{run_id}/approve", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Nothing to approve."}})
+    async def approve(run_id: str, body: Decision | None = None) -> None:
+        await command(run_id, lambda: runs.decide(run_id, APPROVE, interrupt_id=body and body.interrupt_id),
+                      "This run has no pending approval (it may have been decided already).")
+
+    @router.post("/runs/{run_id}/request-changes", status_code=204,
+                 responses={**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "Nothing to decide."}})
+    async def request_changes(run_id: str, body: ChangesRequested) -> None:
+        await command(run_id, lambda: runs.decide(run_id, REQUEST_CHANGES, interrupt_id=body.interrupt_id,
+                                                  feedback=body.feedback),
+                      "This run has no pending approval (it may have been decided already).")
+
+    @router.post("/runs/{run_id}/edit", status_code=204,
+                 responses={**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "Nothing to decide."}})
+    async def edit(run_id: str, body: Edited) -> None:
+        await command(run_id, lambda: runs.decide(run_id, EDIT, interrupt_id=body.interrupt_id,
+                                                  content=body.content),
+                      "This run has no pending approval (it may have been decided already).")
+
+    @router.post("/runs/{run_id}/pause", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Not running."}})
+    async def pause_run(run_id: str) -> None:
+        await command(run_id, lambda: runs.pause(run_id), "This run is not running, or a pause is already pending.")
+
+    @router.post("/runs/{run_id}/cancel", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Not running."}})
     async def cancel_run(run_id: str) -> None:
-        if not runs.cancel(run_id):
-            raise HTTPException(409, "This run is not running.")
+        await command(run_id, lambda: runs.cancel(run_id), "This run is not running.")
 
-    @router.post("/runs/{run_id}/resume", status_code=204, responses={409: {"description": "Cannot resume."}})
+    @router.post("/runs/{run_id}/resume", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Cannot resume."}})
     async def resume_run(run_id: str) -> None:
-        if not await runs.resume(run_id):
-            raise HTTPException(409, "Only an interrupted, failed or cancelled run can be resumed.")
+        await command(run_id, lambda: runs.resume(run_id),
+                      "Only a paused, interrupted, failed or cancelled run can be resumed.")
+
+    @router.post("/runs/{run_id}/retry/{agent}", status_code=204,
+                 responses={**_NOT_FOUND, 409: {"description": "The agent has not failed."}})
+    async def retry_agent(run_id: str, agent: str) -> None:
+        view = await view_of(run_id)
+        conflict = "This agent has not failed, or the run is still working."
+        if agent not in view.agents or view.agents[agent].status != "failed":
+            raise HTTPException(409, conflict)
+        await command(run_id, lambda: runs.resume(run_id), conflict)
+
+    @router.get("/runs/{run_id}/artifacts", response_model=list[Artifact], responses=_NOT_FOUND)
+    async def artifacts(run_id: str) -> list[Artifact]:
+        return [Artifact(**asdict(artifact)) for artifact in (await view_of(run_id)).artifacts.values()]
+
+    @router.get("/runs/{run_id}/artifacts.zip", responses={**_NOT_FOUND, 200: {"content": {"application/zip": {}}}},
+                response_class=Response)
+    async def artifacts_zip(run_id: str) -> Response:
+        name, data = project_zip(await view_of(run_id))
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return router

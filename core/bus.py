@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from .events import Event, StoredEvent
-from .fold import run_status_after
+from .fold import summary_change
 from .store import Store
 
 # Marker put in a subscriber's queue when it fell too far behind: it re-reads from the store instead.
@@ -35,8 +35,7 @@ class Bus:
         self._subscribers: dict[str, set[_Subscriber]] = defaultdict(set)
 
     async def emit(self, run_id: str, *events: Event) -> list[StoredEvent]:
-        statuses = [status for event in events if (status := run_status_after(event))]
-        stored = await self.store.append(run_id, list(events), statuses[-1] if statuses else None)
+        stored = await self.store.append(run_id, list(events), summary_change(events))
         for subscriber in tuple(self._subscribers.get(run_id, ())):
             for item in stored:
                 subscriber.offer(item)

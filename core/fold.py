@@ -10,9 +10,18 @@ from dataclasses import dataclass, field
 from .events import (
     AGENT_TASK,
     AGENT_WAITING,
+    APPROVAL,
+    APPROVAL_DECIDED,
+    APPROVE,
     ARTIFACT_SAVED,
+    EDIT,
     INTERRUPTED,
     MESSAGE_DISCARDED,
+    PAUSE,
+    PAUSE_REQUESTED,
+    REQUEST_CHANGES,
+    RUN_CONFIGURED,
+    RUN_QUEUED,
     USAGE,
     EventType,
     StoredEvent,
@@ -65,6 +74,7 @@ class MessageView:
     agent: str
     text: str = ""
     complete: bool = False
+    kind: str = "answer"  # "answer": an agent's streamed answer; "feedback": the user's request for changes
 
 
 @dataclass
@@ -73,6 +83,13 @@ class ArtifactView:
     title: str
     filename: str
     content: str
+    edited: bool = False  # the user edited it at an approval checkpoint
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    interrupt_id: str
+    agent: str
 
 
 @dataclass
@@ -89,20 +106,21 @@ class RunView:
     messages: list[MessageView] = field(default_factory=list)
     artifacts: dict[str, ArtifactView] = field(default_factory=dict)
     subagents: dict[str, str] = field(default_factory=dict)  # subagent run id -> agent name
-    segments: int = 0  # how often the run was started: once, plus once per resume
+    segments: int = 0  # how often the run was started: once, plus once per resume or decision
+    tokens: int = 0  # every call of the run, redone agents included
+    cost_usd: float = 0.0
+    approvals: list[str] = field(default_factory=list)  # agents whose artifact waits for the user's decision
+    approved: set[str] = field(default_factory=set)
+    pending: PendingApproval | None = None
+    feedback: dict[str, str] = field(default_factory=dict)  # agent -> changes requested, until it redid its work
+    revisions: dict[str, list[ArtifactView]] = field(default_factory=dict)  # agent -> earlier versions, oldest first
+    pause_requested: bool = False
+    queue_position: int | None = None  # waiting for a free slot: 1 = next
     last_seq: int = 0
 
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL_RUN_STATUSES
-
-    @property
-    def tokens(self) -> int:
-        return sum(agent.tokens for agent in self.agents.values())
-
-    @property
-    def cost_usd(self) -> float:
-        return sum(agent.cost_usd for agent in self.agents.values())
 
     def message(self, message_id: str) -> MessageView | None:
         # The message being streamed is almost always the last one.
@@ -139,18 +157,33 @@ def _run_started(view: RunView, event) -> None:
     view.status, view.error, view.finished_ms = "running", None, None
     view.started_ms = view.started_ms or event.timestamp
     view.segments += 1
+    view.queue_position = view.pending = None
     for agent in meta.get("agents", ()):
         view.agents.setdefault(agent["name"], AgentView(name=agent["name"], title=agent["title"]))
     for agent in view.agents.values():
-        if agent.status != "done":  # a resumed run runs again whatever has no artifact yet
+        if agent.name in view.artifacts:  # a checkpoint left undecided is asked again by the pipeline
+            agent.status = "done"
+        else:  # a resumed run runs again whatever has no artifact yet
             agent.status, agent.error, agent.task = "queued", None, ""
 
 
 def _run_finished(view: RunView, event) -> None:
-    outcome = getattr(event.outcome, "type", "success")
-    view.status = {"success": "completed", "cancelled": "cancelled", "interrupt": "waiting_approval"}[outcome]
+    outcome = event.outcome
     view.finished_ms = event.timestamp
-    if outcome == "cancelled":
+    kind = getattr(outcome, "type", "success")
+    if kind == "interrupt":
+        view.status = "paused"
+        for interrupt in outcome.interrupts:
+            if interrupt.reason == APPROVAL:
+                agent = (interrupt.metadata or {}).get("agent", "")
+                view.status, view.pending = "waiting_approval", PendingApproval(interrupt.id, agent)
+                if agent in view.agents:
+                    view.agents[agent].status = "waiting_approval"
+            elif interrupt.reason == PAUSE:
+                view.pause_requested = False
+        return
+    view.status = "completed" if kind == "success" else "cancelled"
+    if kind == "cancelled":
         _settle_unfinished_agents(view, "cancelled", "cancelled")
 
 
@@ -162,8 +195,11 @@ def _run_error(view: RunView, event) -> None:
 
 
 def _settle_unfinished_agents(view: RunView, queued_status: str, working_status: str) -> None:
+    view.pending, view.pause_requested, view.queue_position = None, False, None
     for agent in view.agents.values():
-        if agent.status == "queued":
+        if agent.status == "waiting_approval":  # its artifact stands
+            agent.status = "done"
+        elif agent.status == "queued":
             agent.status = queued_status
         elif agent.status == "working":
             agent.status, agent.streaming, agent.finished_ms = working_status, False, view.finished_ms
@@ -241,9 +277,12 @@ def _custom(view: RunView, event) -> None:
     elif event.name == ARTIFACT_SAVED and agent is not None:
         view.artifacts[agent.name] = ArtifactView(
             agent=agent.name, title=value["title"], filename=value["filename"], content=value["content"])
+        view.feedback.pop(agent.name, None)
     elif event.name == USAGE and agent is not None:
         agent.tokens_in, agent.tokens_out = value["prompt_tokens"], value["completion_tokens"]
         agent.cost_usd = value.get("cost_usd", 0.0)
+        view.tokens += agent.tokens
+        view.cost_usd += agent.cost_usd
     elif event.name == AGENT_WAITING and agent is not None:
         agent.waiting, agent.waiting_until_ms = value["kind"], value["until_ms"]
         agent.retries += value["kind"] != "pacing"
@@ -251,6 +290,37 @@ def _custom(view: RunView, event) -> None:
         view.messages = [m for m in view.messages if m.message_id != value["message_id"]]
         if agent is not None:
             agent.streamed_chars, agent.tokens_out, agent.streaming = 0, 0, False
+    elif event.name == RUN_CONFIGURED:
+        view.brief, view.approvals = value["brief"], list(value.get("approvals", ()))
+    elif event.name == RUN_QUEUED:
+        view.queue_position = value["position"]
+    elif event.name == PAUSE_REQUESTED:
+        view.pause_requested = True
+    elif event.name == APPROVAL_DECIDED and agent is not None:
+        _approval_decided(view, agent, value)
+
+
+def _approval_decided(view: RunView, agent: AgentView, value: dict) -> None:
+    """Approve keeps the artifact; edit replaces it with the user's text; request changes sends the agent back to
+    work with the feedback. Earlier versions are kept in `revisions`. The run goes on at once."""
+    view.status, view.pending, view.finished_ms = "running", None, None
+    decision = value["decision"]
+    artifact = view.artifacts.get(agent.name)
+    if decision in (EDIT, REQUEST_CHANGES) and artifact is not None:
+        view.revisions.setdefault(agent.name, []).append(artifact)
+    if decision == REQUEST_CHANGES:
+        view.artifacts.pop(agent.name, None)
+        view.feedback[agent.name] = value["feedback"]
+        view.approved.discard(agent.name)
+        agent.status, agent.task = "queued", "Changes requested"
+        view.messages.append(MessageView(message_id=value["interrupt_id"], agent=agent.name, text=value["feedback"],
+                                         complete=True, kind="feedback"))
+        return
+    if decision == EDIT and artifact is not None:
+        view.artifacts[agent.name] = ArtifactView(agent.name, artifact.title, artifact.filename, value["content"],
+                                                  edited=True)
+    view.approved.add(agent.name)
+    agent.status, agent.task = "done", "Edited and approved" if decision == EDIT else "Approved"
 
 
 _HANDLERS = {
@@ -267,10 +337,25 @@ _HANDLERS = {
 }
 
 
-def run_status_after(event) -> str | None:
-    """The run status an event sets, for the store's run list; None when it does not change it."""
-    if event.type not in {EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR}:
-        return None
-    probe = RunView(run_id="")
-    _HANDLERS[event.type](probe, event)
-    return probe.status
+@dataclass(frozen=True)
+class SummaryChange:
+    """What a batch of events changes in the run's row of the history list."""
+
+    status: str | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+def summary_change(events: Iterable) -> SummaryChange:
+    status, tokens, cost = None, 0, 0.0
+    for event in events:
+        if event.type in {EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR}:
+            probe = RunView(run_id="")
+            _HANDLERS[event.type](probe, event)
+            status = probe.status
+        elif event.type == EventType.CUSTOM and event.name == APPROVAL_DECIDED:
+            status = "running"
+        elif event.type == EventType.CUSTOM and event.name == USAGE:
+            tokens += event.value["prompt_tokens"] + event.value["completion_tokens"]
+            cost += event.value.get("cost_usd", 0.0)
+    return SummaryChange(status, tokens, cost)

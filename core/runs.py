@@ -1,16 +1,27 @@
-"""Runs as background tasks that belong to no page or socket: start, observe, recover after a stop."""
+"""Runs as background tasks that belong to no page or socket: start, pause, decide, cancel, resume, delete, recover.
+
+Every control is a command that records an event first; the pipeline reads the run's state from the folded log,
+so a decision, a pause or an interruption survives a reload and a server restart.
+"""
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-from .brief import clean_brief
 from .bus import Bus
 from .errors import UNKNOWN
 from .events import (
+    APPROVAL_DECIDED,
+    APPROVE,
+    EDIT,
     INTERRUPTED,
     MESSAGE_DISCARDED,
+    PAUSE_REQUESTED,
+    REQUEST_CHANGES,
+    RUN_CONFIGURED,
+    RUN_QUEUED,
     Event,
     RunErrorEvent,
     RunFinishedCancelledOutcome,
@@ -20,78 +31,179 @@ from .events import (
     now_ms,
 )
 from .fold import RunView, fold
+from .inputs import InputError, clean_brief, clean_edit, clean_feedback, parse_approvals
+from .run_queue import RunQueue
 from .store import Store
 
 log = logging.getLogger("botarmy.runs")
 
-Emit = Callable[..., Awaitable[object]]
-# pipeline(run_id, brief, emit, prior): `prior` is the run folded so far (a fresh view for a new run); a resumed
-# run keeps the artifacts it has and continues from the first agent without one.
-Pipeline = Callable[[str, str, Emit, RunView], Awaitable[None]]
+Emit = Callable[..., Awaitable[list]]
 
 INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
-RESUMABLE = frozenset({"interrupted", "failed", "cancelled"})
+RESUMABLE = frozenset({"interrupted", "failed", "cancelled", "paused"})
+AT_REST = frozenset({"paused", "waiting_approval"})  # stopped, with no task, but not over
+MAX_EDIT_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a pipeline gets: the run so far (`prior`), where its events go, and whether the user asked to pause."""
+
+    run_id: str
+    brief: str
+    prior: RunView
+    emit: Emit
+    pause_requested: Callable[[], bool]
+
+
+Pipeline = Callable[[RunContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_brief_chars: int = 8000
+    max_feedback_chars: int = 4000
+    max_concurrent_runs: int = 3
 
 
 class RunService:
-    def __init__(self, store: Store, bus: Bus, pipeline: Pipeline, max_brief_chars: int) -> None:
+    def __init__(self, store: Store, bus: Bus, pipeline: Pipeline, *, agents: Sequence[str] = (),
+                 limits: Limits = Limits(), default_approvals: Sequence[str] = ()) -> None:
         self.store, self.bus, self.pipeline = store, bus, pipeline
-        self.max_brief_chars = max_brief_chars
+        self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
+        self.default_approvals = list(default_approvals)
+        self.limits = limits
+        self.queue = RunQueue(limits.max_concurrent_runs)
         self._tasks: dict[str, asyncio.Task] = {}
         self._cancelled: set[str] = set()
+        self._pausing: set[str] = set()
+        # Commands that look at a run's state and then change it take turns, so two tabs cannot both decide.
+        self._control = asyncio.Lock()
         self._born_ms = now_ms()
+
+    @property
+    def max_brief_chars(self) -> int:
+        return self.limits.max_brief_chars
 
     @property
     def active_runs(self) -> int:
         return len(self._tasks)
 
-    async def start(self, brief: str) -> str:
-        """Validate the brief (BriefError carries the user's message) and start the run in the background."""
-        brief = clean_brief(brief, self.max_brief_chars)
+    @property
+    def queued_runs(self) -> int:
+        return len(self.queue.waiting)
+
+    async def start(self, brief: str, approvals: str | Sequence[str] | None = None) -> str:
+        """Validate (InputError carries the user's message), record the run's choices and start it.
+
+        `approvals` names the agents whose work waits for the user's decision; None takes the default."""
+        brief = clean_brief(brief, self.limits.max_brief_chars)
+        chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
         run_id = uuid.uuid4().hex
         await self.store.create_run(run_id, brief)
-        self._launch(run_id, brief, RunView(run_id=run_id))
+        await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
+        self._launch(run_id, await self.view(run_id))
         return run_id
 
     async def resume(self, run_id: str) -> bool:
-        """Continue an interrupted, failed or cancelled run from its first unfinished agent."""
-        view = await self.view(run_id)
-        if view is None or view.status not in RESUMABLE or run_id in self._tasks:
-            return False
-        self._launch(run_id, view.brief, view)
-        return True
+        """Continue a paused, interrupted, failed or cancelled run from its first unfinished agent."""
+        async with self._control:
+            view = await self.view(run_id)
+            if view is None or view.status not in RESUMABLE or run_id in self._tasks:
+                return False
+            self._launch(run_id, view)
+            return True
 
-    def _launch(self, run_id: str, brief: str, prior: RunView) -> None:
-        task = asyncio.create_task(self._execute(run_id, brief, prior), name=f"run-{run_id}")
+    async def pause(self, run_id: str) -> bool:
+        """Ask a working run to pause at its next safe point (before the next agent starts)."""
+        async with self._control:
+            if run_id not in self._tasks or run_id in self._pausing:
+                return False
+            self._pausing.add(run_id)
+            await self.bus.emit(run_id, custom(PAUSE_REQUESTED, {}))
+            return True
+
+    async def decide(self, run_id: str, decision: str, *, interrupt_id: str | None = None,
+                     feedback: str | None = None, content: str | None = None) -> bool:
+        """Decide the pending approval once: approve, request changes (with feedback) or edit (with the new text).
+
+        False when nothing is pending (or a different checkpoint than `interrupt_id` is); InputError for unusable
+        feedback or text. The run goes on at once.
+        """
+        async with self._control:
+            view = await self.view(run_id)
+            pending = view.pending if view is not None else None
+            if pending is None or run_id in self._tasks or interrupt_id not in (None, pending.interrupt_id):
+                return False
+            value = {"interrupt_id": pending.interrupt_id, "agent": pending.agent, "decision": decision}
+            if decision == REQUEST_CHANGES:
+                value["feedback"] = clean_feedback(feedback, self.limits.max_feedback_chars)
+            elif decision == EDIT:
+                value["content"] = clean_edit(content, MAX_EDIT_CHARS)
+            elif decision != APPROVE:
+                raise InputError(f"Unknown decision {decision!r}: approve, request_changes or edit.")
+            await self.bus.emit(run_id, custom(APPROVAL_DECIDED, value))
+            self._launch(run_id, await self.view(run_id))
+            return True
+
+    async def cancel(self, run_id: str) -> bool:
+        """Stop a run now: a working run's LLM stream closes with its task; a paused or waiting run just ends."""
+        async with self._control:
+            task = self._tasks.get(run_id)
+            if task is not None:
+                self._cancelled.add(run_id)
+                task.cancel()
+                return True
+            view = await self.view(run_id)
+            if view is None or view.status not in AT_REST:
+                return False
+            await self._close_out(run_id, _cancelled(run_id))
+            return True
+
+    async def delete(self, run_id: str) -> bool:
+        """Stop the run if it works, then remove it and everything it produced."""
+        async with self._control:
+            task = self._tasks.get(run_id)
+            if task is not None:
+                self._cancelled.add(run_id)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            return await self.store.delete_run(run_id)
+
+    async def rename(self, run_id: str, title: str) -> bool:
+        title = " ".join((title or "").split())
+        if len(title) > 200:
+            raise InputError(f"The name is {len(title):,} characters long; the limit is 200.")
+        return await self.store.rename_run(run_id, title)
+
+    def _launch(self, run_id: str, prior: RunView) -> None:
+        task = asyncio.create_task(self._execute(run_id, prior), name=f"run-{run_id}")
         self._tasks[run_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
 
-    def cancel(self, run_id: str) -> bool:
-        """Stop a running run at once (its LLM stream closes with it); False when it is not running here."""
-        task = self._tasks.get(run_id)
-        if task is None:
-            return False
-        self._cancelled.add(run_id)
-        task.cancel()
-        return True
-
-    async def _execute(self, run_id: str, brief: str, prior: RunView) -> None:
+    async def _execute(self, run_id: str, prior: RunView) -> None:
         async def emit(*events: Event):
             return await self.bus.emit(run_id, *events)
 
+        async def queued(position: int) -> None:
+            await emit(custom(RUN_QUEUED, {"position": position}))
+
+        context = RunContext(run_id, prior.brief, prior, emit, lambda: run_id in self._pausing)
         try:
-            await self.pipeline(run_id, brief, emit, prior)
+            async with self.queue.turn(run_id, queued):
+                await self.pipeline(context)
         except asyncio.CancelledError:
             if run_id in self._cancelled:
-                self._cancelled.discard(run_id)
-                await self._close_out(run_id, RunFinishedEvent(
-                    thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome()))
+                await self._close_out(run_id, _cancelled(run_id))
             else:
                 await self._close_out(run_id, RunErrorEvent(message=INTERRUPTED_MESSAGE, code=INTERRUPTED))
             raise
         except Exception:
             log.exception("run %s crashed", run_id)
             await emit(RunErrorEvent(message=UNKNOWN, code="internal"))
+        finally:
+            self._cancelled.discard(run_id)
+            self._pausing.discard(run_id)
 
     async def view(self, run_id: str) -> RunView | None:
         if await self.store.get_run(run_id) is None:
@@ -120,3 +232,7 @@ class RunService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _cancelled(run_id: str) -> RunFinishedEvent:
+    return RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome())

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         20, ge=0, le=5000, validation_alias=AliasChoices("BOTARMY_DEMO_TOKEN_DELAY_MS", "demo_token_delay_ms"))
     max_brief_chars: int = Field(
         8000, ge=100, validation_alias=AliasChoices("BOTARMY_MAX_BRIEF_CHARS", "max_brief_chars"))
+    max_feedback_chars: int = Field(4000, ge=100, validation_alias="BOTARMY_MAX_FEEDBACK_CHARS")
+    # Which agents wait for the user's approval: none, all, or a comma list (the Start form can change it per run).
+    approvals: str = Field("analyst,architect", validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
+    # Runs working at once in this process; later runs wait in a queue and show their place in it.
+    max_concurrent_runs: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_RUNS")
 
     # Resilience of the one LLM path: retries, timeouts, client-side rate limits.
     llm_max_attempts: int = Field(6, ge=1, le=20, validation_alias="BOTARMY_LLM_MAX_ATTEMPTS")

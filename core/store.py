@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .events import Event, StoredEvent, now_ms, parse_event
+from .fold import SummaryChange
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -23,15 +24,36 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_ms DESC);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_ms DESC);
 """
+# Columns added after the first release; a database from an earlier version gains them when opened.
+_ADDED_COLUMNS = {
+    "title": "TEXT NOT NULL DEFAULT ''",
+    "ended_ms": "INTEGER",
+    "tokens": "INTEGER NOT NULL DEFAULT 0",
+    "cost_usd": "REAL NOT NULL DEFAULT 0",
+}
+_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd"
+# Statuses in which a run is not working: its duration stops counting.
+_AT_REST = ("completed", "failed", "cancelled", "interrupted", "paused", "waiting_approval")
 
 
 @dataclass(frozen=True)
 class RunRow:
     run_id: str
     brief: str
+    title: str
     created_ms: int
+    ended_ms: int | None
     status: str
+    tokens: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class RunPage:
+    rows: list[RunRow]
+    total: int  # runs matching the filter, on all pages
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -39,6 +61,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=5000")
+    # A deleted run's text is overwritten on disk, not just unlinked from the b-tree.
+    connection.execute("PRAGMA secure_delete=ON")
     return connection
 
 
@@ -58,6 +82,10 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_db = _connect(self.path)
         self._write_db.executescript(_SCHEMA)
+        existing = {row[1] for row in self._write_db.execute("PRAGMA table_info(runs)")}
+        for column, declaration in _ADDED_COLUMNS.items():
+            if column not in existing:
+                self._write_db.execute(f"ALTER TABLE runs ADD COLUMN {column} {declaration}")
         self._read_db = _connect(self.path)
 
     async def close(self) -> None:
@@ -83,11 +111,11 @@ class Store:
         self._write_db.execute(
             "INSERT INTO runs (run_id, brief, created_ms) VALUES (?, ?, ?)", (run_id, brief, now_ms()))
 
-    async def append(self, run_id: str, events: list[Event], status: str | None = None) -> list[StoredEvent]:
-        """Persist events in one transaction; `status` also updates the run's listed status."""
-        return await self._write(self._append, run_id, events, status)
+    async def append(self, run_id: str, events: list[Event], change: SummaryChange | None = None) -> list[StoredEvent]:
+        """Persist events in one transaction; `change` also updates the run's row in the history list."""
+        return await self._write(self._append, run_id, events, change or SummaryChange())
 
-    def _append(self, run_id: str, events: list[Event], status: str | None) -> list[StoredEvent]:
+    def _append(self, run_id: str, events: list[Event], change: SummaryChange) -> list[StoredEvent]:
         db = self._write_db
         last = self._last_seq.get(run_id)
         if last is None:
@@ -101,14 +129,42 @@ class Store:
             db.executemany(
                 "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
                 [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored])
-            if status is not None:
-                db.execute("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+            if change.status is not None:
+                db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
+                           (change.status, stamp if change.status in _AT_REST else None, run_id))
+            if change.tokens or change.cost_usd:
+                db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
+                           (change.tokens, change.cost_usd, run_id))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         self._last_seq[run_id] = last + len(events)
         return stored
+
+    async def rename_run(self, run_id: str, title: str) -> bool:
+        return await self._write(self._rename_run, run_id, title)
+
+    def _rename_run(self, run_id: str, title: str) -> bool:
+        return self._write_db.execute("UPDATE runs SET title = ? WHERE run_id = ?", (title, run_id)).rowcount == 1
+
+    async def delete_run(self, run_id: str) -> bool:
+        """Remove the run and its events; the freed pages are zeroed and the WAL emptied, so no copy stays on disk."""
+        return await self._write(self._delete_run, run_id)
+
+    def _delete_run(self, run_id: str) -> bool:
+        db = self._write_db
+        db.execute("BEGIN")
+        try:
+            db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
+            deleted = db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self._last_seq.pop(run_id, None)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
 
     async def check_writable(self) -> bool:
         try:
@@ -135,12 +191,28 @@ class Store:
         rows = await self._read(self._select_runs, "WHERE run_id = ?", (run_id,))
         return rows[0] if rows else None
 
-    async def list_runs(self, limit: int = 50, offset: int = 0) -> list[RunRow]:
-        return await self._read(self._select_runs, "ORDER BY created_ms DESC LIMIT ? OFFSET ?", (limit, offset))
+    async def list_runs(self, limit: int = 50, offset: int = 0, *, status: str | None = None,
+                        search: str | None = None) -> RunPage:
+        """Newest first; `status` filters by status, `search` finds text in the brief or title (case-insensitive)."""
+        return await self._read(self._page_of_runs, limit, offset, status, search)
+
+    def _page_of_runs(self, limit: int, offset: int, status: str | None, search: str | None) -> RunPage:
+        conditions, params = [], []
+        if status:
+            conditions.append("status = ?")
+            params.append(status)
+        if search:
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append("(brief LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')")
+            params += [pattern, pattern]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        total = self._read_db.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
+        rows = self._select_runs(f"{where} ORDER BY created_ms DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+        return RunPage(rows, total)
 
     async def runs_with_status(self, status: str) -> list[RunRow]:
         return await self._read(self._select_runs, "WHERE status = ?", (status,))
 
     def _select_runs(self, clause: str, params: tuple) -> list[RunRow]:
-        rows = self._read_db.execute(f"SELECT run_id, brief, created_ms, status FROM runs {clause}", params)
+        rows = self._read_db.execute(f"SELECT {_RUN_COLUMNS} FROM runs {clause}", params)
         return [RunRow(*row) for row in rows]

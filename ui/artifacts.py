@@ -1,22 +1,34 @@
-"""The artifacts panel: one entry per saved artifact, readable in place and downloadable."""
+"""The artifacts panel: each saved artifact readable in place (rendered markdown, highlighted code, drawn
+diagrams), copyable and downloadable, with its earlier versions; and the whole project as one zip."""
 
 from nicegui import ui
 
 from core.fold import ArtifactView, RunView
 
 from .markdown import markdown
+from .props import set_visible
 
 
 class Artifacts:
-    def __init__(self) -> None:
+    def __init__(self, run_id: str) -> None:
         with ui.column().classes("w-full gap-2").props("data-testid=artifacts") as self.column:
+            with ui.row().classes("w-full justify-end") as self.actions:
+                ui.button("Download all (.zip)", icon="folder_zip",
+                          on_click=lambda: ui.download.from_url(f"/api/runs/{run_id}/artifacts.zip")).props(
+                    "outline dense data-testid=download-all")
             self.placeholder = ui.label("Artifacts appear here as each agent finishes.").classes("text-grey-6")
-        self.shown: dict[str, tuple[str, ui.expansion]] = {}
+        self.actions.set_visibility(False)
+        self.shown: dict[str, tuple[tuple, ui.expansion]] = {}
 
     def update(self, view: RunView) -> None:
+        set_visible(self.actions, bool(view.artifacts))
+        for name in [name for name in self.shown if name not in view.artifacts]:  # sent back for changes
+            self.shown.pop(name)[1].delete()
         for name, artifact in view.artifacts.items():
-            content, entry = self.shown.get(name, (None, None))
-            if content == artifact.content:
+            revisions = view.revisions.get(name, [])
+            key = (artifact.content, len(revisions))
+            shown_key, entry = self.shown.get(name, (None, None))
+            if shown_key == key:
                 continue
             if self.placeholder is not None:
                 self.placeholder.delete()
@@ -24,15 +36,30 @@ class Artifacts:
             if entry is not None:
                 entry.delete()
             with self.column:
-                self.shown[name] = (artifact.content, self._entry(artifact))
+                self.shown[name] = (key, self._entry(artifact, revisions))
 
     @staticmethod
-    def _entry(artifact: ArtifactView) -> ui.expansion:
-        with ui.expansion(f"{artifact.title} · {artifact.filename}", icon="description").classes(
-                "artifact w-full").props(f"dense data-testid=artifact-{artifact.agent} header-class=text-weight-medium") as entry:
-            with ui.row().classes("w-full justify-end"):
+    def _entry(artifact: ArtifactView, revisions: list[ArtifactView]) -> ui.expansion:
+        caption = f"{artifact.title} · {artifact.filename}" + (" · edited by you" if artifact.edited else "")
+        with ui.expansion(caption, icon="description").classes("artifact w-full").props(
+                f"dense data-testid=artifact-{artifact.agent} data-edited={str(artifact.edited).lower()} "
+                "header-class=text-weight-medium") as entry:
+            with ui.row().classes("w-full justify-end gap-1"):
+                ui.button("Copy", icon="content_copy", on_click=lambda: _copy(artifact.content)).props(
+                    f"flat dense data-testid=copy-{artifact.agent}")
                 ui.button("Download", icon="download", on_click=lambda: ui.download.content(
                     artifact.content, artifact.filename, "text/markdown")).props(
                     f"flat dense data-testid=download-{artifact.agent}")
             markdown(artifact.content)
+            if revisions:
+                with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes("w-full").props(
+                        f"dense data-testid=revisions-{artifact.agent}"):
+                    for number, revision in enumerate(revisions, 1):
+                        ui.label(f"Version {number}").classes("text-overline")
+                        markdown(revision.content)
         return entry
+
+
+def _copy(text: str) -> None:
+    ui.clipboard.write(text)
+    ui.notify("Copied to the clipboard.")

@@ -1,8 +1,8 @@
-"""The brief box and the Start button: validated as the user types, with the limit stated up front."""
+"""The brief box, the approval choices and the Start button: validated as the user types, limits stated up front."""
 
 from nicegui import ui
 
-from core.brief import BriefError, clean_brief
+from core.inputs import InputError, clean_brief
 from core.runs import RunService
 
 from .props import set_text
@@ -15,7 +15,7 @@ def brief_form(runs: RunService) -> None:
         """The reason the brief cannot start a run, or None."""
         try:
             clean_brief(box.value, limit)
-        except BriefError as error:
+        except InputError as error:
             return str(error)
         return None
 
@@ -28,8 +28,8 @@ def brief_form(runs: RunService) -> None:
     async def on_start() -> None:
         start.disable()
         try:
-            run_id = await runs.start(box.value)
-        except BriefError as error:
+            run_id = await runs.start(box.value, [name for name, choice in approvals.items() if choice.value])
+        except InputError as error:
             set_text(message, str(error))
             return
         finally:
@@ -42,8 +42,13 @@ def brief_form(runs: RunService) -> None:
             placeholder="Describe the software you want: who it is for, what it must do, any constraints.",
             on_change=on_input,
         ).classes("w-full").props("outlined autogrow counter data-testid=brief-input input-style='min-height: 6em'")
+        with ui.row().classes("w-full items-center gap-1").props("data-testid=approval-choices"):
+            ui.label("Wait for my approval after:").classes("text-body2 q-mr-sm")
+            approvals = {name: ui.checkbox(name.capitalize(), value=name in runs.default_approvals).props(
+                f"dense data-testid=approval-{name}") for name in runs.agents}
         with ui.row().classes("w-full items-center justify-between"):
-            ui.label(f"Up to {limit:,} characters. The five agents run one after another.").classes(
+            ui.label(f"Up to {limit:,} characters. The five agents run one after another; at each checked agent "
+                     "the run waits until you approve, edit or ask for changes.").classes(
                 "text-caption text-grey-7").props("data-testid=brief-limit")
             start = ui.button("Start", icon="play_arrow", on_click=on_start).props(
                 "unelevated data-testid=start-run data-requires-connection")

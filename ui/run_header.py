@@ -1,4 +1,5 @@
-"""The run's status badge, usage, controls and, when it failed, one plain sentence saying why."""
+"""The run's status badge, usage, controls (pause, resume, cancel), its place in the queue and, when it failed,
+one plain sentence saying why."""
 
 from collections.abc import Callable
 
@@ -6,15 +7,32 @@ from nicegui import ui
 
 from core.events import now_ms
 from core.fold import RunView
-from core.runs import RESUMABLE
+from core.runs import AT_REST, RESUMABLE
 
 from . import status
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
 
 
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def state_note(view: RunView) -> str:
+    """What the run is doing when it is not simply working or finished, in a sentence."""
+    if view.queue_position is not None and view.status == "running":
+        return (f"Waiting for a free slot: {ordinal(view.queue_position)} in the queue. Other runs are using "
+                "every slot; this one starts by itself.")
+    if view.pause_requested and view.status == "running":
+        return "Pausing after the current agent finishes: an agent's answer is never cut off half-way."
+    if view.status == "paused":
+        return "Paused. Resume continues with the next agent; nothing done so far is lost."
+    return ""
+
+
 class RunHeader:
-    def __init__(self, view: RunView, on_cancel: Callable, on_resume: Callable) -> None:
+    def __init__(self, view: RunView, on_pause: Callable, on_cancel: Callable, on_resume: Callable) -> None:
         with ui.row().classes("w-full items-center gap-3"):
             ui.label("Run").classes("text-h6")
             self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
@@ -23,12 +41,16 @@ class RunHeader:
             self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             ui.space()
             ui.label(f"Model: {view.model}" if view.model else "").classes("text-caption text-grey-7")
-            self.cancel = ui.button("Cancel", icon="stop", on_click=on_cancel).props(
-                "outline dense color=negative data-testid=cancel-run data-requires-connection")
+            self.pause = ui.button("Pause", icon="pause", on_click=on_pause).props(
+                "outline dense data-testid=pause-run data-requires-connection")
             self.resume = ui.button("Resume", icon="play_arrow", on_click=on_resume).props(
                 "unelevated dense data-testid=resume-run data-requires-connection")
-            self.cancel.set_visibility(False)
-            self.resume.set_visibility(False)
+            self.cancel = ui.button("Cancel", icon="stop", on_click=on_cancel).props(
+                "outline dense color=negative data-testid=cancel-run data-requires-connection")
+            for button in (self.pause, self.resume, self.cancel):
+                button.set_visibility(False)
+        self.note = ui.label("").classes("run-note text-body2").props("data-testid=run-note role=status")
+        self.note.set_visibility(False)
         with ui.expansion("Brief", icon="notes").classes("w-full").props("dense data-testid=run-brief"):
             ui.label(view.brief).classes("whitespace-pre-wrap text-body2")
         self.notice = ErrorNotice("error-banner w-full")
@@ -39,7 +61,12 @@ class RunHeader:
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
         set_text(self.usage, status.usage(view.tokens, view.cost_usd))
-        set_visible(self.cancel, view.status == "running")
+        note = state_note(view)
+        set_text(self.note, note)
+        set_visible(self.note, bool(note))
+        set_prop(self.note, "data-queue-position", str(view.queue_position or ""))
+        set_visible(self.pause, view.status == "running" and not view.pause_requested)
+        set_visible(self.cancel, view.status == "running" or view.status in AT_REST)
         set_visible(self.resume, view.status in RESUMABLE)
         self.tick(view)
 

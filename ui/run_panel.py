@@ -1,4 +1,5 @@
-"""A run, live: status, the five agent cards, the transcript and the artifacts, each inside an error boundary."""
+"""A run, live: status and controls, the pending approval, the five agent cards, the transcript and the artifacts,
+each inside an error boundary. Controls go to the RunService as commands; the view only renders the fold."""
 
 from nicegui import ui
 
@@ -6,6 +7,7 @@ from core.fold import RunView
 from core.runs import RunService
 
 from .agent_card import AgentCards
+from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
 from .boundary import Boundary
 from .live import LiveRuns
@@ -26,12 +28,22 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
         return False
     ui.context.client.on_delete(lambda: live_runs.detach(run_id, render))
 
-    with ui.column().classes("w-full gap-4").props(f"data-testid=run-panel data-run-id={run_id}"):
-        async def resume() -> None:
-            if not await runs.resume(run_id):
-                ui.notify("This run is already running again.")
+    async def command(action, refusal: str) -> None:
+        if not await action(run_id):
+            ui.notify(refusal, type="info")
 
-        header = Boundary("run status", lambda: RunHeader(view, lambda: runs.cancel(run_id), resume))
+    async def pause() -> None:
+        await command(runs.pause, "This run is not working, or it is already pausing.")
+
+    async def cancel() -> None:
+        await command(runs.cancel, "This run has already stopped.")
+
+    async def resume() -> None:
+        await command(runs.resume, "This run is already running again.")
+
+    with ui.column().classes("w-full gap-4").props(f"data-testid=run-panel data-run-id={run_id}"):
+        header = Boundary("run status", lambda: RunHeader(view, pause, cancel, resume))
+        approval = Boundary("approval", lambda: ApprovalPanel(run_id, runs))
         cards = Boundary("agent cards", lambda: AgentCards(resume))
         with ui.element("div").classes("run-columns w-full"):
             with ui.column().classes("gap-2 min-w-0"):
@@ -39,8 +51,8 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
                 transcript = Boundary("transcript", Transcript)
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
-                artifacts = Boundary("artifacts", Artifacts)
-    boundaries.extend([header, cards, transcript, artifacts])
+                artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
+    boundaries.extend([header, approval, cards, transcript, artifacts])
     render(view)
 
     def tick() -> None:

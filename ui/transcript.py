@@ -35,12 +35,25 @@ class _Message:
         set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
+class _Feedback:
+    """The user's request for changes, between the answer it refers to and the agent's new answer."""
+
+    def __init__(self, message: MessageView, title: str) -> None:
+        with ui.element("div").classes("feedback-note w-full").props(
+                f"data-testid=feedback-note data-agent={message.agent}") as self.element:
+            ui.label(f"You asked the {title} for changes").classes("text-overline text-orange-9")
+            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
+
+    def update(self, message: MessageView) -> None:
+        """A request for changes never changes."""
+
+
 class Transcript:
     def __init__(self) -> None:
         with ui.element("div").classes("transcript-scroll w-full"), \
                 ui.column().classes("transcript w-full gap-3").props("data-testid=transcript") as self.column:
             self.placeholder = ui.label("The agents' answers will stream in here.").classes("text-grey-6")
-        self.messages: dict[str, _Message] = {}
+        self.messages: dict[str, _Message | _Feedback] = {}
 
     def update(self, view: RunView) -> None:
         current = {message.message_id for message in view.messages}
@@ -54,5 +67,6 @@ class Transcript:
                     self.placeholder = None
                 agent = view.agents.get(message.agent)
                 with self.column:
-                    shown = self.messages[message.message_id] = _Message(message, agent.title if agent else "")
+                    kind = _Feedback if message.kind == "feedback" else _Message
+                    shown = self.messages[message.message_id] = kind(message, agent.title if agent else "")
             shown.update(message)

@@ -155,7 +155,7 @@ async def test_cancelling_a_run_closes_its_http_stream_within_a_second(fault_ser
             if item.event.type == EventType.TEXT_MESSAGE_CONTENT:
                 break
     cancelled_at = time.time()
-    assert runs.cancel(run_id)
+    assert await runs.cancel(run_id)
     closed_at = None
     for _ in range(100):
         if match := re.search(r"^(\S+ \S+) INFO botarmy.demo_model: demo stream ended after", server.log(), re.M):

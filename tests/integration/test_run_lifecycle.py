@@ -12,8 +12,8 @@ from core.store import Store
 from tests.support.services import llm_for, run_service
 
 
-async def never_ending_pipeline(run_id, brief, emit, prior):
-    await emit(RunStartedEvent(thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": []}))
+async def never_ending_pipeline(run):
+    await run.emit(RunStartedEvent(thread_id=run.run_id, run_id=run.run_id, metadata={"brief": run.brief, "agents": []}))
     await asyncio.Event().wait()
 
 
@@ -27,7 +27,7 @@ async def test_a_run_left_running_by_an_earlier_process_is_marked_interrupted(tm
 
     second = Store(path)
     second.open()
-    runs = RunService(second, Bus(second), never_ending_pipeline, 8000)
+    runs = RunService(second, Bus(second), never_ending_pipeline)
     await runs.recover()
     view = fold("old", await second.read("old"))
     assert (view.status, view.error) == ("interrupted", INTERRUPTED_MESSAGE)
@@ -36,7 +36,7 @@ async def test_a_run_left_running_by_an_earlier_process_is_marked_interrupted(tm
 
 
 async def test_shutdown_stops_running_runs_and_records_why(store):
-    runs = RunService(store, Bus(store), never_ending_pipeline, 8000)
+    runs = RunService(store, Bus(store), never_ending_pipeline)
     run_id = await runs.start("A brief that never finishes")
     await asyncio.sleep(0.05)
     assert runs.active_runs == 1
@@ -64,7 +64,7 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
     if stop == "interrupt":
         await runs.shutdown()
     else:
-        assert runs.cancel(run_id)
+        assert await runs.cancel(run_id)
         while runs.active_runs:
             await asyncio.sleep(0.01)
 

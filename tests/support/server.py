@@ -57,10 +57,12 @@ class Server:
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     child_env = {k: v for k, v in os.environ.items()
                  if k != "PYTEST_CURRENT_TEST" and not k.startswith(("OPENAI_", "BOTARMY_"))}
+    child_env["BOTARMY_APPROVALS"] = "none"
     child_env.update(env or {})
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "ab") as log:

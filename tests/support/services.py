@@ -1,8 +1,10 @@
 """The core services wired as main.py wires them, for integration tests that drive runs directly."""
 
 import asyncio
+from functools import partial
 
 from agents.pipeline import Budget, run_pipeline
+from agents.roles import AGENT_NAMES
 from core.bus import Bus
 from core.fold import RunView, fold
 from core.llm import LLM
@@ -19,11 +21,10 @@ def llm_for(base_url: str, key: str = "any-key", **settings) -> LLM:
                         **{**FAST_RETRIES, **settings}))
 
 
-def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0)) -> RunService:
-    async def pipeline(run_id, brief, emit, prior):
-        await run_pipeline(run_id, brief, emit, prior, llm=llm, budget=budget)
-
-    return RunService(store, Bus(store), pipeline, 8000)
+def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0), **options) -> RunService:
+    """Options as RunService takes them (limits, default_approvals); no approvals unless asked for."""
+    return RunService(store, Bus(store), partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES,
+                      **options)
 
 
 async def run_to_end(runs: RunService, brief: str, timeout: float = 60) -> RunView:

@@ -10,3 +10,4 @@ def app_environment(monkeypatch, tmp_path, llm_server):
     monkeypatch.setenv("OPENAI_BASE_URL", f"{llm_server.url}/demo/v1")
     monkeypatch.setenv("BOTARMY_MODEL", "botarmy-demo")
     monkeypatch.setenv("BOTARMY_MAX_BRIEF_CHARS", "500")
+    monkeypatch.setenv("BOTARMY_APPROVALS", "none")

@@ -18,7 +18,8 @@ async def test_start_read_and_list_a_run(user: User):
         await asyncio.sleep(0.05)
     assert run["status"] == "completed" and len(run["artifacts"]) == 5 and run["tokens"] > 0
     listed = (await client.get("/api/runs")).json()
-    assert [r["run_id"] for r in listed] == [run_id] and listed[0]["status"] == "completed"
+    assert listed["total"] == 1 and [r["run_id"] for r in listed["runs"]] == [run_id]
+    assert listed["runs"][0]["status"] == "completed" and listed["runs"][0]["tokens"] == run["tokens"]
     assert (await client.post(f"/api/runs/{run_id}/cancel")).status_code == 409
     assert (await client.post(f"/api/runs/{run_id}/resume")).status_code == 409
 

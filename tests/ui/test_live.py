@@ -11,13 +11,13 @@ from core.runs import RunService
 from ui.live import FLUSH_INTERVAL, LiveRuns
 
 
-async def idle_pipeline(run_id, brief, emit, prior):
-    await emit(RunStartedEvent(thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": []}))
+async def idle_pipeline(run):
+    await run.emit(RunStartedEvent(thread_id=run.run_id, run_id=run.run_id, metadata={"brief": run.brief, "agents": []}))
 
 
 async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user: User, store):
     bus = Bus(store)
-    runs = RunService(store, bus, idle_pipeline, 8000)
+    runs = RunService(store, bus, idle_pipeline)
     run_id = await runs.start("A brief")
     live_runs = LiveRuns(runs, bus)
     renders: dict[str, list[int]] = {"a": [], "b": []}

@@ -17,7 +17,7 @@ from core.events import (
     TextMessageStartEvent,
     custom,
 )
-from core.fold import apply, fold, run_status_after
+from core.fold import SummaryChange, apply, fold, summary_change
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
 
@@ -104,8 +104,10 @@ def test_interrupted_and_cancelled_runs():
     assert cancelled.status == "cancelled" and cancelled.agents["analyst"].status == "cancelled"
 
 
-def test_run_status_for_the_run_list():
-    assert run_status_after(started()) == "running"
-    assert run_status_after(RunFinishedEvent(thread_id="r", run_id="r")) == "completed"
-    assert run_status_after(RunErrorEvent(message="x", code=INTERRUPTED)) == "interrupted"
-    assert run_status_after(custom(AGENT_TASK, {})) is None
+def test_summary_change_for_the_run_list():
+    assert summary_change([started()]).status == "running"
+    assert summary_change([RunFinishedEvent(thread_id="r", run_id="r")]).status == "completed"
+    assert summary_change([RunErrorEvent(message="x", code=INTERRUPTED)]).status == "interrupted"
+    assert summary_change([custom(AGENT_TASK, {})]) == SummaryChange()
+    usage = {"agent": "analyst", "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.5}
+    assert summary_change([custom(USAGE, usage), custom(USAGE, usage)]) == SummaryChange(None, 30, 1.0)

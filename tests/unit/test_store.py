@@ -2,6 +2,7 @@ import asyncio
 import sqlite3
 
 from core.events import RunStartedEvent, TextMessageContentEvent, custom
+from core.fold import SummaryChange
 from core.store import Store
 
 
@@ -42,8 +43,8 @@ async def test_the_log_survives_reopening_and_continues_its_sequence(tmp_path):
 async def test_database_uses_wal_and_lists_runs_newest_first(store):
     await store.create_run("old", "first brief")
     await store.create_run("new", "second brief")
-    await store.append("new", [RunStartedEvent(thread_id="new", run_id="new")], status="running")
-    assert {r.run_id for r in await store.list_runs()} == {"new", "old"}
+    await store.append("new", [RunStartedEvent(thread_id="new", run_id="new")], SummaryChange(status="running"))
+    assert {r.run_id for r in (await store.list_runs()).rows} == {"new", "old"}
     assert (await store.get_run("new")).status == "running"
     assert (await store.get_run("old")).status == "running"  # the default until an event says otherwise
     assert await store.get_run("missing") is None

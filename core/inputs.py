@@ -1,0 +1,51 @@
+"""Validation of what users type (brief, feedback, edited artifacts, approval choices), shared by every way in."""
+
+import re
+from collections.abc import Iterable, Sequence
+
+# Control characters other than tab and newline carry no meaning in text and confuse renderers.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class InputError(ValueError):
+    """Input that cannot be used; the message is written for the user."""
+
+
+def clean_text(text: str | None, max_chars: int, *, what: str, empty: str) -> str:
+    """Normalised text; `empty` is the message for blank input, `what` names the text in the length message."""
+    cleaned = _CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
+    if not cleaned:
+        raise InputError(empty)
+    if len(cleaned) > max_chars:
+        raise InputError(f"The {what} is {len(cleaned):,} characters long; the limit is {max_chars:,}. "
+                         "Please shorten it.")
+    return cleaned
+
+
+def clean_brief(text: str | None, max_chars: int) -> str:
+    return clean_text(text, max_chars, what="brief", empty="Please describe your project: the brief is empty.")
+
+
+def clean_feedback(text: str | None, max_chars: int) -> str:
+    return clean_text(text, max_chars, what="feedback",
+                      empty="Please write what should change: the feedback is empty.")
+
+
+def clean_edit(text: str | None, max_chars: int) -> str:
+    return clean_text(text, max_chars, what="edited text", empty="The edited text is empty; write the artifact or "
+                      "approve it as it is.")
+
+
+def parse_approvals(value: str | Iterable[str] | None, choices: Sequence[str]) -> list[str]:
+    """`none`, `all`, a comma list or a list of agent names → the chosen agents in pipeline order."""
+    names = value.split(",") if isinstance(value, str) else list(value or ())
+    names = [name.strip().lower() for name in names if name.strip()]
+    if names in ([], ["none"]):
+        return []
+    if names == ["all"]:
+        return list(choices)
+    unknown = [name for name in names if name not in choices]
+    if unknown:
+        raise InputError(f"Unknown agent {unknown[0]!r} in approvals: use none, all, or a comma list of "
+                         f"{', '.join(choices)}.")
+    return [name for name in choices if name in names]
