@@ -13,6 +13,7 @@ from .runs import RunService
 
 _NOT_FOUND = {404: {"description": "No such run."}}
 _BAD_INPUT = {422: {"description": "The input cannot be used; `detail` says why."}}
+_DECISION_ERRORS = {**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "No approval is pending."}}
 RunStatus = Literal["running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted"]
 
 
@@ -123,34 +124,34 @@ def api_router(runs: RunService) -> APIRouter:
         if not await runs.delete(run_id):
             raise HTTPException(404, "No such run.")
 
-    @router.post("/runs/{run_id}/approve", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Nothing to approve."}})
+    async def decide(run_id: str, decision: str, interrupt_id: str | None, **details: str) -> None:
+        await command(run_id, lambda: runs.decide(run_id, decision, interrupt_id=interrupt_id, **details),
+                      "This run has no pending approval (it may have been decided already).")
+
+    @router.post("/runs/{run_id}/approve", status_code=204, responses=_DECISION_ERRORS)
     async def approve(run_id: str, body: Decision | None = None) -> None:
-        await command(run_id, lambda: runs.decide(run_id, APPROVE, interrupt_id=body and body.interrupt_id),
-                      "This run has no pending approval (it may have been decided already).")
+        await decide(run_id, APPROVE, body and body.interrupt_id)
 
-    @router.post("/runs/{run_id}/request-changes", status_code=204,
-                 responses={**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "Nothing to decide."}})
+    @router.post("/runs/{run_id}/request-changes", status_code=204, responses=_DECISION_ERRORS)
     async def request_changes(run_id: str, body: ChangesRequested) -> None:
-        await command(run_id, lambda: runs.decide(run_id, REQUEST_CHANGES, interrupt_id=body.interrupt_id,
-                                                  feedback=body.feedback),
-                      "This run has no pending approval (it may have been decided already).")
+        await decide(run_id, REQUEST_CHANGES, body.interrupt_id, feedback=body.feedback)
 
-    @router.post("/runs/{run_id}/edit", status_code=204,
-                 responses={**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "Nothing to decide."}})
+    @router.post("/runs/{run_id}/edit", status_code=204, responses=_DECISION_ERRORS)
     async def edit(run_id: str, body: Edited) -> None:
-        await command(run_id, lambda: runs.decide(run_id, EDIT, interrupt_id=body.interrupt_id,
-                                                  content=body.content),
-                      "This run has no pending approval (it may have been decided already).")
+        await decide(run_id, EDIT, body.interrupt_id, content=body.content)
 
-    @router.post("/runs/{run_id}/pause", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Not running."}})
+    @router.post("/runs/{run_id}/pause", status_code=204,
+                 responses={**_NOT_FOUND, 409: {"description": "Not running."}})
     async def pause_run(run_id: str) -> None:
         await command(run_id, lambda: runs.pause(run_id), "This run is not running, or a pause is already pending.")
 
-    @router.post("/runs/{run_id}/cancel", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Not running."}})
+    @router.post("/runs/{run_id}/cancel", status_code=204,
+                 responses={**_NOT_FOUND, 409: {"description": "Not running."}})
     async def cancel_run(run_id: str) -> None:
         await command(run_id, lambda: runs.cancel(run_id), "This run is not running.")
 
-    @router.post("/runs/{run_id}/resume", status_code=204, responses={**_NOT_FOUND, 409: {"description": "Cannot resume."}})
+    @router.post("/runs/{run_id}/resume", status_code=204,
+                 responses={**_NOT_FOUND, 409: {"description": "Cannot resume."}})
     async def resume_run(run_id: str) -> None:
         await command(run_id, lambda: runs.resume(run_id),
                       "Only a paused, interrupted, failed or cancelled run can be resumed.")

@@ -12,7 +12,6 @@ from .events import (
     AGENT_WAITING,
     APPROVAL,
     APPROVAL_DECIDED,
-    APPROVE,
     ARTIFACT_SAVED,
     EDIT,
     INTERRUPTED,

@@ -13,6 +13,7 @@ class Health(BaseModel):
     status: str
     store_writable: bool
     active_runs: int
+    queued_runs: int
     connected_clients: int
     offline_demo: bool
 
@@ -23,7 +24,8 @@ def health_router(runs: RunService, connected_clients: Callable[[], int], offlin
     @router.get("/health", response_model=Health)
     async def health() -> JSONResponse:
         writable = await runs.store.check_writable()
-        body = Health(status="ok" if writable else "degraded", store_writable=writable, active_runs=runs.active_runs,
+        body = Health(status="ok" if writable else "degraded", store_writable=writable,
+                      active_runs=runs.active_runs, queued_runs=runs.queued_runs,
                       connected_clients=connected_clients(), offline_demo=offline_demo)
         return JSONResponse(body.model_dump(), status_code=200 if writable else 503)
 

@@ -149,10 +149,7 @@ class RunService:
     async def cancel(self, run_id: str) -> bool:
         """Stop a run now: a working run's LLM stream closes with its task; a paused or waiting run just ends."""
         async with self._control:
-            task = self._tasks.get(run_id)
-            if task is not None:
-                self._cancelled.add(run_id)
-                task.cancel()
+            if self._stop(run_id) is not None:
                 return True
             view = await self.view(run_id)
             if view is None or view.status not in AT_REST:
@@ -163,12 +160,17 @@ class RunService:
     async def delete(self, run_id: str) -> bool:
         """Stop the run if it works, then remove it and everything it produced."""
         async with self._control:
-            task = self._tasks.get(run_id)
-            if task is not None:
-                self._cancelled.add(run_id)
-                task.cancel()
+            if (task := self._stop(run_id)) is not None:
                 await asyncio.gather(task, return_exceptions=True)
             return await self.store.delete_run(run_id)
+
+    def _stop(self, run_id: str) -> asyncio.Task | None:
+        """Cancel the run's task, if it has one, so that it records the run as cancelled."""
+        task = self._tasks.get(run_id)
+        if task is not None:
+            self._cancelled.add(run_id)
+            task.cancel()
+        return task
 
     async def rename(self, run_id: str, title: str) -> bool:
         title = " ".join((title or "").split())

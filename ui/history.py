@@ -1,5 +1,6 @@
 """The run history: search, filter by status, pages of 25, and per run open, rename and delete (confirmed)."""
 
+import asyncio
 from datetime import datetime
 
 from nicegui import ui
@@ -12,7 +13,7 @@ from core.store import RunRow
 from . import status
 
 PAGE_SIZE = 25
-FILTERS = {"": "All statuses", **{name: status.label(name) for name in (
+FILTERS = {"all": "All statuses", **{name: status.label(name) for name in (
     "running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted")}}
 
 
@@ -32,9 +33,14 @@ class History:
                 "outlined dense clearable debounce=300 data-testid=run-search").classes("w-72")
             with self.search.add_slot("prepend"):
                 ui.icon("search")
-            self.status = ui.select(FILTERS, value="", on_change=self._filter_changed).props(
+            self.status = ui.select(FILTERS, value="all", on_change=self._filter_changed).props(
                 "outlined dense data-testid=status-filter").classes("w-48")
         self.results = ui.column().classes("w-full gap-2")
+        self.shown: tuple = ()
+        self._showing = asyncio.Lock()
+        self.dialogs = ui.element("div")  # outside the redrawn list, so a redraw cannot close an open dialog
+        # Statuses, tokens and new runs change while the page is open; redraw only when the page's data did.
+        ui.timer(3.0, self.show)
 
     async def _filter_changed(self) -> None:
         self.page = 1
@@ -45,14 +51,23 @@ class History:
         await self.show()
 
     async def show(self) -> None:
+        async with self._showing:  # one at a time, each with the filters as they are now: the last one wins
+            await self._show()
+
+    async def _show(self) -> None:
         found = await self.runs.store.list_runs(PAGE_SIZE, (self.page - 1) * PAGE_SIZE,
-                                                status=self.status.value or None, search=self.search.value or None)
+                                                status=None if self.status.value == "all" else self.status.value,
+                                                search=self.search.value or None)
         pages = max(1, -(-found.total // PAGE_SIZE))
+        shown = (self.page, found.total, tuple(found.rows))
+        if shown == self.shown:
+            return
+        self.shown = shown
         self.results.clear()
         with self.results:
             first = (self.page - 1) * PAGE_SIZE + 1
             counted = (f"{first:,}–{first + len(found.rows) - 1:,} of {found.total:,} runs" if found.rows
-                       else "No runs match." if self.search.value or self.status.value
+                       else "No runs match." if self.search.value or self.status.value != "all"
                        else "No runs yet. Start one from the dashboard.")
             ui.label(counted).classes("text-grey-7").props(f"data-testid=run-count data-total={found.total}")
             if found.rows:
@@ -92,7 +107,7 @@ class History:
             dialog.close()
             await self.show()
 
-        with ui.dialog(value=True) as dialog, ui.card().classes("w-96"):
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes("w-96"):
             ui.label("Rename run").classes("text-h6")
             name = ui.input("Name", value=row.title or excerpt(row.brief, 80)).props(
                 "outlined autofocus data-testid=rename-input").classes("w-full")
@@ -104,7 +119,7 @@ class History:
         dialog.on("hide", dialog.delete)
 
     async def _delete(self, row: RunRow) -> None:
-        with ui.dialog() as dialog, ui.card().classes("w-96").props("data-testid=delete-dialog"):
+        with self.dialogs, ui.dialog() as dialog, ui.card().classes("w-96").props("data-testid=delete-dialog"):
             ui.label("Delete this run?").classes("text-h6")
             working = " It is still working and will be stopped." if row.status == "running" else ""
             ui.label(f"“{excerpt(row.title or row.brief, 80)}” and everything it produced (transcript and artifacts) "

@@ -2,12 +2,19 @@
 
 import asyncio
 import io
-import subprocess
 import sys
 import zipfile
 
 from agents.roles import ROLE_BY_NAME, build_messages
-from core.events import APPROVAL_DECIDED, APPROVE, EDIT, REQUEST_CHANGES, RUN_QUEUED, USAGE, EventType
+from core.events import (
+    APPROVAL_DECIDED,
+    APPROVE,
+    EDIT,
+    REQUEST_CHANGES,
+    RUN_QUEUED,
+    USAGE,
+    EventType,
+)
 from core.fold import RunView
 from core.project import project_zip
 from core.runs import Limits
@@ -170,10 +177,11 @@ async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_serve
     for path in ("requirements.md", "architecture.md", "README.md", "Dockerfile", "pyproject.toml"):
         assert (folder / path).is_file(), path
     assert list(folder.glob("src/*/core.py")) and list(folder.glob("tests/test_*.py"))
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
+    tests = await asyncio.create_subprocess_exec(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                                 cwd=folder, stdout=asyncio.subprocess.PIPE,
+                                                 stderr=asyncio.subprocess.STDOUT)
+    output = (await asyncio.wait_for(tests.communicate(), 120))[0].decode()
+    assert tests.returncode == 0 and " passed" in output, output
 
 
 async def test_deleting_a_run_removes_it_from_disk(llm_server, store):

@@ -51,3 +51,33 @@ async def test_database_uses_wal_and_lists_runs_newest_first(store):
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert await store.check_writable()
+
+
+async def test_ten_thousand_runs_page_search_and_filter(store):
+    with sqlite3.connect(store.path) as db:  # seeded in one transaction: the listing, not the inserts, is tested
+        db.executemany("INSERT INTO runs (run_id, brief, created_ms, status) VALUES (?, ?, ?, ?)",
+                       [(f"r{i:05}", f"Brief number {i} about {'saunas' if i % 100 == 0 else 'gardens'}", i,
+                         "completed" if i % 3 else "failed") for i in range(10_000)])
+    page = await store.list_runs(25, 0)
+    assert page.total == 10_000 and [r.run_id for r in page.rows[:2]] == ["r09999", "r09998"]
+    last = await store.list_runs(25, 9_975)
+    assert [r.run_id for r in last.rows][-1] == "r00000" and len(last.rows) == 25
+    found = await store.list_runs(25, 0, search="SAUNAS")
+    assert found.total == 100 and all("saunas" in r.brief for r in found.rows)
+    failed = await store.list_runs(25, 0, status="failed", search="saunas")
+    assert failed.total == 34 and {r.status for r in failed.rows} == {"failed"}
+    assert (await store.list_runs(25, 0, search="100%_")).total == 0, "wildcards are searched for literally"
+    assert await store.rename_run("r00042", "Renamed") and (await store.list_runs(5, 0, search="renamed")).total == 1
+
+
+async def test_an_older_database_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, brief TEXT NOT NULL, created_ms INTEGER NOT NULL, "
+                   "status TEXT NOT NULL DEFAULT 'running')")
+        db.execute("INSERT INTO runs VALUES ('kept', 'an old brief', 1, 'completed')")
+    store = Store(path)
+    store.open()
+    row = await store.get_run("kept")
+    assert (row.brief, row.status, row.title, row.tokens) == ("an old brief", "completed", "", 0)
+    await store.close()

@@ -1,0 +1,199 @@
+"""Steering a run from a real browser: approvals, edits and feedback, pause, resume, cancel, retry, and the zip."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.server import start_server
+from ui.approval_panel import ALREADY_DECIDED
+
+
+@pytest.fixture
+def approving_server(tmp_path):
+    """The app with the default checkpoints (after the Analyst and the Architect) and a brisk demo model."""
+    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
+                                              "BOTARMY_APPROVALS": "analyst,architect"})
+    yield server
+    server.stop()
+
+
+def decided(server, run_id: str) -> list[dict]:
+    return [e["value"] for e in server.events(run_id) if e["type"] == "CUSTOM" and e["name"] == "approval_decided"]
+
+
+def waiting_for(page, agent: str) -> None:
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "waiting_approval", timeout=60_000)
+    expect(page.get_by_test_id("approval-panel")).to_have_attribute("data-agent", agent)
+    expect(page.get_by_test_id(f"agent-card-{agent}")).to_have_attribute("data-status", "waiting_approval")
+
+
+def test_approve_request_changes_and_download_a_project_whose_tests_pass(approving_server, pages, tmp_path):
+    server = approving_server
+    page = pages(server.url)
+    expect(page.get_by_test_id("approval-analyst")).to_be_checked()
+    expect(page.get_by_test_id("approval-architect")).to_be_checked()
+    expect(page.get_by_test_id("approval-developer")).not_to_be_checked()
+    page.get_by_test_id("brief-input").fill("A repair log for a bicycle co-op's shared workshop tools.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    run_id = page.url.rsplit("/", 1)[-1]
+
+    waiting_for(page, "analyst")
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "queued")
+    page.get_by_test_id("approve").click()
+    waiting_for(page, "architect")
+
+    # Empty feedback is refused with a message; real feedback sends the architect back to work.
+    page.get_by_test_id("request-changes").click()
+    expect(page.get_by_test_id("decision-error")).to_contain_text("feedback is empty")
+    feedback = "Use SQLite for the tool inventory and explain the backup plan."
+    page.get_by_test_id("feedback-input").fill(feedback)
+    page.get_by_test_id("request-changes").click()
+    expect(page.get_by_test_id("feedback-note")).to_contain_text(feedback)
+    waiting_for(page, "architect")
+    architect_answers = page.locator("[data-testid=message][data-agent=architect][data-complete=true]")
+    expect(architect_answers).to_have_count(2)  # the earlier answer stays visible
+    expect(architect_answers.nth(1)).to_contain_text(feedback)  # the demo model quotes what it was asked
+    expect(architect_answers.nth(0)).not_to_contain_text(feedback)
+    page.get_by_test_id("artifact-architect").click()
+    expect(page.get_by_test_id("revisions-architect")).to_be_visible()
+    page.get_by_test_id("approve").click()
+
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+    expect(page.get_by_test_id("approval-panel")).to_be_hidden()
+    assert [d["decision"] for d in decided(server, run_id)] == ["approve", "request_changes", "approve"]
+    assert feedback in server.artifacts(run_id)["architect"]
+
+    # The developer's artifact: highlighted code under its file names.
+    page.get_by_test_id("artifact-developer").click()
+    expect(page.get_by_test_id("artifact-developer").locator(".codehilite").first).to_be_visible()
+    expect(page.get_by_test_id("artifact-developer")).to_contain_text("File: src/")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("download-all").click()
+    with zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes())) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "unpacked")
+    folder = tmp_path / "unpacked" / names[0].split("/")[0]
+    assert download.value.suggested_filename == f"{folder.name}.zip"
+    for path in ("requirements.md", "architecture.md", "README.md", "Dockerfile"):
+        assert (folder / path).is_file(), f"{path} missing from {names}"
+    assert list(folder.glob("src/*/*.py")) and list(folder.glob("tests/test_*.py"))
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
+                           capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0 and " passed" in tests.stdout, tests.stdout + tests.stderr
+
+
+def test_an_edit_becomes_the_artifact(approving_server, pages):
+    page = pages(approving_server.url)
+    page.get_by_test_id("approval-architect").click()  # only the Analyst's work waits this time
+    page.get_by_test_id("brief-input").fill("A seed library where gardeners lend and return seed packets.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    run_id = page.url.rsplit("/", 1)[-1]
+    waiting_for(page, "analyst")
+    page.get_by_test_id("edit-artifact").click()
+    editor = page.get_by_test_id("edit-input")
+    expect(editor).to_have_value(re.compile(r"^# "))
+    editor.fill("# Requirements\n\nEvery packet records its grower and harvest year.")
+    page.get_by_test_id("save-edit").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+    expect(page.get_by_test_id("artifact-analyst")).to_have_attribute("data-edited", "true")
+    with urllib.request.urlopen(f"{approving_server.url}/api/runs/{run_id}/artifacts") as response:
+        artifacts = {a["agent"]: a for a in json.load(response)}
+    assert artifacts["analyst"]["content"] == "# Requirements\n\nEvery packet records its grower and harvest year."
+    assert artifacts["analyst"]["edited"] and len(artifacts) == 5
+    assert decided(approving_server, run_id)[0]["decision"] == "edit"
+
+
+def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_once(approving_server, pages):
+    server = approving_server
+    page = pages(server.url)
+    page.get_by_test_id("brief-input").fill("A noticeboard for a block of flats: repairs, parcels, events.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    run_id = page.url.rsplit("/", 1)[-1]
+    waiting_for(page, "analyst")
+    page.reload()
+    waiting_for(page, "analyst")
+
+    server.stop()
+    restarted = start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port)
+    try:
+        first, second = pages(page.url), pages(page.url)
+        for tab in (first, second):
+            waiting_for(tab, "analyst")
+        # Both tabs click while both still show the checkpoint.
+        first.get_by_test_id("approve").dispatch_event("click")
+        second.get_by_test_id("approve").dispatch_event("click")
+        for tab in (first, second):
+            expect(tab.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
+            waiting_for(tab, "architect")
+        assert len(decided(restarted, run_id)) == 1
+        for _ in range(50):  # the later click was refused, and its tab was told so
+            if first.get_by_text(ALREADY_DECIDED).count() + second.get_by_text(ALREADY_DECIDED).count():
+                break
+            first.wait_for_timeout(100)
+        else:
+            raise AssertionError("neither tab said the checkpoint was already decided")
+    finally:
+        restarted.stop()
+
+
+def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(server, pages):
+    page = pages(server.url)
+    page.get_by_test_id("brief-input").fill("A timetable for a village minibus run by volunteers.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    run_id = page.url.rsplit("/", 1)[-1]
+    expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "working")
+    page.get_by_test_id("pause-run").click()
+    expect(page.get_by_test_id("run-note")).to_contain_text("Pausing after the current agent")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "paused", timeout=30_000)
+    expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "queued")
+    expect(page.locator("[data-testid=message][data-agent=analyst][data-complete=true]")).to_have_count(1)
+
+    page.get_by_test_id("resume-run").click()
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "working")
+    expect(page.locator("[data-testid=message][data-agent=architect]")).to_be_visible()
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "cancelled")
+    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "cancelled")
+    expect(page.get_by_test_id("artifact-analyst")).to_be_visible()  # finished work is kept
+
+    cancelled = next(e for e in server.events(run_id) if e["type"] == "RUN_FINISHED"
+                     and (e.get("outcome") or {}).get("type") == "cancelled")
+    ended = re.findall(r"^(\S+ \S+) INFO botarmy.demo_model: demo stream ended after", server.log(), re.M)
+    assert ended, "the demo model saw its stream closed"
+    closed_at = datetime.strptime(ended[-1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    assert abs(closed_at - cancelled["timestamp"] / 1000) <= 1.0
+
+
+def test_retry_brings_a_failed_agent_back(tmp_path, fault_server, pages):
+    faults = fault_server("script:400", delay_ms=1)  # the first call fails for good, later ones succeed
+    app = start_server(tmp_path / "app", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
+                                          "BOTARMY_MODEL": "botarmy-demo"})
+    try:
+        page = pages(app.url)
+        page.get_by_test_id("brief-input").fill("A kit list for a scout troop's camping trips.")
+        page.get_by_test_id("start-run").click()
+        page.wait_for_url("**/runs/*")
+        analyst = page.get_by_test_id("agent-card-analyst")
+        expect(analyst).to_have_attribute("data-status", "failed", timeout=30_000)
+        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "failed")
+        page.get_by_test_id("retry-agent-analyst").click()
+        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+        expect(analyst).to_have_attribute("data-status", "done")
+        expect(analyst.get_by_test_id("error-notice")).to_have_count(0)
+        expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
+    finally:
+        app.stop()
