@@ -19,6 +19,7 @@ class Artifacts:
             self.placeholder = ui.label("Artifacts appear here as each agent finishes.").classes("text-grey-6")
         self.actions.set_visibility(False)
         self.shown: dict[str, tuple[tuple, ui.expansion]] = {}
+        self.opened_for: str | None = None  # the checkpoint whose artifact was opened for review
 
     def update(self, view: RunView) -> None:
         set_visible(self.actions, bool(view.artifacts))
@@ -37,6 +38,10 @@ class Artifacts:
                 entry.delete()
             with self.column:
                 self.shown[name] = (key, self._entry(artifact, revisions))
+        pending = view.pending
+        if pending is not None and pending.interrupt_id != self.opened_for and pending.agent in self.shown:
+            self.opened_for = pending.interrupt_id
+            self.shown[pending.agent][1].open()  # what waits for review is open to read
 
     @staticmethod
     def _entry(artifact: ArtifactView, revisions: list[ArtifactView]) -> ui.expansion:

@@ -63,7 +63,7 @@ def test_approve_request_changes_and_download_a_project_whose_tests_pass(approvi
     expect(architect_answers).to_have_count(2)  # the earlier answer stays visible
     expect(architect_answers.nth(1)).to_contain_text(feedback)  # the demo model quotes what it was asked
     expect(architect_answers.nth(0)).not_to_contain_text(feedback)
-    page.get_by_test_id("artifact-architect").click()
+    # The artifact waiting for review is open to read, with its earlier version beneath it.
     expect(page.get_by_test_id("revisions-architect")).to_be_visible()
     page.get_by_test_id("approve").click()
 
