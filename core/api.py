@@ -7,14 +7,16 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from .events import APPROVE, EDIT, REQUEST_CHANGES
+from .fold import RUN_STATUSES
 from .inputs import InputError
 from .project import project_zip
 from .runs import RunService
+from .store import RunRow
 
 _NOT_FOUND = {404: {"description": "No such run."}}
 _BAD_INPUT = {422: {"description": "The input cannot be used; `detail` says why."}}
 _DECISION_ERRORS = {**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "No approval is pending."}}
-RunStatus = Literal["running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted"]
+RunStatus = Literal[RUN_STATUSES]
 
 
 class StartRun(BaseModel):
@@ -29,19 +31,8 @@ class RunCreated(BaseModel):
     url: str
 
 
-class RunSummary(BaseModel):
-    run_id: str
-    brief: str
-    title: str
-    created_ms: int
-    ended_ms: int | None
-    status: str
-    tokens: int
-    cost_usd: float
-
-
 class RunList(BaseModel):
-    runs: list[RunSummary]
+    runs: list[RunRow]
     total: int = Field(description="Runs matching the filter on all pages.")
     limit: int
     offset: int
@@ -82,7 +73,8 @@ def api_router(runs: RunService) -> APIRouter:
 
     async def command(run_id: str, done, conflict: str) -> None:
         """Run a control command: 404 for an unknown run, 409 when the run is not in a state that allows it."""
-        await view_of(run_id)
+        if await runs.store.get_run(run_id) is None:
+            raise HTTPException(404, "No such run.")
         try:
             accepted = await done()
         except InputError as error:
@@ -103,21 +95,20 @@ def api_router(runs: RunService) -> APIRouter:
                         status: RunStatus | None = None,
                         q: str | None = Query(None, max_length=200, description="Text in the brief or name.")):
         page = await runs.store.list_runs(limit, offset, status=status, search=q)
-        return RunList(runs=[RunSummary(**asdict(row)) for row in page.rows], total=page.total, limit=limit,
-                       offset=offset)
+        return RunList(runs=page.rows, total=page.total, limit=limit, offset=offset)
 
     @router.get("/runs/{run_id}", responses=_NOT_FOUND)
     async def get_run(run_id: str) -> dict:
         return asdict(await view_of(run_id))
 
-    @router.patch("/runs/{run_id}", response_model=RunSummary, responses={**_NOT_FOUND, **_BAD_INPUT})
-    async def rename_run(run_id: str, body: Rename) -> RunSummary:
+    @router.patch("/runs/{run_id}", response_model=RunRow, responses={**_NOT_FOUND, **_BAD_INPUT})
+    async def rename_run(run_id: str, body: Rename) -> RunRow:
         try:
             if not await runs.rename(run_id, body.title):
                 raise HTTPException(404, "No such run.")
         except InputError as error:
             raise HTTPException(422, str(error)) from error
-        return RunSummary(**asdict(await runs.store.get_run(run_id)))
+        return await runs.store.get_run(run_id)
 
     @router.delete("/runs/{run_id}", status_code=204, responses=_NOT_FOUND)
     async def delete_run(run_id: str) -> None:

@@ -27,7 +27,9 @@ from .events import (
 )
 
 DEFAULT_EXPECTED_CHARS = 3000
+RUN_STATUSES = ("running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted")
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "interrupted"})
+AT_REST = frozenset({"paused", "waiting_approval"})  # stopped, with no task, but not over
 
 
 @dataclass
@@ -277,11 +279,12 @@ def _custom(view: RunView, event) -> None:
         view.artifacts[agent.name] = ArtifactView(
             agent=agent.name, title=value["title"], filename=value["filename"], content=value["content"])
         view.feedback.pop(agent.name, None)
-    elif event.name == USAGE and agent is not None:
-        agent.tokens_in, agent.tokens_out = value["prompt_tokens"], value["completion_tokens"]
-        agent.cost_usd = value.get("cost_usd", 0.0)
-        view.tokens += agent.tokens
-        view.cost_usd += agent.cost_usd
+    elif event.name == USAGE:
+        view.tokens += value["prompt_tokens"] + value["completion_tokens"]
+        view.cost_usd += value.get("cost_usd", 0.0)
+        if agent is not None:
+            agent.tokens_in, agent.tokens_out = value["prompt_tokens"], value["completion_tokens"]
+            agent.cost_usd = value.get("cost_usd", 0.0)
     elif event.name == AGENT_WAITING and agent is not None:
         agent.waiting, agent.waiting_until_ms = value["kind"], value["until_ms"]
         agent.retries += value["kind"] != "pacing"
@@ -295,31 +298,32 @@ def _custom(view: RunView, event) -> None:
         view.queue_position = value["position"]
     elif event.name == PAUSE_REQUESTED:
         view.pause_requested = True
-    elif event.name == APPROVAL_DECIDED and agent is not None:
+    elif event.name == APPROVAL_DECIDED:
         _approval_decided(view, agent, value)
 
 
-def _approval_decided(view: RunView, agent: AgentView, value: dict) -> None:
+def _approval_decided(view: RunView, agent: AgentView | None, value: dict) -> None:
     """Approve keeps the artifact; edit replaces it with the user's text; request changes sends the agent back to
     work with the feedback. Earlier versions are kept in `revisions`. The run goes on at once."""
     view.status, view.pending, view.finished_ms = "running", None, None
-    decision = value["decision"]
-    artifact = view.artifacts.get(agent.name)
+    name, decision = value["agent"], value["decision"]
+    artifact = view.artifacts.get(name)
     if decision in (EDIT, REQUEST_CHANGES) and artifact is not None:
-        view.revisions.setdefault(agent.name, []).append(artifact)
+        view.revisions.setdefault(name, []).append(artifact)
     if decision == REQUEST_CHANGES:
-        view.artifacts.pop(agent.name, None)
-        view.feedback[agent.name] = value["feedback"]
-        view.approved.discard(agent.name)
-        agent.status, agent.task = "queued", "Changes requested"
-        view.messages.append(MessageView(message_id=value["interrupt_id"], agent=agent.name, text=value["feedback"],
+        view.artifacts.pop(name, None)
+        view.feedback[name] = value["feedback"]
+        view.approved.discard(name)
+        view.messages.append(MessageView(message_id=value["interrupt_id"], agent=name, text=value["feedback"],
                                          complete=True, kind="feedback"))
+        if agent is not None:
+            agent.status, agent.task = "queued", "Changes requested"
         return
     if decision == EDIT and artifact is not None:
-        view.artifacts[agent.name] = ArtifactView(agent.name, artifact.title, artifact.filename, value["content"],
-                                                  edited=True)
-    view.approved.add(agent.name)
-    agent.status, agent.task = "done", "Edited and approved" if decision == EDIT else "Approved"
+        view.artifacts[name] = ArtifactView(name, artifact.title, artifact.filename, value["content"], edited=True)
+    view.approved.add(name)
+    if agent is not None:
+        agent.status, agent.task = "done", "Edited and approved" if decision == EDIT else "Approved"
 
 
 _HANDLERS = {
@@ -345,16 +349,17 @@ class SummaryChange:
     cost_usd: float = 0.0
 
 
+# Events that can change what the history list shows of a run; streamed text never does.
+_SUMMARY_EVENTS = frozenset({EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR, EventType.CUSTOM})
+
+
 def summary_change(events: Iterable) -> SummaryChange:
-    status, tokens, cost = None, 0, 0.0
+    """Fold the batch into an empty view: the run list's status and usage follow exactly the fold's rules."""
+    probe = None
     for event in events:
-        if event.type in {EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR}:
-            probe = RunView(run_id="")
+        if event.type in _SUMMARY_EVENTS:
+            probe = probe or RunView(run_id="", status="")
             _HANDLERS[event.type](probe, event)
-            status = probe.status
-        elif event.type == EventType.CUSTOM and event.name == APPROVAL_DECIDED:
-            status = "running"
-        elif event.type == EventType.CUSTOM and event.name == USAGE:
-            tokens += event.value["prompt_tokens"] + event.value["completion_tokens"]
-            cost += event.value.get("cost_usd", 0.0)
-    return SummaryChange(status, tokens, cost)
+    if probe is None:
+        return SummaryChange()
+    return SummaryChange(probe.status or None, probe.tokens, probe.cost_usd)

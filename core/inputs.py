@@ -36,6 +36,12 @@ def clean_edit(text: str | None, max_chars: int) -> str:
                       "approve it as it is.")
 
 
+def clean_name(text: str | None, max_chars: int) -> str:
+    """A run's name on one line; empty is allowed (the brief names the run again)."""
+    name = " ".join((text or "").split())
+    return clean_text(name, max_chars, what="name", empty="") if name else ""
+
+
 def parse_approvals(value: str | Iterable[str] | None, choices: Sequence[str]) -> list[str]:
     """`none`, `all`, a comma list or a list of agent names → the chosen agents in pipeline order."""
     names = value.split(",") if isinstance(value, str) else list(value or ())

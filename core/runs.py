@@ -30,8 +30,8 @@ from .events import (
     custom,
     now_ms,
 )
-from .fold import RunView, fold
-from .inputs import InputError, clean_brief, clean_edit, clean_feedback, parse_approvals
+from .fold import AT_REST, RunView, apply, fold
+from .inputs import InputError, clean_brief, clean_edit, clean_feedback, clean_name, parse_approvals
 from .run_queue import RunQueue
 from .store import Store
 
@@ -41,8 +41,8 @@ Emit = Callable[..., Awaitable[list]]
 
 INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
 RESUMABLE = frozenset({"interrupted", "failed", "cancelled", "paused"})
-AT_REST = frozenset({"paused", "waiting_approval"})  # stopped, with no task, but not over
 MAX_EDIT_CHARS = 200_000
+MAX_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,6 @@ class RunService:
         self._born_ms = now_ms()
 
     @property
-    def max_brief_chars(self) -> int:
-        return self.limits.max_brief_chars
-
-    @property
     def active_runs(self) -> int:
         return len(self._tasks)
 
@@ -101,8 +97,8 @@ class RunService:
         chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
         run_id = uuid.uuid4().hex
         await self.store.create_run(run_id, brief)
-        await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
-        self._launch(run_id, await self.view(run_id))
+        configured = await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
+        self._launch(run_id, fold(run_id, configured))
         return run_id
 
     async def resume(self, run_id: str) -> bool:
@@ -142,8 +138,9 @@ class RunService:
                 value["content"] = clean_edit(content, MAX_EDIT_CHARS)
             elif decision != APPROVE:
                 raise InputError(f"Unknown decision {decision!r}: approve, request_changes or edit.")
-            await self.bus.emit(run_id, custom(APPROVAL_DECIDED, value))
-            self._launch(run_id, await self.view(run_id))
+            for item in await self.bus.emit(run_id, custom(APPROVAL_DECIDED, value)):
+                apply(view, item)
+            self._launch(run_id, view)
             return True
 
     async def cancel(self, run_id: str) -> bool:
@@ -173,10 +170,7 @@ class RunService:
         return task
 
     async def rename(self, run_id: str, title: str) -> bool:
-        title = " ".join((title or "").split())
-        if len(title) > 200:
-            raise InputError(f"The name is {len(title):,} characters long; the limit is 200.")
-        return await self.store.rename_run(run_id, title)
+        return await self.store.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))
 
     def _launch(self, run_id: str, prior: RunView) -> None:
         task = asyncio.create_task(self._execute(run_id, prior), name=f"run-{run_id}")

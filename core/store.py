@@ -2,12 +2,14 @@
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .events import Event, StoredEvent, now_ms, parse_event
-from .fold import SummaryChange
+from .fold import AT_REST, TERMINAL_RUN_STATUSES, SummaryChange
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -35,7 +37,7 @@ _ADDED_COLUMNS = {
 }
 _RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd"
 # Statuses in which a run is not working: its duration stops counting.
-_AT_REST = ("completed", "failed", "cancelled", "interrupted", "paused", "waiting_approval")
+_NOT_WORKING = TERMINAL_RUN_STATUSES | AT_REST
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,17 @@ def _connect(path: Path) -> sqlite3.Connection:
     # A deleted run's text is overwritten on disk, not just unlinked from the b-tree.
     connection.execute("PRAGMA secure_delete=ON")
     return connection
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class Store:
@@ -124,21 +137,16 @@ class Store:
         for event in events:
             event.timestamp = event.timestamp or stamp
         stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
-        db.execute("BEGIN")
-        try:
+        with _transaction(db):
             db.executemany(
                 "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
                 [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored])
             if change.status is not None:
                 db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
-                           (change.status, stamp if change.status in _AT_REST else None, run_id))
+                           (change.status, stamp if change.status in _NOT_WORKING else None, run_id))
             if change.tokens or change.cost_usd:
                 db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
                            (change.tokens, change.cost_usd, run_id))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._last_seq[run_id] = last + len(events)
         return stored
 
@@ -154,14 +162,9 @@ class Store:
 
     def _delete_run(self, run_id: str) -> bool:
         db = self._write_db
-        db.execute("BEGIN")
-        try:
+        with _transaction(db):
             db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
             deleted = db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 1
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._last_seq.pop(run_id, None)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted

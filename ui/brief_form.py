@@ -9,7 +9,7 @@ from .props import set_text
 
 
 def brief_form(runs: RunService) -> None:
-    limit = runs.max_brief_chars
+    limit = runs.limits.max_brief_chars
 
     def check() -> str | None:
         """The reason the brief cannot start a run, or None."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from nicegui import ui
 
 from core.events import now_ms
+from core.fold import RUN_STATUSES
 from core.inputs import InputError
 from core.runs import RunService
 from core.store import RunRow
@@ -13,8 +14,7 @@ from core.store import RunRow
 from . import status
 
 PAGE_SIZE = 25
-FILTERS = {"all": "All statuses", **{name: status.label(name) for name in (
-    "running", "waiting_approval", "paused", "completed", "failed", "cancelled", "interrupted")}}
+FILTERS = {"all": "All statuses", **{name: status.label(name) for name in RUN_STATUSES}}
 
 
 def excerpt(text: str, limit: int = 120) -> str:

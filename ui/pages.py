@@ -2,16 +2,14 @@
 
 from nicegui import ui
 
-from core.runs import AT_REST, RunService
+from core.fold import TERMINAL_RUN_STATUSES
+from core.runs import RunService
 
 from .brief_form import brief_form
 from .history import History
 from .live import LiveRuns
 from .run_panel import run_panel
 from .theme import frame
-
-
-OPEN_STATUSES = AT_REST | {"running"}  # the dashboard shows the latest run while it is not over
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, *, offline_demo: bool) -> None:
@@ -21,7 +19,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, *, offline_demo: bool)
         with frame("New run", offline_demo=offline_demo):
             brief_form(runs)
             latest = (await runs.store.list_runs(limit=1)).rows
-            if latest and latest[0].status in OPEN_STATUSES:
+            if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs)
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.events import now_ms
-from core.fold import RunView
-from core.runs import AT_REST, RESUMABLE
+from core.fold import AT_REST, RunView
+from core.runs import RESUMABLE
 
 from . import status
 from .notice import ErrorNotice

@@ -31,3 +31,21 @@ async def test_bad_input_gets_a_clear_4xx(user: User):
     assert huge.status_code == 422 and "limit is 500" in huge.json()["detail"]
     missing = await user.http_client.get("/api/runs/nope")
     assert missing.status_code == 404 and missing.json()["detail"] == "No such run."
+
+
+async def test_rename_takes_one_line_and_refuses_a_long_name(user: User):
+    client = user.http_client
+    run_id = (await client.post("/api/runs", json={"brief": "A tide table for a harbour.", "approvals": "all"})).json()[
+        "run_id"]
+    renamed = await client.patch(f"/api/runs/{run_id}", json={"title": "  Harbour\n tides "})
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Harbour tides"
+    too_long = await client.patch(f"/api/runs/{run_id}", json={"title": "x" * 201})
+    assert too_long.status_code == 422 and "limit is 200" in too_long.json()["detail"]
+    assert (await client.patch("/api/runs/nope", json={"title": "x"})).status_code == 404
+    assert (await client.post("/api/runs/nope/approve")).status_code == 404
+    for _ in range(200):
+        if (await client.get(f"/api/runs/{run_id}")).json()["status"] == "waiting_approval":
+            break
+        await asyncio.sleep(0.05)
+    assert (await client.post(f"/api/runs/{run_id}/pause")).status_code == 409
+    assert (await client.post(f"/api/runs/{run_id}/cancel")).status_code == 204
