@@ -8,10 +8,12 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from fastapi.exceptions import RequestValidationError
 from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
 from agents.roles import AGENT_NAMES
+from core.agui import agui_router
 from core.api import api_router
 from core.bus import Bus
 from core.demo_faults import FaultPlan
@@ -21,12 +23,18 @@ from core.inputs import InputError, parse_approvals
 from core.lifecycle import interrupt_runs_before_exit
 from core.llm import LLM
 from core.logs import configure_logging
+from core.metrics import Metrics, metrics_router
+from core.problems import validation_problem
 from core.runs import Limits, RunService
 from core.settings import Settings
 from core.store import Store
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.pages import register_pages
+
+# OpenAPI at /openapi.json, Swagger UI at /docs; NiceGUI leaves its own pages and internals out of them.
+API_DOCS = {"title": "BotArmy API", "version": "0.1.0",
+            "description": "Runs of the five-agent pipeline: start, steer, watch (SSE) and collect artifacts."}
 
 
 def parse_args() -> dict:
@@ -49,15 +57,17 @@ def main() -> None:
         default_approvals = parse_approvals(settings.approvals, AGENT_NAMES)
     except InputError as error:
         sys.exit(f"BOTARMY_APPROVALS: {error}")
-    configure_logging([settings.openai_api_key or ""])
-    store = Store(settings.database_path)
+    configure_logging(settings.data_dir, [settings.openai_api_key or ""])
+    metrics = Metrics()
+    store = Store(settings.database_path, metrics)
     store.open()
-    bus = Bus(store)
-    llm = LLM(settings)
+    bus = Bus(store, metrics=metrics)
+    llm = LLM(settings, metrics)
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs)
     runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES, limits=limits,
                       default_approvals=default_approvals)
+    metrics.watch(runs, connected_clients)
 
     async def shutdown() -> None:
         await runs.shutdown()
@@ -70,12 +80,16 @@ def main() -> None:
     if settings.offline_demo:
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(runs, connected_clients, settings.offline_demo))
-    app.include_router(api_router(runs))
+    app.include_router(metrics_router(metrics))
+    app.include_router(api_router(runs, bus))
+    app.include_router(agui_router(runs, bus))
+    app.add_exception_handler(RequestValidationError, validation_problem)
     register_pages(runs, LiveRuns(runs, bus), offline_demo=settings.offline_demo)
     if settings.bench_pages:
         register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
-           favicon="🤖", reconnect_timeout=10)
+           favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,
+           log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON
 
 
 if __name__ in {"__main__", "__mp_main__"}:

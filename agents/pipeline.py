@@ -6,6 +6,7 @@ and an agent chosen for approval ends the run segment with an interrupt until th
 the run's budget is checked, so it stops cleanly before it could be exceeded.
 """
 
+import logging
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -25,10 +26,13 @@ from core.events import (
     RunStartedEvent,
 )
 from core.llm import LLM, prompt_tokens
+from core.logs import log_context
 from core.runs import RunContext
 
 from .roles import ROLES, Role, build_messages
 from .step import AgentInputs, run_agent
+
+log = logging.getLogger("botarmy.pipeline")
 
 
 @dataclass(frozen=True)
@@ -70,16 +74,19 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget) -> None:
             if stop := _over_budget(role, inputs, llm, budget, spent):
                 await emit(RunErrorEvent(message=stop, code="budget"))
                 return
-            async with aclosing(run_agent(role, inputs, llm)) as events:
-                async for event in events:
-                    await emit(event)
-                    if event.type == EventType.CUSTOM and event.name == ARTIFACT_SAVED:
-                        earlier[role.name] = event.value["content"]
-                    elif event.type == EventType.CUSTOM and event.name == USAGE:
-                        spent.tokens += event.value["prompt_tokens"] + event.value["completion_tokens"]
-                        spent.cost_usd += event.value["cost_usd"]
-                    elif event.type == EventType.SUBAGENT_ERROR:
-                        failures[role.name] = failure_sentence(role.title, event.message)
+            with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
+                log.info("agent starts (attempt %d)", segment)
+                async with aclosing(run_agent(role, inputs, llm)) as events:
+                    async for event in events:
+                        await emit(event)
+                        if event.type == EventType.CUSTOM and event.name == ARTIFACT_SAVED:
+                            earlier[role.name] = event.value["content"]
+                        elif event.type == EventType.CUSTOM and event.name == USAGE:
+                            spent.tokens += event.value["prompt_tokens"] + event.value["completion_tokens"]
+                            spent.cost_usd += event.value["cost_usd"]
+                        elif event.type == EventType.SUBAGENT_ERROR:
+                            failures[role.name] = failure_sentence(role.title, event.message)
+                log.info("agent %s", "saved its artifact" if role.name in earlier else "failed")
             await emit(StateSnapshotEvent(snapshot={"artifacts": list(earlier), "failed": list(failures)}))
             if role.name not in earlier:
                 continue

@@ -1,21 +1,27 @@
 """REST API under /api: runs and their controls, the approval decisions, the history list and the artifacts."""
 
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import asdict
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from .events import APPROVE, EDIT, REQUEST_CHANGES
-from .fold import RUN_STATUSES
+from .bus import Bus
+from .events import APPROVE, EDIT, REQUEST_CHANGES, StoredEvent
+from .fold import RUN_STATUSES, RunView
 from .inputs import InputError
+from .problems import BAD_INPUT, NOT_FOUND, problem
 from .project import project_zip
 from .runs import RunService
+from .sse import frame, sse_response
 from .store import RunRow
 
-_NOT_FOUND = {404: {"description": "No such run."}}
-_BAD_INPUT = {422: {"description": "The input cannot be used; `detail` says why."}}
-_DECISION_ERRORS = {**_NOT_FOUND, **_BAD_INPUT, 409: {"description": "No approval is pending."}}
+_DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending.")}
+_EVENT_STREAM = {200: {"description": "The run's stored events as server-sent events; `id:` is the sequence number.",
+                       "content": {"text/event-stream": {}}}}
 RunStatus = Literal[RUN_STATUSES]
 
 
@@ -62,8 +68,8 @@ class Artifact(BaseModel):
     edited: bool
 
 
-def api_router(runs: RunService) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["runs"])
+def api_router(runs: RunService, bus: Bus) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["runs"], responses=BAD_INPUT)
 
     async def view_of(run_id: str):
         view = await runs.view(run_id)
@@ -82,7 +88,7 @@ def api_router(runs: RunService) -> APIRouter:
         if not accepted:
             raise HTTPException(409, conflict)
 
-    @router.post("/runs", status_code=201, response_model=RunCreated, responses=_BAD_INPUT)
+    @router.post("/runs", status_code=201, response_model=RunCreated)
     async def start_run(body: StartRun) -> RunCreated:
         try:
             run_id = await runs.start(body.brief, body.approvals)
@@ -97,11 +103,23 @@ def api_router(runs: RunService) -> APIRouter:
         page = await runs.store.list_runs(limit, offset, status=status, search=q)
         return RunList(runs=page.rows, total=page.total, limit=limit, offset=offset)
 
-    @router.get("/runs/{run_id}", responses=_NOT_FOUND)
-    async def get_run(run_id: str) -> dict:
-        return asdict(await view_of(run_id))
+    @router.get("/runs/{run_id}", response_model=RunView, responses=NOT_FOUND)
+    async def get_run(run_id: str) -> RunView:
+        return await view_of(run_id)
 
-    @router.patch("/runs/{run_id}", response_model=RunRow, responses={**_NOT_FOUND, **_BAD_INPUT})
+    @router.get("/runs/{run_id}/events", response_class=StreamingResponse, responses={**_EVENT_STREAM, **NOT_FOUND})
+    async def run_events(run_id: str,
+                         after: int = Query(0, ge=0, description="Send the events after this sequence number."),
+                         follow: bool = Query(True, description="Stay open and send new events as they happen."),
+                         last_event_id: int | None = Header(None, ge=0, description="Set by a reconnecting "
+                                                            "EventSource; takes the place of `after`.")):
+        if await runs.store.get_run(run_id) is None:
+            raise HTTPException(404, "No such run.")
+        start = after if last_event_id is None else last_event_id
+        items = bus.subscribe(run_id, start) if follow else _stored(runs, run_id, start)
+        return sse_response(_frames(items))
+
+    @router.patch("/runs/{run_id}", response_model=RunRow, responses=NOT_FOUND)
     async def rename_run(run_id: str, body: Rename) -> RunRow:
         try:
             if not await runs.rename(run_id, body.title):
@@ -110,7 +128,7 @@ def api_router(runs: RunService) -> APIRouter:
             raise HTTPException(422, str(error)) from error
         return await runs.store.get_run(run_id)
 
-    @router.delete("/runs/{run_id}", status_code=204, responses=_NOT_FOUND)
+    @router.delete("/runs/{run_id}", status_code=204, responses=NOT_FOUND)
     async def delete_run(run_id: str) -> None:
         if not await runs.delete(run_id):
             raise HTTPException(404, "No such run.")
@@ -132,23 +150,23 @@ def api_router(runs: RunService) -> APIRouter:
         await decide(run_id, EDIT, body.interrupt_id, content=body.content)
 
     @router.post("/runs/{run_id}/pause", status_code=204,
-                 responses={**_NOT_FOUND, 409: {"description": "Not running."}})
+                 responses={**NOT_FOUND, 409: problem("Not running.")})
     async def pause_run(run_id: str) -> None:
         await command(run_id, lambda: runs.pause(run_id), "This run is not running, or a pause is already pending.")
 
     @router.post("/runs/{run_id}/cancel", status_code=204,
-                 responses={**_NOT_FOUND, 409: {"description": "Not running."}})
+                 responses={**NOT_FOUND, 409: problem("Not running.")})
     async def cancel_run(run_id: str) -> None:
         await command(run_id, lambda: runs.cancel(run_id), "This run is not running.")
 
     @router.post("/runs/{run_id}/resume", status_code=204,
-                 responses={**_NOT_FOUND, 409: {"description": "Cannot resume."}})
+                 responses={**NOT_FOUND, 409: problem("Cannot resume.")})
     async def resume_run(run_id: str) -> None:
         await command(run_id, lambda: runs.resume(run_id),
                       "Only a paused, interrupted, failed or cancelled run can be resumed.")
 
     @router.post("/runs/{run_id}/retry/{agent}", status_code=204,
-                 responses={**_NOT_FOUND, 409: {"description": "The agent has not failed."}})
+                 responses={**NOT_FOUND, 409: problem("The agent has not failed.")})
     async def retry_agent(run_id: str, agent: str) -> None:
         view = await view_of(run_id)
         conflict = "This agent has not failed, or the run is still working."
@@ -156,11 +174,11 @@ def api_router(runs: RunService) -> APIRouter:
             raise HTTPException(409, conflict)
         await command(run_id, lambda: runs.resume(run_id), conflict)
 
-    @router.get("/runs/{run_id}/artifacts", response_model=list[Artifact], responses=_NOT_FOUND)
+    @router.get("/runs/{run_id}/artifacts", response_model=list[Artifact], responses=NOT_FOUND)
     async def artifacts(run_id: str) -> list[Artifact]:
         return [Artifact(**asdict(artifact)) for artifact in (await view_of(run_id)).artifacts.values()]
 
-    @router.get("/runs/{run_id}/artifacts.zip", responses={**_NOT_FOUND, 200: {"content": {"application/zip": {}}}},
+    @router.get("/runs/{run_id}/artifacts.zip", responses={**NOT_FOUND, 200: {"content": {"application/zip": {}}}},
                 response_class=Response)
     async def artifacts_zip(run_id: str) -> Response:
         name, data = project_zip(await view_of(run_id))
@@ -168,3 +186,14 @@ def api_router(runs: RunService) -> APIRouter:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     return router
+
+
+async def _stored(runs: RunService, run_id: str, after: int) -> AsyncIterator[StoredEvent]:
+    for item in await runs.store.read(run_id, after):
+        yield item
+
+
+async def _frames(items: AsyncIterator[StoredEvent]) -> AsyncIterator[str]:
+    async with aclosing(items):  # a client that goes away unsubscribes at once
+        async for item in items:
+            yield frame(item.event_json(), item.seq)

@@ -28,7 +28,7 @@ __all__ = [
     "TextMessageEndEvent", "TextMessageStartEvent", "StoredEvent", "custom", "now_ms", "parse_event",
     "AGENT_TASK", "AGENT_WAITING", "ARTIFACT_SAVED", "MESSAGE_DISCARDED", "USAGE", "INTERRUPTED",
     "RUN_CONFIGURED", "RUN_QUEUED", "PAUSE_REQUESTED", "APPROVAL_DECIDED", "APPROVAL", "PAUSE",
-    "APPROVE", "REQUEST_CHANGES", "EDIT",
+    "APPROVE", "REQUEST_CHANGES", "EDIT", "CANCELLED",
 ]
 
 # Names of our CUSTOM events.
@@ -51,6 +51,8 @@ APPROVE, REQUEST_CHANGES, EDIT = "approve", "request_changes", "edit"
 
 # RUN_ERROR code of a run that a server stop cut short.
 INTERRUPTED = "interrupted"
+# SUBAGENT_ERROR code of an agent stopped because the user cancelled the run.
+CANCELLED = "cancelled"
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
 

@@ -13,6 +13,7 @@ from .events import (
     APPROVAL,
     APPROVAL_DECIDED,
     ARTIFACT_SAVED,
+    CANCELLED,
     EDIT,
     INTERRUPTED,
     MESSAGE_DISCARDED,
@@ -50,6 +51,7 @@ class AgentView:
     finished_ms: int | None = None
     streaming: bool = False
     error: str | None = None
+    subagent_run_id: str | None = None  # of its latest invocation
 
     @property
     def progress(self) -> float:
@@ -76,6 +78,7 @@ class MessageView:
     text: str = ""
     complete: bool = False
     kind: str = "answer"  # "answer": an agent's streamed answer; "feedback": the user's request for changes
+    subagent_run_id: str | None = None
 
 
 @dataclass
@@ -214,6 +217,7 @@ def _subagent_started(view: RunView, event) -> None:
     meta = event.metadata or {}
     agent = view.agents.setdefault(event.name, AgentView(name=event.name, title=meta.get("title", event.name)))
     agent.status, agent.error, agent.task = "working", None, meta.get("task", "Starting")
+    agent.subagent_run_id = event.subagent_run_id
     agent.started_ms, agent.finished_ms = event.timestamp, None
     agent.streamed_chars, agent.tokens_in, agent.tokens_out, agent.cost_usd = 0, 0, 0, 0.0
     agent.waiting = agent.waiting_until_ms = None
@@ -237,7 +241,9 @@ def _subagent_finished(view: RunView, event) -> None:
 def _subagent_error(view: RunView, event) -> None:
     agent = _subagent_agent(view, event)
     if agent is not None:
-        agent.status, agent.streaming, agent.error = "failed", False, event.message
+        cancelled = event.code == CANCELLED
+        agent.status, agent.streaming = ("cancelled" if cancelled else "failed"), False
+        agent.error = None if cancelled else event.message
         agent.task = "Stopped"
         agent.waiting = agent.waiting_until_ms = None
         agent.finished_ms = event.timestamp
@@ -245,7 +251,7 @@ def _subagent_error(view: RunView, event) -> None:
 
 def _text_start(view: RunView, event) -> None:
     name = view.subagents.get(event.subagent_run_id or "", "")
-    view.messages.append(MessageView(message_id=event.message_id, agent=name))
+    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id))
     if agent := view.agents.get(name):
         agent.streaming = True
 

@@ -22,6 +22,7 @@ from .errors import (
     StreamStalled,
     classify,
 )
+from .metrics import Metrics
 from .rate_limit import RateLimiter
 from .retry import Retrier, RetryPolicy
 from .settings import Settings
@@ -74,7 +75,8 @@ def prompt_tokens(messages: list[dict]) -> int:
 
 
 class LLM:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
         if settings.offline_demo:
             base_url = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}"
             api_key, self.model = DEMO_API_KEY, DEMO_MODEL
@@ -104,9 +106,11 @@ class LLM:
         wait, kind = self.limiter.reserve(reserved), "pacing"
         while True:
             if wait > 0:
+                self.metrics.llm_wait(kind, wait)
                 yield Waiting(kind, wait, retrier.attempt)
                 await asyncio.sleep(wait)
             streamed = False
+            self.metrics.llm_requests.inc()
             try:
                 async for chunk in self._attempt(messages):
                     if isinstance(chunk, Usage):
@@ -115,9 +119,10 @@ class LLM:
                         streamed = True
                     yield chunk
                 return
-            except Exception as error:  # noqa: BLE001 - classified below; anything unknown is final
+            except Exception as error:  # classified below; anything unknown is final
                 failure, attempt = classify(error), retrier.attempt
                 delay = retrier.next_wait(error)
+                self.metrics.llm_failure(failure.kind, retried=delay is not None)
                 log.warning("LLM call %s attempt %d failed (%s: %s); %s", label, attempt,
                             type(error).__name__, error,
                             "giving up" if delay is None else f"retrying in {delay:.1f} s")

@@ -15,6 +15,7 @@ from .errors import UNKNOWN
 from .events import (
     APPROVAL_DECIDED,
     APPROVE,
+    CANCELLED,
     EDIT,
     INTERRUPTED,
     MESSAGE_DISCARDED,
@@ -26,12 +27,21 @@ from .events import (
     RunErrorEvent,
     RunFinishedCancelledOutcome,
     RunFinishedEvent,
+    SubagentErrorEvent,
     TextMessageEndEvent,
     custom,
     now_ms,
 )
 from .fold import AT_REST, RunView, apply, fold
-from .inputs import InputError, clean_brief, clean_edit, clean_feedback, clean_name, parse_approvals
+from .inputs import (
+    InputError,
+    clean_brief,
+    clean_edit,
+    clean_feedback,
+    clean_name,
+    parse_approvals,
+)
+from .logs import bind_log_context
 from .run_queue import RunQueue
 from .store import Store
 
@@ -40,9 +50,14 @@ log = logging.getLogger("botarmy.runs")
 Emit = Callable[..., Awaitable[list]]
 
 INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
+CANCELLED_MESSAGE = "Cancelled by you."
 RESUMABLE = frozenset({"interrupted", "failed", "cancelled", "paused"})
 MAX_EDIT_CHARS = 200_000
 MAX_NAME_CHARS = 200
+
+
+class RunExists(Exception):
+    """A new run was asked for under the id of an existing one."""
 
 
 @dataclass(frozen=True)
@@ -89,14 +104,17 @@ class RunService:
     def queued_runs(self) -> int:
         return len(self.queue.waiting)
 
-    async def start(self, brief: str, approvals: str | Sequence[str] | None = None) -> str:
+    async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *,
+                    run_id: str | None = None) -> str:
         """Validate (InputError carries the user's message), record the run's choices and start it.
 
-        `approvals` names the agents whose work waits for the user's decision; None takes the default."""
+        `approvals` names the agents whose work waits for the user's decision; None takes the default.
+        `run_id` is the caller's id for a new run (an AG-UI thread id); None makes one."""
         brief = clean_brief(brief, self.limits.max_brief_chars)
         chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
-        run_id = uuid.uuid4().hex
-        await self.store.create_run(run_id, brief)
+        run_id = run_id or uuid.uuid4().hex
+        if not await self.store.create_run(run_id, brief):
+            raise RunExists(run_id)
         configured = await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
         self._launch(run_id, fold(run_id, configured))
         return run_id
@@ -178,6 +196,8 @@ class RunService:
         task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
 
     async def _execute(self, run_id: str, prior: RunView) -> None:
+        bind_log_context(run_id=run_id)  # this task's own context: every line it logs names the run
+
         async def emit(*events: Event):
             return await self.bus.emit(run_id, *events)
 
@@ -187,6 +207,7 @@ class RunService:
         context = RunContext(run_id, prior.brief, prior, emit, lambda: run_id in self._pausing)
         try:
             async with self.queue.turn(run_id, queued):
+                log.info("run starts working")
                 await self.pipeline(context)
         except asyncio.CancelledError:
             if run_id in self._cancelled:
@@ -198,6 +219,7 @@ class RunService:
             log.exception("run %s crashed", run_id)
             await emit(RunErrorEvent(message=UNKNOWN, code="internal"))
         finally:
+            log.info("run stops working")
             self._cancelled.discard(run_id)
             self._pausing.discard(run_id)
 
@@ -214,13 +236,19 @@ class RunService:
 
     async def _close_out(self, run_id: str, ending: Event) -> None:
         """End a run cut short: half-written answers are voided first, so no view keeps a fragment."""
-        voided: list[Event] = []
-        for message in (await self.view(run_id)).messages:
+        view = await self.view(run_id)
+        closing: list[Event] = []
+        for message in view.messages:
             if not message.complete:
-                voided += [TextMessageEndEvent(message_id=message.message_id),
-                           custom(MESSAGE_DISCARDED, {"agent": message.agent, "message_id": message.message_id,
-                                                      "reason": INTERRUPTED})]
-        await self.bus.emit(run_id, *voided, ending)
+                closing += [TextMessageEndEvent(message_id=message.message_id, subagent_run_id=message.subagent_run_id),
+                            custom(MESSAGE_DISCARDED, {"agent": message.agent, "message_id": message.message_id,
+                                                       "reason": INTERRUPTED})]
+        # AG-UI has no run end while a subagent is open: the agents at work end first, for the same reason.
+        reason, code = (ending.message, ending.code) if isinstance(ending, RunErrorEvent) else (CANCELLED_MESSAGE,
+                                                                                               CANCELLED)
+        closing += [SubagentErrorEvent(subagent_run_id=agent.subagent_run_id, message=reason, code=code)
+                    for agent in view.agents.values() if agent.status == "working" and agent.subagent_run_id]
+        await self.bus.emit(run_id, *closing, ending)
 
     async def shutdown(self) -> None:
         """Stop every run; each records that it was interrupted before the store closes."""

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client import Histogram
+
 from .events import Event, StoredEvent, now_ms, parse_event
 from .fold import AT_REST, TERMINAL_RUN_STATUSES, SummaryChange
+from .metrics import Metrics
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,21 +72,26 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+def _transaction(db: sqlite3.Connection, timer: Histogram) -> Iterator[None]:
+    """`timer` observes BEGIN to COMMIT, in the writer thread that waits for the disk."""
+    with timer.time():
+        db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
 
 class Store:
     """Appends events with per-run sequence numbers assigned inside the single writer thread, so they are gap-free."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, metrics: Metrics | None = None) -> None:
         self.path = path
+        self.metrics = metrics or Metrics()
+        self._append_timer = self.metrics.sqlite_write_seconds.labels("append")
+        self._delete_timer = self.metrics.sqlite_write_seconds.labels("delete")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
         self._write_db: sqlite3.Connection | None = None
@@ -117,12 +125,14 @@ class Store:
 
     # --- writes -------------------------------------------------------------------------------
 
-    async def create_run(self, run_id: str, brief: str) -> None:
-        await self._write(self._create_run, run_id, brief)
+    async def create_run(self, run_id: str, brief: str) -> bool:
+        """False when a run with this id exists already."""
+        return await self._write(self._create_run, run_id, brief)
 
-    def _create_run(self, run_id: str, brief: str) -> None:
-        self._write_db.execute(
-            "INSERT INTO runs (run_id, brief, created_ms) VALUES (?, ?, ?)", (run_id, brief, now_ms()))
+    def _create_run(self, run_id: str, brief: str) -> bool:
+        return self._write_db.execute(
+            "INSERT OR IGNORE INTO runs (run_id, brief, created_ms) VALUES (?, ?, ?)",
+            (run_id, brief, now_ms())).rowcount == 1
 
     async def append(self, run_id: str, events: list[Event], change: SummaryChange | None = None) -> list[StoredEvent]:
         """Persist events in one transaction; `change` also updates the run's row in the history list."""
@@ -137,7 +147,7 @@ class Store:
         for event in events:
             event.timestamp = event.timestamp or stamp
         stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
-        with _transaction(db):
+        with _transaction(db, self._append_timer):
             db.executemany(
                 "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
                 [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored])
@@ -162,7 +172,7 @@ class Store:
 
     def _delete_run(self, run_id: str) -> bool:
         db = self._write_db
-        with _transaction(db):
+        with _transaction(db, self._delete_timer):
             db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
             deleted = db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 1
         self._last_seq.pop(run_id, None)

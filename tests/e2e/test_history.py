@@ -81,8 +81,8 @@ def test_history_searches_filters_pages_renames_and_deletes(fast_server, pages):
     expect(page.get_by_test_id("run-count")).to_have_text("No runs match.")
     assert api(server, "GET", f"/api/runs/{doomed}")[0] == 404
     assert api(server, "GET", "/api/runs")[1]["total"] == 27
-    for path in server.data_dir.iterdir():
-        if path.suffix != ".log":
+    for path in server.data_dir.rglob("*"):  # the database, its WAL files and the logs
+        if path.is_file():
             assert MARKER.encode() not in path.read_bytes(), f"{path.name} still holds the deleted run"
     gone = pages(f"{server.url}/runs/{doomed}")
     expect(gone.get_by_test_id("run-not-found")).to_be_visible()

@@ -64,7 +64,7 @@ async def test_each_agent_reads_the_brief_and_all_earlier_artifacts(llm_server):
 class _RejectingEndpoint(BaseHTTPRequestHandler):
     """Answers every request like an OpenAI endpoint given a bad key."""
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = json.dumps({"error": {"message": "Incorrect API key provided: sk-te****", "type": "invalid_request_error",
                                      "code": "invalid_api_key"}}).encode()
         self.send_response(401)

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,17 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_entries(self) -> list[dict]:
+        """The JSON lines of the server's log file so far; a line still being written is left out."""
+        path = self.data_dir / "logs" / "botarmy.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return [json.loads(line) for line in text.split("\n")[:-1]]
+
+    def stream_ends(self) -> list[float]:
+        """When the demo model saw each of its answer streams closed, as Unix timestamps."""
+        return [datetime.fromisoformat(entry["ts"]).timestamp() for entry in self.log_entries()
+                if entry["message"].startswith("demo stream ended after")]
 
     def events(self, run_id: str) -> list[dict]:
         """The run's stored events, read straight from the server's SQLite file."""

@@ -1,0 +1,223 @@
+"""POST /agui: BotArmy as an AG-UI 1.0 agent.
+
+A thread is a BotArmy run, and each request is one segment of it: the first request starts the run with the
+brief (the last user message), and every later request on the same thread answers what the previous one ended
+with (`resume`: an approval, or a pause) or, with no interrupt open, continues a stopped run or follows a working
+one. The answer is the run's own stored events from where the request found it, framed as AG-UI SSE, with the
+run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run never depends on the request: a client
+that goes away can come back on the same thread.
+"""
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+
+import jsonpatch
+from ag_ui.core import ResumeEntry, RunAgentInput, StateDeltaEvent, StateSnapshotEvent
+from ag_ui.encoder import EventEncoder
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from .bus import Bus
+from .events import (
+    APPROVAL,
+    APPROVE,
+    EDIT,
+    PAUSE,
+    REQUEST_CHANGES,
+    Event,
+    EventType,
+    Interrupt,
+    RunStartedEvent,
+    StoredEvent,
+)
+from .fold import AT_REST, RunView, apply, fold
+from .inputs import InputError
+from .problems import BAD_INPUT, problem
+from .runs import RunExists, RunService
+from .sse import sse_response
+
+THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+DECISIONS = (APPROVE, REQUEST_CHANGES, EDIT)
+_ENDINGS = (EventType.RUN_FINISHED, EventType.RUN_ERROR)
+# Stored events a client has no use for: the segment's start is the request's own RUN_STARTED, and the
+# pipeline's snapshots are replaced by the state below.
+_INTERNAL = (EventType.RUN_STARTED, EventType.STATE_SNAPSHOT)
+
+
+class Refused(Exception):
+    """The request cannot be served; `status` and the message go back before any stream starts."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def agui_router(runs: RunService, bus: Bus) -> APIRouter:
+    router = APIRouter(tags=["ag-ui"])
+
+    @router.post("/agui", response_class=StreamingResponse, responses={
+        200: {"description": "AG-UI events as server-sent events.", "content": {"text/event-stream": {}}},
+        404: problem("`resume` names a thread that does not exist."),
+        409: problem("The thread is not in a state that allows this request."), **BAD_INPUT})
+    async def run_agent(body: RunAgentInput):
+        try:
+            after = await begin(runs, body)
+        except Refused as refused:
+            raise HTTPException(refused.status, str(refused)) from refused
+        except InputError as error:
+            raise HTTPException(422, str(error)) from error
+        return sse_response(stream(runs, bus, body, after))
+
+    return router
+
+
+async def begin(runs: RunService, request: RunAgentInput) -> int:
+    """Do what the request asks of its thread; return the sequence number its stream starts after."""
+    thread = request.thread_id
+    if not THREAD_ID.fullmatch(thread):
+        raise InputError("threadId must be 1 to 100 letters, digits, '.', '_', ':' or '-'.")
+    if await runs.store.get_run(thread) is None:
+        if request.resume:
+            raise Refused(404, f"Thread {thread} does not exist, so there is nothing to resume.")
+        approvals = _settings(request.forwarded_props).get("approvals")
+        try:
+            await runs.start(_brief(request.messages), approvals, run_id=thread)
+        except RunExists:
+            raise Refused(409, f"Thread {thread} was started by another request just now.") from None
+        return 0
+    events = await runs.store.read(thread)
+    view = fold(thread, events)
+    if request.resume:
+        await _answer(runs, view, _open_interrupts(view, events), request.resume)
+    elif view.status in AT_REST:
+        ids = ", ".join(interrupt.id for interrupt in _open_interrupts(view, events))
+        raise Refused(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
+    elif view.status == "completed":
+        raise Refused(409, f"Thread {thread} is complete; start a new thread for a new brief.")
+    elif view.finished:  # failed, interrupted or cancelled: asking again continues it
+        if not await runs.resume(thread):
+            raise Refused(409, f"Thread {thread} cannot be continued right now.")
+    else:  # working: follow the segment in progress from its start
+        return _segment_start(events)
+    return view.last_seq
+
+
+def _brief(messages: Sequence) -> str:
+    for message in reversed(messages):
+        if message.role == "user":
+            content = message.content
+            if isinstance(content, str):
+                return content
+            return "\n".join(part.text for part in content if getattr(part, "type", "") == "text")
+    raise InputError("Send the project brief as a user message.")
+
+
+def _settings(forwarded: object) -> dict:
+    if forwarded is None:
+        return {}
+    if not isinstance(forwarded, dict):
+        raise InputError("forwardedProps must be an object, such as {\"approvals\": \"none\"}.")
+    return forwarded
+
+
+def _open_interrupts(view: RunView, events: Sequence[StoredEvent]) -> list[Interrupt]:
+    """The interrupts the run's last segment ended with, while they are unanswered."""
+    if view.status not in AT_REST:
+        return []
+    for item in reversed(events):
+        if item.event.type == EventType.RUN_FINISHED:
+            return list(getattr(item.event.outcome, "interrupts", ()))
+    return []
+
+
+def _segment_start(events: Sequence[StoredEvent]) -> int:
+    """The sequence number the current segment starts after: the end of the previous one, or 0."""
+    return next((item.seq for item in reversed(events) if item.event.type in _ENDINGS), 0)
+
+
+async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interrupt],
+                  resume: list[ResumeEntry]) -> None:
+    thread = view.run_id
+    if not open_interrupts:
+        raise Refused(409, f"Thread {thread} has no open interrupt to resume (it may have been answered already).")
+    by_id = {interrupt.id: interrupt for interrupt in open_interrupts}
+    for entry in resume:
+        if entry.interrupt_id not in by_id:
+            raise Refused(409, f"Interrupt {entry.interrupt_id} is not open on thread {thread} "
+                               f"(open: {', '.join(by_id)}).")
+    entry = next(entry for entry in resume if entry.interrupt_id in by_id)
+    reason = by_id[entry.interrupt_id].reason
+    if entry.status == "cancelled":
+        done = await runs.cancel(thread)
+    elif reason == PAUSE:
+        done = await runs.resume(thread)
+    elif reason == APPROVAL:
+        decision, details = _decision(entry.payload)
+        done = await runs.decide(thread, decision, interrupt_id=entry.interrupt_id, **details)
+    else:
+        raise Refused(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
+    if not done:
+        raise Refused(409, f"Interrupt {entry.interrupt_id} was answered already.")
+
+
+def _decision(payload: object) -> tuple[str, dict]:
+    """An approval's answer: no payload approves; else {"decision": ..., "feedback" | "content": ...}."""
+    if payload is None:
+        return APPROVE, {}
+    if not isinstance(payload, dict) or payload.get("decision") not in DECISIONS:
+        raise InputError('The resume payload must be {"decision": "approve"}, {"decision": "request_changes", '
+                         '"feedback": "..."} or {"decision": "edit", "content": "..."}.')
+    details = {key: payload[key] for key in ("feedback", "content") if key in payload}
+    if any(not isinstance(value, str) for value in details.values()):
+        raise InputError("feedback and content must be text.")
+    return payload["decision"], details
+
+
+async def stream(runs: RunService, bus: Bus, request: RunAgentInput, after: int) -> AsyncIterator[str]:
+    """RUN_STARTED, the state, then the run's events after `after` up to and including the segment's end."""
+    encode = EventEncoder().encode
+    thread = request.thread_id
+    view = fold(thread, [item for item in await runs.store.read(thread) if item.seq <= after])
+    yield encode(RunStartedEvent(thread_id=thread, run_id=request.run_id))
+    state = agui_state(view)
+    yield encode(StateSnapshotEvent(snapshot=state))
+    async with aclosing(bus.subscribe(thread, after)) as items:  # a client that goes away unsubscribes at once
+        async for item in items:
+            apply(view, item)
+            event = item.event
+            ending = event.type in _ENDINGS
+            if event.type not in _INTERNAL and not ending:
+                yield encode(event)
+            if event.type != EventType.TEXT_MESSAGE_CONTENT:
+                changed = agui_state(view)
+                if patch := jsonpatch.make_patch(state, changed).patch:
+                    yield encode(StateDeltaEvent(delta=patch))
+                state = changed
+            if ending:
+                yield encode(_as_request_run(event, request))
+                return
+
+
+def _as_request_run(event: Event, request: RunAgentInput) -> Event:
+    if event.type == EventType.RUN_FINISHED:
+        return event.model_copy(update={"thread_id": request.thread_id, "run_id": request.run_id})
+    return event
+
+
+def agui_state(view: RunView) -> dict:
+    """The run as an AG-UI client's shared state."""
+    pending = view.pending
+    return {
+        "status": view.status,
+        "brief": view.brief,
+        "agents": {name: {"status": agent.status, "task": agent.task, "error": agent.error}
+                   for name, agent in view.agents.items()},
+        "artifacts": {name: {"title": artifact.title, "filename": artifact.filename, "content": artifact.content,
+                             "edited": artifact.edited} for name, artifact in view.artifacts.items()},
+        "pending": pending and {"interruptId": pending.interrupt_id, "agent": pending.agent},
+        "tokens": view.tokens,
+        "costUsd": round(view.cost_usd, 6),
+        "queuePosition": view.queue_position,
+        "error": view.error,
+    }

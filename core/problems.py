@@ -1,0 +1,37 @@
+"""Error bodies of the HTTP API: always `{"detail": "<a sentence for a person>"}`, plus the fields at fault when the
+request itself is malformed."""
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where in the request: body, query, path or header, then the field.")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="What went wrong, in a sentence.")
+    errors: list[FieldError] | None = Field(None, description="For a malformed request: each field at fault.")
+
+
+def problem(description: str) -> dict:
+    return {"model": Problem, "description": description}
+
+
+NOT_FOUND = {404: problem("No such run.")}
+# FastAPI answers 400 to a body it cannot parse as JSON at all, and 422 to one that does not fit the model.
+BAD_INPUT = {400: problem("The body is not valid JSON."),
+             422: problem("The input cannot be used; `detail` says why.")}
+
+
+async def validation_problem(_: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 in the same shape as every other error, led by a readable sentence."""
+    errors = [FieldError(loc=list(item.get("loc", ())), msg=item.get("msg", ""), type=item.get("type", ""))
+              for item in error.errors()]
+    where = "; ".join(f"{'.'.join(map(str, item.loc[1:])) or item.loc[0]}: {item.msg}" for item in errors[:5])
+    body = Problem(detail=f"The request is invalid ({where}).", errors=errors)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=422)

@@ -1,0 +1,71 @@
+"""GET /api/runs/{id}/events: the run's stored events as SSE, `id:` = sequence number, and a reconnect with
+Last-Event-ID goes on exactly where the last stream stopped."""
+
+import json
+
+import httpx
+import pytest
+
+from tests.support.server import start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("events"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"})
+    yield server
+    server.stop()
+
+
+def read_frames(response: httpx.Response, *, stop_after: int | None = None) -> list[tuple[int, dict]]:
+    """(id, event) of each frame, until the run's end or `stop_after` frames; comment lines are skipped."""
+    frames, event_id = [], None
+    for line in response.iter_lines():
+        if line.startswith("id: "):
+            event_id = int(line[4:])
+        elif line.startswith("data: "):
+            event = json.loads(line[6:])
+            frames.append((event_id, event))
+            if len(frames) == stop_after or event["type"] in ("RUN_FINISHED", "RUN_ERROR"):
+                break
+    return frames
+
+
+def test_a_reconnect_with_last_event_id_loses_and_repeats_nothing(server):
+    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A plant watering planner for a balcony."}).json()[
+        "run_id"]
+    url = f"{server.url}/api/runs/{run_id}/events"
+    with httpx.stream("GET", url, timeout=60) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        first = read_frames(response, stop_after=40)  # then the connection drops mid-run
+    received = list(first)
+    while received[-1][1]["type"] != "RUN_FINISHED":  # as an EventSource would: reconnect from the last id seen
+        with httpx.stream("GET", url, headers={"Last-Event-ID": str(received[-1][0])}, timeout=60) as response:
+            received += read_frames(response, stop_after=400)
+    stored = server.events(run_id)
+    assert [seq for seq, _ in received] == list(range(1, len(stored) + 1))
+    assert [event for _, event in received] == stored
+    assert len(received) > 400  # it really was cut into several streams
+
+
+def test_replay_only_from_a_sequence_number(server):
+    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A tiny expense splitter for flatmates."}).json()[
+        "run_id"]
+    with httpx.stream("GET", f"{server.url}/api/runs/{run_id}/events", timeout=60) as response:
+        read_frames(response)  # until the run finished
+    stored = server.events(run_id)
+    response = httpx.get(f"{server.url}/api/runs/{run_id}/events", params={"after": 10, "follow": "false"})
+    ids = [int(line[4:]) for line in response.text.splitlines() if line.startswith("id: ")]
+    assert ids == list(range(11, len(stored) + 1))
+    assert "\r" not in response.text
+
+
+@pytest.mark.parametrize(("path", "headers", "status"), [
+    ("/api/runs/no-such-run/events", {}, 404),
+    ("/api/runs/{run}/events", {"Last-Event-ID": "yesterday"}, 422),
+    ("/api/runs/{run}/events?after=-1", {}, 422),
+])
+def test_bad_requests_get_a_clear_answer(server, path, headers, status):
+    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A reading list."}).json()["run_id"]
+    response = httpx.get(server.url + path.format(run=run_id), headers=headers, timeout=10)
+    assert response.status_code == status
+    assert response.json()["detail"]

@@ -1,0 +1,76 @@
+// Drives POST /agui with @ag-ui/client's HttpAgent.runAgent(), which verifies the AG-UI event rules and throws on
+// any violation. Usage: node conformance.mjs BASE_URL SCENARIO; prints one JSON object with what was observed.
+import { HttpAgent } from "@ag-ui/client";
+
+const [baseUrl, scenario] = process.argv.slice(2);
+const BRIEF = "A command-line tool that tracks reading habits and suggests the next book.";
+
+function agent(threadId) {
+  const agent = new HttpAgent({ url: `${baseUrl}/agui`, threadId });
+  agent.addMessage({ id: `${threadId}-brief`, role: "user", content: BRIEF });
+  return agent;
+}
+
+// Anything the client complains about (a state patch that does not apply, an unknown message) fails the test.
+const warnings = [];
+console.warn = (...args) => warnings.push(args.map(String).join(" "));
+
+async function run(agent, input) {
+  const seen = { order: [], counts: {}, subagents: [], finished: null, errored: null };
+  await agent.runAgent(input, {
+    onEvent: ({ event }) => {
+      seen.counts[event.type] = (seen.counts[event.type] ?? 0) + 1;
+      if (!["TEXT_MESSAGE_CONTENT", "STATE_DELTA", "CUSTOM"].includes(event.type)) seen.order.push(event.type);
+      if (event.type === "SUBAGENT_STARTED") seen.subagents.push(event.name);
+    },
+    onRunFinishedEvent: ({ outcome, interrupts }) => { seen.finished = { outcome, interrupts: interrupts ?? [] }; },
+    onRunErrorEvent: ({ event }) => { seen.errored = event.message; },
+  });
+  if (!seen.finished && !seen.errored) throw new Error("the stream ended without RUN_FINISHED or RUN_ERROR");
+  const answers = agent.messages.filter((m) => m.role === "assistant" && m.subagentRunId);
+  return { ...seen, threadId: agent.threadId, state: agent.state, pending: agent.pendingInterrupts.map((i) => i.id), answers: answers.length,
+           answerChars: answers.map((m) => m.content.length), warnings: warnings.splice(0) };
+}
+
+const scenarios = {
+  async full() {
+    return [await run(agent(`full-${Date.now()}`), { forwardedProps: { approvals: "none" } })];
+  },
+  async resume() {
+    const a = agent(`resume-${Date.now()}`);
+    const segments = [await run(a, { forwardedProps: { approvals: "analyst" } })];
+    const asked = a.pendingInterrupts[0].id;
+    segments.push(await run(a, { resume: [{ interruptId: asked, status: "resolved",
+      payload: { decision: "request_changes", feedback: "Mention e-book readers as well." } }] }));
+    segments.push(await run(a, { resume: [{ interruptId: a.pendingInterrupts[0].id, status: "resolved" }] }));
+    return segments;
+  },
+  async reconnect() {
+    // The first client goes away mid-answer; the run goes on, and a new client on the thread follows it to the end.
+    const threadId = `reconnect-${Date.now()}`;
+    const first = agent(threadId);
+    const controller = new AbortController();
+    let cut = false;
+    await first.runAgent({ abortController: controller, forwardedProps: { approvals: "none" } }, {
+      onTextMessageContentEvent: () => { if (!cut) { cut = true; controller.abort(); } },
+    }).catch(() => {});
+    if (!cut) throw new Error("the first client saw no text before the run ended");
+    return [await run(new HttpAgent({ url: `${baseUrl}/agui`, threadId }), {})];
+  },
+  async bad() {
+    const a = new HttpAgent({ url: `${baseUrl}/agui`, threadId: `bad-${Date.now()}` });
+    try {
+      await a.runAgent({});
+    } catch (error) {
+      return [{ rejected: { status: error.status, payload: error.payload } }];
+    }
+    throw new Error("a run without a brief was accepted");
+  },
+};
+
+try {
+  console.log(JSON.stringify(await scenarios[scenario]()));
+} catch (error) {
+  console.log(JSON.stringify({ failure: String(error?.message ?? error) }));
+  process.exit(1);
+}
