@@ -17,7 +17,7 @@ from .problems import BAD_INPUT, NOT_FOUND, problem
 from .project import project_zip
 from .runs import RunService
 from .sse import frame, sse_response
-from .store import RunRow
+from .store import MAX_INTEGER, RunRow
 
 _DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending.")}
 _EVENT_STREAM = {200: {"description": "The run's stored events as server-sent events; `id:` is the sequence number.",
@@ -97,7 +97,7 @@ def api_router(runs: RunService, bus: Bus) -> APIRouter:
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
 
     @router.get("/runs", response_model=RunList)
-    async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+    async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_INTEGER),
                         status: RunStatus | None = None,
                         q: str | None = Query(None, max_length=200, description="Text in the brief or name.")):
         page = await runs.store.list_runs(limit, offset, status=status, search=q)
@@ -108,11 +108,12 @@ def api_router(runs: RunService, bus: Bus) -> APIRouter:
         return await view_of(run_id)
 
     @router.get("/runs/{run_id}/events", response_class=StreamingResponse, responses={**_EVENT_STREAM, **NOT_FOUND})
-    async def run_events(run_id: str,
-                         after: int = Query(0, ge=0, description="Send the events after this sequence number."),
-                         follow: bool = Query(True, description="Stay open and send new events as they happen."),
-                         last_event_id: int | None = Header(None, ge=0, description="Set by a reconnecting "
-                                                            "EventSource; takes the place of `after`.")):
+    async def run_events(
+            run_id: str,
+            after: int = Query(0, ge=0, le=MAX_INTEGER, description="Send the events after this sequence number."),
+            follow: bool = Query(True, description="Stay open and send new events as they happen."),
+            last_event_id: int | None = Header(None, ge=0, le=MAX_INTEGER,
+                                               description="Set by a reconnecting EventSource; replaces `after`.")):
         if await runs.store.get_run(run_id) is None:
             raise HTTPException(404, "No such run.")
         start = after if last_event_id is None else last_event_id

@@ -14,6 +14,8 @@ from .events import Event, StoredEvent, now_ms, parse_event
 from .fold import AT_REST, TERMINAL_RUN_STATUSES, SummaryChange
 from .metrics import Metrics
 
+MAX_INTEGER = 2**63 - 1  # SQLite's largest integer: a bigger offset or sequence number cannot be bound
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id     TEXT PRIMARY KEY,

@@ -63,6 +63,8 @@ def test_replay_only_from_a_sequence_number(server):
     ("/api/runs/no-such-run/events", {}, 404),
     ("/api/runs/{run}/events", {"Last-Event-ID": "yesterday"}, 422),
     ("/api/runs/{run}/events?after=-1", {}, 422),
+    ("/api/runs/{run}/events?after=99999999999999999999", {}, 422),  # beyond SQLite's integers
+    ("/api/runs?offset=270943441370179035987968", {}, 422),  # found by schemathesis: was a 500
 ])
 def test_bad_requests_get_a_clear_answer(server, path, headers, status):
     run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A reading list."}).json()["run_id"]
