@@ -5,7 +5,6 @@ welcome line) into stderr, and stderr alone is what has to be JSON.
 """
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -13,16 +12,14 @@ import time
 import urllib.request
 
 from agents.roles import AGENT_NAMES
-from tests.support.server import ROOT, free_port
+from tests.support.server import ROOT, free_port, server_env
 
 LOG_KEYS = {"ts", "level", "logger", "message", "run_id", "agent"}
 
 
 def launch(data_dir, port: int) -> subprocess.Popen:
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if k != "PYTEST_CURRENT_TEST" and not k.startswith(("OPENAI_", "BOTARMY_"))}
-    env.update(BOTARMY_APPROVALS="none", BOTARMY_DEMO_TOKEN_DELAY_MS="0")
+    env = server_env({"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
     with open(data_dir / "stdout.txt", "wb") as stdout, open(data_dir / "stderr.txt", "wb") as stderr:
         return subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],

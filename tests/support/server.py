@@ -68,14 +68,20 @@ class Server:
         return self.process.returncode
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:
-    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals."""
-    port = port or free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
+def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without pytest's marker (NiceGUI would look for a test screen) or our settings."""
     child_env = {k: v for k, v in os.environ.items()
                  if k != "PYTEST_CURRENT_TEST" and not k.startswith(("OPENAI_", "BOTARMY_"))}
     child_env["BOTARMY_APPROVALS"] = "none"
     child_env.update(env or {})
+    return child_env
+
+
+def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals."""
+    port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    child_env = server_env(env)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
