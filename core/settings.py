@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PRICES = {
@@ -33,6 +35,22 @@ class Settings(BaseSettings):
     approvals: str = Field("analyst,architect", validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
     # Runs working at once in this process; later runs wait in a queue and show their place in it.
     max_concurrent_runs: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_RUNS")
+
+    # Who is who: `browser` gives every browser its own identity (a signed, HttpOnly cookie); `password` asks users
+    # added with `python main.py users add NAME` to sign in. API calls carry a user's bearer token either way.
+    auth: Literal["browser", "password"] = Field("browser", validation_alias="BOTARMY_AUTH")
+    # Signs the session cookie; absent: generated once and kept in the data dir, so identities survive restarts.
+    storage_secret: SecretStr | None = Field(None, validation_alias="BOTARMY_STORAGE_SECRET")
+    # Behind HTTPS: the session cookie is sent over HTTPS only.
+    secure_cookies: bool = Field(False, validation_alias="BOTARMY_SECURE_COOKIES")
+    # Other sites allowed to call the API from a browser (CORS), a comma list of origins; empty: none.
+    cors_origins: str = Field("", validation_alias="BOTARMY_CORS_ORIGINS")
+
+    # Limits that keep one user or one request from taking the server: each refusal says why, in a sentence.
+    max_request_bytes: int = Field(1_048_576, ge=1024, validation_alias="BOTARMY_MAX_REQUEST_BYTES")
+    max_runs_per_user: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_RUNS_PER_USER")
+    starts_per_minute: int = Field(10, ge=1, le=1000, validation_alias="BOTARMY_STARTS_PER_MINUTE")
+    socket_messages_per_second: int = Field(20, ge=1, le=1000, validation_alias="BOTARMY_SOCKET_MESSAGES_PER_SECOND")
 
     # Resilience of the one LLM path: retries, timeouts, client-side rate limits.
     llm_max_attempts: int = Field(6, ge=1, le=20, validation_alias="BOTARMY_LLM_MAX_ATTEMPTS")
@@ -74,6 +92,10 @@ class Settings(BaseSettings):
     def offline_demo(self) -> bool:
         """Without a key the app answers with its own demo model."""
         return self.openai_api_key is None
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def database_path(self) -> Path:
