@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.store import Store  # noqa: E402
 
+OWNER = "b-bench"  # every run is one user's: the history list is always one user's runs
+
 QUERIES = {
     "first page": {"offset": 0},
     "last page": {"offset": -25},
@@ -44,9 +46,9 @@ async def main(runs: int, repeat: int) -> None:
         store.open()
         with sqlite3.connect(store.path) as db:
             db.executemany(
-                "INSERT INTO runs (run_id, brief, created_ms, status, tokens) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, brief, created_ms, status, tokens, owner) VALUES (?, ?, ?, ?, ?, ?)",
                 [(f"run{i:06}", f"Brief {i}: a booking page for a {'sauna' if i % 100 == 0 else 'garden'} club. "
-                  + "Details of the project. " * 20, i, "completed" if i % 3 else "failed", 12_000)
+                  + "Details of the project. " * 20, i, "completed" if i % 3 else "failed", 12_000, OWNER)
                  for i in range(runs)])
         floor = await timed(lambda: store.get_run(f"run{runs // 2:06}"), repeat)
         print(f"{runs:,} runs; median and p95 of {repeat} calls each\n")
@@ -56,8 +58,9 @@ async def main(runs: int, repeat: int) -> None:
         for name, query in QUERIES.items():
             offset = query["offset"] if query["offset"] >= 0 else runs + query["offset"]
             args = {key: value for key, value in query.items() if key != "offset"}
-            page = await store.list_runs(25, offset, **args)
-            p50, p95 = await timed(lambda offset=offset, args=args: store.list_runs(25, offset, **args), repeat)
+            page = await store.list_runs(OWNER, 25, offset, **args)
+            p50, p95 = await timed(lambda offset=offset, args=args: store.list_runs(OWNER, 25, offset, **args),
+                                   repeat)
             print(f"| {name} | {len(page.rows)} | {page.total:,} | {p50:.2f} | {p95:.2f} | {p50 / floor[0]:.1f}× |")
         await store.close()
 

@@ -1,6 +1,7 @@
 """POST /agui: BotArmy as an AG-UI 1.0 agent.
 
-A thread is a BotArmy run, and each request is one segment of it: the first request starts the run with the
+A thread is a BotArmy run of the calling user (another user's thread of the same name is another run), and each
+request is one segment of it: the first request starts the run with the
 brief (the last user message), and every later request on the same thread answers what the previous one ended
 with (`resume`: an approval, or a pause) or, with no interrupt open, continues a stopped run or follows a working
 one. The answer is the run's own stored events from where the request found it, framed as AG-UI SSE, with the
@@ -15,9 +16,10 @@ from contextlib import aclosing
 import jsonpatch
 from ag_ui.core import ResumeEntry, RunAgentInput, StateDeltaEvent, StateSnapshotEvent
 from ag_ui.encoder import EventEncoder
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 
+from .access import AUTH_ERRORS, Caller
 from .bus import Bus
 from .events import (
     APPROVAL,
@@ -34,7 +36,7 @@ from .events import (
 from .fold import AT_REST, RunView, apply, fold
 from .inputs import InputError
 from .problems import BAD_INPUT, problem
-from .runs import RunExists, RunService
+from .runs import Busy, RunExists, RunService
 from .sse import sse_response
 
 THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
@@ -53,54 +55,61 @@ class Refused(Exception):
         self.status = status
 
 
-def agui_router(runs: RunService, bus: Bus) -> APIRouter:
+def agui_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
     router = APIRouter(tags=["ag-ui"])
 
     @router.post("/agui", response_class=StreamingResponse, responses={
         200: {"description": "AG-UI events as server-sent events.", "content": {"text/event-stream": {}}},
         404: problem("`resume` names a thread that does not exist."),
-        409: problem("The thread is not in a state that allows this request."), **BAD_INPUT})
-    async def run_agent(body: RunAgentInput):
+        409: problem("The thread is not in a state that allows this request."),
+        429: problem("A limit of the user's is reached (runs at once, starts per minute)."),
+        **BAD_INPUT, **AUTH_ERRORS})
+    async def run_agent(body: RunAgentInput, user: str = Depends(caller)):
         try:
-            after = await begin(runs, body)
+            run_id, after = await begin(runs, body, user)
         except Refused as refused:
             raise HTTPException(refused.status, str(refused)) from refused
+        except Busy as busy:
+            raise HTTPException(429, str(busy)) from busy
         except InputError as error:
             raise HTTPException(422, str(error)) from error
-        return sse_response(stream(runs, bus, body, after))
+        return sse_response(stream(runs, bus, body, run_id, after))
 
     return router
 
 
-async def begin(runs: RunService, request: RunAgentInput) -> int:
-    """Do what the request asks of its thread; return the sequence number its stream starts after."""
+async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[str, int]:
+    """Do what the request asks of the owner's thread; return the run and the sequence number its stream starts
+    after."""
     thread = request.thread_id
     if not THREAD_ID.fullmatch(thread):
         raise InputError("threadId must be 1 to 100 letters, digits, '.', '_', ':' or '-'.")
-    if await runs.store.get_run(thread) is None:
+    row = await runs.store.run_of_thread(owner, thread)
+    if row is None:
         if request.resume:
             raise Refused(404, f"Thread {thread} does not exist, so there is nothing to resume.")
         approvals = _settings(request.forwarded_props).get("approvals")
         try:
-            await runs.start(_brief(request.messages), approvals, run_id=thread)
+            run_id = await runs.start(_brief(request.messages), approvals, owner=owner, thread_id=thread)
         except RunExists:
             raise Refused(409, f"Thread {thread} was started by another request just now.") from None
-        return 0
-    events = await runs.store.read(thread)
-    view = fold(thread, events)
+        return run_id, 0
+    run_id = row.run_id
+    events = await runs.store.read(run_id)
+    view = fold(run_id, events)
     if request.resume:
-        await _answer(runs, view, _open_interrupts(view, events), request.resume)
+        await _answer(runs, view, _open_interrupts(view, events), request.resume, thread)
     elif view.status in AT_REST:
         ids = ", ".join(interrupt.id for interrupt in _open_interrupts(view, events))
         raise Refused(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
     elif view.status == "completed":
         raise Refused(409, f"Thread {thread} is complete; start a new thread for a new brief.")
     elif view.finished:  # failed, interrupted or cancelled: asking again continues it
-        if not await runs.resume(thread):
+        if not await runs.resume(run_id):
             raise Refused(409, f"Thread {thread} cannot be continued right now.")
     else:  # working: follow the segment in progress from its start
-        return _segment_start(events)
-    return view.last_seq
+        return run_id, _segment_start(events)
+    return run_id, view.last_seq
 
 
 def _brief(messages: Sequence) -> str:
@@ -137,8 +146,8 @@ def _segment_start(events: Sequence[StoredEvent]) -> int:
 
 
 async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interrupt],
-                  resume: list[ResumeEntry]) -> None:
-    thread = view.run_id
+                  resume: list[ResumeEntry], thread: str) -> None:
+    run_id = view.run_id
     if not open_interrupts:
         raise Refused(409, f"Thread {thread} has no open interrupt to resume (it may have been answered already).")
     by_id = {interrupt.id: interrupt for interrupt in open_interrupts}
@@ -149,12 +158,12 @@ async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interru
     entry = next(entry for entry in resume if entry.interrupt_id in by_id)
     reason = by_id[entry.interrupt_id].reason
     if entry.status == "cancelled":
-        done = await runs.cancel(thread)
+        done = await runs.cancel(run_id)
     elif reason == PAUSE:
-        done = await runs.resume(thread)
+        done = await runs.resume(run_id)
     elif reason == APPROVAL:
         decision, details = _decision(entry.payload)
-        done = await runs.decide(thread, decision, interrupt_id=entry.interrupt_id, **details)
+        done = await runs.decide(run_id, decision, interrupt_id=entry.interrupt_id, **details)
     else:
         raise Refused(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
     if not done:
@@ -174,15 +183,14 @@ def _decision(payload: object) -> tuple[str, dict]:
     return payload["decision"], details
 
 
-async def stream(runs: RunService, bus: Bus, request: RunAgentInput, after: int) -> AsyncIterator[str]:
+async def stream(runs: RunService, bus: Bus, request: RunAgentInput, run_id: str, after: int) -> AsyncIterator[str]:
     """RUN_STARTED, the state, then the run's events after `after` up to and including the segment's end."""
     encode = EventEncoder().encode
-    thread = request.thread_id
-    view = fold(thread, [item for item in await runs.store.read(thread) if item.seq <= after])
-    yield encode(RunStartedEvent(thread_id=thread, run_id=request.run_id))
+    view = fold(run_id, [item for item in await runs.store.read(run_id) if item.seq <= after])
+    yield encode(RunStartedEvent(thread_id=request.thread_id, run_id=request.run_id))
     state = agui_state(view)
     yield encode(StateSnapshotEvent(snapshot=state))
-    async with aclosing(bus.subscribe(thread, after)) as items:  # a client that goes away unsubscribes at once
+    async with aclosing(bus.subscribe(run_id, after)) as items:  # a client that goes away unsubscribes at once
         async for item in items:
             apply(view, item)
             event = item.event

@@ -5,21 +5,23 @@ from contextlib import aclosing
 from dataclasses import asdict
 from typing import Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from .access import AUTH_ERRORS, Caller
 from .bus import Bus
 from .events import APPROVE, EDIT, REQUEST_CHANGES, StoredEvent
 from .fold import RUN_STATUSES, RunView
-from .inputs import InputError
+from .inputs import InputError, clean_query
 from .problems import BAD_INPUT, NOT_FOUND, problem
 from .project import project_zip
-from .runs import RunService
+from .runs import Busy, RunService
 from .sse import frame, sse_response
 from .store import MAX_INTEGER, RunRow
 
-_DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending.")}
+BUSY = {429: problem("A limit of the user's is reached (runs at once, starts per minute); `detail` says which.")}
+_DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending."), **BUSY}
 _EVENT_STREAM = {200: {"description": "The run's stored events as server-sent events; `id:` is the sequence number.",
                        "content": {"text/event-stream": {}}}}
 RunStatus = Literal[RUN_STATUSES]
@@ -68,120 +70,132 @@ class Artifact(BaseModel):
     edited: bool
 
 
-def api_router(runs: RunService, bus: Bus) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["runs"], responses=BAD_INPUT)
+def refused(error: InputError) -> HTTPException:
+    """A command's refusal of the user's input (422) or of going past one of the user's limits (429)."""
+    if isinstance(error, Busy):
+        retry = {"Retry-After": str(max(1, round(error.retry_after)))} if error.retry_after else None
+        return HTTPException(429, str(error), headers=retry)
+    return HTTPException(422, str(error))
+
+
+def api_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
+    """Every route acts for the caller and sees only the caller's runs: another user's run is a 404, as if it did
+    not exist."""
+    router = APIRouter(prefix="/api", tags=["runs"], responses={**BAD_INPUT, **AUTH_ERRORS})
+
+    async def owned(run_id: str, user: str = Depends(caller)) -> str:
+        """The run's id once it is known to be the caller's."""
+        if await runs.owned(run_id, user) is None:
+            raise HTTPException(404, "No such run.")
+        return run_id
 
     async def view_of(run_id: str):
         view = await runs.view(run_id)
-        if view is None:
+        if view is None:  # deleted a moment ago
             raise HTTPException(404, "No such run.")
         return view
 
-    async def command(run_id: str, done, conflict: str) -> None:
-        """Run a control command: 404 for an unknown run, 409 when the run is not in a state that allows it."""
-        if await runs.store.get_run(run_id) is None:
-            raise HTTPException(404, "No such run.")
+    async def command(done, conflict: str) -> None:
+        """Run a control command on an owned run: 409 when the run is not in a state that allows it."""
         try:
             accepted = await done()
         except InputError as error:
-            raise HTTPException(422, str(error)) from error
+            raise refused(error) from error
         if not accepted:
             raise HTTPException(409, conflict)
 
-    @router.post("/runs", status_code=201, response_model=RunCreated)
-    async def start_run(body: StartRun) -> RunCreated:
+    @router.post("/runs", status_code=201, response_model=RunCreated, responses=BUSY)
+    async def start_run(body: StartRun, user: str = Depends(caller)) -> RunCreated:
         try:
-            run_id = await runs.start(body.brief, body.approvals)
+            run_id = await runs.start(body.brief, body.approvals, owner=user)
         except InputError as error:
-            raise HTTPException(422, str(error)) from error
+            raise refused(error) from error
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
 
     @router.get("/runs", response_model=RunList)
     async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_INTEGER),
                         status: RunStatus | None = None,
-                        q: str | None = Query(None, max_length=200, description="Text in the brief or name.")):
-        page = await runs.store.list_runs(limit, offset, status=status, search=q)
+                        q: str | None = Query(None, max_length=200, description="Text in the brief or name."),
+                        user: str = Depends(caller)):
+        page = await runs.store.list_runs(user, limit, offset, status=status, search=clean_query(q))
         return RunList(runs=page.rows, total=page.total, limit=limit, offset=offset)
 
     @router.get("/runs/{run_id}", response_model=RunView, responses=NOT_FOUND)
-    async def get_run(run_id: str) -> RunView:
+    async def get_run(run_id: str = Depends(owned)) -> RunView:
         return await view_of(run_id)
 
     @router.get("/runs/{run_id}/events", response_class=StreamingResponse, responses={**_EVENT_STREAM, **NOT_FOUND})
     async def run_events(
-            run_id: str,
+            run_id: str = Depends(owned),
             after: int = Query(0, ge=0, le=MAX_INTEGER, description="Send the events after this sequence number."),
             follow: bool = Query(True, description="Stay open and send new events as they happen."),
             last_event_id: int | None = Header(None, ge=0, le=MAX_INTEGER,
                                                description="Set by a reconnecting EventSource; replaces `after`.")):
-        if await runs.store.get_run(run_id) is None:
-            raise HTTPException(404, "No such run.")
         start = after if last_event_id is None else last_event_id
         items = bus.subscribe(run_id, start) if follow else _stored(runs, run_id, start)
         return sse_response(_frames(items))
 
     @router.patch("/runs/{run_id}", response_model=RunRow, responses=NOT_FOUND)
-    async def rename_run(run_id: str, body: Rename) -> RunRow:
+    async def rename_run(body: Rename, run_id: str = Depends(owned)) -> RunRow:
         try:
-            if not await runs.rename(run_id, body.title):
-                raise HTTPException(404, "No such run.")
+            await runs.rename(run_id, body.title)
         except InputError as error:
-            raise HTTPException(422, str(error)) from error
+            raise refused(error) from error
         return await runs.store.get_run(run_id)
 
     @router.delete("/runs/{run_id}", status_code=204, responses=NOT_FOUND)
-    async def delete_run(run_id: str) -> None:
+    async def delete_run(run_id: str = Depends(owned)) -> None:
         if not await runs.delete(run_id):
             raise HTTPException(404, "No such run.")
 
     async def decide(run_id: str, decision: str, interrupt_id: str | None, **details: str) -> None:
-        await command(run_id, lambda: runs.decide(run_id, decision, interrupt_id=interrupt_id, **details),
+        await command(lambda: runs.decide(run_id, decision, interrupt_id=interrupt_id, **details),
                       "This run has no pending approval (it may have been decided already).")
 
     @router.post("/runs/{run_id}/approve", status_code=204, responses=_DECISION_ERRORS)
-    async def approve(run_id: str, body: Decision | None = None) -> None:
+    async def approve(body: Decision | None = None, run_id: str = Depends(owned)) -> None:
         await decide(run_id, APPROVE, body and body.interrupt_id)
 
     @router.post("/runs/{run_id}/request-changes", status_code=204, responses=_DECISION_ERRORS)
-    async def request_changes(run_id: str, body: ChangesRequested) -> None:
+    async def request_changes(body: ChangesRequested, run_id: str = Depends(owned)) -> None:
         await decide(run_id, REQUEST_CHANGES, body.interrupt_id, feedback=body.feedback)
 
     @router.post("/runs/{run_id}/edit", status_code=204, responses=_DECISION_ERRORS)
-    async def edit(run_id: str, body: Edited) -> None:
+    async def edit(body: Edited, run_id: str = Depends(owned)) -> None:
         await decide(run_id, EDIT, body.interrupt_id, content=body.content)
 
     @router.post("/runs/{run_id}/pause", status_code=204,
                  responses={**NOT_FOUND, 409: problem("Not running.")})
-    async def pause_run(run_id: str) -> None:
-        await command(run_id, lambda: runs.pause(run_id), "This run is not running, or a pause is already pending.")
+    async def pause_run(run_id: str = Depends(owned)) -> None:
+        await command(lambda: runs.pause(run_id), "This run is not running, or a pause is already pending.")
 
     @router.post("/runs/{run_id}/cancel", status_code=204,
                  responses={**NOT_FOUND, 409: problem("Not running.")})
-    async def cancel_run(run_id: str) -> None:
-        await command(run_id, lambda: runs.cancel(run_id), "This run is not running.")
+    async def cancel_run(run_id: str = Depends(owned)) -> None:
+        await command(lambda: runs.cancel(run_id), "This run is not running.")
 
     @router.post("/runs/{run_id}/resume", status_code=204,
-                 responses={**NOT_FOUND, 409: problem("Cannot resume.")})
-    async def resume_run(run_id: str) -> None:
-        await command(run_id, lambda: runs.resume(run_id),
+                 responses={**NOT_FOUND, 409: problem("Cannot resume."), **BUSY})
+    async def resume_run(run_id: str = Depends(owned)) -> None:
+        await command(lambda: runs.resume(run_id),
                       "Only a paused, interrupted, failed or cancelled run can be resumed.")
 
     @router.post("/runs/{run_id}/retry/{agent}", status_code=204,
-                 responses={**NOT_FOUND, 409: problem("The agent has not failed.")})
-    async def retry_agent(run_id: str, agent: str) -> None:
+                 responses={**NOT_FOUND, 409: problem("The agent has not failed."), **BUSY})
+    async def retry_agent(agent: str, run_id: str = Depends(owned)) -> None:
         view = await view_of(run_id)
         conflict = "This agent has not failed, or the run is still working."
         if agent not in view.agents or view.agents[agent].status != "failed":
             raise HTTPException(409, conflict)
-        await command(run_id, lambda: runs.resume(run_id), conflict)
+        await command(lambda: runs.resume(run_id), conflict)
 
     @router.get("/runs/{run_id}/artifacts", response_model=list[Artifact], responses=NOT_FOUND)
-    async def artifacts(run_id: str) -> list[Artifact]:
+    async def artifacts(run_id: str = Depends(owned)) -> list[Artifact]:
         return [Artifact(**asdict(artifact)) for artifact in (await view_of(run_id)).artifacts.values()]
 
     @router.get("/runs/{run_id}/artifacts.zip", responses={**NOT_FOUND, 200: {"content": {"application/zip": {}}}},
                 response_class=Response)
-    async def artifacts_zip(run_id: str) -> Response:
+    async def artifacts_zip(run_id: str = Depends(owned)) -> Response:
         name, data = project_zip(await view_of(run_id))
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -3,8 +3,9 @@
 import re
 from collections.abc import Iterable, Sequence
 
-# Control characters other than tab and newline carry no meaning in text and confuse renderers.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than tab and newline carry no meaning in text and confuse renderers; lone surrogates
+# (a JSON body may spell them as \ud800) are not text at all and cannot be stored as UTF-8.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -34,6 +35,11 @@ def clean_feedback(text: str | None, max_chars: int) -> str:
 def clean_edit(text: str | None, max_chars: int) -> str:
     return clean_text(text, max_chars, what="edited text", empty="The edited text is empty; write the artifact or "
                       "approve it as it is.")
+
+
+def clean_query(text: str | None) -> str | None:
+    """A search text as typed, without what cannot be searched for; None when nothing is left."""
+    return " ".join(_CONTROL.sub("", text or "").split()) or None
 
 
 def clean_name(text: str | None, max_chars: int) -> str:

@@ -1,7 +1,8 @@
-"""Client-side rate limits shared by every run of the process: requests and tokens per minute.
+"""Rate limits: the LLM client's, shared by every run of the process (requests and tokens per minute), and the
+per-user ones that refuse what goes beyond them (run starts).
 
-A call never fails for lack of capacity: it reserves what it needs at once and learns how long to wait. Reserving
-into debt keeps callers in arrival order without a lock.
+An LLM call never fails for lack of capacity: it reserves what it needs at once and learns how long to wait.
+Reserving into debt keeps callers in arrival order without a lock.
 """
 
 import time
@@ -28,6 +29,35 @@ class TokenBucket:
     def refund(self, amount: float) -> None:
         self._refill()
         self.level = min(self.capacity, self.level + amount)
+
+    def take(self, amount: float = 1) -> float:
+        """Take `amount` if the bucket holds it (0.0), else take nothing and say how many seconds until it will."""
+        self._refill()
+        if self.level >= amount:
+            self.level -= amount
+            return 0.0
+        return (amount - self.level) / self.rate
+
+    @property
+    def full(self) -> bool:
+        self._refill()
+        return self.level >= self.capacity
+
+
+class PerKeyLimiter:
+    """A bucket of `per_minute` for each key (a user, a socket); full buckets are forgotten, so memory stays bounded
+    by the keys that are active."""
+
+    def __init__(self, per_minute: float, forget_above: int = 1000) -> None:
+        self.per_minute = per_minute
+        self.forget_above = forget_above
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, key: str) -> float:
+        """0.0 when allowed; else the seconds until the key may go again."""
+        if len(self._buckets) > self.forget_above:
+            self._buckets = {k: bucket for k, bucket in self._buckets.items() if not bucket.full}
+        return self._buckets.setdefault(key, TokenBucket(self.per_minute)).take()
 
 
 class RateLimiter:

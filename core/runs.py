@@ -42,8 +42,9 @@ from .inputs import (
     parse_approvals,
 )
 from .logs import bind_log_context
+from .rate_limit import PerKeyLimiter
 from .run_queue import RunQueue
-from .store import Store
+from .store import RunRow, Store
 
 log = logging.getLogger("botarmy.runs")
 
@@ -58,6 +59,14 @@ MAX_NAME_CHARS = 200
 
 class RunExists(Exception):
     """A new run was asked for under the id of an existing one."""
+
+
+class Busy(InputError):
+    """The user has reached a limit; `retry_after` says when trying again can work, when that is known."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class Limits:
     max_brief_chars: int = 8000
     max_feedback_chars: int = 4000
     max_concurrent_runs: int = 3
+    max_runs_per_user: int = 3  # working or queued at once
+    starts_per_minute: int = 10  # per user
 
 
 class RunService:
@@ -89,7 +100,9 @@ class RunService:
         self.default_approvals = list(default_approvals)
         self.limits = limits
         self.queue = RunQueue(limits.max_concurrent_runs)
+        self._starts = PerKeyLimiter(limits.starts_per_minute)
         self._tasks: dict[str, asyncio.Task] = {}
+        self._owners: dict[str, str] = {}  # owner of each run that has a task
         self._cancelled: set[str] = set()
         self._pausing: set[str] = set()
         # Commands that look at a run's state and then change it take turns, so two tabs cannot both decide.
@@ -104,20 +117,36 @@ class RunService:
     def queued_runs(self) -> int:
         return len(self.queue.waiting)
 
-    async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *,
-                    run_id: str | None = None) -> str:
-        """Validate (InputError carries the user's message), record the run's choices and start it.
+    async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *, owner: str,
+                    thread_id: str | None = None) -> str:
+        """Validate (InputError carries the user's message), record the run's choices and start it for `owner`.
 
         `approvals` names the agents whose work waits for the user's decision; None takes the default.
-        `run_id` is the caller's id for a new run (an AG-UI thread id); None makes one."""
+        `thread_id` is the AG-UI thread the run answers; RunExists when the owner has a run of it already."""
         brief = clean_brief(brief, self.limits.max_brief_chars)
         chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
-        run_id = run_id or uuid.uuid4().hex
-        if not await self.store.create_run(run_id, brief):
-            raise RunExists(run_id)
-        configured = await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
-        self._launch(run_id, fold(run_id, configured))
+        async with self._control:
+            self._check_capacity(owner)
+            if wait := self._starts.take(owner):
+                raise Busy(f"You started {self.limits.starts_per_minute} runs within a minute, the most allowed. "
+                           f"Please wait {max(1, round(wait))} s.", wait)
+            run_id = uuid.uuid4().hex
+            if not await self.store.create_run(run_id, brief, owner, thread_id):
+                raise RunExists(thread_id)
+            configured = await self.bus.emit(run_id, custom(RUN_CONFIGURED, {"brief": brief, "approvals": chosen}))
+            self._launch(run_id, fold(run_id, configured), owner)
         return run_id
+
+    async def owned(self, run_id: str, owner: str) -> RunRow | None:
+        """The run, if it exists and is the owner's: anyone else's run is as absent as one that never existed."""
+        row = await self.store.get_run(run_id)
+        return row if row is not None and row.owner == owner else None
+
+    def _check_capacity(self, owner: str) -> None:
+        working = sum(1 for runs_owner in self._owners.values() if runs_owner == owner)
+        if working >= self.limits.max_runs_per_user:
+            raise Busy(f"You have {working} runs working, the most at once. Wait until one finishes or waits for "
+                       "you, or pause or cancel one.")
 
     async def resume(self, run_id: str) -> bool:
         """Continue a paused, interrupted, failed or cancelled run from its first unfinished agent."""
@@ -125,7 +154,9 @@ class RunService:
             view = await self.view(run_id)
             if view is None or view.status not in RESUMABLE or run_id in self._tasks:
                 return False
-            self._launch(run_id, view)
+            owner = await self._owner_of(run_id)
+            self._check_capacity(owner)
+            self._launch(run_id, view, owner)
             return True
 
     async def pause(self, run_id: str) -> bool:
@@ -156,9 +187,11 @@ class RunService:
                 value["content"] = clean_edit(content, MAX_EDIT_CHARS)
             elif decision != APPROVE:
                 raise InputError(f"Unknown decision {decision!r}: approve, request_changes or edit.")
+            owner = await self._owner_of(run_id)
+            self._check_capacity(owner)
             for item in await self.bus.emit(run_id, custom(APPROVAL_DECIDED, value)):
                 apply(view, item)
-            self._launch(run_id, view)
+            self._launch(run_id, view, owner)
             return True
 
     async def cancel(self, run_id: str) -> bool:
@@ -190,10 +223,18 @@ class RunService:
     async def rename(self, run_id: str, title: str) -> bool:
         return await self.store.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))
 
-    def _launch(self, run_id: str, prior: RunView) -> None:
+    async def _owner_of(self, run_id: str) -> str:
+        return (await self.store.get_run(run_id)).owner
+
+    def _launch(self, run_id: str, prior: RunView, owner: str) -> None:
         task = asyncio.create_task(self._execute(run_id, prior), name=f"run-{run_id}")
-        self._tasks[run_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(run_id, None))
+        self._tasks[run_id], self._owners[run_id] = task, owner
+
+        def ended(_: asyncio.Task) -> None:
+            self._tasks.pop(run_id, None)
+            self._owners.pop(run_id, None)
+
+        task.add_done_callback(ended)
 
     async def _execute(self, run_id: str, prior: RunView) -> None:
         bind_log_context(run_id=run_id)  # this task's own context: every line it logs names the run

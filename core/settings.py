@@ -1,7 +1,6 @@
 """Settings from the environment and `.env`, named as in the UI contract."""
 
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import Histogram
+from pydantic import Field
 
 from .events import Event, StoredEvent, now_ms, parse_event
 from .fold import AT_REST, TERMINAL_RUN_STATUSES, SummaryChange
 from .metrics import Metrics
+from .users import create_tables as create_user_tables
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest integer: a bigger offset or sequence number cannot be bound
 
@@ -33,14 +35,22 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_ms DESC);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_ms DESC);
 """
+# Indexes on added columns, created once the columns exist.
+_ADDED_INDEXES = """
+CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner, created_ms DESC);
+CREATE UNIQUE INDEX IF NOT EXISTS runs_by_thread ON runs (owner, thread_id) WHERE thread_id IS NOT NULL;
+"""
 # Columns added after the first release; a database from an earlier version gains them when opened.
 _ADDED_COLUMNS = {
     "title": "TEXT NOT NULL DEFAULT ''",
     "ended_ms": "INTEGER",
     "tokens": "INTEGER NOT NULL DEFAULT 0",
     "cost_usd": "REAL NOT NULL DEFAULT 0",
+    # The user the run belongs to; '' for runs from before users existed (see adopt_unowned_runs).
+    "owner": "TEXT NOT NULL DEFAULT ''",
+    "thread_id": "TEXT",  # the AG-UI thread the run answers, unique per owner
 }
-_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd"
+_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd, owner"
 # Statuses in which a run is not working: its duration stops counting.
 _NOT_WORKING = TERMINAL_RUN_STATUSES | AT_REST
 
@@ -55,6 +65,7 @@ class RunRow:
     status: str
     tokens: int
     cost_usd: float
+    owner: str = Field(exclude=True)  # an API caller only ever sees their own runs
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ class Store:
         for column, declaration in _ADDED_COLUMNS.items():
             if column not in existing:
                 self._write_db.execute(f"ALTER TABLE runs ADD COLUMN {column} {declaration}")
+        self._write_db.executescript(_ADDED_INDEXES)
+        create_user_tables(self._write_db)
         self._read_db = _connect(self.path)
 
     async def close(self) -> None:
@@ -125,16 +138,30 @@ class Store:
     async def _read(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._reader, fn, *args)
 
+    async def in_writer(self, fn, *args):
+        """`fn(connection, *args)` on the writer thread, for the other tables of the file (core.users)."""
+        return await self._write(lambda: fn(self._write_db, *args))
+
+    async def in_reader(self, fn, *args):
+        return await self._read(lambda: fn(self._read_db, *args))
+
     # --- writes -------------------------------------------------------------------------------
 
-    async def create_run(self, run_id: str, brief: str) -> bool:
-        """False when a run with this id exists already."""
-        return await self._write(self._create_run, run_id, brief)
+    async def create_run(self, run_id: str, brief: str, owner: str, thread_id: str | None = None) -> bool:
+        """False when a run with this id, or this owner's run of this thread, exists already."""
+        return await self._write(self._create_run, run_id, brief, owner, thread_id)
 
-    def _create_run(self, run_id: str, brief: str) -> bool:
+    def _create_run(self, run_id: str, brief: str, owner: str, thread_id: str | None) -> bool:
         return self._write_db.execute(
-            "INSERT OR IGNORE INTO runs (run_id, brief, created_ms) VALUES (?, ?, ?)",
-            (run_id, brief, now_ms())).rowcount == 1
+            "INSERT OR IGNORE INTO runs (run_id, brief, created_ms, owner, thread_id) VALUES (?, ?, ?, ?, ?)",
+            (run_id, brief, now_ms(), owner, thread_id)).rowcount == 1
+
+    async def adopt_unowned_runs(self, owner: str) -> int:
+        """Give the runs made before users existed to `owner`; how many there were."""
+        return await self._write(self._adopt, owner)
+
+    def _adopt(self, owner: str) -> int:
+        return self._write_db.execute("UPDATE runs SET owner = ? WHERE owner = ''", (owner,)).rowcount
 
     async def append(self, run_id: str, events: list[Event], change: SummaryChange | None = None) -> list[StoredEvent]:
         """Persist events in one transaction; `change` also updates the run's row in the history list."""
@@ -203,16 +230,22 @@ class Store:
         return [StoredEvent(run_id=run_id, seq=seq, event=parse_event(payload)) for seq, payload in rows]
 
     async def get_run(self, run_id: str) -> RunRow | None:
+        """Whoever owns it: callers on behalf of a user check the owner (core.runs.RunService.owned)."""
         rows = await self._read(self._select_runs, "WHERE run_id = ?", (run_id,))
         return rows[0] if rows else None
 
-    async def list_runs(self, limit: int = 50, offset: int = 0, *, status: str | None = None,
-                        search: str | None = None) -> RunPage:
-        """Newest first; `status` filters by status, `search` finds text in the brief or title (case-insensitive)."""
-        return await self._read(self._page_of_runs, limit, offset, status, search)
+    async def run_of_thread(self, owner: str, thread_id: str) -> RunRow | None:
+        rows = await self._read(self._select_runs, "WHERE owner = ? AND thread_id = ?", (owner, thread_id))
+        return rows[0] if rows else None
 
-    def _page_of_runs(self, limit: int, offset: int, status: str | None, search: str | None) -> RunPage:
-        conditions, params = [], []
+    async def list_runs(self, owner: str, limit: int = 50, offset: int = 0, *, status: str | None = None,
+                        search: str | None = None) -> RunPage:
+        """The owner's runs, newest first; `status` filters by status, `search` finds text in the brief or title
+        (case-insensitive)."""
+        return await self._read(self._page_of_runs, owner, limit, offset, status, search)
+
+    def _page_of_runs(self, owner: str, limit: int, offset: int, status: str | None, search: str | None) -> RunPage:
+        conditions, params = ["owner = ?"], [owner]
         if status:
             conditions.append("status = ?")
             params.append(status)
@@ -220,7 +253,7 @@ class Store:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             conditions.append("(brief LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')")
             params += [pattern, pattern]
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where = f"WHERE {' AND '.join(conditions)}"
         total = self._read_db.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
         rows = self._select_runs(f"{where} ORDER BY created_ms DESC LIMIT ? OFFSET ?", (*params, limit, offset))
         return RunPage(rows, total)

@@ -5,6 +5,7 @@ from nicegui import ui
 
 from core.fold import ArtifactView, RunView
 
+from .clipboard import copy_to_clipboard
 from .markdown import markdown
 from .props import set_visible
 
@@ -50,7 +51,8 @@ class Artifacts:
                 f"dense data-testid=artifact-{artifact.agent} data-edited={str(artifact.edited).lower()} "
                 "header-class=text-weight-medium") as entry:
             with ui.row().classes("w-full justify-end gap-1"):
-                ui.button("Copy", icon="content_copy", on_click=lambda: _copy(artifact.content)).props(
+                ui.button("Copy", icon="content_copy",
+                          on_click=lambda: copy_to_clipboard(artifact.content)).props(
                     f"flat dense data-testid=copy-{artifact.agent}")
                 ui.button("Download", icon="download", on_click=lambda: ui.download.content(
                     artifact.content, artifact.filename, "text/markdown")).props(
@@ -63,8 +65,3 @@ class Artifacts:
                         ui.label(f"Version {number}").classes("text-overline")
                         markdown(revision.content)
         return entry
-
-
-def _copy(text: str) -> None:
-    ui.clipboard.write(text)
-    ui.notify("Copied to the clipboard.")

@@ -8,7 +8,7 @@ from core.runs import RunService
 from .props import set_text
 
 
-def brief_form(runs: RunService) -> None:
+def brief_form(runs: RunService, user: str) -> None:
     limit = runs.limits.max_brief_chars
 
     def check() -> str | None:
@@ -28,7 +28,8 @@ def brief_form(runs: RunService) -> None:
     async def on_start() -> None:
         start.disable()
         try:
-            run_id = await runs.start(box.value, [name for name, choice in approvals.items() if choice.value])
+            run_id = await runs.start(box.value, [name for name, choice in approvals.items() if choice.value],
+                                      owner=user)
         except InputError as error:
             set_text(message, str(error))
             return

@@ -1,13 +1,12 @@
 """The run history: search, filter by status, pages of 25, and per run open, rename and delete (confirmed)."""
 
 import asyncio
-from datetime import datetime
 
 from nicegui import ui
 
 from core.events import now_ms
 from core.fold import RUN_STATUSES
-from core.inputs import InputError
+from core.inputs import InputError, clean_query
 from core.runs import RunService
 from core.store import RunRow
 
@@ -23,8 +22,8 @@ def excerpt(text: str, limit: int = 120) -> str:
 
 
 class History:
-    def __init__(self, runs: RunService) -> None:
-        self.runs = runs
+    def __init__(self, runs: RunService, user: str) -> None:
+        self.runs, self.user = runs, user
         self.page = 1
         with ui.row().classes("w-full items-center gap-3"):
             ui.label("Runs").classes("text-h5")
@@ -55,9 +54,9 @@ class History:
             await self._show()
 
     async def _show(self) -> None:
-        found = await self.runs.store.list_runs(PAGE_SIZE, (self.page - 1) * PAGE_SIZE,
+        found = await self.runs.store.list_runs(self.user, PAGE_SIZE, (self.page - 1) * PAGE_SIZE,
                                                 status=None if self.status.value == "all" else self.status.value,
-                                                search=self.search.value or None)
+                                                search=clean_query(self.search.value))
         pages = max(1, -(-found.total // PAGE_SIZE))
         shown = (self.page, found.total, tuple(found.rows))
         if shown == self.shown:
@@ -137,6 +136,5 @@ class History:
 
 
 def _facts(row: RunRow) -> str:
-    started = datetime.fromtimestamp(row.created_ms / 1000).strftime("%Y-%m-%d %H:%M")
     took = status.duration((row.ended_ms or now_ms()) - row.created_ms)
-    return f"Started {started} · {took} · {status.usage(row.tokens, row.cost_usd)}"
+    return f"Started {status.moment(row.created_ms)} · {took} · {status.usage(row.tokens, row.cost_usd)}"

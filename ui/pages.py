@@ -1,41 +1,78 @@
-"""The pages: dashboard, one run, and the run history."""
+"""The pages: dashboard, one run, the run history, the account, and sign-in. Each page acts for the user of the
+browser's session and shows only that user's runs."""
 
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from core.fold import TERMINAL_RUN_STATUSES
+from core.identity import Identity
 from core.runs import RunService
 
+from .account import account_page
 from .brief_form import brief_form
 from .history import History
 from .live import LiveRuns
+from .login import login_page
 from .run_panel import run_panel
 from .theme import frame
 
 
-def register_pages(runs: RunService, live_runs: LiveRuns, *, offline_demo: bool) -> None:
+def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *, offline_demo: bool) -> None:
+
+    async def user_of(request: Request) -> str | None:
+        return await identity.for_page(request.session)
+
+    def to_sign_in(request: Request) -> RedirectResponse:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': path})}", status_code=303)
 
     @ui.page("/")
-    async def dashboard() -> None:
-        with frame("New run", offline_demo=offline_demo):
-            brief_form(runs)
-            latest = (await runs.store.list_runs(limit=1)).rows
+    async def dashboard(request: Request):
+        if (user := await user_of(request)) is None:
+            return to_sign_in(request)
+        with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
+            brief_form(runs, user)
+            latest = (await runs.store.list_runs(user, limit=1)).rows
             if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs)
 
     @ui.page("/runs/{run_id}")
-    async def run_page(run_id: str) -> None:
-        with frame("Run", offline_demo=offline_demo):
-            if not await run_panel(run_id, runs, live_runs):
+    async def run_page(request: Request, run_id: str):
+        if (user := await user_of(request)) is None:
+            return to_sign_in(request)
+        with frame("Run", offline_demo=offline_demo, passwords=identity.passwords):
+            # Another user's run is as absent as one that never existed: same page, same 404.
+            if await runs.owned(run_id, user) is None or not await run_panel(run_id, runs, live_runs):
                 not_found()
 
     @ui.page("/runs")
-    async def history() -> None:
-        with frame("History", offline_demo=offline_demo):
-            await History(runs).show()
+    async def history(request: Request):
+        if (user := await user_of(request)) is None:
+            return to_sign_in(request)
+        with frame("History", offline_demo=offline_demo, passwords=identity.passwords):
+            await History(runs, user).show()
+
+    @ui.page("/account")
+    async def account(request: Request):
+        if (user := await user_of(request)) is None:
+            return to_sign_in(request)
+        with frame("Account", offline_demo=offline_demo, passwords=identity.passwords):
+            await account_page(identity, user, str(request.base_url).rstrip("/"))
+
+    @ui.page("/login")
+    async def login(request: Request, error: str = "", wait: int = 0, next: str = "/"):
+        if not identity.passwords:
+            return RedirectResponse("/", status_code=303)
+        with frame("Sign in", offline_demo=offline_demo, passwords=False):
+            login_page(error, wait, next)
 
 
 def not_found() -> None:
+    ui.context.client.status_code = 404
     with ui.card().classes("w-full").props("flat bordered data-testid=run-not-found"):
         ui.label("This run does not exist, or it was deleted.").classes("text-h6")
         ui.link("Start a new run", "/")

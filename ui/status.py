@@ -1,4 +1,6 @@
-"""How statuses read and look, shared by the run badge and the agent cards."""
+"""How statuses, times and money read and look, shared by the run badge, the agent cards and the lists."""
+
+from datetime import datetime
 
 LABELS = {
     "idle": "Idle", "queued": "Queued", "working": "Working", "waiting_approval": "Waiting for approval",
@@ -35,3 +37,7 @@ def money(usd: float) -> str:
 
 def usage(tokens: int, usd: float) -> str:
     return f"{tokens:,} tokens · {money(usd)}"
+
+
+def moment(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")

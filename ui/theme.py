@@ -17,8 +17,15 @@ def connection_indicator() -> None:
         ui.label("Connecting…").classes("connection-label")
 
 
+def sign_out_button() -> None:
+    """A form post, like signing in: the session cookie is cleared by an ordinary HTTP response."""
+    with ui.element("form").props("method=post action=/auth/logout"):
+        ui.button("Sign out", icon="logout").props("type=submit flat dense color=white data-testid=sign-out")
+
+
 @contextmanager
-def frame(title: str, *, offline_demo: bool):
+def frame(title: str, *, offline_demo: bool, passwords: bool):
+    """`passwords`: users sign in (BOTARMY_AUTH=password), so the header offers to sign out."""
     ui.page_title(f"{title} · BotArmy")
     ui.add_css(_CSS)
     ui.add_body_html(f"<script>{_CONNECTION_JS}</script>")
@@ -27,7 +34,11 @@ def frame(title: str, *, offline_demo: bool):
             ui.link("BotArmy", "/").classes("text-h6 text-white no-underline")
             ui.link("New run", "/").classes("text-white")
             ui.link("History", "/runs").classes("text-white").props("data-testid=nav-history")
-        connection_indicator()
+            ui.link("Account", "/account").classes("text-white").props("data-testid=nav-account")
+        with ui.row().classes("items-center gap-2"):
+            if passwords:
+                sign_out_button()
+            connection_indicator()
     with ui.column().classes("w-full max-w-screen-xl mx-auto q-pa-md gap-4"):
         if offline_demo:
             ui.label(

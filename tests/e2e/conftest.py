@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.server import start_server
@@ -45,12 +45,16 @@ def server(tmp_path):
 
 @pytest.fixture
 def pages(browser, request):
-    """Open pages in fresh contexts; on failure each is saved as a screenshot under tests/artifacts/."""
+    """Open pages as tabs of one browser, which BotArmy knows as one user; `user=` opens them in another browser
+    profile (its own cookies), which is another user. On failure each page is saved as a screenshot under
+    tests/artifacts/."""
+    profiles: dict[str, BrowserContext] = {}
     opened: list[Page] = []
 
-    def open_page(url: str) -> Page:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
+    def open_page(url: str, user: str = "me") -> Page:
+        if user not in profiles:
+            profiles[user] = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = profiles[user].new_page()
         page.goto(url)
         opened.append(page)
         return page
@@ -61,7 +65,8 @@ def pages(browser, request):
         SCREENSHOTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         for index, page in enumerate(opened):
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{index}.png"), full_page=True)
-    for page in opened:
-        page.context.close()
+            if not page.is_closed():
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{index}.png"), full_page=True)
+    for profile in profiles.values():
+        profile.close()
 

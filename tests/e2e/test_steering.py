@@ -1,11 +1,9 @@
 """Steering a run from a real browser: approvals, edits and feedback, pause, resume, cancel, retry, and the zip."""
 
 import io
-import json
 import re
 import subprocess
 import sys
-import urllib.request
 import zipfile
 
 import pytest
@@ -106,8 +104,8 @@ def test_an_edit_becomes_the_artifact(approving_server, pages):
     page.get_by_test_id("save-edit").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
     expect(page.get_by_test_id("artifact-analyst")).to_have_attribute("data-edited", "true")
-    with urllib.request.urlopen(f"{approving_server.url}/api/runs/{run_id}/artifacts") as response:
-        artifacts = {a["agent"]: a for a in json.load(response)}
+    # The API as the browser's user, with its session cookie.
+    artifacts = {a["agent"]: a for a in page.request.get(f"{approving_server.url}/api/runs/{run_id}/artifacts").json()}
     assert artifacts["analyst"]["content"] == "# Requirements\n\nEvery packet records its grower and harvest year."
     assert artifacts["analyst"]["edited"] and len(artifacts) == 5
     assert decided(approving_server, run_id)[0]["decision"] == "edit"

@@ -2,12 +2,12 @@
 event rule, plus the refusals a client gets before any stream starts."""
 
 import json
+import os
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.server import start_server
@@ -36,7 +36,8 @@ def server(tmp_path_factory):
 
 def drive(agui_client: Path, server, scenario: str) -> list[dict]:
     done = subprocess.run(["node", "conformance.mjs", server.url, scenario], check=False, cwd=agui_client,
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "BOTARMY_TOKEN": server.token()})
     assert done.returncode == 0, f"the AG-UI client rejected the stream: {done.stdout}\n{done.stderr[-2000:]}"
     return json.loads(done.stdout)
 
@@ -56,7 +57,8 @@ def test_a_full_run_streams_each_agent_as_a_subagent(agui_client, server):
     assert run["counts"]["TEXT_MESSAGE_START"] == run["counts"]["TEXT_MESSAGE_END"] == 5
     assert run["counts"]["STATE_DELTA"] > 5
     # The state the client built from the snapshot and its JSON patches is the run as the server stored it.
-    stored = server.artifacts(run["threadId"])
+    [run_id] = server.runs_of_thread(run["threadId"])
+    stored = server.artifacts(run_id)
     state = run["state"]
     assert state["status"] == "completed"
     assert {name: artifact["content"] for name, artifact in state["artifacts"].items()} == stored
@@ -81,7 +83,8 @@ def test_an_approval_interrupts_the_run_and_resume_continues_it(agui_client, ser
     assert approved["subagents"] == AGENTS[1:]
     assert approved["pending"] == []
     assert approved["state"]["status"] == "completed"
-    decisions = [e["value"]["decision"] for e in server.events(first["threadId"])
+    [run_id] = server.runs_of_thread(first["threadId"])
+    decisions = [e["value"]["decision"] for e in server.events(run_id)
                  if e["type"] == "CUSTOM" and e["name"] == "approval_decided"]
     assert decisions == ["request_changes", "approve"]
 
@@ -106,7 +109,7 @@ def agui_input(thread: str, **extra) -> dict:
 
 def finish(server, thread: str, **extra) -> str:
     """Run one segment to its end; the raw body, so its framing can be checked."""
-    with httpx.stream("POST", f"{server.url}/agui", json=agui_input(thread, **extra), timeout=120) as response:
+    with server.api().stream("POST", "/agui", json=agui_input(thread, **extra), timeout=120) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         return response.read().decode()
@@ -122,7 +125,7 @@ def finish(server, thread: str, **extra) -> str:
      "does not exist"),
 ])
 def test_refusals_say_what_is_wrong(server, body, status, detail):
-    response = httpx.post(f"{server.url}/agui", json=body, timeout=30)
+    response = server.api().post("/agui", json=body)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert detail in response.json()["detail"]
@@ -136,7 +139,7 @@ def test_answers_that_do_not_fit_the_thread_are_refused(server):
     assert asking["outcome"]["interrupts"][0]["id"] == "approval:analyst:1"
 
     def post(**extra):
-        return httpx.post(f"{server.url}/agui", json=agui_input(thread, **extra), timeout=30)
+        return server.api().post("/agui", json=agui_input(thread, **extra))
 
     assert "waits for an answer: send `resume` for approval:analyst:1" in post().json()["detail"]
     wrong = post(resume=[{"interruptId": "approval:architect:1", "status": "resolved"}])
@@ -150,6 +153,7 @@ def test_answers_that_do_not_fit_the_thread_are_refused(server):
     # Cancelling the interrupt cancels the run; the stream says so, and the thread is then over.
     ended = finish(server, thread, resume=[{"interruptId": "approval:analyst:1", "status": "cancelled"}])
     assert '"outcome":{"type":"cancelled"}' in ended
-    assert server.events(thread)[-1]["outcome"] == {"type": "cancelled"}
+    [run_id] = server.runs_of_thread(thread)
+    assert server.events(run_id)[-1]["outcome"] == {"type": "cancelled"}
     again = post(resume=[{"interruptId": "approval:analyst:1", "status": "resolved"}])
     assert again.status_code == 409

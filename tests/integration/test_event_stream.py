@@ -16,6 +16,11 @@ def server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def some_run(server) -> str:
+    return server.api().post("/api/runs", json={"brief": "A reading list."}).json()["run_id"]
+
+
 def read_frames(response: httpx.Response, *, stop_after: int | None = None) -> list[tuple[int, dict]]:
     """(id, event) of each frame, until the run's end or `stop_after` frames; comment lines are skipped."""
     frames, event_id = [], None
@@ -31,15 +36,15 @@ def read_frames(response: httpx.Response, *, stop_after: int | None = None) -> l
 
 
 def test_a_reconnect_with_last_event_id_loses_and_repeats_nothing(server):
-    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A plant watering planner for a balcony."}).json()[
-        "run_id"]
-    url = f"{server.url}/api/runs/{run_id}/events"
-    with httpx.stream("GET", url, timeout=60) as response:
+    api = server.api()
+    run_id = api.post("/api/runs", json={"brief": "A plant watering planner for a balcony."}).json()["run_id"]
+    url = f"/api/runs/{run_id}/events"
+    with api.stream("GET", url) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         first = read_frames(response, stop_after=40)  # then the connection drops mid-run
     received = list(first)
     while received[-1][1]["type"] != "RUN_FINISHED":  # as an EventSource would: reconnect from the last id seen
-        with httpx.stream("GET", url, headers={"Last-Event-ID": str(received[-1][0])}, timeout=60) as response:
+        with api.stream("GET", url, headers={"Last-Event-ID": str(received[-1][0])}) as response:
             received += read_frames(response, stop_after=400)
     stored = server.events(run_id)
     assert [seq for seq, _ in received] == list(range(1, len(stored) + 1))
@@ -48,12 +53,12 @@ def test_a_reconnect_with_last_event_id_loses_and_repeats_nothing(server):
 
 
 def test_replay_only_from_a_sequence_number(server):
-    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A tiny expense splitter for flatmates."}).json()[
-        "run_id"]
-    with httpx.stream("GET", f"{server.url}/api/runs/{run_id}/events", timeout=60) as response:
+    api = server.api()
+    run_id = api.post("/api/runs", json={"brief": "A tiny expense splitter for flatmates."}).json()["run_id"]
+    with api.stream("GET", f"/api/runs/{run_id}/events") as response:
         read_frames(response)  # until the run finished
     stored = server.events(run_id)
-    response = httpx.get(f"{server.url}/api/runs/{run_id}/events", params={"after": 10, "follow": "false"})
+    response = api.get(f"/api/runs/{run_id}/events", params={"after": 10, "follow": "false"})
     ids = [int(line[4:]) for line in response.text.splitlines() if line.startswith("id: ")]
     assert ids == list(range(11, len(stored) + 1))
     assert "\r" not in response.text
@@ -66,8 +71,7 @@ def test_replay_only_from_a_sequence_number(server):
     ("/api/runs/{run}/events?after=99999999999999999999", {}, 422),  # beyond SQLite's integers
     ("/api/runs?offset=270943441370179035987968", {}, 422),  # found by schemathesis: was a 500
 ])
-def test_bad_requests_get_a_clear_answer(server, path, headers, status):
-    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": "A reading list."}).json()["run_id"]
-    response = httpx.get(server.url + path.format(run=run_id), headers=headers, timeout=10)
+def test_bad_requests_get_a_clear_answer(server, some_run, path, headers, status):
+    response = server.api().get(path.format(run=some_run), headers=headers)
     assert response.status_code == status
     assert response.json()["detail"]

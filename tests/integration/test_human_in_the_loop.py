@@ -18,7 +18,7 @@ from core.events import (
 from core.fold import RunView
 from core.project import project_zip
 from core.runs import Limits
-from tests.support.services import llm_for, run_service
+from tests.support.services import OWNER, llm_for, run_service
 
 BRIEF = "A lending shelf where neighbours borrow garden tools and bring them back."
 
@@ -39,7 +39,7 @@ def customs(events, name: str) -> list[dict]:
 
 async def test_approve_then_request_changes_reaches_the_agent_and_keeps_the_earlier_version(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
-    run_id = await runs.start(BRIEF, ["analyst", "architect"])
+    run_id = await runs.start(BRIEF, ["analyst", "architect"], owner=OWNER)
 
     view = await settled(runs, run_id, "waiting_approval")
     assert view.pending.agent == "analyst" and view.agents["analyst"].status == "waiting_approval"
@@ -71,7 +71,7 @@ async def test_approve_then_request_changes_reaches_the_agent_and_keeps_the_earl
 
 async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
-    run_id = await runs.start(BRIEF, "analyst")
+    run_id = await runs.start(BRIEF, "analyst", owner=OWNER)
     view = await settled(runs, run_id, "waiting_approval")
     edited = "# Requirements\n\nOnly members may borrow; at most two tools at a time.\n" + "Detail. " * 400
     assert await runs.decide(run_id, EDIT, content=edited)
@@ -87,7 +87,7 @@ async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
 
 async def test_two_decisions_at_once_make_exactly_one(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
-    run_id = await runs.start(BRIEF, ["analyst"])
+    run_id = await runs.start(BRIEF, ["analyst"], owner=OWNER)
     view = await settled(runs, run_id, "waiting_approval")
     results = await asyncio.gather(
         runs.decide(run_id, APPROVE, interrupt_id=view.pending.interrupt_id),
@@ -100,7 +100,7 @@ async def test_two_decisions_at_once_make_exactly_one(llm_server, store):
 
 async def test_bad_feedback_is_refused_with_a_message_and_decides_nothing(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"), limits=Limits(max_feedback_chars=100))
-    run_id = await runs.start(BRIEF, ["analyst"])
+    run_id = await runs.start(BRIEF, ["analyst"], owner=OWNER)
     await settled(runs, run_id, "waiting_approval")
     for feedback, message in [("  \x00 ", "feedback is empty"), ("x" * 101, "limit is 100")]:
         try:
@@ -119,7 +119,7 @@ async def test_bad_feedback_is_refused_with_a_message_and_decides_nothing(llm_se
 async def test_pause_takes_effect_after_the_current_agent_and_resume_goes_on(fault_server, store):
     slow = fault_server("", delay_ms=3)
     runs = run_service(store, llm_for(f"{slow.url}/demo/v1"))
-    run_id = await runs.start(BRIEF, [])
+    run_id = await runs.start(BRIEF, [], owner=OWNER)
     async with asyncio.timeout(20):
         while not (view := await runs.view(run_id)).messages:
             await asyncio.sleep(0.01)
@@ -137,9 +137,9 @@ async def test_pause_takes_effect_after_the_current_agent_and_resume_goes_on(fau
 
 async def test_runs_beyond_the_limit_wait_in_order_and_say_where(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"), limits=Limits(max_concurrent_runs=1))
-    first = await runs.start(BRIEF, [])
-    second = await runs.start("A booking page for a community sauna.", [])
-    third = await runs.start("A rota for a food bank's volunteers.", [])
+    first = await runs.start(BRIEF, [], owner=OWNER)
+    second = await runs.start("A booking page for a community sauna.", [], owner=OWNER)
+    third = await runs.start("A rota for a food bank's volunteers.", [], owner=OWNER)
     async with asyncio.timeout(5):
         while runs.queued_runs < 2:
             await asyncio.sleep(0.01)
@@ -156,8 +156,8 @@ async def test_runs_beyond_the_limit_wait_in_order_and_say_where(llm_server, sto
 
 async def test_cancelling_a_queued_run_frees_its_place(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"), limits=Limits(max_concurrent_runs=1))
-    first = await runs.start(BRIEF, ["analyst"])
-    second = await runs.start("A booking page for a community sauna.", [])
+    first = await runs.start(BRIEF, ["analyst"], owner=OWNER)
+    second = await runs.start("A booking page for a community sauna.", [], owner=OWNER)
     await asyncio.sleep(0.05)
     assert (await runs.view(second)).queue_position == 1
     assert await runs.cancel(second)
@@ -168,7 +168,7 @@ async def test_cancelling_a_queued_run_frees_its_place(llm_server, store):
 
 async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_server, store, tmp_path):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
-    run_id = await runs.start(BRIEF, [])
+    run_id = await runs.start(BRIEF, [], owner=OWNER)
     view = await settled(runs, run_id, "completed")
     name, data = project_zip(view)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -187,8 +187,8 @@ async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_serve
 async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
     marker = "Zanzibar-marmalade-7431"
-    kept = await runs.start(BRIEF, [])
-    doomed = await runs.start(f"A recipe box for {marker} lovers.", [])
+    kept = await runs.start(BRIEF, [], owner=OWNER)
+    doomed = await runs.start(f"A recipe box for {marker} lovers.", [], owner=OWNER)
     await settled(runs, kept, "completed")
     await settled(runs, doomed, "completed")
     assert await runs.delete(doomed)

@@ -34,7 +34,7 @@ def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
 def watch_to_the_end(server, run_id: str, on_first_token) -> None:
     """Follow the run's SSE stream (a viewer reading through the bus) until it ends."""
     seen_token = False
-    with httpx.stream("GET", f"{server.url}/api/runs/{run_id}/events", timeout=60) as stream:
+    with server.api().stream("GET", f"/api/runs/{run_id}/events") as stream:
         for line in stream.iter_lines():
             if '"type":"TEXT_MESSAGE_CONTENT"' in line and not seen_token:
                 seen_token = True
@@ -60,7 +60,7 @@ def server(tmp_path_factory):
 
 def test_a_watched_run_moves_every_counter_and_the_run_gauges_rise_and_fall(server):
     before = scrape(server)
-    run_id = httpx.post(f"{server.url}/api/runs", json={"brief": BRIEF}).json()["run_id"]
+    run_id = server.api().post("/api/runs", json={"brief": BRIEF}).json()["run_id"]
     during: list[Samples] = []
     watch_to_the_end(server, run_id, lambda: during.append(scrape(server)))
     after = scrape_when_idle(server)
@@ -85,7 +85,7 @@ def test_faults_show_as_errors_by_class_retries_and_rate_limit_waits(tmp_path):
     server = start_server(tmp_path, {"BOTARMY_DEMO_FAULTS": "script:429@0.2,500,ok,ok,ok,ok,401",
                                      "BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_LLM_BACKOFF_INITIAL_S": "0.05"})
     try:
-        httpx.post(f"{server.url}/api/runs", json={"brief": BRIEF}).raise_for_status()
+        server.api().post("/api/runs", json={"brief": BRIEF}).raise_for_status()
         after = scrape_when_idle(server)
     finally:
         server.stop()

@@ -39,6 +39,12 @@ def test_every_call_is_documented_with_its_models_and_errors(server):
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     assert response["content"]["application/json"]["schema"] == problem, (method, path, status)
+    assert spec["components"]["securitySchemes"]["apiToken"] == {
+        "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["apiToken"]["description"]}
+    for path, operations in spec["paths"].items():
+        if path.startswith("/api/") or path == "/agui":
+            for operation in operations.values():
+                assert operation["security"] == [{"apiToken": []}] and {"401", "403"} <= operation["responses"].keys()
     run = spec["paths"]["/api/runs/{run_id}"]["get"]["responses"]
     assert run["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RunView"}
     assert "text/event-stream" in spec["paths"]["/api/runs/{run_id}/events"]["get"]["responses"]["200"]["content"]
@@ -49,7 +55,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_
     done = subprocess.run(
         [shutil.which("schemathesis") or "schemathesis", "run", f"{server.url}/openapi.json", "--checks", CHECKS,
          "--mode", "all", "--max-examples", "20", "--seed", "20261122", "--no-color",
-         "--exclude-path", "/agui", "--exclude-path", "/api/runs/{run_id}/events", "--request-timeout", "30"],
+         "--exclude-path", "/agui", "--exclude-path", "/api/runs/{run_id}/events", "--request-timeout", "30",
+         "--header", f"Authorization: Bearer {server.token()}"],
         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=480)
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     assert "Traceback" not in server.log()

@@ -13,7 +13,7 @@ from core.errors import CONFIGURATION, CONNECTION_GAVE_UP
 from core.fold import apply, fold
 from core.store import Store
 from tests.support.server import free_port
-from tests.support.services import llm_for, run_service, run_to_end
+from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
 
 async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_of_the_log(tmp_path, llm_server):
@@ -23,7 +23,7 @@ async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_o
     runs = run_service(store, llm)
     bus = runs.bus
     brief = "A booking tool for a small climbing gym."
-    run_id = await runs.start(brief)
+    run_id = await runs.start(brief, owner=OWNER)
 
     live = fold(run_id, [])
 

@@ -14,7 +14,7 @@ from core.demo_content import demo_answer
 from core.errors import CONFIGURATION, CONTEXT_TOO_LONG, classify
 from core.events import AGENT_WAITING, MESSAGE_DISCARDED, EventType
 from core.llm import Restart, Waiting
-from tests.support.services import llm_for, run_service, run_to_end
+from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
 BRIEF = "A lost-and-found board for a public library."
 ANALYST = build_messages(ROLES[0], BRIEF, {})
@@ -148,7 +148,7 @@ async def test_cancelling_a_run_closes_its_http_stream_within_a_second(fault_ser
     server = fault_server("slow=1.0")
     llm = llm_for(f"{server.url}/demo/v1")
     runs = run_service(store, llm)
-    run_id = await runs.start(BRIEF)
+    run_id = await runs.start(BRIEF, owner=OWNER)
     async with asyncio.timeout(10):
         async for item in runs.bus.subscribe(run_id):
             if item.event.type == EventType.TEXT_MESSAGE_CONTENT:

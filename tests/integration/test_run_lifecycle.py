@@ -9,7 +9,7 @@ from core.events import EventType, RunStartedEvent
 from core.fold import fold
 from core.runs import INTERRUPTED_MESSAGE, RunService
 from core.store import Store
-from tests.support.services import llm_for, run_service
+from tests.support.services import OWNER, llm_for, run_service
 
 
 async def never_ending_pipeline(run):
@@ -21,7 +21,7 @@ async def test_a_run_left_running_by_an_earlier_process_is_marked_interrupted(tm
     path = tmp_path / "db.sqlite3"
     first = Store(path)
     first.open()
-    await first.create_run("old", "brief")
+    await first.create_run("old", "brief", OWNER)
     await Bus(first).emit("old", RunStartedEvent(thread_id="old", run_id="old"))
     await first.close()
 
@@ -37,7 +37,7 @@ async def test_a_run_left_running_by_an_earlier_process_is_marked_interrupted(tm
 
 async def test_shutdown_stops_running_runs_and_records_why(store):
     runs = RunService(store, Bus(store), never_ending_pipeline)
-    run_id = await runs.start("A brief that never finishes")
+    run_id = await runs.start("A brief that never finishes", owner=OWNER)
     await asyncio.sleep(0.05)
     assert runs.active_runs == 1
     await runs.recover()  # a run of this very process is not mistaken for a leftover
@@ -59,7 +59,7 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
     # The architect's first stream is slow, so the stop lands in the middle of it; later requests are quick.
     llm = llm_for(f"{fault_server('script:ok,slow').url}/demo/v1")
     runs = run_service(store, llm)
-    run_id = await runs.start("A tool library where neighbours lend each other drills and ladders.")
+    run_id = await runs.start("A tool library where neighbours lend each other drills and ladders.", owner=OWNER)
     await wait_for_streaming(runs, run_id, "architect")
     if stop == "interrupt":
         await runs.shutdown()

@@ -12,7 +12,7 @@ import time
 import urllib.request
 
 from agents.roles import AGENT_NAMES
-from tests.support.server import ROOT, free_port, server_env
+from tests.support.server import ROOT, free_port, server_env, users_command
 
 LOG_KEYS = {"ts", "level", "logger", "message", "run_id", "agent"}
 
@@ -26,9 +26,9 @@ def launch(data_dir, port: int) -> subprocess.Popen:
             cwd=data_dir, env=env, stdout=stdout, stderr=stderr)
 
 
-def request(url: str, body: dict | None = None) -> dict:
+def request(url: str, body: dict | None = None, token: str = "") -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    call = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    call = urllib.request.Request(url, data, {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(call, timeout=5) as response:
         return json.loads(response.read())
 
@@ -57,8 +57,10 @@ def test_a_run_logs_json_lines_tagged_with_its_run_and_agents(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: request(f"{url}/health"))
-        run_id = request(f"{url}/api/runs", {"brief": "A booking tool for a climbing gym."})["run_id"]
-        wait_until(lambda: request(f"{url}/api/runs/{run_id}")["status"] == "completed")
+        users_command(data_dir, "add", "ops", "--no-password")
+        token = users_command(data_dir, "token", "ops")
+        run_id = request(f"{url}/api/runs", {"brief": "A booking tool for a climbing gym."}, token)["run_id"]
+        wait_until(lambda: request(f"{url}/api/runs/{run_id}", token=token)["status"] == "completed")
     finally:
         server.terminate()
         server.wait(15)

@@ -9,9 +9,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,7 @@ class Server:
     port: int
     data_dir: Path
     log_path: Path
+    tokens: dict[str, str] = field(default_factory=dict)  # API tokens made by token(), by user
 
     @property
     def url(self) -> str:
@@ -53,9 +56,29 @@ class Server:
             rows = db.execute("SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
         return [json.loads(payload) for (payload,) in rows]
 
+    def runs_of_thread(self, thread_id: str) -> list[str]:
+        """The runs that answer an AG-UI thread of this name: one per user that used the name."""
+        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+            return [run_id for (run_id,) in db.execute("SELECT run_id FROM runs WHERE thread_id = ?", (thread_id,))]
+
     def artifacts(self, run_id: str) -> dict[str, str]:
         return {e["value"]["agent"]: e["value"]["content"] for e in self.events(run_id)
                 if e["type"] == "CUSTOM" and e["name"] == "artifact_saved"}
+
+    def users(self, *args: str, password: str | None = None) -> str:
+        return users_command(self.data_dir, *args, password=password)
+
+    def token(self, user: str = "tester") -> str:
+        """An API token of `user`, a user for API tokens only, added on first use; one token per user and server."""
+        if user not in self.tokens:
+            if user not in self.users("list"):
+                self.users("add", user, "--no-password")
+            self.tokens[user] = self.users("token", user)
+        return self.tokens[user]
+
+    def api(self, user: str = "tester", timeout: float = 60) -> httpx.Client:
+        """An HTTP client of the server that acts as `user` (close it, or use it in a `with`)."""
+        return httpx.Client(base_url=self.url, timeout=timeout, headers={"Authorization": f"Bearer {self.token(user)}"})
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         if self.process.poll() is None:
@@ -75,6 +98,14 @@ def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
     child_env["BOTARMY_APPROVALS"] = "none"
     child_env.update(env or {})
     return child_env
+
+
+def users_command(data_dir: Path, *args: str, password: str | None = None) -> str:
+    """`python main.py users …` on a data dir, as an operator runs it (the password on stdin); its stdout."""
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "users", *args, "--data-dir", str(data_dir)],
+                          input=password, capture_output=True, text=True, timeout=60, env=server_env(), check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:

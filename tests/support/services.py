@@ -12,6 +12,8 @@ from core.runs import RunService
 from core.settings import Settings
 from core.store import Store
 
+OWNER = "b-tester"  # the user the tests' runs belong to
+
 FAST_RETRIES = {"llm_backoff_initial_s": 0.05, "llm_backoff_max_s": 0.2, "llm_stall_timeout_s": 1.0,
                 "llm_first_token_timeout_s": 5.0}
 
@@ -28,7 +30,7 @@ def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0), **opt
 
 
 async def run_to_end(runs: RunService, brief: str, timeout: float = 60) -> RunView:
-    run_id = await runs.start(brief)
+    run_id = await runs.start(brief, owner=OWNER)
     async with asyncio.timeout(timeout):
         while runs.active_runs:
             await asyncio.sleep(0.02)

@@ -1,12 +1,26 @@
-"""The REST API's first calls: start, read, list, cancel, resume, with clear 4xx answers."""
+"""The REST API's first calls: start, read, list, cancel, resume, with clear 4xx answers; as a user whose token
+was made on the Account page."""
 
 import asyncio
 
+import httpx
+import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 
-async def test_start_read_and_list_a_run(user: User):
-    client = user.http_client
+@pytest.fixture
+async def client(user: User) -> httpx.AsyncClient:
+    """The app's HTTP client carrying an API token that the simulated user created on the Account page."""
+    await user.open("/account")
+    user.find("Create token").click()
+    await user.should_see("Your new API token")
+    [token] = [field.value for field in user.find(ui.input).elements if str(field.value).startswith("bat_")]
+    user.http_client.headers["Authorization"] = f"Bearer {token}"
+    return user.http_client
+
+
+async def test_start_read_and_list_a_run(client: httpx.AsyncClient):
     created = await client.post("/api/runs", json={"brief": "A queue board for a barber shop."})
     assert created.status_code == 201
     run_id = created.json()["run_id"]
@@ -24,17 +38,16 @@ async def test_start_read_and_list_a_run(user: User):
     assert (await client.post(f"/api/runs/{run_id}/resume")).status_code == 409
 
 
-async def test_bad_input_gets_a_clear_4xx(user: User):
-    empty = await user.http_client.post("/api/runs", json={"brief": "   "})
+async def test_bad_input_gets_a_clear_4xx(client: httpx.AsyncClient):
+    empty = await client.post("/api/runs", json={"brief": "   "})
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
-    huge = await user.http_client.post("/api/runs", json={"brief": "x" * 501})
+    huge = await client.post("/api/runs", json={"brief": "x" * 501})
     assert huge.status_code == 422 and "limit is 500" in huge.json()["detail"]
-    missing = await user.http_client.get("/api/runs/nope")
+    missing = await client.get("/api/runs/nope")
     assert missing.status_code == 404 and missing.json()["detail"] == "No such run."
 
 
-async def test_rename_takes_one_line_and_refuses_a_long_name(user: User):
-    client = user.http_client
+async def test_rename_takes_one_line_and_refuses_a_long_name(client: httpx.AsyncClient):
     run_id = (await client.post("/api/runs", json={"brief": "A tide table for a harbour.", "approvals": "all"})).json()[
         "run_id"]
     renamed = await client.patch(f"/api/runs/{run_id}", json={"title": "  Harbour\n tides "})

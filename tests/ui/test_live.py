@@ -8,6 +8,7 @@ from nicegui.testing import User
 from core.bus import Bus
 from core.events import RunStartedEvent, TextMessageContentEvent, TextMessageStartEvent
 from core.runs import RunService
+from tests.support.services import OWNER
 from ui.live import FLUSH_INTERVAL, LiveRuns
 
 
@@ -18,7 +19,7 @@ async def idle_pipeline(run):
 async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user: User, store):
     bus = Bus(store)
     runs = RunService(store, bus, idle_pipeline)
-    run_id = await runs.start("A brief")
+    run_id = await runs.start("A brief", owner=OWNER)
     live_runs = LiveRuns(runs, bus)
     renders: dict[str, list[int]] = {"a": [], "b": []}
     tab_a, tab_b = recorder(renders["a"]), recorder(renders["b"])

@@ -71,9 +71,9 @@ async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_kee
     await user.should_see("updated content")
 
 
-async def test_an_unknown_run_says_so(user: User):
-    await user.open("/runs/does-not-exist")
-    await user.should_see("This run does not exist")
+async def test_an_unknown_run_says_so_with_a_404(user: User):
+    response = await user.http_client.get("/runs/does-not-exist")
+    assert response.status_code == 404 and "This run does not exist" in response.text
 
 
 async def test_health_reports_a_writable_store(user: User):

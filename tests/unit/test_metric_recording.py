@@ -59,7 +59,7 @@ async def test_appends_usage_and_write_time_are_recorded_once_per_event(metered)
 
 async def test_a_delete_is_timed_as_its_own_operation(metered):
     metrics, bus = metered
-    await bus.store.create_run("r", "brief")
+    await bus.store.create_run("r", "brief", "b-me")
     await bus.emit("r", content(1))
     assert await bus.store.delete_run("r")
     assert sample(metrics, "botarmy_sqlite_write_seconds_count", operation="delete") == 1

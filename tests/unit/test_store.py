@@ -41,10 +41,13 @@ async def test_the_log_survives_reopening_and_continues_its_sequence(tmp_path):
 
 
 async def test_database_uses_wal_and_lists_runs_newest_first(store):
-    await store.create_run("old", "first brief")
-    await store.create_run("new", "second brief")
+    await store.create_run("old", "first brief", "b-me")
+    await store.create_run("new", "second brief", "b-me")
+    await store.create_run("theirs", "a brief of someone else's", "b-other")
     await store.append("new", [RunStartedEvent(thread_id="new", run_id="new")], SummaryChange(status="running"))
-    assert {r.run_id for r in (await store.list_runs()).rows} == {"new", "old"}
+    assert [r.run_id for r in (await store.list_runs("b-me")).rows] == ["new", "old"]
+    assert [r.run_id for r in (await store.list_runs("b-other")).rows] == ["theirs"]
+    assert (await store.list_runs("b-nobody")).total == 0
     assert (await store.get_run("new")).status == "running"
     assert (await store.get_run("old")).status == "running"  # the default until an event says otherwise
     assert await store.get_run("missing") is None
@@ -55,19 +58,22 @@ async def test_database_uses_wal_and_lists_runs_newest_first(store):
 
 async def test_ten_thousand_runs_page_search_and_filter(store):
     with sqlite3.connect(store.path) as db:  # seeded in one transaction: the listing, not the inserts, is tested
-        db.executemany("INSERT INTO runs (run_id, brief, created_ms, status) VALUES (?, ?, ?, ?)",
+        db.executemany("INSERT INTO runs (run_id, brief, created_ms, status, owner) VALUES (?, ?, ?, ?, ?)",
                        [(f"r{i:05}", f"Brief number {i} about {'saunas' if i % 100 == 0 else 'gardens'}", i,
-                         "completed" if i % 3 else "failed") for i in range(10_000)])
-    page = await store.list_runs(25, 0)
+                         "completed" if i % 3 else "failed", "b-me") for i in range(10_000)]
+                       + [(f"x{i:05}", f"Someone else's saunas {i}", 20_000 + i, "failed", "b-other")
+                          for i in range(1_000)])
+    page = await store.list_runs("b-me", 25, 0)
     assert page.total == 10_000 and [r.run_id for r in page.rows[:2]] == ["r09999", "r09998"]
-    last = await store.list_runs(25, 9_975)
+    last = await store.list_runs("b-me", 25, 9_975)
     assert [r.run_id for r in last.rows][-1] == "r00000" and len(last.rows) == 25
-    found = await store.list_runs(25, 0, search="SAUNAS")
+    found = await store.list_runs("b-me", 25, 0, search="SAUNAS")
     assert found.total == 100 and all("saunas" in r.brief for r in found.rows)
-    failed = await store.list_runs(25, 0, status="failed", search="saunas")
+    failed = await store.list_runs("b-me", 25, 0, status="failed", search="saunas")
     assert failed.total == 34 and {r.status for r in failed.rows} == {"failed"}
-    assert (await store.list_runs(25, 0, search="100%_")).total == 0, "wildcards are searched for literally"
-    assert await store.rename_run("r00042", "Renamed") and (await store.list_runs(5, 0, search="renamed")).total == 1
+    assert (await store.list_runs("b-me", 25, 0, search="100%_")).total == 0, "wildcards are searched for literally"
+    assert await store.rename_run("r00042", "Renamed")
+    assert (await store.list_runs("b-me", 5, 0, search="renamed")).total == 1
 
 
 async def test_an_older_database_gains_the_new_columns(tmp_path):
@@ -79,5 +85,9 @@ async def test_an_older_database_gains_the_new_columns(tmp_path):
     store = Store(path)
     store.open()
     row = await store.get_run("kept")
-    assert (row.brief, row.status, row.title, row.tokens) == ("an old brief", "completed", "", 0)
+    assert (row.brief, row.status, row.title, row.tokens, row.owner) == ("an old brief", "completed", "", 0, "")
+    # Runs from before users existed go to the first identity that appears, once.
+    assert await store.adopt_unowned_runs("b-first") == 1
+    assert await store.adopt_unowned_runs("b-second") == 0
+    assert [r.run_id for r in (await store.list_runs("b-first")).rows] == ["kept"]
     await store.close()

@@ -3,10 +3,12 @@
 import { HttpAgent } from "@ag-ui/client";
 
 const [baseUrl, scenario] = process.argv.slice(2);
+// The user's API token: every request of the client carries it.
+const headers = { Authorization: `Bearer ${process.env.BOTARMY_TOKEN}` };
 const BRIEF = "A command-line tool that tracks reading habits and suggests the next book.";
 
 function agent(threadId) {
-  const agent = new HttpAgent({ url: `${baseUrl}/agui`, threadId });
+  const agent = new HttpAgent({ url: `${baseUrl}/agui`, threadId, headers });
   agent.addMessage({ id: `${threadId}-brief`, role: "user", content: BRIEF });
   return agent;
 }
@@ -55,10 +57,10 @@ const scenarios = {
       onTextMessageContentEvent: () => { if (!cut) { cut = true; controller.abort(); } },
     }).catch(() => {});
     if (!cut) throw new Error("the first client saw no text before the run ended");
-    return [await run(new HttpAgent({ url: `${baseUrl}/agui`, threadId }), {})];
+    return [await run(new HttpAgent({ url: `${baseUrl}/agui`, threadId, headers }), {})];
   },
   async bad() {
-    const a = new HttpAgent({ url: `${baseUrl}/agui`, threadId: `bad-${Date.now()}` });
+    const a = new HttpAgent({ url: `${baseUrl}/agui`, threadId: `bad-${Date.now()}`, headers });
     try {
       await a.runAgent({});
     } catch (error) {
