@@ -200,6 +200,11 @@ def api_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown(path: str) -> None:
+        """Any other path under /api answers in JSON too, not with the dashboard's not-found page."""
+        raise HTTPException(404, "No such API call: see /docs for the API.")
+
     return router
 
 

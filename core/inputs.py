@@ -1,6 +1,7 @@
 """Validation of what users type (brief, feedback, edited artifacts, approval choices), shared by every way in."""
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 # Control characters other than tab and newline carry no meaning in text and confuse renderers; lone surrogates
@@ -15,7 +16,7 @@ class InputError(ValueError):
 def clean_text(text: str | None, max_chars: int, *, what: str, empty: str) -> str:
     """Normalised text; `empty` is the message for blank input, `what` names the text in the length message."""
     cleaned = _CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
-    if not cleaned:
+    if all(char.isspace() or unicodedata.category(char) == "Cf" for char in cleaned):  # nothing anyone can see
         raise InputError(empty)
     if len(cleaned) > max_chars:
         raise InputError(f"The {what} is {len(cleaned):,} characters long; the limit is {max_chars:,}. "

@@ -128,7 +128,7 @@ class RunService:
         async with self._control:
             self._check_capacity(owner)
             if wait := self._starts.take(owner):
-                raise Busy(f"You started {self.limits.starts_per_minute} runs within a minute, the most allowed. "
+                raise Busy(f"You started {_runs(self.limits.starts_per_minute)} within a minute, the most allowed. "
                            f"Please wait {max(1, round(wait))} s.", wait)
             run_id = uuid.uuid4().hex
             if not await self.store.create_run(run_id, brief, owner, thread_id):
@@ -145,8 +145,8 @@ class RunService:
     def _check_capacity(self, owner: str) -> None:
         working = sum(1 for runs_owner in self._owners.values() if runs_owner == owner)
         if working >= self.limits.max_runs_per_user:
-            raise Busy(f"You have {working} runs working, the most at once. Wait until one finishes or waits for "
-                       "you, or pause or cancel one.")
+            raise Busy(f"You have {_runs(working)} working, the most allowed at once. Wait until one finishes or "
+                       "waits for you, or pause or cancel one.")
 
     async def resume(self, run_id: str) -> bool:
         """Continue a paused, interrupted, failed or cancelled run from its first unfinished agent."""
@@ -297,6 +297,10 @@ class RunService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _runs(count: int) -> str:
+    return "1 run" if count == 1 else f"{count} runs"
 
 
 def _cancelled(run_id: str) -> RunFinishedEvent:

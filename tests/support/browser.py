@@ -74,3 +74,14 @@ def assert_never_ahead_of_the_log(page: Page, server, run_id: str, samples: int 
         for agent, length in shown:
             assert length <= stored.get(agent, 0), f"{agent}: page shows {length} characters, log holds {stored}"
         page.wait_for_timeout(150)
+
+
+def create_api_token(page: Page, base_url: str, label: str = "test") -> str:
+    """Create an API token on the Account page as the page's user, and read it from the dialog that shows it once."""
+    page.goto(f"{base_url}/account")
+    page.get_by_test_id("token-label").fill(label)
+    page.get_by_test_id("create-token").click()
+    token = page.get_by_test_id("new-token").input_value()
+    page.get_by_test_id("token-done").click()
+    expect(page.get_by_test_id("token-row").filter(has_text=label)).to_have_count(1)
+    return token

@@ -82,3 +82,21 @@ async def test_health_reports_a_writable_store(user: User):
     body = response.json()
     assert body["status"] == "ok" and body["store_writable"] is True
     assert body["active_runs"] == 0 and body["offline_demo"] is False
+
+
+@pytest.fixture
+def one_start_a_minute(monkeypatch):
+    monkeypatch.setenv("BOTARMY_STARTS_PER_MINUTE", "1")
+
+
+async def test_a_limit_reached_is_said_in_the_form(one_start_a_minute, user: User):
+    await user.open("/")
+    user.find(ui.textarea).type("A sign-up sheet for a choir's summer concert.")
+    user.find("Start").click()
+    await user.should_see("Transcript")
+    await user.open("/")
+    user.find(ui.textarea).type("A seating plan for the same concert.")
+    user.find("Start").click()
+    await user.should_see("You started 1 run within a minute, the most allowed. Please wait")
+    await user.open("/runs")
+    await user.should_not_see("A seating plan for the same concert.")
