@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-# API keys of OpenAI and most compatible services, whatever configuration they came from.
-_KEY_PATTERN = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{8,}")
+# API keys of OpenAI and most compatible services, whatever configuration they came from, and BotArmy's own API
+# tokens (core.users.TOKEN_PREFIX), should a client ever put one where a log line quotes it.
+_KEY_PATTERN = re.compile(r"\b(?:(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}|bat_[A-Za-z0-9_\-]{16,})")
 REDACTED = "[redacted]"
 LOG_FILE = Path("logs") / "botarmy.log"
 MAX_LOG_BYTES, LOG_BACKUPS = 10 * 1024 * 1024, 5

@@ -4,6 +4,7 @@ each inside an error boundary. Controls go to the RunService as commands; the vi
 from nicegui import ui
 
 from core.fold import RunView
+from core.inputs import InputError
 from core.runs import RunService
 
 from .agent_card import AgentCards
@@ -29,7 +30,12 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
     ui.context.client.on_delete(lambda: live_runs.detach(run_id, render))
 
     async def command(action, refusal: str) -> None:
-        if not await action(run_id):
+        try:
+            done = await action(run_id)
+        except InputError as error:  # a limit of the user's, such as runs at once
+            ui.notify(str(error), type="warning")
+            return
+        if not done:
             ui.notify(refusal, type="info")
 
     async def pause() -> None:

@@ -12,6 +12,7 @@ from core.logs import configure_logging, log_context
 
 FAKE_KEY = "sk-test-0123456789abcdef"
 SECRET = "my-own-secret-value"
+API_TOKEN = "bat_0123456789abcdefghijklmnop"  # one of BotArmy's own (core.users)
 log = logging.getLogger("test.logs")
 
 
@@ -39,6 +40,7 @@ def test_every_line_is_json_tagged_with_run_and_agent_and_free_of_keys(tmp_path,
         log.info("run starts")
         with log_context(agent="analyst"):
             log.info("calling with %s and %s", FAKE_KEY, SECRET)
+            log.info("a client sent %s", API_TOKEN)
             try:
                 raise ValueError(f"refused key {FAKE_KEY}")
             except ValueError:
@@ -47,13 +49,14 @@ def test_every_line_is_json_tagged_with_run_and_agent_and_free_of_keys(tmp_path,
 
     assert path == tmp_path / "logs" / "botarmy.log"
     text = path.read_text()
-    assert FAKE_KEY not in text and SECRET not in text
+    assert FAKE_KEY not in text and SECRET not in text and API_TOKEN not in text
     lines = entries(path)
     assert [(e["message"].split()[0], e["run_id"], e["agent"]) for e in lines] == [
         ("outside", None, None), ("run", "run-1", None), ("calling", "run-1", "analyst"),
-        ("the", "run-1", "analyst"), ("back", "run-1", None)]
+        ("a", "run-1", "analyst"), ("the", "run-1", "analyst"), ("back", "run-1", None)]
     assert lines[2]["message"] == "calling with [redacted] and [redacted]"
-    failure = lines[3]
+    assert lines[3]["message"] == "a client sent [redacted]"
+    failure = lines[4]
     assert failure["level"] == "ERROR" and failure["logger"] == "test.logs"
     assert "Traceback" in failure["exc"] and "ValueError: refused key [redacted]" in failure["exc"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", failure["ts"])
