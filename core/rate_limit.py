@@ -9,10 +9,11 @@ import time
 
 
 class TokenBucket:
-    def __init__(self, per_minute: float) -> None:
-        self.capacity = per_minute
+    def __init__(self, per_minute: float, capacity: float | None = None) -> None:
+        """Full at the start; `capacity` (the burst) defaults to a minute's worth."""
+        self.capacity = per_minute if capacity is None else capacity
         self.rate = per_minute / 60
-        self.level = per_minute
+        self.level = self.capacity
         self.stamp = time.monotonic()
 
     def _refill(self) -> None:

@@ -42,6 +42,17 @@ def test_token_bucket_waits_instead_of_failing_and_queues_callers_in_order():
     assert first == pytest.approx(1, abs=0.05) and second == pytest.approx(2, abs=0.05)
 
 
+def test_token_bucket_with_a_small_burst_refuses_the_excess_without_debt(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr("core.rate_limit.time.monotonic", lambda: now[0])
+    bucket = TokenBucket(per_minute=600, capacity=30)  # ten a second, a burst of three seconds' worth
+    assert sum(bucket.take() == 0 for _ in range(100)) == 30
+    now[0] += 0.5
+    assert sum(bucket.take() == 0 for _ in range(100)) == 5  # refused calls took nothing
+    now[0] += 60
+    assert sum(bucket.take() == 0 for _ in range(100)) == 30  # never more than the burst
+
+
 def test_rate_limiter_takes_the_tighter_of_requests_and_tokens_and_refunds_unused_tokens():
     limiter = RateLimiter(requests_per_minute=600, tokens_per_minute=6000)
     assert limiter.reserve(6000) == 0
