@@ -32,6 +32,7 @@ from core.problems import validation_problem
 from core.runs import Limits, RunService
 from core.settings import Settings
 from core.store import Store
+from core.web_security import install_web_security
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.pages import register_pages
@@ -93,6 +94,7 @@ def main() -> None:
     app.include_router(agui_router(runs, bus, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
+    install_web_security(app, settings)
     register_pages(runs, LiveRuns(runs, bus), identity, offline_demo=settings.offline_demo)
     if settings.bench_pages:
         register_floor_page()

@@ -23,8 +23,10 @@ def problem(description: str) -> dict:
 
 
 NOT_FOUND = {404: problem("No such run.")}
-# FastAPI answers 400 to a body it cannot parse as JSON at all, and 422 to one that does not fit the model.
+# FastAPI answers 400 to a body it cannot parse as JSON at all, and 422 to one that does not fit the model; the
+# web layer answers 413 to a body over BOTARMY_MAX_REQUEST_BYTES before any route sees it.
 BAD_INPUT = {400: problem("The body is not valid JSON."),
+             413: problem("The request is larger than the server accepts; `detail` says how large it may be."),
              422: problem("The input cannot be used; `detail` says why.")}
 
 
