@@ -36,6 +36,7 @@ from core.web_security import install_web_security
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.pages import register_pages
+from ui.socket_guard import install_socket_guard
 
 # OpenAPI at /openapi.json, Swagger UI at /docs; NiceGUI leaves its own pages and internals out of them.
 API_DOCS = {"title": "BotArmy API", "version": "0.1.0",
@@ -95,6 +96,7 @@ def main() -> None:
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
     install_web_security(app, settings)
+    install_socket_guard(settings)
     register_pages(runs, LiveRuns(runs, bus), identity, offline_demo=settings.offline_demo)
     if settings.bench_pages:
         register_floor_page()

@@ -1,5 +1,6 @@
 """The web layer of a real server: security headers and CSP on every answer, a nonce per page, the request size
-limit (413 with a sentence, whether the size is declared or not), and CORS closed unless configured.
+limit (413 with a sentence, whether the size is declared or not), CORS closed unless configured, and socket.io
+refusing pages of other sites.
 
 The API's status codes are left alone where authentication may decide them; the headers and the 413 come first.
 """
@@ -10,6 +11,8 @@ import socket
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from tests.support.server import start_server
 
@@ -22,6 +25,7 @@ COMMON = {
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
+SOCKET_HANDSHAKE = "/_nicegui_ws/socket.io/?EIO=4&transport=polling"
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +174,24 @@ def test_cors_answers_exactly_the_configured_origins(cors_server):
     assert "access-control-expose-headers" not in simple.headers
     for response in (preflight(FOREIGN), httpx.get(f"{cors_server.url}/api/runs", headers={"Origin": FOREIGN})):
         assert "access-control-allow-origin" not in response.headers
+
+
+def test_socket_io_refuses_pages_of_other_sites(server, cors_server):
+    refused = httpx.get(server.url + SOCKET_HANDSHAKE, headers={"Origin": FOREIGN})
+    assert refused.status_code == 400 and "0{" not in refused.text
+    assert "access-control-allow-origin" not in refused.headers
+    own = httpx.get(server.url + SOCKET_HANDSHAKE, headers={"Origin": server.url})
+    assert own.status_code == 200 and own.text.startswith("0{")
+    listed = httpx.get(cors_server.url + SOCKET_HANDSHAKE, headers={"Origin": ALLOWED})
+    assert listed.status_code == 200 and listed.text.startswith("0{")
+    assert "access-control-allow-credentials" not in listed.headers
+    assert httpx.get(cors_server.url + SOCKET_HANDSHAKE, headers={"Origin": FOREIGN}).status_code == 400
+
+
+def test_a_websocket_from_another_site_is_refused(server):
+    url = f"ws://127.0.0.1:{server.port}/_nicegui_ws/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, origin=FOREIGN, open_timeout=10).close()
+    assert refused.value.response.status_code == 403  # uvicorn's answer to a socket closed before it opened
+    with connect(url, origin=server.url, open_timeout=10) as own:
+        assert own.recv(timeout=10).startswith("0{")  # engine.io's open packet
