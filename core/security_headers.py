@@ -29,7 +29,9 @@ INERT_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # run URLs hold run ids; a link in model output must not carry one away
+    # Run URLs hold run ids: a link in model output must not carry one to another site. (Not no-referrer: with it
+    # Chromium sends `Origin: null` on our own form posts, which the sign-in's origin check rightly refuses.)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",

@@ -109,6 +109,24 @@ def test_a_whole_run_works_under_the_policy_without_one_violation(approving_serv
     assert tab.errors == []
 
 
+def test_signing_in_and_out_works_under_the_policy(tmp_path, watched):
+    server = start_server(tmp_path / "data", {"BOTARMY_AUTH": "password"})
+    try:
+        server.users("add", "alice", password="correct horse battery\n")
+        tab = watched(f"{server.url}/runs")
+        tab.page.wait_for_url("**/login?next=*")
+        tab.page.get_by_test_id("login-name").fill("alice")
+        tab.page.get_by_test_id("login-password").fill("correct horse battery")
+        tab.page.get_by_test_id("login-submit").click()  # a form post to our own origin: form-action 'self'
+        tab.page.wait_for_url(f"{server.url}/runs")
+        tab.page.get_by_test_id("sign-out").click()
+        tab.page.wait_for_url("**/login")
+        expect(tab.page.get_by_test_id("login-form")).to_be_visible()
+        assert tab.errors == []
+    finally:
+        server.stop()
+
+
 def test_the_policy_stops_injected_script_and_remote_images(server, watched):
     tab = watched(server.url)
     tab.page.evaluate("""() => {

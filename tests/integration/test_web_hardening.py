@@ -21,7 +21,7 @@ FOREIGN = "https://evil.example"
 ALLOWED = "https://app.example"
 COMMON = {
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
