@@ -33,10 +33,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        declared = headers.get("content-length")
-        if declared is not None:  # the HTTP server has checked that it is a number and holds the body to it
-            if int(declared) > self.max_bytes:
-                await too_large(self.max_bytes, int(declared))(scope, receive, send)
+        if "content-length" in headers:  # the HTTP server has checked that it is a number and holds the body to it
+            declared = int(headers["content-length"])
+            if declared > self.max_bytes:
+                await too_large(self.max_bytes, declared)(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
