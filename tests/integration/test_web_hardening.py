@@ -125,6 +125,7 @@ def test_only_the_api_docs_may_load_their_scripts_from_the_cdn(server):
 
 @pytest.mark.parametrize("path", ["/api/runs", "/agui", "/"])
 def test_a_declared_body_over_the_limit_gets_413_before_it_is_sent(server, path):
+    # No credentials either: the size is judged before authentication would answer 401.
     status, headers, body = raw_request(
         server, f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
                 f"Content-Length: {2 * LIMIT}\nConnection: close\n")  # and not one byte of it follows
