@@ -15,7 +15,8 @@ class InputError(ValueError):
 
 def clean_text(text: str | None, max_chars: int, *, what: str, empty: str) -> str:
     """Normalised text; `empty` is the message for blank input, `what` names the text in the length message."""
-    cleaned = _CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
+    text = text if isinstance(text, str) else ""  # a page's field can be sent any JSON value
+    cleaned = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
     if all(char.isspace() or unicodedata.category(char) == "Cf" for char in cleaned):  # nothing anyone can see
         raise InputError(empty)
     if len(cleaned) > max_chars:

@@ -22,7 +22,8 @@ def brief_form(runs: RunService, user: str) -> None:
     def on_input() -> None:
         problem = check()
         # An empty box is not an error worth shouting about until the user tries to start.
-        set_text(message, problem if problem and (box.value or "").strip() else "")
+        typed = isinstance(box.value, str) and box.value.strip()  # a page may send its box any JSON value
+        set_text(message, problem if problem and typed else "")
         start.set_enabled(problem is None)
 
     async def on_start() -> None:
