@@ -7,13 +7,14 @@ BOTARMY_DEMO_FAULTS takes either rates or a script:
 
 Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, 400 (context_length_exceeded), cut (the
 connection drops mid-answer), stall (the stream stops mid-answer and never resumes), malformed (a broken chunk
-mid-answer), slow (each token takes 200 ms more).
+mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
+prompt-injected model might emit, and echoes the brief; see core/demo_hostile.py).
 """
 
 import random
 from dataclasses import dataclass
 
-KINDS = ("429", "500", "503", "401", "400", "cut", "stall", "malformed", "slow")
+KINDS = ("429", "500", "503", "401", "400", "cut", "stall", "malformed", "slow", "hostile")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .demo_content import ROLES, demo_answer
 from .demo_faults import Fault, FaultPlan
+from .demo_hostile import hostile_block
 from .llm import DEMO_MODEL, estimate_tokens
 
 log = logging.getLogger("botarmy.demo_model")
@@ -46,7 +47,7 @@ def _between(text: str, tag: str) -> str | None:
     return text[start + len(tag) + 2:end].strip("\n")
 
 
-def answer_for(messages: list[ChatMessage]) -> str:
+def answer_for(messages: list[ChatMessage], *, hostile: bool = False) -> str:
     system = "\n".join(m.content or "" for m in messages if m.role == "system")
     user = "\n".join(m.content or "" for m in messages if m.role == "user")
     match = _ROLE.search(system)
@@ -54,7 +55,8 @@ def answer_for(messages: list[ChatMessage]) -> str:
     if role not in ROLES:
         return "I am BotArmy's offline demo model. I answer as one of: " + ", ".join(ROLES) + "."
     brief = _between(user, "brief") or user
-    return demo_answer(role, brief, _between(user, "feedback"))
+    answer = demo_answer(role, brief, _between(user, "feedback"))
+    return answer + "\n" + hostile_block(brief) if hostile else answer
 
 
 def tokens_of(text: str) -> list[str]:
@@ -111,7 +113,8 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
             log.info("demo model injects fault %s", fault.kind)
             if (refusal := _refusal(fault, authorization)) is not None:
                 return refusal
-        text = answer_for(request.messages)
+        kind = fault.kind if fault else None
+        text = answer_for(request.messages, hostile=kind == "hostile")
         prompt_tokens = estimate_tokens("".join(m.content or "" for m in request.messages))
         pieces = tokens_of(text)
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
@@ -126,7 +129,6 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
             })
         include_usage = bool((request.stream_options or {}).get("include_usage"))
 
-        kind = fault.kind if fault else None
         delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
         break_at = len(pieces) // (3 if kind == "stall" else 2)
 
