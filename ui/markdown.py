@@ -1,15 +1,30 @@
-"""Markdown as BotArmy renders model output: code highlighted, mermaid drawn, HTML sanitized in the browser."""
+"""Markdown as BotArmy renders model output: code highlighted, mermaid drawn, and the model's HTML shown as text.
+
+The HTML comes from model_html (escaped and sanitized on the server) and is sanitized again in the browser by
+model_markdown.js, which also draws diagrams with mermaid in strict mode.
+"""
+
+from pathlib import Path
 
 from nicegui import ui
-from nicegui.elements.markdown import prepare_content
 
-EXTRAS = ["fenced-code-blocks", "tables", "mermaid", "cuddled-lists", "strike", "task_list"]
+from . import model_html
+
+# The browser-side rules for model output, shared with the streaming renderer.
+CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / "model_content")}
 
 
-def markdown(content: str = "") -> ui.markdown:
-    return ui.markdown(content, extras=EXTRAS, sanitize=True).classes("botarmy-markdown w-full")
+class ModelMarkdown(ui.markdown, component="model_markdown.js", esm=CONTENT_RULES):
+    def _handle_content_change(self, content: str) -> None:
+        html = model_html.render(content)
+        if self._props.get("innerHTML") != html:
+            self._props["innerHTML"] = html
+
+
+def markdown(content: str = "") -> ModelMarkdown:
+    return ModelMarkdown(content, extras=model_html.EXTRAS).classes("botarmy-markdown w-full")
 
 
 def prerender(content: str) -> None:
-    """Fill ui.markdown's render cache for this content (safe to call from a thread)."""
-    prepare_content(content, extras=" ".join(EXTRAS))  # the same call ui.markdown makes, so its cache answers
+    """Fill the render cache for this content (safe to call from a thread)."""
+    model_html.render(content)

@@ -3,13 +3,42 @@
 // last blank line outside a code fence) are rendered once; each append re-renders only the tail, so a long answer
 // costs the same per update as a short one. An open code fence is closed for display so code never shows as
 // prose; an unfinished mermaid block shows as plain code.
-import { marked } from "botarmy-marked";
-import DOMPurify from "dompurify";
+import { Marked } from "botarmy-marked";
+import { sanitize } from "botarmy-model-content";
 
 const FENCE = /^ {0,3}```/gm;
 
+// Model text is untrusted, so its HTML is shown as the text it is, as the server's renderer (markdown2 in escape
+// mode) shows it, and the display does not change when the answer completes. Block HTML is left to the paragraph
+// rule; an inline tag becomes an html token that renders escaped. marked's own tag rule is not used: it switches to
+// raw, unescaped text after <pre>, <code> or <script>. A tokenizer that returns nothing leaves the text to the next
+// rule; `false` defers to marked's own.
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+const parser = new Marked({
+  tokenizer: {
+    html() {},
+    tag(src) {
+      const raw = this.rules.inline.tag.exec(src)?.[0];
+      if (raw) return { type: "html", raw, text: raw, block: false };
+    },
+    autolink(src) {
+      return /^<(?:(?:https?|mailto):|[^\s<>:]+@)/i.test(src) ? false : undefined;
+    },
+  },
+  renderer: {
+    html({ text }) {
+      return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+    },
+    // Form controls are not allowed in model output: task-list boxes are glyphs, as on the server.
+    checkbox({ checked }) {
+      return `<span class="task-box">${checked ? "☑" : "☐"}</span> `;
+    },
+  },
+});
+
 function html(markdown) {
-  return DOMPurify.sanitize(marked.parse(markdown));
+  return sanitize(parser.parse(markdown));
 }
 
 function displayable(text) {

@@ -9,10 +9,13 @@ from pathlib import Path
 
 from nicegui.element import Element
 
+from .markdown import CONTENT_RULES
+
 _VENDOR = Path(__file__).resolve().parent.parent / "assets" / "vendor" / "marked"
 
 
-class StreamingMarkdown(Element, component="streaming_markdown.js", esm={"botarmy-marked": str(_VENDOR)}):
+class StreamingMarkdown(Element, component="streaming_markdown.js",
+                        esm={"botarmy-marked": str(_VENDOR), **CONTENT_RULES}):
     def __init__(self, text: str = "") -> None:
         super().__init__()
         self._props["text"] = text

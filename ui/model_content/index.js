@@ -1,0 +1,71 @@
+// The browser's rules for model output, shared by the streaming and the completed renderer. Model text is untrusted:
+// both renderers already show its raw HTML as text, and this is the second layer that holds if a markdown parser
+// lets something through. Same policy as the server's (ui/model_html.py): markdown's own tags only, no styles, no
+// form controls, no frames or plugins, and links only to http(s), mailto, relative paths and #anchors.
+import DOMPurify from "dompurify";
+
+const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
+const URL_ATTRIBUTES = ["href", "src", "xlink:href", "action", "formaction", "poster", "background", "cite", "data"];
+// Classes the renderers emit: pygments' token classes (one to three letters), code, diagram and task-list markup.
+// Any other could borrow the page's own styles (Quasar's `fixed-full`, say) to lay text over the app.
+const SAFE_CLASS = /^(?:[a-z][a-z0-9]{0,2}|codehilite|mermaid|mermaid-pre|task-box|language-[\w+#.-]+)$/;
+
+// A URL is judged as the browser will read it: entities are already decoded by the HTML parser; percent-escapes,
+// whitespace and control characters inside the scheme ("java\tscript:", "java%0Ascript:") are taken out first.
+export function safeUrl(value) {
+  let url = value;
+  try {
+    url = decodeURIComponent(url);
+  } catch {
+    // not percent-encoded text: judged as written
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, ""));
+  return !scheme || SAFE_SCHEMES.has(scheme[1].toLowerCase());
+}
+
+function dropUnsafeUrls(node) {
+  for (const name of URL_ATTRIBUTES) {
+    if (node.hasAttribute?.(name) && !safeUrl(node.getAttribute(name))) node.removeAttribute(name);
+  }
+}
+
+// Own instances: their hooks and settings must not change NiceGUI's shared DOMPurify.
+const content = DOMPurify(window);
+content.addHook("afterSanitizeAttributes", (node) => {
+  dropUnsafeUrls(node);
+  if (node.hasAttribute?.("class")) {
+    const kept = node.getAttribute("class").split(/\s+/).filter((name) => SAFE_CLASS.test(name));
+    if (kept.length) node.setAttribute("class", kept.join(" "));
+    else node.removeAttribute("class");
+  }
+});
+const CONTENT = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "option", "iframe", "frame", "object",
+                "embed", "base", "link", "meta", "template", "noscript"],
+  // `id` and `name` could shadow the page's globals (DOM clobbering), `data-*` could fake our test ids.
+  FORBID_ATTR: ["style", "id", "name", "srcset", "target", "action", "formaction"],
+  ALLOW_DATA_ATTR: false,
+  ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
+};
+
+export function sanitize(html) {
+  return content.sanitize(html, CONTENT);
+}
+
+// A drawn mermaid diagram keeps its own ids, classes and styles (its stylesheet is scoped to its id), but gets the
+// same URL rules and no script: mermaid's strict mode sanitizes too; this holds if it ever does not.
+const diagram = DOMPurify(window);
+diagram.addHook("afterSanitizeAttributes", dropUnsafeUrls);
+const DIAGRAM = {
+  USE_PROFILES: { svg: true, svgFilters: true, html: true },
+  ADD_TAGS: ["foreignObject"],
+  HTML_INTEGRATION_POINTS: { foreignobject: true },
+  FORBID_TAGS: ["form", "input", "button", "textarea", "select", "iframe", "object", "embed", "base", "link", "meta"],
+  ALLOW_DATA_ATTR: false,
+  ALLOWED_URI_REGEXP: CONTENT.ALLOWED_URI_REGEXP,
+};
+
+export function sanitizeDiagram(svg) {
+  return diagram.sanitize(svg, DIAGRAM);
+}
