@@ -1,8 +1,8 @@
 // A complete model answer or artifact: NiceGUI's markdown element, with the model's output treated as untrusted.
 // The server-rendered HTML is sanitized with the strict rules for model content (not NiceGUI's default DOMPurify
-// profile), and mermaid is told its security level on every render: it is one instance for the whole page, and
-// another element initializing it must not loosen ours. Directives inside a diagram cannot change the options
-// listed in `secure`, so a diagram cannot lower the level, loosen mermaid's sanitizer or inject CSS.
+// profile), and mermaid is told its security level before every diagram, as another element initializing it must
+// not loosen ours. Directives inside a diagram cannot change the options listed in `secure`, so a diagram cannot
+// lower the level, loosen mermaid's sanitizer or inject CSS.
 import { loadResource } from "../../static/utils/resources.js";
 import { sanitize, sanitizeDiagram } from "botarmy-model-content";
 
@@ -13,58 +13,52 @@ const MERMAID = {
            "dompurifyConfig", "themeCSS", "themeVariables", "fontFamily", "altFontFamily"],
 };
 
+// One diagram at a time, each with our settings set right before it: mermaid is one instance for the whole page.
+let queue = Promise.resolve();
+
+function draw(id, source) {
+  const drawn = queue.then(async () => {
+    const { mermaid } = await import("nicegui-mermaid");
+    mermaid.initialize(MERMAID);
+    try {
+      return await mermaid.render(id, source);
+    } catch (error) {
+      console.error(error);
+      return await mermaid.render(id, "error");
+    }
+  });
+  queue = drawn.catch(() => {});
+  return drawn;
+}
+
 export default {
   template: `<div></div>`,
+  data() {
+    return { shown: null };
+  },
   async mounted() {
     await this.$nextTick(); // wait for window.path_prefix to be set
     await loadResource(window.path_prefix + `${this.dynamicResourcePath}/${this.resourceName}`);
-    this.renderContent();
-    this.mermaid = (await import("nicegui-mermaid")).mermaid;
-    this.renderMermaid();
-  },
-  data() {
-    return {
-      mermaid: null,
-      diagrams: {},
-      previousInnerHTML: null,
-    };
+    this.render();
   },
   updated() {
-    this.renderContent();
-    this.renderMermaid();
+    this.render();
   },
   methods: {
-    renderContent() {
-      if (this.innerHTML === this.previousInnerHTML) return;
+    // Only when the content changed: drawing a diagram again on every Vue update would flicker.
+    render() {
+      if (this.innerHTML === this.shown) return;
+      this.shown = this.innerHTML;
       this.$el.innerHTML = sanitize(this.innerHTML);
-      this.previousInnerHTML = this.innerHTML;
-    },
-    async draw(id, source) {
-      this.mermaid.initialize(MERMAID);
-      try {
-        return await this.mermaid.render(id, source);
-      } catch (error) {
-        console.error(error);
-        return await this.mermaid.render(id, "error");
-      }
-    },
-    renderMermaid() {
-      if (!this.mermaid) return;
-      const usedKeys = new Set();
       this.$el.querySelectorAll(".mermaid-pre").forEach(async (pre, i) => {
-        const key = pre.children[0].innerText + "\n" + i;
-        usedKeys.add(key);
-        if (!this.diagrams[key]) this.diagrams[key] = await this.draw(this.$el.id + "_mermaid_" + i, pre.children[0].innerText);
-        const svgElement = document.createElement("div");
-        svgElement.classList.add("mermaid-svg");
-        svgElement.innerHTML = sanitizeDiagram(this.diagrams[key].svg);
-        this.diagrams[key].bindFunctions?.(svgElement);
-        pre.querySelectorAll(".mermaid-svg").forEach((svg) => svg.remove());
-        pre.appendChild(svgElement);
+        const { svg, bindFunctions } = await draw(`${this.$el.id}_mermaid_${i}`, pre.children[0].innerText);
+        if (!pre.isConnected) return; // replaced by newer content meanwhile
+        const drawn = document.createElement("div");
+        drawn.classList.add("mermaid-svg");
+        drawn.innerHTML = sanitizeDiagram(svg);
+        bindFunctions?.(drawn);
+        pre.appendChild(drawn);
       });
-      for (const key in this.diagrams) {
-        if (!usedKeys.has(key)) delete this.diagrams[key];
-      }
     },
   },
   props: {

@@ -12,7 +12,7 @@ const SAFE_CLASS = /^(?:[a-z][a-z0-9]{0,2}|codehilite|mermaid|mermaid-pre|task-b
 
 // A URL is judged as the browser will read it: entities are already decoded by the HTML parser; percent-escapes,
 // whitespace and control characters inside the scheme ("java\tscript:", "java%0Ascript:") are taken out first.
-export function safeUrl(value) {
+function safeUrl(value) {
   let url = value;
   try {
     url = decodeURIComponent(url);
@@ -39,13 +39,14 @@ content.addHook("afterSanitizeAttributes", (node) => {
     else node.removeAttribute("class");
   }
 });
+// Markdown's own tags and attributes only, as on the server: no styles, no forms or inputs, no frames, objects or
+// embeds, no ids or names (they could shadow the page's globals), no data-* (they could fake our test ids).
 const CONTENT = {
-  USE_PROFILES: { html: true },
-  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "option", "iframe", "frame", "object",
-                "embed", "base", "link", "meta", "template", "noscript"],
-  // `id` and `name` could shadow the page's globals (DOM clobbering), `data-*` could fake our test ids.
-  FORBID_ATTR: ["style", "id", "name", "srcset", "target", "action", "formaction"],
+  ALLOWED_TAGS: ["a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img",
+                 "li", "ol", "p", "pre", "s", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul"],
+  ALLOWED_ATTR: ["href", "title", "src", "alt", "class", "start"],
   ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
   ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 };
 
