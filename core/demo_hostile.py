@@ -18,7 +18,9 @@ PAYLOADS: tuple[str, ...] = (
     '<a href="&#x6A;ava&#x09;script&colon;window.__pwned=1">entity and tab in the scheme</a>',
     "[tab in the scheme](<java\tscript:window.__pwned=1>)",
     "[leading space and upper case]( JAVASCRIPT:window.__pwned=1)",
-    "[reference link][injected]\n\n[injected]: javascript:window.__pwned=1",
+    # The definition comes first and in the same block, so the streaming renderer, which renders block by block,
+    # knows it too.
+    "[injected]: javascript:window.__pwned=1\n[reference link][injected]",
     "<javascript:window.__pwned=1>",
     "[vbscript](vbscript:msgbox(1))",
     "[data page](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX19wd25lZD0xPC9zY3JpcHQ+)",

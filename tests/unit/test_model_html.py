@@ -22,6 +22,7 @@ MORE_PAYLOADS = (
     "[upper data](DATA:text/html,<script>window.__pwned=1</script>)",
     "[vb upper](VBScript:msgbox(1))",
     "[ref data][d]\n\n[d]: data:text/html;base64,PHNjcmlwdD4=",
+    "[ref after][later]\n\n[later]: javascript:window.__pwned=1",
     '<a href="javascript:window.__pwned=1">[markdown inside html](https://example.com)</a>',
     "<a<b> href=javascript:window.__pwned=1>nested anchor</a>",
     "<IMG SRC=JaVaScRiPt:window.__pwned=1>",
@@ -88,7 +89,7 @@ def test_raw_html_is_shown_as_the_text_the_model_wrote(payload):
 @pytest.mark.parametrize("payload", [p for p in PAYLOADS + MORE_PAYLOADS if p.startswith("[")])
 def test_a_refused_link_keeps_its_text_and_loses_its_target(payload):
     shown = Parsed(render(payload))
-    label = payload[1:payload.index("]")]
+    label = re.search(r"\[([^\]]+)\][(\[]", payload).group(1)
     assert label in shown.text
     assert all("href" not in attrs for tag, attrs in shown.tags if tag == "a"), render(payload)
 
