@@ -15,6 +15,11 @@ CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / 
 
 
 class ModelMarkdown(ui.markdown, component="model_markdown.js", esm=CONTENT_RULES):
+    def __init__(self, content: str = "") -> None:
+        super().__init__(content, extras=model_html.EXTRAS)
+        # Our component always sanitizes, with its own profile, and always draws diagrams: these flags mean nothing.
+        self.props(remove="sanitize use-mermaid")
+
     def _handle_content_change(self, content: str) -> None:
         html = model_html.render(content)
         if self._props.get("innerHTML") != html:
@@ -22,7 +27,7 @@ class ModelMarkdown(ui.markdown, component="model_markdown.js", esm=CONTENT_RULE
 
 
 def markdown(content: str = "") -> ModelMarkdown:
-    return ModelMarkdown(content, extras=model_html.EXTRAS).classes("botarmy-markdown w-full")
+    return ModelMarkdown(content).classes("botarmy-markdown w-full")
 
 
 def prerender(content: str) -> None:
