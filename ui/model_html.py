@@ -20,6 +20,8 @@ _TAGS = {"a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", 
          "li", "ol", "p", "pre", "s", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul"}
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}, "*": {"class"}}
 _SCHEMES = {"http", "https", "mailto"}
+# An image from another site would tell that site that someone opened this run (the page's CSP blocks it too).
+_OTHER_SITE = re.compile(r"(?:[a-z][a-z0-9+.-]*:|[\\/]{2})", re.IGNORECASE)
 # Classes markdown2 emits: pygments' token classes, code and diagram blocks, and our task-list boxes. Any other
 # class could borrow the page's own styles (Quasar's `fixed-full`, say) to lay text over the app.
 _CLASSES = {name for name in STANDARD_TYPES.values() if name} | {"codehilite", "mermaid", "mermaid-pre", "task-box"}
@@ -49,4 +51,6 @@ def _allowed(tag: str, attribute: str, value: str) -> str | None:
         return " ".join(name for name in value.split() if name in _CLASSES) or None
     if tag == "a" and attribute == "href" and value == "#":
         return None  # markdown2's stand-in for a link target it refused: the text stays, the link goes
+    if attribute == "src" and _OTHER_SITE.match(re.sub(r"[\s\x00-\x1f]", "", value)):
+        return None
     return value

@@ -16,10 +16,12 @@ from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 BRIEF = "A <img src=x onerror=window.__pwned=1> tracker for </script><script>window.__pwned=1</script> small teams"
-FEEDBACK = "<svg onload=window.__pwned=1> Add <b onmouseover=window.__pwned=1>priorities</b> </textarea><script>x</script>"
+FEEDBACK = ("<svg onload=window.__pwned=1> Add <b onmouseover=window.__pwned=1>priorities</b> "
+            "</textarea><script>window.__pwned=1</script>")
 
 # Watches every change to model content from the first byte on, streaming included: anything dangerous that ever
-# appears, even for a moment, is recorded. Streamed snapshots of each answer are kept to compare with the final one.
+# appears, even for a moment, is recorded, and so is anything the page's Content-Security-Policy had to refuse.
+# Streamed snapshots of each answer are kept to compare with the final one.
 WATCH = """
 window.__violations = [];
 window.__streamed = {};
@@ -31,11 +33,13 @@ window.__dangers = (root, allowed = []) => {
   for (const element of [root, ...root.querySelectorAll("*")]) {
     const tag = element.tagName.toLowerCase();
     // A drawn diagram is mermaid's SVG with its own stylesheet, scoped to its id.
-    const diagram = element.closest(".mermaid-svg") && (tag === "svg" || (tag === "style" && element.parentElement.matches(".mermaid-svg > svg")));
+    const diagram = element.closest(".mermaid-svg")
+      && (tag === "svg" || (tag === "style" && element.parentElement.matches(".mermaid-svg > svg")));
     if (FORBIDDEN.has(tag) && !diagram && !allowed.includes(tag)) found.push(`<${tag}>`);
     for (const { name, value } of element.attributes) {
       if (name.toLowerCase().startsWith("on")) found.push(`${tag} ${name}`);
-      if (URLS.has(name.toLowerCase()) && /^(?:javascript|vbscript|data):/i.test(value.replace(/[\\s\\u0000-\\u001f]/g, "")))
+      const url = value.replace(/[\\s\\u0000-\\u001f]/g, "");
+      if (URLS.has(name.toLowerCase()) && /^(?:javascript|vbscript|data):/i.test(url))
         found.push(`${tag} ${name}="${value}"`);
       // Model markup has no inline styles; Quasar's own elements (an expansion's body) do.
       if (name.toLowerCase() === "style" && element.closest(".botarmy-markdown") && !element.closest(".mermaid-svg"))
@@ -51,7 +55,9 @@ new MutationObserver((records) => {
     const element = target.nodeType === 1 ? target : target.parentElement;
     const region = element?.closest(MODEL_CONTENT);
     if (region) regions.add(region);
-    for (const node of addedNodes) if (node.nodeType === 1) node.querySelectorAll(MODEL_CONTENT).forEach((r) => regions.add(r));
+    for (const node of addedNodes) {
+      if (node.nodeType === 1) node.querySelectorAll(MODEL_CONTENT).forEach((inner) => regions.add(inner));
+    }
   }
   for (const region of regions) {
     window.__violations.push(...window.__dangers(region));
@@ -59,6 +65,13 @@ new MutationObserver((records) => {
       window.__streamed[region.closest("[data-testid=message]").dataset.agent] = region.innerText;
   }
 }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+// The page's CSP is the last line; whatever it has to stop got past the renderers. Except inline handlers: Chromium
+// reports one as soon as any parser meets it, even in the inert document a sanitizer parses into (mermaid's, for a
+// label), where it never runs; that no handler reaches the page is checked above.
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (event.effectiveDirective !== "script-src-attr")
+    window.__violations.push(`CSP refused ${event.effectiveDirective}: ${event.blockedURI || "inline"}`);
+});
 """
 
 
@@ -78,7 +91,7 @@ def injected(text: str) -> str:
 def assert_nothing_ran(page: Page, dialogs: list[str], requests: list[str], url: str) -> None:
     assert page.evaluate("window.__pwned") is None, "a payload ran"
     assert dialogs == [], f"a payload opened a dialog: {dialogs}"
-    assert page.evaluate("window.__violations") == [], "dangerous markup appeared in model content"
+    assert page.evaluate("window.__violations") == [], "dangerous markup in model content, or a CSP refusal"
     assert [r for r in requests if "attacker.example" in r] == [], "a payload reached out to the attacker"
     assert page.url == url, "a payload navigated away"
 
@@ -141,7 +154,8 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
 
     # Diagrams still draw, the hostile one included, in strict mode and without the CSS its directive asked for.
     expect(page.get_by_test_id("transcript").locator(".mermaid-svg svg")).to_have_count(7)
-    assert page.evaluate("async () => (await import('nicegui-mermaid')).mermaid.mermaidAPI.getConfig().securityLevel") == "strict"
+    level = "async () => (await import('nicegui-mermaid')).mermaid.mermaidAPI.getConfig().securityLevel"
+    assert page.evaluate(level) == "strict"
     styles = page.evaluate("() => [...document.querySelectorAll('.mermaid-svg > svg > style')].map(s => s.textContent)")
     assert styles and not any("fill:red" in style.replace(" ", "") for style in styles)
 

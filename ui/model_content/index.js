@@ -1,7 +1,8 @@
 // The browser's rules for model output, shared by the streaming and the completed renderer. Model text is untrusted:
 // both renderers already show its raw HTML as text, and this is the second layer that holds if a markdown parser
 // lets something through. Same policy as the server's (ui/model_html.py): markdown's own tags only, no styles, no
-// form controls, no frames or plugins, and links only to http(s), mailto, relative paths and #anchors.
+// form controls, no frames or plugins, links only to http(s), mailto, relative paths and #anchors, images only
+// from this site.
 import DOMPurify from "dompurify";
 
 const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
@@ -12,21 +13,31 @@ const SAFE_CLASS = /^(?:[a-z][a-z0-9]{0,2}|codehilite|mermaid|mermaid-pre|task-b
 
 // A URL is judged as the browser will read it: entities are already decoded by the HTML parser; percent-escapes,
 // whitespace and control characters inside the scheme ("java\tscript:", "java%0Ascript:") are taken out first.
-function safeUrl(value) {
+function readable(value) {
   let url = value;
   try {
     url = decodeURIComponent(url);
   } catch {
     // not percent-encoded text: judged as written
   }
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, ""));
+  return url.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, "");
+}
+
+function safeUrl(value) {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(readable(value));
   return !scheme || SAFE_SCHEMES.has(scheme[1].toLowerCase());
+}
+
+// An image from another site would tell that site that someone opened this run (the page's CSP blocks it too).
+function ownSiteUrl(value) {
+  return !/^(?:[a-z][a-z0-9+.-]*:|[\\/]{2})/i.test(readable(value));
 }
 
 function dropUnsafeUrls(node) {
   for (const name of URL_ATTRIBUTES) {
     if (node.hasAttribute?.(name) && !safeUrl(node.getAttribute(name))) node.removeAttribute(name);
   }
+  if (node.hasAttribute?.("src") && !ownSiteUrl(node.getAttribute("src"))) node.removeAttribute("src");
 }
 
 // Own instances: their hooks and settings must not change NiceGUI's shared DOMPurify.
