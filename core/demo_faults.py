@@ -5,7 +5,8 @@ BOTARMY_DEMO_FAULTS takes either rates or a script:
     429=0.1,500=0.05,cut=0.1;seed=7        each request draws one fault (or none) with these probabilities
     script:429,ok,cut,ok                    the n-th request gets the n-th entry; no faults after the script
 
-Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, 400 (context_length_exceeded), cut (the
+Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, leaky401 (a 401 whose message quotes the whole
+key, as some gateways do), 400 (context_length_exceeded), cut (the
 connection drops mid-answer), stall (the stream stops mid-answer and never resumes), malformed (a broken chunk
 mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
 prompt-injected model might emit, and echoes the brief; see core/demo_hostile.py).
@@ -14,7 +15,7 @@ prompt-injected model might emit, and echoes the brief; see core/demo_hostile.py
 import random
 from dataclasses import dataclass
 
-KINDS = ("429", "500", "503", "401", "400", "cut", "stall", "malformed", "slow", "hostile")
+KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile")
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,9 @@ def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
                       "rate_limit_exceeded", {"retry-after": f"{fault.retry_after_s:g}"})
     if fault.kind in {"500", "503"}:
         return _error(int(fault.kind), "The server had an error while processing your request.", "server_error")
-    if fault.kind == "401":
-        return _error(401, f"Incorrect API key provided: {_masked(authorization)}.", "invalid_request_error",
-                      "invalid_api_key")
+    if fault.kind in {"401", "leaky401"}:
+        key = _masked(authorization) if fault.kind == "401" else (authorization or "").removeprefix("Bearer ")
+        return _error(401, f"Incorrect API key provided: {key}.", "invalid_request_error", "invalid_api_key")
     if fault.kind == "400":
         return _error(400, "This model's maximum context length is 128000 tokens. Please reduce the length of "
                       "the messages.", "invalid_request_error", "context_length_exceeded")
