@@ -1,12 +1,12 @@
 """POST /agui: BotArmy as an AG-UI 1.0 agent.
 
 A thread is a BotArmy run of the calling user (another user's thread of the same name is another run), and each
-request is one segment of it: the first request starts the run with the
-brief (the last user message), and every later request on the same thread answers what the previous one ended
-with (`resume`: an approval, or a pause) or, with no interrupt open, continues a stopped run or follows a working
-one. The answer is the run's own stored events from where the request found it, framed as AG-UI SSE, with the
-run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run never depends on the request: a client
-that goes away can come back on the same thread.
+request is one segment of it: the first request starts the run with the brief (the last user message), and every
+later request on the same thread answers what the previous one ended with (`resume`: an approval, or a pause) or,
+with no interrupt open, continues a stopped run or follows a working one. The answer is the run's own stored
+events from where the request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then
+STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
+thread.
 """
 
 import re
@@ -35,8 +35,8 @@ from .events import (
 )
 from .fold import AT_REST, RunView, apply, fold
 from .inputs import InputError
-from .problems import BAD_INPUT, problem
-from .runs import Busy, RunExists, RunService
+from .problems import BAD_INPUT, problem, refused
+from .runs import RunExists, RunService
 from .sse import sse_response
 
 THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
@@ -67,12 +67,10 @@ def agui_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
     async def run_agent(body: RunAgentInput, user: str = Depends(caller)):
         try:
             run_id, after = await begin(runs, body, user)
-        except Refused as refused:
-            raise HTTPException(refused.status, str(refused)) from refused
-        except Busy as busy:
-            raise HTTPException(429, str(busy)) from busy
+        except Refused as refusal:
+            raise HTTPException(refusal.status, str(refusal)) from refusal
         except InputError as error:
-            raise HTTPException(422, str(error)) from error
+            raise refused(error) from error
         return sse_response(stream(runs, bus, body, run_id, after))
 
     return router

@@ -14,9 +14,9 @@ from .bus import Bus
 from .events import APPROVE, EDIT, REQUEST_CHANGES, StoredEvent
 from .fold import RUN_STATUSES, RunView
 from .inputs import InputError, clean_query
-from .problems import BAD_INPUT, NOT_FOUND, problem
+from .problems import BAD_INPUT, NOT_FOUND, problem, refused
 from .project import project_zip
-from .runs import Busy, RunService
+from .runs import RunService
 from .sse import frame, sse_response
 from .store import MAX_INTEGER, RunRow
 
@@ -68,14 +68,6 @@ class Artifact(BaseModel):
     filename: str
     content: str
     edited: bool
-
-
-def refused(error: InputError) -> HTTPException:
-    """A command's refusal of the user's input (422) or of going past one of the user's limits (429)."""
-    if isinstance(error, Busy):
-        retry = {"Retry-After": str(max(1, round(error.retry_after)))} if error.retry_after else None
-        return HTTPException(429, str(error), headers=retry)
-    return HTTPException(422, str(error))
 
 
 def api_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:

@@ -13,6 +13,14 @@ class InputError(ValueError):
     """Input that cannot be used; the message is written for the user."""
 
 
+class Busy(InputError):
+    """The user has reached a limit; `retry_after` says when trying again can work, when that is known."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def clean_text(text: str | None, max_chars: int, *, what: str, empty: str) -> str:
     """Normalised text; `empty` is the message for blank input, `what` names the text in the length message."""
     text = text if isinstance(text, str) else ""  # a page's field can be sent any JSON value

@@ -1,10 +1,12 @@
 """Error bodies of the HTTP API: always `{"detail": "<a sentence for a person>"}`, plus the fields at fault when the
 request itself is malformed."""
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+
+from .inputs import Busy, InputError
 
 
 class FieldError(BaseModel):
@@ -37,3 +39,11 @@ async def validation_problem(_: Request, error: RequestValidationError) -> JSONR
     where = "; ".join(f"{'.'.join(map(str, item.loc[1:])) or item.loc[0]}: {item.msg}" for item in errors[:5])
     body = Problem(detail=f"The request is invalid ({where}).", errors=errors)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
+
+
+def refused(error: InputError) -> HTTPException:
+    """Input the user must change (422), or one of the user's limits reached (429, with when to try again)."""
+    if isinstance(error, Busy):
+        retry = {"Retry-After": str(max(1, round(error.retry_after)))} if error.retry_after else None
+        return HTTPException(429, str(error), headers=retry)
+    return HTTPException(422, str(error))

@@ -34,6 +34,7 @@ from .events import (
 )
 from .fold import AT_REST, RunView, apply, fold
 from .inputs import (
+    Busy,
     InputError,
     clean_brief,
     clean_edit,
@@ -59,14 +60,6 @@ MAX_NAME_CHARS = 200
 
 class RunExists(Exception):
     """A new run was asked for under the id of an existing one."""
-
-
-class Busy(InputError):
-    """The user has reached a limit; `retry_after` says when trying again can work, when that is known."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ def test_runs_at_once_and_starts_per_minute_are_limited_per_user(server):
         fourth = start_once_a_run_ends(fay)
         assert fourth.status_code == 429 and "You started 3 runs within a minute" in fourth.json()["detail"]
         assert 1 <= int(fourth.headers["retry-after"]) <= 60
+        # Every way in keeps the same count: an AG-UI client is told the same, before any stream.
+        agui = fay.post("/agui", json={"threadId": "fay-1", "runId": "r", "state": {}, "tools": [], "context": [],
+                                       "messages": [{"id": "m", "role": "user", "content": BRIEF}]})
+        assert agui.status_code == 429 and int(agui.headers["retry-after"]) >= 1
     assert "Traceback" not in server.log()
 
 
