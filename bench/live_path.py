@@ -9,12 +9,10 @@ server, is a bare NiceGUI label update (ui/floor_page.py) watched by as many tab
 
 import argparse
 import bisect
-import json
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -47,12 +45,15 @@ new MutationObserver((records) => {
 """
 
 
+# The viewer starts runs as fast as the scenario needs: the per-user limits are not what is measured here.
+UNLIMITED = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000"}
+
+
 def api(server: Server, method: str, path: str, body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{server.url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
+    with server.api() as client:
+        response = client.request(method, path, json=body)
+        response.raise_for_status()
+        return response.json() if response.content else None
 
 
 def proc(server: Server) -> tuple[float, int]:
@@ -105,10 +106,16 @@ def ratio(values: list[float], floor: list[float]) -> str:
     return f"{float(pct(values, 99)) / float(pct(floor, 99)):.1f}×"
 
 
-def open_tabs(browser, urls: list[str]):
-    """Tabs of one browser context (they share its HTTP cache), loading in parallel."""
+def viewer(browser, server: Server):
+    """One browser (one user, whose tabs share its HTTP cache), with its identity cookie from a first visit."""
     context = browser.new_context()
     context.add_init_script(OBSERVER)
+    context.request.get(server.url)
+    return context
+
+
+def open_tabs(context, urls: list[str]):
+    """Tabs of the viewer, loading in parallel."""
     pages = [context.new_page() for _ in urls]
     for page, url in zip(pages, urls):
         page.goto(url, wait_until="commit")
@@ -122,23 +129,26 @@ def close_tabs(pages) -> None:
     pages[0].context.close()
 
 
-def start_runs(server: Server, count: int) -> list[str]:
-    return [api(server, "POST", "/api/runs", {"brief": f"A tool-lending library for street number {n}."})["run_id"]
+def start_runs(context, server: Server, count: int) -> list[str]:
+    """Runs of the viewer's own, started through the API with its cookie, from its origin."""
+    return [context.request.post(f"{server.url}/api/runs", headers={"Origin": server.url},
+                                 data={"brief": f"A tool-lending library for street number {n}."}).json()["run_id"]
             for n in range(count)]
 
 
 def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
     server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1",
-                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000"})
+                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", **UNLIMITED})
     try:
-        floor_pages = open_tabs(browser, [f"{server.url}/bench/floor"] * tabs)
+        floor_pages = open_tabs(viewer(browser, server), [f"{server.url}/bench/floor"] * tabs)
         time.sleep(3)
         floor_seen = [s for page in floor_pages for s in page.evaluate("window.__seen")]
         floor = [when - sent for kind, _, sent, when in floor_seen if kind == "f"]
         close_tabs(floor_pages)
 
-        run_ids = start_runs(server, runs)
-        pages = open_tabs(browser, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)])
+        context = viewer(browser, server)
+        run_ids = start_runs(context, server, runs)
+        pages = open_tabs(context, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)])
         time.sleep(2)
         cpu_before, _ = proc(server)
         start_ms = time.time() * 1000
@@ -161,8 +171,9 @@ def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
 def catch_up(browser, data_dir: Path, offline_s: float) -> float:
     server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS)})
     try:
-        run_id = start_runs(server, 1)[0]
-        page = open_tabs(browser, [f"{server.url}/runs/{run_id}"])[0]
+        context = viewer(browser, server)
+        run_id = start_runs(context, server, 1)[0]
+        page = open_tabs(context, [f"{server.url}/runs/{run_id}"])[0]
         page.wait_for_selector("[data-testid=message]")
         page.context.set_offline(True)
         time.sleep(offline_s)
@@ -181,10 +192,10 @@ def catch_up(browser, data_dir: Path, offline_s: float) -> float:
 
 def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
     server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
-                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000"})
+                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000", **UNLIMITED})
     try:
         def one_run() -> None:
-            run_id = start_runs(server, 1)[0]
+            run_id = api(server, "POST", "/api/runs", {"brief": "A tool-lending library."})["run_id"]
             while api(server, "GET", f"/api/runs/{run_id}")["status"] == "running":
                 time.sleep(0.05)
 
