@@ -10,9 +10,8 @@ from tests.support.server import start_server
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """`python main.py` as a subprocess: its offline demo model is the OpenAI-compatible endpoint of the tests."""
-    server = start_server(tmp_path_factory.mktemp("llm-server"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("llm-server"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
+        yield server
 
 
 @pytest.fixture

@@ -38,9 +38,8 @@ def browser() -> Browser:
 @pytest.fixture
 def server(tmp_path):
     """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream."""
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as server:
+        yield server
 
 
 @pytest.fixture

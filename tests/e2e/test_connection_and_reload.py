@@ -60,13 +60,10 @@ def test_a_graceful_stop_marks_the_run_interrupted_for_every_later_view(server, 
         last = db.execute("SELECT type, payload FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     assert last[0] == "RUN_ERROR" and json.loads(last[1])["code"] == "interrupted"
 
-    restarted = start_server(server.data_dir, port=server.port)
-    try:
+    with start_server(server.data_dir, port=server.port):
         again = pages(page.url)
         expect(again.get_by_test_id("run-status")).to_have_attribute("data-status", "interrupted")
         expect(again.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
         expect(again.get_by_test_id("artifact-analyst")).to_be_visible()
         expect(again.get_by_test_id("error-notice").first).to_contain_text("The server stopped")
         expect(again.get_by_test_id("error-notice").first).not_to_contain_text("Traceback")
-    finally:
-        restarted.stop()

@@ -75,8 +75,7 @@ def test_kill_9_mid_run_then_restart_shows_interrupted_and_resume_completes_it(s
     assert sorted(before) == ["analyst", "architect"]
     server.stop(signal.SIGKILL)
 
-    restarted = start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port)
-    try:
+    with start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port) as restarted:
         again = pages(f"{restarted.url}/runs/{run_id}")
         expect(again.get_by_test_id("run-status")).to_have_attribute("data-status", "interrupted")
         expect(again.get_by_test_id("agent-card-developer")).to_have_attribute("data-status", "failed")
@@ -86,5 +85,3 @@ def test_kill_9_mid_run_then_restart_shows_interrupted_and_resume_completes_it(s
         after = restarted.artifacts(run_id)
         assert {agent: after[agent] for agent in before} == before, "finished agents' texts are unchanged"
         assert [m.get_attribute("data-agent") for m in again.get_by_test_id("message").all()] == AGENTS
-    finally:
-        restarted.stop()

@@ -13,10 +13,9 @@ MARKER = "Quokka-lantern-5521"
 @pytest.fixture
 def fast_server(tmp_path):
     # 28 runs started at once by one user: above the default limits of starts per minute and runs at once.
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_STARTS_PER_MINUTE": "60",
-                                              "BOTARMY_MAX_RUNS_PER_USER": "30"})
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_STARTS_PER_MINUTE": "60",
+                                          "BOTARMY_MAX_RUNS_PER_USER": "30"}) as server:
+        yield server
 
 
 def api(page: Page, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None]:

@@ -77,9 +77,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def hostile_server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_FAULTS": "hostile=1", "BOTARMY_DEMO_TOKEN_DELAY_MS": "4"})
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_FAULTS": "hostile=1",
+                                          "BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as server:
+        yield server
 
 
 def injected(text: str) -> str:

@@ -34,9 +34,9 @@ def test_the_api_key_and_the_session_secret_never_leak(tmp_path, fault_server, p
                         json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
     assert echoed.status_code == 401 and FAKE_KEY in echoed.text
     faults = fault_server("script:ok,ok,ok,ok,ok,leaky401", delay_ms=1)
-    app = start_server(tmp_path / "app", {"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
-                                          "BOTARMY_MODEL": "botarmy-demo", "BOTARMY_STORAGE_SECRET": SESSION_SECRET})
-    try:
+    with start_server(tmp_path / "app", {"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
+                                         "BOTARMY_MODEL": "botarmy-demo",
+                                         "BOTARMY_STORAGE_SECRET": SESSION_SECRET}) as app:
         page = pages(app.url)
         done = run_to_end(page, app.url, "A lost-and-found register for a railway station.", "completed")
         failed = run_to_end(page, app.url, "A library of tools for a repair café.", "failed")
@@ -48,8 +48,6 @@ def test_the_api_key_and_the_session_secret_never_leak(tmp_path, fault_server, p
                  for path in app.data_dir.rglob("*") if path.is_file()]  # database, WAL, logs, console output
         app.stop()
         seen.append(("server output after stop", app.log()))
-    finally:
-        app.stop()
     assert len(seen) > 25
     for where, text in seen:
         for fragment in FRAGMENTS:

@@ -16,11 +16,10 @@ PASSWORDS = {"alice": "correct horse battery", "bob": "tr0ub4dor & 3"}
 
 @pytest.fixture
 def signed_server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_AUTH": "password", "BOTARMY_DEMO_TOKEN_DELAY_MS": "1"})
-    for name, password in PASSWORDS.items():
-        assert server.users("add", name, password=password + "\n") == f"Added {name}."
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_AUTH": "password", "BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}) as server:
+        for name, password in PASSWORDS.items():
+            assert server.users("add", name, password=password + "\n") == f"Added {name}."
+        yield server
 
 
 def sign_in(page: Page, name: str, password: str) -> None:

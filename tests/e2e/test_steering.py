@@ -16,10 +16,9 @@ from ui.approval_panel import ALREADY_DECIDED
 @pytest.fixture
 def approving_server(tmp_path):
     """The app with the default checkpoints (after the Analyst and the Architect) and a brisk demo model."""
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
-                                              "BOTARMY_APPROVALS": "analyst,architect"})
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
+                                          "BOTARMY_APPROVALS": "analyst,architect"}) as server:
+        yield server
 
 
 def decided(server, run_id: str) -> list[dict]:
@@ -123,8 +122,7 @@ def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_o
     waiting_for(page, "analyst")
 
     server.stop()
-    restarted = start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port)
-    try:
+    with start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port) as restarted:
         first, second = pages(page.url), pages(page.url)
         for tab in (first, second):
             waiting_for(tab, "analyst")
@@ -141,8 +139,6 @@ def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_o
             first.wait_for_timeout(100)
         else:
             raise AssertionError("neither tab said the checkpoint was already decided")
-    finally:
-        restarted.stop()
 
 
 def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(server, pages):
@@ -177,9 +173,8 @@ def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(s
 
 def test_retry_brings_a_failed_agent_back(tmp_path, fault_server, pages):
     faults = fault_server("script:400", delay_ms=1)  # the first call fails for good, later ones succeed
-    app = start_server(tmp_path / "app", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
-                                          "BOTARMY_MODEL": "botarmy-demo"})
-    try:
+    with start_server(tmp_path / "app", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
+                                         "BOTARMY_MODEL": "botarmy-demo"}) as app:
         page = pages(app.url)
         page.get_by_test_id("brief-input").fill("A kit list for a scout troop's camping trips.")
         page.get_by_test_id("start-run").click()
@@ -192,5 +187,3 @@ def test_retry_brings_a_failed_agent_back(tmp_path, fault_server, pages):
         expect(analyst).to_have_attribute("data-status", "done")
         expect(analyst.get_by_test_id("error-notice")).to_have_count(0)
         expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
-    finally:
-        app.stop()

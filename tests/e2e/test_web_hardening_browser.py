@@ -46,9 +46,9 @@ def watched(browser):
 
 @pytest.fixture
 def approving_server(tmp_path):
-    server = start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1", "BOTARMY_APPROVALS": "architect"})
-    yield server
-    server.stop()
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
+                                          "BOTARMY_APPROVALS": "architect"}) as server:
+        yield server
 
 
 def health(server) -> int:
@@ -110,8 +110,7 @@ def test_a_whole_run_works_under_the_policy_without_one_violation(approving_serv
 
 
 def test_signing_in_and_out_works_under_the_policy(tmp_path, watched):
-    server = start_server(tmp_path / "data", {"BOTARMY_AUTH": "password"})
-    try:
+    with start_server(tmp_path / "data", {"BOTARMY_AUTH": "password"}) as server:
         server.users("add", "alice", password="correct horse battery\n")
         tab = watched(f"{server.url}/runs")
         tab.page.wait_for_url("**/login?next=*")
@@ -123,8 +122,6 @@ def test_signing_in_and_out_works_under_the_policy(tmp_path, watched):
         tab.page.wait_for_url("**/login")
         expect(tab.page.get_by_test_id("login-form")).to_be_visible()
         assert tab.errors == []
-    finally:
-        server.stop()
 
 
 def test_the_policy_stops_injected_script_and_remote_images(server, watched):

@@ -15,10 +15,9 @@ BRIEF = {"brief": "A key cabinet log for a sailing club."}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("access"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
-                                                               "BOTARMY_CORS_ORIGINS": "https://app.example"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("access"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
+                                                           "BOTARMY_CORS_ORIGINS": "https://app.example"}) as server:
+        yield server
 
 
 @contextmanager

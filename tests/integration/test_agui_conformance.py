@@ -29,9 +29,8 @@ def agui_client() -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("agui"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("agui"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}) as server:
+        yield server
 
 
 def drive(agui_client: Path, server, scenario: str) -> list[dict]:

@@ -11,9 +11,8 @@ from tests.support.server import start_server
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("events"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("events"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

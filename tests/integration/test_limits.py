@@ -16,11 +16,10 @@ BRIEF = "A tool shed sign-out sheet for an allotment society."
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # Slow enough that runs are still working while the limits are tried.
-    server = start_server(tmp_path_factory.mktemp("limits"), {
-        "BOTARMY_DEMO_TOKEN_DELAY_MS": "30", "BOTARMY_MAX_RUNS_PER_USER": "2", "BOTARMY_STARTS_PER_MINUTE": "3",
-        "BOTARMY_MAX_CONCURRENT_RUNS": "10"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("limits"), {
+            "BOTARMY_DEMO_TOKEN_DELAY_MS": "30", "BOTARMY_MAX_RUNS_PER_USER": "2", "BOTARMY_STARTS_PER_MINUTE": "3",
+            "BOTARMY_MAX_CONCURRENT_RUNS": "10"}) as server:
+        yield server
 
 
 def start(api: httpx.Client) -> httpx.Response:

@@ -53,9 +53,8 @@ def scrape_when_idle(server, timeout: float = 30) -> Samples:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("metrics"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "3", **PRICED})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("metrics"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "3", **PRICED}) as server:
+        yield server
 
 
 def test_a_watched_run_moves_every_counter_and_the_run_gauges_rise_and_fall(server):
@@ -82,13 +81,11 @@ def test_a_watched_run_moves_every_counter_and_the_run_gauges_rise_and_fall(serv
 
 def test_faults_show_as_errors_by_class_retries_and_rate_limit_waits(tmp_path):
     # The 1st request is rate-limited (Retry-After 0.2 s), the 2nd a server error, the 7th (deployer) a bad key.
-    server = start_server(tmp_path, {"BOTARMY_DEMO_FAULTS": "script:429@0.2,500,ok,ok,ok,ok,401",
-                                     "BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_LLM_BACKOFF_INITIAL_S": "0.05"})
-    try:
+    with start_server(tmp_path, {"BOTARMY_DEMO_FAULTS": "script:429@0.2,500,ok,ok,ok,ok,401",
+                                 "BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
+                                 "BOTARMY_LLM_BACKOFF_INITIAL_S": "0.05"}) as server:
         server.api().post("/api/runs", json={"brief": BRIEF}).raise_for_status()
         after = scrape_when_idle(server)
-    finally:
-        server.stop()
 
     assert value(after, "botarmy_llm_requests_total") == 7
     assert value(after, "botarmy_llm_errors_total", error_class="rate_limited") == 1

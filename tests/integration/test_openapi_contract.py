@@ -24,9 +24,8 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("contract"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("contract"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
+        yield server
 
 
 def test_every_call_is_documented_with_its_models_and_errors(server):

@@ -30,16 +30,14 @@ SOCKET_HANDSHAKE = "/_nicegui_ws/socket.io/?EIO=4&transport=polling"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("hardening"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("hardening"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def cors_server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("cors"), env={"BOTARMY_CORS_ORIGINS": f"{ALLOWED}, "})
-    yield server
-    server.stop()
+    with start_server(tmp_path_factory.mktemp("cors"), env={"BOTARMY_CORS_ORIGINS": f"{ALLOWED}, "}) as server:
+        yield server
 
 
 def policy(response: httpx.Response) -> dict[str, list[str]]:
