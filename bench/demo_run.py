@@ -68,12 +68,9 @@ def main() -> None:
     rows = []
     for index, pace in enumerate(args.pace):
         with tempfile.TemporaryDirectory() as data_dir:
-            server = start_server(Path(data_dir), {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace)})
-            try:
+            with start_server(Path(data_dir), {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace)}) as server:
                 floor = asyncio.run(model_floor(f"{server.url}{DEMO_PATH}"))
                 first_text, total = browser_run(server.url, args.screenshot if index == 0 else None)
-            finally:
-                server.stop()
         rows.append((pace, floor, first_text, total))
     print("| demo pace (ms/token) | floor: model streaming alone (s) | first text in DOM (s) "
           "| full run in Chromium (s) | overhead over floor (s) |")

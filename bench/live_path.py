@@ -154,9 +154,8 @@ def start_runs(context, server: Server, count: int) -> list[str]:
 
 
 def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
-    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1",
-                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", **UNLIMITED})
-    try:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1",
+                                 "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", **UNLIMITED}) as server:
         floor_viewer = viewer(browser, server)
         floor_pages = open_tabs(floor_viewer, [f"{server.url}/bench/floor"] * tabs)
         time.sleep(3)
@@ -187,13 +186,10 @@ def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
         return {"tabs": tabs, "connected": len(pages), "reloaded": len(reloaded), "runs": runs, "lat": measured,
                 "floor": floor, "rss": rss, "tokens": streamed,
                 "cpu_ms_per_token": (cpu_after - cpu_before) * 1000 / max(1, streamed)}
-    finally:
-        server.stop()
 
 
 def catch_up(browser, data_dir: Path, offline_s: float) -> float:
-    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS)})
-    try:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS)}) as server:
         context = viewer(browser, server)
         run_id = start_runs(context, server, 1)[0]
         page = open_tabs(context, [f"{server.url}/runs/{run_id}"])[0]
@@ -209,14 +205,11 @@ def catch_up(browser, data_dir: Path, offline_s: float) -> float:
         caught = time.time() * 1000 - back
         context.close()
         return caught
-    finally:
-        server.stop()
 
 
 def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
-    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
-                                     "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000", **UNLIMITED})
-    try:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
+                                 "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000", **UNLIMITED}) as server:
         def one_run() -> None:
             run_id = api(server, "POST", "/api/runs", {"brief": "A tool-lending library."})["run_id"]
             while api(server, "GET", f"/api/runs/{run_id}")["status"] == "running":
@@ -229,8 +222,6 @@ def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
             one_run()
         _, after = proc(server)
         return before, after
-    finally:
-        server.stop()
 
 
 def main() -> None:

@@ -48,12 +48,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, faults in (("floor: no faults", ""), (f"faults: {args.faults}", args.faults)):
-            server = start_server(Path(tmp) / label[:5], {"BOTARMY_DEMO_FAULTS": faults,
-                                                          "BOTARMY_DEMO_TOKEN_DELAY_MS": str(args.pace)})
-            try:
+            with start_server(Path(tmp) / label[:5], {"BOTARMY_DEMO_FAULTS": faults,
+                                                      "BOTARMY_DEMO_TOKEN_DELAY_MS": str(args.pace)}) as server:
                 times, completed, retries = asyncio.run(measure(server.url, args.runs, Path(tmp) / label[:5]))
-            finally:
-                server.stop()
             rows.append((label, times, completed, retries))
     floor = sum(rows[0][1]) / len(rows[0][1])
     print("| service | runs tried | runs completed | retries | mean run (s) | extra over floor (s) |")
