@@ -47,14 +47,6 @@ _ENDINGS = (EventType.RUN_FINISHED, EventType.RUN_ERROR)
 _INTERNAL = (EventType.RUN_STARTED, EventType.STATE_SNAPSHOT)
 
 
-class Refused(Exception):
-    """The request cannot be served; `status` and the message go back before any stream starts."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def agui_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
     router = APIRouter(tags=["ag-ui"])
 
@@ -67,8 +59,6 @@ def agui_router(runs: RunService, bus: Bus, caller: Caller) -> APIRouter:
     async def run_agent(body: RunAgentInput, user: str = Depends(caller)):
         try:
             run_id, after = await begin(runs, body, user)
-        except Refused as refusal:
-            raise HTTPException(refusal.status, str(refusal)) from refusal
         except InputError as error:
             raise refused(error) from error
         return sse_response(stream(runs, bus, body, run_id, after))
@@ -85,12 +75,12 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
     row = await runs.store.run_of_thread(owner, thread)
     if row is None:
         if request.resume:
-            raise Refused(404, f"Thread {thread} does not exist, so there is nothing to resume.")
+            raise HTTPException(404, f"Thread {thread} does not exist, so there is nothing to resume.")
         approvals = _settings(request.forwarded_props).get("approvals")
         try:
             run_id = await runs.start(_brief(request.messages), approvals, owner=owner, thread_id=thread)
         except RunExists:
-            raise Refused(409, f"Thread {thread} was started by another request just now.") from None
+            raise HTTPException(409, f"Thread {thread} was started by another request just now.") from None
         return run_id, 0
     run_id = row.run_id
     events = await runs.store.read(run_id)
@@ -99,12 +89,12 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
         await _answer(runs, view, _open_interrupts(view, events), request.resume, thread)
     elif view.status in AT_REST:
         ids = ", ".join(interrupt.id for interrupt in _open_interrupts(view, events))
-        raise Refused(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
+        raise HTTPException(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
     elif view.status == "completed":
-        raise Refused(409, f"Thread {thread} is complete; start a new thread for a new brief.")
+        raise HTTPException(409, f"Thread {thread} is complete; start a new thread for a new brief.")
     elif view.finished:  # failed, interrupted or cancelled: asking again continues it
         if not await runs.resume(run_id):
-            raise Refused(409, f"Thread {thread} cannot be continued right now.")
+            raise HTTPException(409, f"Thread {thread} cannot be continued right now.")
     else:  # working: follow the segment in progress from its start
         return run_id, _segment_start(events)
     return run_id, view.last_seq
@@ -147,11 +137,12 @@ async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interru
                   resume: list[ResumeEntry], thread: str) -> None:
     run_id = view.run_id
     if not open_interrupts:
-        raise Refused(409, f"Thread {thread} has no open interrupt to resume (it may have been answered already).")
+        raise HTTPException(409, f"Thread {thread} has no open interrupt to resume "
+                                 "(it may have been answered already).")
     by_id = {interrupt.id: interrupt for interrupt in open_interrupts}
     for entry in resume:
         if entry.interrupt_id not in by_id:
-            raise Refused(409, f"Interrupt {entry.interrupt_id} is not open on thread {thread} "
+            raise HTTPException(409, f"Interrupt {entry.interrupt_id} is not open on thread {thread} "
                                f"(open: {', '.join(by_id)}).")
     entry = next(entry for entry in resume if entry.interrupt_id in by_id)
     reason = by_id[entry.interrupt_id].reason
@@ -163,9 +154,9 @@ async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interru
         decision, details = _decision(entry.payload)
         done = await runs.decide(run_id, decision, interrupt_id=entry.interrupt_id, **details)
     else:
-        raise Refused(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
+        raise HTTPException(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
     if not done:
-        raise Refused(409, f"Interrupt {entry.interrupt_id} was answered already.")
+        raise HTTPException(409, f"Interrupt {entry.interrupt_id} was answered already.")
 
 
 def _decision(payload: object) -> tuple[str, dict]:

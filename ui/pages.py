@@ -1,6 +1,7 @@
 """The pages: dashboard, one run, the run history, the account, and sign-in. Each page acts for the user of the
 browser's session and shows only that user's runs."""
 
+from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -23,6 +24,7 @@ from .theme import frame
 # NiceGUI shows an error page when a page takes longer than its response timeout to build (3 s by default). A
 # machine busy with many runs and tabs can take longer; the user should wait for the page, not read an error.
 BUILD_TIMEOUT_S = 30
+page = partial(ui.page)
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *, offline_demo: bool) -> None:
@@ -34,7 +36,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': path})}", status_code=303)
 
-    @ui.page("/", response_timeout=BUILD_TIMEOUT_S)
+    @page("/")
     async def dashboard(request: Request):
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
@@ -45,7 +47,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs)
 
-    @ui.page("/runs/{run_id}", response_timeout=BUILD_TIMEOUT_S)
+    @page("/runs/{run_id}")
     async def run_page(request: Request, run_id: str):
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
@@ -54,21 +56,21 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
             if await runs.owned(run_id, user) is None or not await run_panel(run_id, runs, live_runs):
                 not_found()
 
-    @ui.page("/runs", response_timeout=BUILD_TIMEOUT_S)
+    @page("/runs")
     async def history(request: Request):
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("History", offline_demo=offline_demo, passwords=identity.passwords):
             await History(runs, user).show()
 
-    @ui.page("/account", response_timeout=BUILD_TIMEOUT_S)
+    @page("/account")
     async def account(request: Request):
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("Account", offline_demo=offline_demo, passwords=identity.passwords):
             await account_page(identity, user, str(request.base_url).rstrip("/"))
 
-    @ui.page("/login", response_timeout=BUILD_TIMEOUT_S)
+    @page("/login")
     async def login(request: Request, error: str = "", wait: int = 0, next: str = "/"):
         if not identity.passwords:
             return RedirectResponse("/", status_code=303)
