@@ -1,7 +1,9 @@
 """BotArmy: five AI agents turn a project brief into reviewed artifacts while you watch every token live.
 
     python main.py [--host 127.0.0.1] [--port 8080] [--data-dir PATH]
-    python main.py users add|passwd|remove|list|token … [--data-dir PATH]   (see core/user_admin.py)
+    python main.py users add|passwd|remove|list|token … [--data-dir PATH]   (see core/users/admin.py)
+
+This file is the composition root: the one place that builds every part and wires them together.
 """
 
 import argparse
@@ -13,26 +15,28 @@ from fastapi.exceptions import RequestValidationError
 from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
-from agents.roles import AGENT_NAMES
-from core import user_admin
-from core.access import caller_dependency, sign_in_router
-from core.agui import agui_router
-from core.api import api_router
-from core.bus import Bus
-from core.demo_faults import FaultPlan
-from core.demo_model import demo_router
-from core.health import health_router
-from core.identity import SESSION_MAX_AGE_S, Identity, storage_secret
-from core.inputs import InputError, parse_approvals
-from core.lifecycle import interrupt_runs_before_exit
-from core.llm import LLM
-from core.logs import configure_logging
-from core.metrics import Metrics, metrics_router
-from core.problems import validation_problem
-from core.runs import Limits, RunService
+from agents.roles import TEAM
+from core.demo.content import AGENTS as DEMO_AGENTS
+from core.demo.faults import FaultPlan
+from core.domain.inputs import InputError, parse_approvals
+from core.engine.commands import Limits, RunService
+from core.eventlog.bus import Bus
+from core.eventlog.sqlite_store import Store
+from core.llm.client import LLM
+from core.obs.logs import configure_logging
+from core.obs.metrics import Metrics
 from core.settings import Settings
-from core.store import Store
-from core.web_security import install_web_security
+from core.users import admin
+from core.users.identity import SESSION_MAX_AGE_S, Identity, storage_secret
+from core.web.access import caller_dependency, sign_in_router
+from core.web.agui import agui_router
+from core.web.api import api_router
+from core.web.demo_route import demo_router
+from core.web.hardening import install_web_security
+from core.web.health import health_router
+from core.web.lifecycle import interrupt_runs_before_exit
+from core.web.metrics_route import metrics_router
+from core.web.problems import validation_problem
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.pages import register_pages
@@ -60,24 +64,28 @@ def connected_clients() -> int:
 def main() -> None:
     settings = Settings(**parse_args())
     try:
-        default_approvals = parse_approvals(settings.approvals, AGENT_NAMES)
+        default_approvals = (TEAM.default_approvals if settings.approvals is None
+                             else parse_approvals(settings.approvals, TEAM.names))
     except InputError as error:
         sys.exit(f"BOTARMY_APPROVALS: {error}")
+    if settings.offline_demo and (missing := [name for name in TEAM.names if name not in DEMO_AGENTS]):
+        sys.exit(f"The offline demo model has no answers for the agent(s) {', '.join(missing)}. "
+                 "Set OPENAI_API_KEY to use a real model, or teach core/demo/content.py the new agents.")
     secret = storage_secret(settings.data_dir, settings.storage_secret and settings.storage_secret.get_secret_value())
     configure_logging(settings.data_dir, [settings.openai_api_key or "", secret])
     metrics = Metrics()
-    store = Store(settings.database_path, metrics)
+    store = Store(settings.database_path, metrics.write)
     store.open()
-    bus = Bus(store, metrics=metrics)
+    bus = Bus(store, observer=metrics)
     llm = LLM(settings, metrics)
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
-    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES, limits=limits,
+    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=TEAM.names, limits=limits,
                       default_approvals=default_approvals)
-    metrics.watch(runs, connected_clients)
+    metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients)
 
     async def shutdown() -> None:
         await runs.shutdown()
@@ -91,13 +99,13 @@ def main() -> None:
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(runs, connected_clients, settings.offline_demo))
     app.include_router(metrics_router(metrics))
-    app.include_router(api_router(runs, bus, caller))
-    app.include_router(agui_router(runs, bus, caller))
+    app.include_router(api_router(runs, TEAM, caller))
+    app.include_router(agui_router(runs, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
     install_web_security(app, settings)
     install_socket_guard(settings)
-    register_pages(runs, LiveRuns(runs, bus), identity, offline_demo=settings.offline_demo)
+    register_pages(runs, LiveRuns(runs.queries), identity, offline_demo=settings.offline_demo)
     if settings.bench_pages:
         register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
@@ -111,5 +119,5 @@ def main() -> None:
 
 if __name__ in {"__main__", "__mp_main__"}:
     if sys.argv[1:2] == ["users"]:
-        sys.exit(user_admin.main(sys.argv[2:]))
+        sys.exit(admin.main(sys.argv[2:]))
     main()

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from core.domain.team import Member, Team
+
 
 @dataclass(frozen=True)
 class Role:
@@ -13,12 +15,16 @@ class Role:
     expected_chars: int  # typical answer length, for the card's progress bar
     needs: tuple[str, ...]  # agents whose artifacts this one cannot do without
     instructions: str
+    document: str  # where its artifact goes in the project folder
+    files_under: str | None = None  # it writes project files, under this prefix ("" = anywhere)
+    approval_by_default: bool = False
 
 
 ROLES: tuple[Role, ...] = (
     Role(
         name="analyst", title="Analyst", artifact_title="Requirements", filename="requirements.md",
-        task="Writing requirements", expected_chars=2200, needs=(),
+        task="Writing requirements", expected_chars=2200, needs=(), document="requirements.md",
+        approval_by_default=True,
         instructions=(
             "Turn the brief into requirements. Start by quoting the brief as a blockquote. Then write: Goals; "
             "User stories (As a …, I want … so that …); Acceptance criteria as a checklist; Open questions. "
@@ -27,7 +33,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="architect", title="Architect", artifact_title="Architecture", filename="architecture.md",
-        task="Designing the architecture", expected_chars=2400, needs=("analyst",),
+        task="Designing the architecture", expected_chars=2400, needs=("analyst",), document="architecture.md",
+        approval_by_default=True,
         instructions=(
             "Design a small architecture that satisfies the requirements. Write: Components; Data model (a "
             "markdown table); Interfaces (function signatures the developer will implement); one ```mermaid "
@@ -36,7 +43,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="developer", title="Developer", artifact_title="Code", filename="code.md",
-        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"),
+        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document="docs/code.md",
+        files_under="",
         instructions=(
             "Implement the architecture as a small, runnable, standard-library-only Python package under src/. "
             "Before each file write a line **File: `path`** followed by one fenced code block with its full "
@@ -45,7 +53,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="tester", title="Tester", artifact_title="Tests", filename="tests.md",
-        task="Writing tests", expected_chars=3200, needs=("developer",),
+        task="Writing tests", expected_chars=3200, needs=("developer",), document="docs/tests.md",
+        files_under="tests/",
         instructions=(
             "Write pytest tests for the developer's code, importing it exactly as written. Before each file write "
             "a line **File: `tests/…`** followed by one fenced code block. End with a '## Test report' section "
@@ -55,6 +64,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         name="deployer", title="Deployer", artifact_title="Deployment plan", filename="deployment.md",
         task="Planning the deployment", expected_chars=2200, needs=("architect", "developer"),
+        document="docs/deployment.md", files_under="",
         instructions=(
             "Write the deployment plan: a Dockerfile (as **File: `Dockerfile`** plus a fenced block), the run "
             "steps as a bash block, configuration as a table of environment variables, and a rollout checklist."
@@ -64,6 +74,9 @@ ROLES: tuple[Role, ...] = (
 
 ROLE_BY_NAME = {role.name: role for role in ROLES}
 AGENT_NAMES = tuple(role.name for role in ROLES)
+# What the core may know of the agents.
+TEAM = Team(tuple(Member(role.name, role.title, role.document, role.files_under, role.approval_by_default)
+                  for role in ROLES))
 
 SYSTEM_PROMPT = (
     "You are the {title} of BotArmy, a team of five AI agents (Analyst, Architect, Developer, Tester, "

@@ -5,13 +5,8 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
-from core.errors import classify
-from core.events import (
-    AGENT_TASK,
-    AGENT_WAITING,
-    ARTIFACT_SAVED,
-    MESSAGE_DISCARDED,
-    USAGE,
+from core.domain.custom import AgentTask, AgentWaiting, ArtifactSaved, Usage, custom, discard_answer
+from core.domain.events import (
     Event,
     SubagentErrorEvent,
     SubagentFinishedEvent,
@@ -19,14 +14,18 @@ from core.events import (
     TextMessageContentEvent,
     TextMessageEndEvent,
     TextMessageStartEvent,
-    custom,
     now_ms,
 )
-from core.llm import LLM, Restart, Usage, Waiting
+from core.domain.status import ErrorCode
+from core.llm import client
+from core.llm.client import LLM, Restart, Waiting
+from core.llm.errors import classify
 
 from .roles import Role, build_messages
 
 log = logging.getLogger("botarmy.agents")
+
+EMPTY_ANSWER = "The AI model returned an empty answer."
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,8 @@ class AgentInputs:
 async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
     """Stream one agent's answer as events, ending with SUBAGENT_FINISHED or SUBAGENT_ERROR.
 
-    A stream that breaks half-way is closed (TEXT_MESSAGE_END) and voided (MESSAGE_DISCARDED) before the retry
-    streams a fresh message, so every view and the stored artifact agree on the final text.
+    A stream that breaks half-way is closed and voided (core.domain.custom.discard_answer) before the retry streams a
+    fresh message, so every view and the stored artifact agree on the final text.
     """
     subagent_id = f"{inputs.run_id}:{role.name}:{inputs.attempt}"
     yield SubagentStartedEvent(
@@ -55,25 +54,24 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[
     chunks: list[str] = []
     message_id, streams = None, 0
     try:
-        async with aclosing(llm.stream(messages, label=label)) as stream:
+        async with aclosing(llm.stream(messages, agent=role.name, label=label)) as stream:
             async for piece in stream:
                 if isinstance(piece, Waiting):
-                    yield custom(AGENT_WAITING, {"agent": role.name, "kind": piece.kind, "attempt": piece.attempt,
-                                                 "until_ms": now_ms() + int(piece.seconds * 1000)})
+                    yield custom(AgentWaiting(agent=role.name, kind=piece.kind, attempt=piece.attempt,
+                                              until_ms=now_ms() + int(piece.seconds * 1000)))
                 elif isinstance(piece, Restart):
-                    yield TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_id)
-                    yield custom(MESSAGE_DISCARDED, {"agent": role.name, "message_id": message_id,
-                                                     "reason": piece.kind})
+                    for event in discard_answer(role.name, message_id, subagent_id, piece.kind):
+                        yield event
                     chunks, message_id = [], None
-                elif isinstance(piece, Usage):
-                    yield custom(USAGE, {"agent": role.name, "prompt_tokens": piece.prompt_tokens,
-                                         "completion_tokens": piece.completion_tokens, "estimated": piece.estimated,
-                                         "cost_usd": llm.cost_usd(piece.prompt_tokens, piece.completion_tokens)})
+                elif isinstance(piece, client.Usage):
+                    yield custom(Usage(agent=role.name, prompt_tokens=piece.prompt_tokens,
+                                       completion_tokens=piece.completion_tokens, estimated=piece.estimated,
+                                       cost_usd=llm.cost_usd(piece.prompt_tokens, piece.completion_tokens)))
                 else:
                     if message_id is None:
                         streams += 1
                         message_id = f"{subagent_id}:answer:{streams}"
-                        yield custom(AGENT_TASK, {"agent": role.name, "task": role.task})
+                        yield custom(AgentTask(agent=role.name, task=role.task))
                         yield TextMessageStartEvent(message_id=message_id, role="assistant",
                                                     subagent_run_id=subagent_id)
                     chunks.append(piece)
@@ -82,15 +80,14 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[
         failure = classify(error)
         log.warning("agent failed for good %s: %s (%s)", label, failure.kind, type(error).__name__)
         if message_id is not None:  # half an answer is no artifact: void it, as a retry would
-            yield TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_id)
-            yield custom(MESSAGE_DISCARDED, {"agent": role.name, "message_id": message_id, "reason": failure.kind})
+            for event in discard_answer(role.name, message_id, subagent_id, failure.kind):
+                yield event
         yield SubagentErrorEvent(subagent_run_id=subagent_id, message=failure.message, code=failure.kind)
         return
     if not chunks:
-        yield SubagentErrorEvent(subagent_run_id=subagent_id, message="The AI model returned an empty answer.",
-                                 code="empty_answer")
+        yield SubagentErrorEvent(subagent_run_id=subagent_id, message=EMPTY_ANSWER, code=ErrorCode.EMPTY_ANSWER)
         return
     yield TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_id)
-    yield custom(ARTIFACT_SAVED, {"agent": role.name, "title": role.artifact_title, "filename": role.filename,
-                                  "content": "".join(chunks)})
+    yield custom(ArtifactSaved(agent=role.name, title=role.artifact_title, filename=role.filename,
+                               content="".join(chunks)))
     yield SubagentFinishedEvent(subagent_run_id=subagent_id, result={"artifact": role.filename})

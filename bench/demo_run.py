@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.roles import ROLES, build_messages  # noqa: E402
-from core.llm import DEMO_API_KEY, DEMO_MODEL, DEMO_PATH  # noqa: E402
+from core.llm.client import AGENT_HEADER, DEMO_API_KEY, DEMO_MODEL, DEMO_PATH  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 
@@ -33,7 +33,8 @@ async def model_floor(base_url: str) -> float:
     started = time.perf_counter()
     for role in ROLES:
         stream = await client.chat.completions.create(
-            model=DEMO_MODEL, messages=build_messages(role, BRIEF, earlier), stream=True)
+            model=DEMO_MODEL, messages=build_messages(role, BRIEF, earlier), stream=True,
+            extra_headers={AGENT_HEADER: role.name})
         earlier[role.name] = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
     elapsed = time.perf_counter() - started
     await client.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.store import Store  # noqa: E402
+from core.eventlog.sqlite_store import Store  # noqa: E402
 
 OWNER = "b-bench"  # every run is one user's: the history list is always one user's runs
 

@@ -3,7 +3,7 @@
     python bench/resilience.py [--runs 5] [--faults SPEC] [--pace MS]
 
 Each run goes through the real pipeline, the real openai SDK and real HTTP to a demo-model server that injects
-faults (see core/demo_faults.py). The floor is the same runs against the same server without faults.
+faults (see core/demo/faults.py). The floor is the same runs against the same server without faults.
 """
 
 import argparse
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.store import Store  # noqa: E402
+from core.eventlog.sqlite_store import Store  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 from tests.support.services import llm_for, run_service, run_to_end  # noqa: E402
 

@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     max_brief_chars: int = Field(
         8000, ge=100, validation_alias=AliasChoices("BOTARMY_MAX_BRIEF_CHARS", "max_brief_chars"))
     max_feedback_chars: int = Field(4000, ge=100, validation_alias="BOTARMY_MAX_FEEDBACK_CHARS")
-    # Which agents wait for the user's approval: none, all, or a comma list (the Start form can change it per run).
-    approvals: str = Field("analyst,architect", validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
+    # Which agents wait for the user's approval: none, all, or a comma list (the Start form can change it per run);
+    # absent: the agents that ask for it by default (agents.roles).
+    approvals: str | None = Field(None, validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
     # Runs working at once in this process; later runs wait in a queue and show their place in it.
     max_concurrent_runs: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_RUNS")
 
@@ -74,7 +75,7 @@ class Settings(BaseSettings):
     # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
     bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")
 
-    # Fault injection of the offline demo model, for tests and demos (see core/demo_faults.py).
+    # Fault injection of the offline demo model, for tests and demos (see core/demo/faults.py).
     demo_faults: str = Field("", validation_alias="BOTARMY_DEMO_FAULTS")
 
     @field_validator("openai_api_key", "openai_base_url")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.bus import Bus
-from core.store import Store
+from core.eventlog.bus import Bus
+from core.eventlog.sqlite_store import Store
 from tests.support.server import start_server
 
 

@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from core.identity import Identity
+from core.users.identity import Identity
 
 from . import status
 from .clipboard import copy_to_clipboard

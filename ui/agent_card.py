@@ -4,10 +4,10 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from core.errors import wait_message
-from core.events import now_ms
-from core.fold import AgentView, RunView
-from core.runs import RESUMABLE
+from core.domain.events import now_ms
+from core.domain.status import RESUMABLE, AgentStatus
+from core.domain.view import AgentView, RunView
+from core.llm.errors import wait_message
 
 from . import status
 from .notice import ErrorNotice
@@ -21,7 +21,7 @@ class AgentCard:
                 f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
                 ui.label(title).classes("text-subtitle1 text-weight-medium")
-                self.badge = ui.badge(status.label("idle"), color=status.color("idle")).props(
+                self.badge = ui.badge(status.label(AgentStatus.IDLE), color=status.color(AgentStatus.IDLE)).props(
                     "data-testid=agent-status")
             with ui.row().classes("items-center gap-1 no-wrap"):
                 self.task = ui.label("Waiting for a brief").classes("text-caption text-grey-8 ellipsis")
@@ -78,9 +78,9 @@ class AgentCards:
                     self.cards[name] = AgentCard(name, agent.title, self.on_retry)
             self.cards[name].update(agent)
             # Retrying an agent continues the run from it: possible once the run has stopped.
-            self.cards[name].allow_retry(agent.status == "failed" and view.status in RESUMABLE)
+            self.cards[name].allow_retry(agent.status == AgentStatus.FAILED and view.status in RESUMABLE)
 
     def tick(self, view: RunView) -> None:
         for name, card in self.cards.items():
-            if view.agents[name].status == "working":
+            if view.agents[name].status == AgentStatus.WORKING:
                 card.tick(view.agents[name])

@@ -2,10 +2,10 @@
 
 from nicegui import ui
 
-from core.events import APPROVE, EDIT, REQUEST_CHANGES
-from core.fold import RunView
-from core.inputs import InputError
-from core.runs import RunService
+from core.domain.inputs import InputError
+from core.domain.status import Decision
+from core.domain.view import RunView
+from core.engine.commands import RunService
 
 from .props import set_prop, set_text, set_visible
 
@@ -23,7 +23,7 @@ class ApprovalPanel:
             ui.label("The run waits for you. Read the artifact on the right, then approve it, edit it yourself, or "
                      "tell the agent what to change and it redoes its work.").classes("text-body2 text-grey-8")
             with ui.row().classes("items-center gap-2"):
-                self.approve = ui.button("Approve", icon="check", on_click=lambda: self._decide(APPROVE)).props(
+                self.approve = ui.button("Approve", icon="check", on_click=lambda: self._decide(Decision.APPROVE)).props(
                     "unelevated color=positive data-testid=approve data-requires-connection")
                 self.edit = ui.button("Edit", icon="edit", on_click=self._open_editor).props(
                     "outline data-testid=edit-artifact data-requires-connection")
@@ -31,7 +31,7 @@ class ApprovalPanel:
                 f"outlined autogrow counter maxlength={runs.limits.max_feedback_chars} data-testid=feedback-input")
             with ui.row().classes("items-center gap-2"):
                 self.request = ui.button("Request changes", icon="replay",
-                                         on_click=lambda: self._decide(REQUEST_CHANGES, feedback=self.feedback.value)
+                                         on_click=lambda: self._decide(Decision.REQUEST_CHANGES, feedback=self.feedback.value)
                                          ).props("outline color=warning data-testid=request-changes "
                                                  "data-requires-connection")
                 self.problem = ui.label("").classes("text-negative text-body2").props(
@@ -44,7 +44,7 @@ class ApprovalPanel:
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat data-testid=edit-cancel")
                 ui.button("Save and approve", icon="check",
-                          on_click=lambda: self._decide(EDIT, content=self.editor.value)).props(
+                          on_click=lambda: self._decide(Decision.EDIT, content=self.editor.value)).props(
                     "unelevated color=positive data-testid=save-edit data-requires-connection")
         self.card.set_visibility(False)
 
@@ -73,7 +73,7 @@ class ApprovalPanel:
         self.editor.set_value(self.artifact)
         self.dialog.open()
 
-    async def _decide(self, decision: str, **details: str) -> None:
+    async def _decide(self, decision: Decision, **details: str) -> None:
         buttons = (self.approve, self.edit, self.request)
         for button in buttons:
             button.disable()

@@ -3,7 +3,7 @@ diagrams), copyable and downloadable, with its earlier versions; and the whole p
 
 from nicegui import ui
 
-from core.fold import ArtifactView, RunView
+from core.domain.view import ArtifactView, RunView
 
 from .clipboard import copy_to_clipboard
 from .markdown import markdown

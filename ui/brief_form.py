@@ -2,8 +2,8 @@
 
 from nicegui import ui
 
-from core.inputs import InputError, clean_brief
-from core.runs import RunService
+from core.domain.inputs import InputError, clean_brief
+from core.engine.commands import RunService
 
 from .props import set_text
 

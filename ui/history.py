@@ -4,16 +4,16 @@ import asyncio
 
 from nicegui import ui
 
-from core.events import now_ms
-from core.fold import RUN_STATUSES
-from core.inputs import InputError, clean_query
-from core.runs import RunService
-from core.store import RunRow
+from core.domain.events import now_ms
+from core.domain.inputs import InputError, clean_query
+from core.domain.status import RunStatus
+from core.engine.commands import RunService
+from core.eventlog.rows import RunRow
 
 from . import status
 
 PAGE_SIZE = 25
-FILTERS = {"all": "All statuses", **{name: status.label(name) for name in RUN_STATUSES}}
+FILTERS = {"all": "All statuses", **{name.value: status.label(name) for name in RunStatus}}
 
 
 def excerpt(text: str, limit: int = 120) -> str:
@@ -54,9 +54,9 @@ class History:
             await self._show()
 
     async def _show(self) -> None:
-        found = await self.runs.store.list_runs(self.user, PAGE_SIZE, (self.page - 1) * PAGE_SIZE,
-                                                status=None if self.status.value == "all" else self.status.value,
-                                                search=clean_query(self.search.value))
+        chosen = None if self.status.value == "all" else RunStatus(self.status.value)
+        found = await self.runs.queries.page(self.user, PAGE_SIZE, (self.page - 1) * PAGE_SIZE, status=chosen,
+                                             search=clean_query(self.search.value))
         pages = max(1, -(-found.total // PAGE_SIZE))
         shown = (self.page, found.total, tuple(found.rows))
         if shown == self.shown:
@@ -120,7 +120,7 @@ class History:
     async def _delete(self, row: RunRow) -> None:
         with self.dialogs, ui.dialog() as dialog, ui.card().classes("w-96").props("data-testid=delete-dialog"):
             ui.label("Delete this run?").classes("text-h6")
-            working = " It is still working and will be stopped." if row.status == "running" else ""
+            working = " It is still working and will be stopped." if row.status == RunStatus.RUNNING else ""
             ui.label(f"“{excerpt(row.title or row.brief, 80)}” and everything it produced (transcript and artifacts) "
                      f"are removed for good.{working}").classes("text-body2")
             with ui.row().classes("w-full justify-end"):

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from nicegui import background_tasks
 
-from core.bus import Bus
-from core.fold import RunView, apply
-from core.runs import RunService
+from core.domain.fold import apply
+from core.domain.view import RunView
+from core.engine.queries import RunQueries
 
 from .markdown import prerender
 
@@ -24,9 +24,9 @@ Listener = Callable[[RunView], None]
 
 
 class LiveRun:
-    def __init__(self, view: RunView, bus: Bus) -> None:
+    def __init__(self, view: RunView, queries: RunQueries) -> None:
         self.view = view
-        self.bus = bus
+        self.queries = queries
         self.listeners: set[Listener] = set()
         self._dirty = asyncio.Event()
         self._prerendered: set[str] = set()
@@ -36,7 +36,7 @@ class LiveRun:
         ]
 
     async def _follow(self) -> None:
-        async for item in self.bus.subscribe(self.view.run_id, self.view.last_seq):
+        async for item in self.queries.follow(self.view.run_id, self.view.last_seq):
             apply(self.view, item)
             self._dirty.set()
 
@@ -68,21 +68,20 @@ class LiveRun:
 class LiveRuns:
     """Keeps a LiveRun while at least one tab watches it."""
 
-    def __init__(self, runs: RunService, bus: Bus) -> None:
-        self.runs = runs
-        self.bus = bus
+    def __init__(self, queries: RunQueries) -> None:
+        self.queries = queries
         self._live: dict[str, LiveRun] = {}
 
     async def attach(self, run_id: str, listener: Listener) -> RunView | None:
         """Start calling `listener` with the run's view on every flush; returns the current view (None: no run)."""
         live = self._live.get(run_id)
         if live is None:
-            view = await self.runs.view(run_id)
+            view = await self.queries.view(run_id)
             if view is None:
                 return None
             live = self._live.get(run_id)  # another tab may have attached while the log was read
             if live is None:
-                live = self._live[run_id] = LiveRun(view, self.bus)
+                live = self._live[run_id] = LiveRun(view, self.queries)
         live.listeners.add(listener)
         return live.view
 

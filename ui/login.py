@@ -3,7 +3,7 @@ by an ordinary HTTP response and signing in works even before the page's socket 
 
 from nicegui import ui
 
-from core.access import safe_next
+from core.users.identity import safe_next
 
 MESSAGES = {
     "wrong": "The user name or the password is not right.",

@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from core.fold import TERMINAL_RUN_STATUSES
-from core.identity import Identity
-from core.runs import RunService
+from core.domain.status import TERMINAL_RUN_STATUSES
+from core.engine.commands import RunService
+from core.users.identity import Identity
 
 from .account import account_page
 from .brief_form import brief_form
@@ -24,7 +24,7 @@ from .theme import frame
 # NiceGUI shows an error page when a page takes longer than its response timeout to build (3 s by default). A
 # machine busy with many runs and tabs can take longer; the user should wait for the page, not read an error.
 BUILD_TIMEOUT_S = 30
-page = partial(ui.page)
+page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S)
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *, offline_demo: bool) -> None:
@@ -42,7 +42,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
             return to_sign_in(request)
         with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
             brief_form(runs, user)
-            latest = (await runs.store.list_runs(user, limit=1)).rows
+            latest = (await runs.queries.page(user, limit=1)).rows
             if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs)
@@ -53,7 +53,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
             return to_sign_in(request)
         with frame("Run", offline_demo=offline_demo, passwords=identity.passwords):
             # Another user's run is as absent as one that never existed: same page, same 404.
-            if await runs.owned(run_id, user) is None or not await run_panel(run_id, runs, live_runs):
+            if await runs.queries.owned(run_id, user) is None or not await run_panel(run_id, runs, live_runs):
                 not_found()
 
     @page("/runs")

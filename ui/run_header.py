@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from core.events import now_ms
-from core.fold import AT_REST, RunView
-from core.runs import RESUMABLE
+from core.domain.events import now_ms
+from core.domain.status import AT_REST, RESUMABLE, RunStatus
+from core.domain.view import RunView
 
 from . import status
 from .notice import ErrorNotice
@@ -21,12 +21,12 @@ def ordinal(n: int) -> str:
 
 def state_note(view: RunView) -> str:
     """What the run is doing when it is not simply working or finished, in a sentence."""
-    if view.queue_position is not None and view.status == "running":
+    if view.queue_position is not None and view.status == RunStatus.RUNNING:
         return (f"Waiting for a free slot: {ordinal(view.queue_position)} in the queue. Other runs are using "
                 "every slot; this one starts by itself.")
-    if view.pause_requested and view.status == "running":
+    if view.pause_requested and view.status == RunStatus.RUNNING:
         return "Pausing after the current agent finishes: an agent's answer is never cut off half-way."
-    if view.status == "paused":
+    if view.status == RunStatus.PAUSED:
         return "Paused. Resume continues with the next agent; nothing done so far is lost."
     return ""
 
@@ -40,7 +40,7 @@ class RunHeader:
             self.elapsed = ui.label("").classes("text-caption text-grey-7")
             self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             ui.space()
-            ui.label(f"Model: {view.model}" if view.model else "").classes("text-caption text-grey-7")
+            self.model = ui.label("").classes("text-caption text-grey-7")
             self.pause = ui.button("Pause", icon="pause", on_click=on_pause).props(
                 "outline dense data-testid=pause-run data-requires-connection")
             self.resume = ui.button("Resume", icon="play_arrow", on_click=on_resume).props(
@@ -61,12 +61,13 @@ class RunHeader:
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
         set_text(self.usage, status.usage(view.tokens, view.cost_usd))
+        set_text(self.model, f"Model: {view.model}" if view.model else "")
         note = state_note(view)
         set_text(self.note, note)
         set_visible(self.note, bool(note))
         set_prop(self.note, "data-queue-position", str(view.queue_position or ""))
-        set_visible(self.pause, view.status == "running" and not view.pause_requested)
-        set_visible(self.cancel, view.status == "running" or view.status in AT_REST)
+        set_visible(self.pause, view.status == RunStatus.RUNNING and not view.pause_requested)
+        set_visible(self.cancel, view.status == RunStatus.RUNNING or view.status in AT_REST)
         set_visible(self.resume, view.status in RESUMABLE)
         self.tick(view)
 

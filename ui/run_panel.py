@@ -3,9 +3,9 @@ each inside an error boundary. Controls go to the RunService as commands; the vi
 
 from nicegui import ui
 
-from core.fold import RunView
-from core.inputs import InputError
-from core.runs import RunService
+from core.domain.inputs import InputError
+from core.domain.view import RunView
+from core.engine.commands import RunService
 
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel

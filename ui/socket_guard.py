@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import socketio
 from nicegui import Client, core, ui
 
-from core.rate_limit import TokenBucket
+from core.limits.buckets import TokenBucket
 from core.settings import Settings
 
 SLOW_DOWN = "You are sending actions faster than BotArmy accepts them; some were ignored. Please slow down."

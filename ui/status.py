@@ -2,25 +2,32 @@
 
 from datetime import datetime
 
-LABELS = {
-    "idle": "Idle", "queued": "Queued", "working": "Working", "waiting_approval": "Waiting for approval",
-    "done": "Done", "failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled", "running": "Running",
-    "paused": "Paused", "completed": "Completed", "interrupted": "Interrupted",
+from core.domain.status import AgentStatus, RunStatus
+
+Status = AgentStatus | RunStatus
+
+# Both enums spell waiting_approval, failed and cancelled alike; StrEnum members that are equal share an entry.
+LABELS: dict[Status, str] = {
+    AgentStatus.IDLE: "Idle", AgentStatus.QUEUED: "Queued", AgentStatus.WORKING: "Working",
+    AgentStatus.WAITING_APPROVAL: "Waiting for approval", AgentStatus.DONE: "Done", AgentStatus.FAILED: "Failed",
+    AgentStatus.SKIPPED: "Skipped", AgentStatus.CANCELLED: "Cancelled", RunStatus.RUNNING: "Running",
+    RunStatus.PAUSED: "Paused", RunStatus.COMPLETED: "Completed", RunStatus.INTERRUPTED: "Interrupted",
 }
 
-COLORS = {
-    "idle": "grey-6", "queued": "blue-grey-5", "working": "primary", "waiting_approval": "orange-8",
-    "done": "positive", "failed": "negative", "skipped": "grey-6", "cancelled": "grey-7", "running": "primary",
-    "paused": "orange-6", "completed": "positive", "interrupted": "deep-orange-6",
+COLORS: dict[Status, str] = {
+    AgentStatus.IDLE: "grey-6", AgentStatus.QUEUED: "blue-grey-5", AgentStatus.WORKING: "primary",
+    AgentStatus.WAITING_APPROVAL: "orange-8", AgentStatus.DONE: "positive", AgentStatus.FAILED: "negative",
+    AgentStatus.SKIPPED: "grey-6", AgentStatus.CANCELLED: "grey-7", RunStatus.RUNNING: "primary",
+    RunStatus.PAUSED: "orange-6", RunStatus.COMPLETED: "positive", RunStatus.INTERRUPTED: "deep-orange-6",
 }
 
 
-def label(status: str) -> str:
-    return LABELS.get(status, status.replace("_", " ").capitalize())
+def label(status: Status) -> str:
+    return LABELS[status]
 
 
-def color(status: str) -> str:
-    return COLORS.get(status, "grey-6")
+def color(status: Status) -> str:
+    return COLORS[status]
 
 
 def duration(ms: int) -> str:

@@ -4,7 +4,8 @@ import hashlib
 
 from nicegui import ui
 
-from core.fold import MessageView, RunView
+from core.domain.status import MessageKind
+from core.domain.view import MessageView, RunView
 
 from .markdown import markdown
 from .props import set_prop
@@ -67,6 +68,6 @@ class Transcript:
                     self.placeholder = None
                 agent = view.agents.get(message.agent)
                 with self.column:
-                    kind = _Feedback if message.kind == "feedback" else _Message
+                    kind = _Feedback if message.kind == MessageKind.FEEDBACK else _Message
                     shown = self.messages[message.message_id] = kind(message, agent.title if agent else "")
             shown.update(message)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.errors import CONFIGURATION
+from core.llm.errors import CONFIGURATION
 from tests.support.browser import fingerprints, shown_fingerprints
 from tests.support.server import start_server
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.demo_hostile import HEADING
+from core.demo.hostile import HEADING
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]

@@ -8,7 +8,7 @@ import zipfile
 import httpx
 from playwright.sync_api import Page, expect
 
-from core.errors import CONFIGURATION
+from core.llm.errors import CONFIGURATION
 from tests.support.browser import create_api_token
 from tests.support.server import start_server
 

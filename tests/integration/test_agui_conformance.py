@@ -73,11 +73,14 @@ def test_an_approval_interrupts_the_run_and_resume_continues_it(agui_client, ser
     assert [(i["id"], i["reason"]) for i in first["finished"]["interrupts"]] == [("approval:analyst:1", "approval")]
     assert first["state"]["status"] == "waiting_approval"
     assert first["state"]["pending"] == {"interruptId": "approval:analyst:1", "agent": "analyst"}
+    schema = first["finished"]["interrupts"][0]["responseSchema"]
+    assert [option["title"] for option in schema["oneOf"]] == ["Approve", "Request changes", "Edit"]
+    assert "`cancelled` cancels the run" in schema["description"]
     # Request changes: the analyst works again with the feedback, and asks again.
     assert redone["subagents"] == ["analyst"]
     assert redone["pending"] == ["approval:analyst:2"]
     assert "Mention e-book readers as well." in redone["state"]["artifacts"]["analyst"]["content"]
-    # Resolved without a payload approves; the others follow.
+    # Approved with the schema's own "Approve" answer; the others follow.
     assert approved["finished"]["outcome"] == "success"
     assert approved["subagents"] == AGENTS[1:]
     assert approved["pending"] == []

@@ -5,19 +5,13 @@ import io
 import sys
 import zipfile
 
-from agents.roles import ROLE_BY_NAME, build_messages
-from core.events import (
-    APPROVAL_DECIDED,
-    APPROVE,
-    EDIT,
-    REQUEST_CHANGES,
-    RUN_QUEUED,
-    USAGE,
-    EventType,
-)
-from core.fold import RunView
-from core.project import project_zip
-from core.runs import Limits
+from agents.roles import ROLE_BY_NAME, TEAM, build_messages
+from core.domain.custom import CustomKind
+from core.domain.events import EventType
+from core.domain.status import Decision
+from core.domain.view import RunView
+from core.domain.project import project_zip
+from core.engine.commands import Limits
 from tests.support.services import OWNER, llm_for, run_service
 
 BRIEF = "A lending shelf where neighbours borrow garden tools and bring them back."
@@ -27,8 +21,8 @@ async def settled(runs, run_id: str, *statuses: str, timeout: float = 60) -> Run
     """The run's view once it reached one of `statuses` and no task works on it any more."""
     async with asyncio.timeout(timeout):
         while True:
-            view = await runs.view(run_id)
-            if view.status in statuses and run_id not in runs._tasks:
+            view = await runs.queries.view(run_id)
+            if view.status in statuses and not runs.is_working(run_id):
                 return view
             await asyncio.sleep(0.02)
 
@@ -45,12 +39,12 @@ async def test_approve_then_request_changes_reaches_the_agent_and_keeps_the_earl
     assert view.pending.agent == "analyst" and view.agents["analyst"].status == "waiting_approval"
     assert view.agents["architect"].status == "queued" and list(view.artifacts) == ["analyst"]
     first_requirements = view.artifacts["analyst"].content
-    assert await runs.decide(run_id, APPROVE, interrupt_id=view.pending.interrupt_id)
+    assert await runs.decide(run_id, Decision.APPROVE, interrupt_id=view.pending.interrupt_id)
 
     view = await settled(runs, run_id, "waiting_approval")
     assert view.pending.agent == "architect" and view.agents["analyst"].status == "done"
     feedback = "Add a data retention section: borrowing records are deleted after 90 days."
-    assert await runs.decide(run_id, REQUEST_CHANGES, feedback=feedback)
+    assert await runs.decide(run_id, Decision.REQUEST_CHANGES, feedback=feedback)
 
     view = await settled(runs, run_id, "waiting_approval")
     assert view.pending.agent == "architect", "the redone work waits for approval again"
@@ -60,13 +54,13 @@ async def test_approve_then_request_changes_reaches_the_agent_and_keeps_the_earl
     kinds = [(m.agent, m.kind) for m in view.messages]
     assert kinds == [("analyst", "answer"), ("architect", "answer"), ("architect", "feedback"),
                      ("architect", "answer")], "the earlier answer and the request stay in the transcript"
-    assert await runs.decide(run_id, APPROVE)
+    assert await runs.decide(run_id, Decision.APPROVE)
 
     view = await settled(runs, run_id, "completed")
     assert view.artifacts["analyst"].content == first_requirements
     assert sorted(view.artifacts) == sorted(ROLE_BY_NAME)
-    assert [v["decision"] for v in customs(await store.read(run_id), APPROVAL_DECIDED)] == [
-        APPROVE, REQUEST_CHANGES, APPROVE]
+    assert [v["decision"] for v in customs(await store.read(run_id), CustomKind.APPROVAL_DECIDED)] == [
+        Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.APPROVE]
 
 
 async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
@@ -74,13 +68,13 @@ async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
     run_id = await runs.start(BRIEF, "analyst", owner=OWNER)
     view = await settled(runs, run_id, "waiting_approval")
     edited = "# Requirements\n\nOnly members may borrow; at most two tools at a time.\n" + "Detail. " * 400
-    assert await runs.decide(run_id, EDIT, content=edited)
+    assert await runs.decide(run_id, Decision.EDIT, content=edited)
 
     view = await settled(runs, run_id, "completed")
     assert view.artifacts["analyst"].content == edited.strip() and view.artifacts["analyst"].edited
     assert len(view.revisions["analyst"]) == 1
     # The demo model counts the prompt it received: exactly the architect's prompt built on the edited text.
-    architect_usage = next(u for u in customs(await store.read(run_id), USAGE) if u["agent"] == "architect")
+    architect_usage = next(u for u in customs(await store.read(run_id), CustomKind.USAGE) if u["agent"] == "architect")
     expected = build_messages(ROLE_BY_NAME["architect"], BRIEF, {"analyst": edited.strip()})
     assert architect_usage["prompt_tokens"] == len("".join(m["content"] for m in expected)) // 4
 
@@ -90,11 +84,11 @@ async def test_two_decisions_at_once_make_exactly_one(llm_server, store):
     run_id = await runs.start(BRIEF, ["analyst"], owner=OWNER)
     view = await settled(runs, run_id, "waiting_approval")
     results = await asyncio.gather(
-        runs.decide(run_id, APPROVE, interrupt_id=view.pending.interrupt_id),
-        runs.decide(run_id, REQUEST_CHANGES, interrupt_id=view.pending.interrupt_id, feedback="Shorter, please."),
-        runs.decide(run_id, APPROVE, interrupt_id=view.pending.interrupt_id))
+        runs.decide(run_id, Decision.APPROVE, interrupt_id=view.pending.interrupt_id),
+        runs.decide(run_id, Decision.REQUEST_CHANGES, interrupt_id=view.pending.interrupt_id, feedback="Shorter, please."),
+        runs.decide(run_id, Decision.APPROVE, interrupt_id=view.pending.interrupt_id))
     assert sorted(results) == [False, False, True]
-    assert len(customs(await store.read(run_id), APPROVAL_DECIDED)) == 1
+    assert len(customs(await store.read(run_id), CustomKind.APPROVAL_DECIDED)) == 1
     await settled(runs, run_id, "completed")
 
 
@@ -104,12 +98,12 @@ async def test_bad_feedback_is_refused_with_a_message_and_decides_nothing(llm_se
     await settled(runs, run_id, "waiting_approval")
     for feedback, message in [("  \x00 ", "feedback is empty"), ("x" * 101, "limit is 100")]:
         try:
-            await runs.decide(run_id, REQUEST_CHANGES, feedback=feedback)
+            await runs.decide(run_id, Decision.REQUEST_CHANGES, feedback=feedback)
         except ValueError as error:
             assert message in str(error)
         else:
             raise AssertionError("unusable feedback was accepted")
-    assert (await runs.view(run_id)).status == "waiting_approval"
+    assert (await runs.queries.view(run_id)).status == "waiting_approval"
     assert await runs.cancel(run_id)
     view = await settled(runs, run_id, "cancelled")
     assert list(view.artifacts) == ["analyst"] and view.agents["analyst"].status == "done"
@@ -121,11 +115,11 @@ async def test_pause_takes_effect_after_the_current_agent_and_resume_goes_on(fau
     runs = run_service(store, llm_for(f"{slow.url}/demo/v1"))
     run_id = await runs.start(BRIEF, [], owner=OWNER)
     async with asyncio.timeout(20):
-        while not (view := await runs.view(run_id)).messages:
+        while not (view := await runs.queries.view(run_id)).messages:
             await asyncio.sleep(0.01)
     assert await runs.pause(run_id)
     assert not await runs.pause(run_id), "one pause request at a time"
-    assert (await runs.view(run_id)).pause_requested
+    assert (await runs.queries.view(run_id)).pause_requested
 
     view = await settled(runs, run_id, "paused")
     assert view.agents["analyst"].status == "done" and view.messages[0].complete, "the answer was not cut off"
@@ -145,9 +139,9 @@ async def test_runs_beyond_the_limit_wait_in_order_and_say_where(llm_server, sto
             await asyncio.sleep(0.01)
     for run_id in (first, second, third):
         await settled(runs, run_id, "completed", timeout=120)
-    assert customs(await store.read(first), RUN_QUEUED) == []
-    assert [v["position"] for v in customs(await store.read(second), RUN_QUEUED)] == [1]
-    assert [v["position"] for v in customs(await store.read(third), RUN_QUEUED)] == [2, 1]
+    assert customs(await store.read(first), CustomKind.RUN_QUEUED) == []
+    assert [v["position"] for v in customs(await store.read(second), CustomKind.RUN_QUEUED)] == [1]
+    assert [v["position"] for v in customs(await store.read(third), CustomKind.RUN_QUEUED)] == [2, 1]
     started = {run_id: next(i.event.timestamp for i in await store.read(run_id)
                             if i.event.type == EventType.RUN_STARTED) for run_id in (first, second, third)}
     finished = {run_id: (await store.get_run(run_id)).ended_ms for run_id in (first, second)}
@@ -159,7 +153,7 @@ async def test_cancelling_a_queued_run_frees_its_place(llm_server, store):
     first = await runs.start(BRIEF, ["analyst"], owner=OWNER)
     second = await runs.start("A booking page for a community sauna.", [], owner=OWNER)
     await asyncio.sleep(0.05)
-    assert (await runs.view(second)).queue_position == 1
+    assert (await runs.queries.view(second)).queue_position == 1
     assert await runs.cancel(second)
     view = await settled(runs, second, "cancelled")
     assert view.queue_position is None
@@ -170,7 +164,7 @@ async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_serve
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
     run_id = await runs.start(BRIEF, [], owner=OWNER)
     view = await settled(runs, run_id, "completed")
-    name, data = project_zip(view)
+    name, data = project_zip(view, TEAM)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         archive.extractall(tmp_path)
     folder = tmp_path / name.removesuffix(".zip")
@@ -192,8 +186,8 @@ async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
     await settled(runs, kept, "completed")
     await settled(runs, doomed, "completed")
     assert await runs.delete(doomed)
-    assert await runs.view(doomed) is None and await store.read(doomed) == []
+    assert await runs.queries.view(doomed) is None and await store.read(doomed) == []
     assert not await runs.delete(doomed)
     for path in store.path.parent.iterdir():
         assert marker.encode() not in path.read_bytes(), f"{path.name} still holds the deleted run"
-    assert (await runs.view(kept)).status == "completed"
+    assert (await runs.queries.view(kept)).status == "completed"

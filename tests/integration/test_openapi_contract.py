@@ -45,7 +45,7 @@ def test_every_call_is_documented_with_its_models_and_errors(server):
             for operation in operations.values():
                 assert operation["security"] == [{"apiToken": []}] and {"401", "403"} <= operation["responses"].keys()
     run = spec["paths"]["/api/runs/{run_id}"]["get"]["responses"]
-    assert run["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RunView"}
+    assert run["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RunDetail"}
     assert "text/event-stream" in spec["paths"]["/api/runs/{run_id}/events"]["get"]["responses"]["200"]["content"]
 
 

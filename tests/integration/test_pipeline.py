@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agents.roles import ROLES, build_messages
-from core.demo_model import tokens_of
-from core.errors import CONFIGURATION, CONNECTION_GAVE_UP
-from core.fold import apply, fold
-from core.store import Store
+from core.demo.model import tokens_of
+from core.llm.errors import CONFIGURATION, CONNECTION_GAVE_UP, classify
+from core.domain.fold import apply, fold
+from core.eventlog.sqlite_store import Store
 from tests.support.server import free_port
 from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
@@ -54,7 +54,7 @@ async def test_each_agent_reads_the_brief_and_all_earlier_artifacts(llm_server):
     user = build_messages(ROLES[2], "the brief", earlier)[1]["content"]
     assert "<brief>\nthe brief\n</brief>" in user and "REQ" in user and "ARCH" in user
     llm = llm_for(f"{llm_server.url}/demo/v1")
-    pieces = [p async for p in llm.stream(build_messages(ROLES[0], "Pet sitter marketplace", {}))]
+    pieces = [p async for p in llm.stream(build_messages(ROLES[0], "Pet sitter marketplace", {}), agent=ROLES[0].name)]
     text = "".join(p for p in pieces if isinstance(p, str))
     assert "Pet sitter marketplace" in text
     assert pieces[-1].completion_tokens == len(tokens_of(text)) and not pieces[-1].estimated
@@ -104,3 +104,12 @@ async def test_a_failing_ai_service_ends_the_run_with_a_plain_sentence(tmp_path,
         assert "Error code" not in text and "openai" not in text.lower()
     await llm.close()
     await store.close()
+
+
+async def test_the_demo_model_refuses_an_agent_it_has_no_answers_for(llm_server):
+    llm = llm_for(f"{llm_server.url}/demo/v1")
+    with pytest.raises(Exception) as refused:
+        [piece async for piece in llm.stream(build_messages(ROLES[0], "A reading list", {}), agent="auditor")]
+    assert classify(refused.value).kind == "invalid_request"
+    assert "cannot answer as agent 'auditor'" in str(refused.value)
+    await llm.close()

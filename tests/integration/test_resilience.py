@@ -10,10 +10,11 @@ import pytest
 
 from agents.pipeline import Budget
 from agents.roles import ROLES, build_messages
-from core.demo_content import demo_answer
-from core.errors import CONFIGURATION, CONTEXT_TOO_LONG, classify
-from core.events import AGENT_WAITING, MESSAGE_DISCARDED, EventType
-from core.llm import Restart, Waiting
+from core.demo.content import demo_answer
+from core.llm.errors import CONFIGURATION, CONTEXT_TOO_LONG, classify
+from core.domain.custom import CustomKind
+from core.domain.events import EventType
+from core.llm.client import Restart, Waiting
 from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
 BRIEF = "A lost-and-found board for a public library."
@@ -21,7 +22,7 @@ ANALYST = build_messages(ROLES[0], BRIEF, {})
 
 
 async def collect(llm):
-    return [piece async for piece in llm.stream(ANALYST)]
+    return [piece async for piece in llm.stream(ANALYST, agent="analyst")]
 
 
 def final_text(pieces) -> str:
@@ -104,8 +105,8 @@ async def test_with_30_percent_mixed_faults_every_run_finishes_and_each_message_
             assert message.complete and message.text == view.artifacts[message.agent].content
         retried += sum(agent.retries for agent in view.agents.values())
         events = await store.read(view.run_id)
-        discarded = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == MESSAGE_DISCARDED]
-        waits = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == AGENT_WAITING]
+        discarded = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == CustomKind.MESSAGE_DISCARDED]
+        waits = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == CustomKind.AGENT_WAITING]
         assert len(waits) >= len(discarded)
     assert retried > 0, "the fault mix must actually have hit these runs"
     await llm.close()
@@ -164,5 +165,5 @@ async def test_cancelling_a_run_closes_its_http_stream_within_a_second(fault_ser
     assert closed_at is not None, "the demo model saw its stream closed"
     assert closed_at - cancelled_at <= 1.0
     await asyncio.sleep(0.1)
-    assert (await runs.view(run_id)).status == "cancelled"
+    assert (await runs.queries.view(run_id)).status == "cancelled"
     await llm.close()

@@ -4,11 +4,11 @@ import asyncio
 
 import pytest
 
-from core.bus import Bus
-from core.events import EventType, RunStartedEvent
-from core.fold import fold
-from core.runs import INTERRUPTED_MESSAGE, RunService
-from core.store import Store
+from core.eventlog.bus import Bus
+from core.domain.events import EventType, RunStartedEvent
+from core.domain.fold import fold
+from core.engine.commands import INTERRUPTED_MESSAGE, RunService
+from core.eventlog.sqlite_store import Store
 from tests.support.services import OWNER, llm_for, run_service
 
 
@@ -68,7 +68,7 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
         while runs.active_runs:
             await asyncio.sleep(0.01)
 
-    stopped = await runs.view(run_id)
+    stopped = await runs.queries.view(run_id)
     assert stopped.status == {"interrupt": "interrupted", "cancel": "cancelled"}[stop]
     assert [m.agent for m in stopped.messages] == ["analyst"], "the architect's fragment is voided"
     requirements = stopped.artifacts["analyst"].content
@@ -77,7 +77,7 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
     assert not await runs.resume(run_id), "a running run cannot be resumed twice"
     while runs.active_runs:
         await asyncio.sleep(0.02)
-    resumed = await runs.view(run_id)
+    resumed = await runs.queries.view(run_id)
     assert resumed.status == "completed" and resumed.segments == 2
     assert resumed.artifacts["analyst"].content == requirements, "finished work is kept, not redone"
     assert [m.agent for m in resumed.messages] == ["analyst", "architect", "developer", "tester", "deployer"]

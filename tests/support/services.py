@@ -5,12 +5,12 @@ from functools import partial
 
 from agents.pipeline import Budget, run_pipeline
 from agents.roles import AGENT_NAMES
-from core.bus import Bus
-from core.fold import RunView, fold
-from core.llm import LLM
-from core.runs import RunService
+from core.eventlog.bus import Bus
+from core.domain.view import RunView
+from core.llm.client import LLM
+from core.engine.commands import RunService
 from core.settings import Settings
-from core.store import Store
+from core.eventlog.sqlite_store import Store
 
 OWNER = "b-tester"  # the user the tests' runs belong to
 
@@ -34,4 +34,4 @@ async def run_to_end(runs: RunService, brief: str, timeout: float = 60) -> RunVi
     async with asyncio.timeout(timeout):
         while runs.active_runs:
             await asyncio.sleep(0.02)
-    return fold(run_id, await runs.store.read(run_id))
+    return await runs.queries.view(run_id)

@@ -5,9 +5,9 @@ import time
 
 from nicegui.testing import User
 
-from core.bus import Bus
-from core.events import RunStartedEvent, TextMessageContentEvent, TextMessageStartEvent
-from core.runs import RunService
+from core.eventlog.bus import Bus
+from core.domain.events import RunStartedEvent, TextMessageContentEvent, TextMessageStartEvent
+from core.engine.commands import RunService
 from tests.support.services import OWNER
 from ui.live import FLUSH_INTERVAL, LiveRuns
 
@@ -20,7 +20,7 @@ async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user
     bus = Bus(store)
     runs = RunService(store, bus, idle_pipeline)
     run_id = await runs.start("A brief", owner=OWNER)
-    live_runs = LiveRuns(runs, bus)
+    live_runs = LiveRuns(runs.queries)
     renders: dict[str, list[int]] = {"a": [], "b": []}
     tab_a, tab_b = recorder(renders["a"]), recorder(renders["b"])
     view_a = await live_runs.attach(run_id, tab_a)

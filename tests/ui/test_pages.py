@@ -5,6 +5,7 @@ from nicegui import ui
 from nicegui.testing import User
 
 from ui.boundary import Boundary
+from ui.pages import BUILD_TIMEOUT_S
 
 
 async def test_dashboard_states_the_limit_and_blocks_empty_and_oversized_briefs(user: User):
@@ -100,3 +101,9 @@ async def test_a_limit_reached_is_said_in_the_form(one_start_a_minute, user: Use
     await user.should_see("You started 1 run within a minute, the most allowed. Please wait")
     await user.open("/runs")
     await user.should_not_see("A seating plan for the same concert.")
+
+
+@pytest.mark.parametrize("path", ["/", "/runs", "/account"])
+async def test_pages_wait_for_a_slow_build_instead_of_showing_an_error_after_three_seconds(user: User, path: str):
+    client = await user.open(path)
+    assert client.page.response_timeout == BUILD_TIMEOUT_S > 3

@@ -1,7 +1,7 @@
 import asyncio
 
-from core.bus import Bus
-from core.events import TextMessageContentEvent
+from core.eventlog.bus import Bus
+from core.domain.events import TextMessageContentEvent
 
 
 def content(i: int) -> TextMessageContentEvent:

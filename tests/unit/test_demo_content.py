@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.demo_content import ROLES, demo_answer
+from agents.roles import TEAM
+from core.demo.content import AGENTS as ROLES, demo_answer
 
 BRIEFS = [
     "A todo list app for small teams",
@@ -53,7 +54,7 @@ def test_the_same_inputs_give_the_same_answer(role):
 
 
 def test_the_answers_do_not_depend_on_the_process_hash_seed():
-    script = "from core.demo_content import ROLES, demo_answer\nfor r in ROLES: print(demo_answer(r, 'Recipe box'))"
+    script = "from core.demo.content import AGENTS as ROLES, demo_answer\nfor r in ROLES: print(demo_answer(r, 'Recipe box'))"
     root = str(Path(__file__).resolve().parents[2])
     outputs = {
         subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
@@ -144,3 +145,7 @@ def test_blank_feedback_is_ignored():
 def test_an_unknown_role_raises():
     with pytest.raises(ValueError):
         demo_answer("manager", BRIEFS[0])
+
+
+def test_the_demo_model_has_answers_for_every_agent_of_the_team():
+    assert set(TEAM.names) <= set(ROLES), "teach core/demo/content.py every agent of agents/roles.py"

@@ -1,10 +1,22 @@
 from ag_ui.core import RunFinishedCancelledOutcome
 
-from core.events import (
-    AGENT_TASK,
-    ARTIFACT_SAVED,
-    INTERRUPTED,
-    USAGE,
+from core.domain.custom import (
+    PAYLOADS,
+    AgentTask,
+    AgentWaiting,
+    ApprovalDecided,
+    ArtifactSaved,
+    CustomKind,
+    MessageDiscarded,
+    PauseRequested,
+    RunConfigured,
+    RunQueued,
+    Usage,
+    custom,
+    payload_of,
+)
+from core.domain.events import (
+    CustomEvent,
     RunErrorEvent,
     RunFinishedEvent,
     RunStartedEvent,
@@ -15,9 +27,10 @@ from core.events import (
     TextMessageContentEvent,
     TextMessageEndEvent,
     TextMessageStartEvent,
-    custom,
+    parse_event,
 )
-from core.fold import SummaryChange, apply, fold, summary_change
+from core.domain.status import Decision, ErrorCode, WaitKind
+from core.domain.fold import SummaryChange, apply, fold, summary_change
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
 
@@ -35,7 +48,7 @@ def analyst_answer(text_parts):
     return [
         SubagentStartedEvent(subagent_run_id="s1", name="analyst", timestamp=2000,
                              metadata={"title": "Analyst", "expected_chars": 100}),
-        custom(AGENT_TASK, {"agent": "analyst", "task": "Writing requirements"}),
+        custom(AgentTask(agent="analyst", task="Writing requirements")),
         TextMessageStartEvent(message_id="m1", role="assistant", subagent_run_id="s1"),
         *[TextMessageContentEvent(message_id="m1", delta=p, subagent_run_id="s1") for p in text_parts],
     ]
@@ -45,9 +58,9 @@ def test_a_run_folds_into_statuses_transcript_and_artifacts():
     events = stored([
         started(), *analyst_answer(["# Req", "uirements"]),
         TextMessageEndEvent(message_id="m1", subagent_run_id="s1"),
-        custom(USAGE, {"agent": "analyst", "prompt_tokens": 7, "completion_tokens": 2, "estimated": False}),
-        custom(ARTIFACT_SAVED, {"agent": "analyst", "title": "Requirements", "filename": "requirements.md",
-                                "content": "# Requirements"}),
+        custom(Usage(agent="analyst", prompt_tokens=7, completion_tokens=2, estimated=False)),
+        custom(ArtifactSaved(agent="analyst", title="Requirements", filename="requirements.md",
+                             content="# Requirements")),
         SubagentFinishedEvent(subagent_run_id="s1", timestamp=5000),
     ])
     view = fold("r", events)
@@ -97,7 +110,7 @@ def test_failure_marks_the_agent_failed_and_the_rest_skipped():
 
 def test_interrupted_and_cancelled_runs():
     interrupted = fold("r", stored([started(), *analyst_answer(["x"]),
-                                    RunErrorEvent(message="stopped", code=INTERRUPTED)]))
+                                    RunErrorEvent(message="stopped", code=ErrorCode.INTERRUPTED)]))
     assert interrupted.status == "interrupted" and interrupted.agents["analyst"].status == "failed"
     cancelled = fold("r", stored([started(), RunFinishedEvent(thread_id="r", run_id="r",
                                                               outcome=RunFinishedCancelledOutcome())]))
@@ -107,7 +120,25 @@ def test_interrupted_and_cancelled_runs():
 def test_summary_change_for_the_run_list():
     assert summary_change([started()]).status == "running"
     assert summary_change([RunFinishedEvent(thread_id="r", run_id="r")]).status == "completed"
-    assert summary_change([RunErrorEvent(message="x", code=INTERRUPTED)]).status == "interrupted"
-    assert summary_change([custom(AGENT_TASK, {})]) == SummaryChange()
+    assert summary_change([RunErrorEvent(message="x", code=ErrorCode.INTERRUPTED)]).status == "interrupted"
+    assert summary_change([custom(AgentTask(agent="analyst", task="Reading"))]) == SummaryChange()
     usage = {"agent": "analyst", "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.5}
-    assert summary_change([custom(USAGE, usage), custom(USAGE, usage)]) == SummaryChange(None, 30, 1.0)
+    assert summary_change([custom(Usage(**usage)), custom(Usage(**usage))]) == SummaryChange(None, 30, 1.0)
+
+
+def test_every_custom_kind_has_a_payload_model_and_round_trips_through_the_log_format():
+    samples = [AgentTask(agent="analyst", task="t"), ArtifactSaved(agent="a", title="T", filename="f", content="c"),
+               Usage(agent="a", prompt_tokens=1, completion_tokens=2), RunQueued(position=2), PauseRequested(),
+               AgentWaiting(agent="a", kind=WaitKind.PACING, until_ms=5, attempt=1), RunConfigured(brief="b"),
+               MessageDiscarded(agent="a", message_id="m", reason="cut"),
+               ApprovalDecided(interrupt_id="i", agent="a", decision=Decision.EDIT, content="x")]
+    assert {payload.KIND for payload in samples} == set(CustomKind) == set(PAYLOADS)
+    for payload in samples:
+        event = parse_event(custom(payload).model_dump_json(by_alias=True))
+        assert payload_of(event) == payload
+
+
+def test_a_payload_from_an_older_log_without_later_fields_still_folds():
+    old_usage = CustomEvent(name="usage", value={"agent": "analyst", "prompt_tokens": 3, "completion_tokens": 4,
+                                                 "estimated": False})
+    assert fold("r", stored([old_usage])).tokens == 7

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from core.logs import configure_logging, log_context
+from core.obs.logs import configure_logging, log_context
 
 FAKE_KEY = "sk-test-0123456789abcdef"
 SECRET = "my-own-secret-value"

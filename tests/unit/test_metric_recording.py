@@ -2,10 +2,11 @@
 
 import pytest
 
-from core.bus import Bus
-from core.events import USAGE, TextMessageContentEvent, custom
-from core.metrics import Metrics
-from core.store import Store
+from core.eventlog.bus import Bus
+from core.domain.custom import Usage, custom
+from core.domain.events import TextMessageContentEvent
+from core.obs.metrics import Metrics
+from core.eventlog.sqlite_store import Store
 
 
 def content(i: int) -> TextMessageContentEvent:
@@ -15,9 +16,9 @@ def content(i: int) -> TextMessageContentEvent:
 @pytest.fixture
 async def metered(tmp_path):
     metrics = Metrics()
-    store = Store(tmp_path / "botarmy.sqlite3", metrics)
+    store = Store(tmp_path / "botarmy.sqlite3", metrics.write)
     store.open()
-    yield metrics, Bus(store, metrics=metrics)
+    yield metrics, Bus(store, observer=metrics)
     await store.close()
 
 
@@ -44,8 +45,7 @@ async def test_replayed_events_are_counted_as_delivered_and_only_live_ones_are_t
 
 async def test_appends_usage_and_write_time_are_recorded_once_per_event(metered):
     metrics, bus = metered
-    usage = custom(USAGE, {"agent": "analyst", "prompt_tokens": 100, "completion_tokens": 40, "estimated": False,
-                           "cost_usd": 0.25})
+    usage = custom(Usage(agent="analyst", prompt_tokens=100, completion_tokens=40, estimated=False, cost_usd=0.25))
     await bus.emit("r", usage, content(1))
     await bus.emit("r", content(2))
 

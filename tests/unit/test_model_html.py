@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import markdown2
 import pytest
 
-from core.demo_content import ROLES, demo_answer
-from core.demo_hostile import PAYLOADS, hostile_block
+from core.demo.content import AGENTS as ROLES, demo_answer
+from core.demo.hostile import PAYLOADS, hostile_block
 from ui.model_html import EXTRAS, render
 
 # Markdown-syntax vectors beyond the demo's block: forms the two renderers' parsers read differently, and more

@@ -1,8 +1,9 @@
 import pytest
 
-from core.errors import StreamCut, retry_after, wait_message
-from core.rate_limit import RateLimiter, TokenBucket
-from core.retry import Retrier, RetryPolicy
+from core.llm.errors import StreamCut, retry_after, wait_message
+from core.llm.rate_limit import RateLimiter
+from core.limits.buckets import TokenBucket
+from core.llm.retry import Retrier, RetryPolicy
 
 
 def test_retry_after_headers_in_all_their_forms():

@@ -1,6 +1,6 @@
 """The run header's sentence for states that are neither plain working nor finished."""
 
-from core.fold import RunView
+from core.domain.view import RunView
 from ui.run_header import ordinal, state_note
 
 

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from core.sse import KEEPALIVE, frame, with_keepalive
+from core.web.sse import KEEPALIVE, frame, with_keepalive
 
 
 def test_frames_are_lf_only_with_the_sequence_number_as_id():

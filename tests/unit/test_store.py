@@ -1,9 +1,12 @@
 import asyncio
 import sqlite3
 
-from core.events import RunStartedEvent, TextMessageContentEvent, custom
-from core.fold import SummaryChange
-from core.store import Store
+import pytest
+
+from core.domain.custom import RunQueued, UnknownCustomEvent, custom
+from core.domain.events import CustomEvent, RunStartedEvent, TextMessageContentEvent
+from core.domain.fold import SummaryChange
+from core.eventlog.sqlite_store import Store
 
 
 def content(text: str) -> TextMessageContentEvent:
@@ -19,10 +22,10 @@ async def test_sequence_numbers_are_gap_free_per_run_under_concurrent_appends(st
 
 
 async def test_events_round_trip_as_ag_ui_events_and_read_after_a_sequence_number(store):
-    await store.append("r", [RunStartedEvent(thread_id="r", run_id="r"), content("hé"), custom("x", {"k": [1]})])
+    await store.append("r", [RunStartedEvent(thread_id="r", run_id="r"), content("hé"), custom(RunQueued(position=1))])
     events = await store.read("r", after_seq=1)
     assert [e.seq for e in events] == [2, 3]
-    assert events[0].event.delta == "hé" and events[1].event.value == {"k": [1]}
+    assert events[0].event.delta == "hé" and events[1].event.value == {"position": 1}
     assert all(e.event.timestamp for e in events), "the log stamps every event"
 
 
@@ -91,3 +94,12 @@ async def test_an_older_database_gains_the_new_columns(tmp_path):
     assert await store.adopt_unowned_runs("b-second") == 0
     assert [r.run_id for r in (await store.list_runs("b-first")).rows] == ["kept"]
     await store.close()
+
+
+async def test_a_custom_event_of_an_unknown_kind_or_shape_is_refused_and_nothing_is_written(store):
+    with pytest.raises(UnknownCustomEvent, match="unknown custom event kind 'artifact_saveed'"):
+        await store.append("r", [content("kept out"), CustomEvent(name="artifact_saveed", value={"agent": "a"})])
+    with pytest.raises(UnknownCustomEvent, match="'run_queued' has a payload that does not fit"):
+        await store.append("r", [CustomEvent(name="run_queued", value={"postion": 1})])
+    assert await store.read("r") == []
+    assert [e.seq for e in await store.append("r", [content("next")])] == [1]

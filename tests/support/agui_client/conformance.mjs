@@ -34,17 +34,33 @@ async function run(agent, input) {
            answerChars: answers.map((m) => m.content.length), warnings: warnings.splice(0) };
 }
 
+// A resolved resume entry whose payload is the schema's option called `title`: its constants, and `text` for each
+// string it asks for. Fails when the schema does not describe what it requires.
+function answer(interrupt, title, text) {
+  const option = interrupt.responseSchema?.oneOf?.find((o) => o.title === title);
+  if (!option) throw new Error(`interrupt ${interrupt.id} offers no "${title}" in its responseSchema`);
+  const payload = {};
+  for (const [key, property] of Object.entries(option.properties)) {
+    if ("const" in property) payload[key] = property.const;
+    else if (property.type === "string" && key in text) payload[key] = text[key];
+  }
+  const missing = (option.required ?? []).filter((key) => !(key in payload));
+  if (missing.length) throw new Error(`no value for ${missing.join(", ")} of "${title}"`);
+  return { interruptId: interrupt.id, status: "resolved", payload };
+}
+
 const scenarios = {
   async full() {
     return [await run(agent(`full-${Date.now()}`), { forwardedProps: { approvals: "none" } })];
   },
   async resume() {
+    // Every answer is built from the interrupt's responseSchema alone, as a client that knows only the protocol would.
     const a = agent(`resume-${Date.now()}`);
     const segments = [await run(a, { forwardedProps: { approvals: "analyst" } })];
-    const asked = a.pendingInterrupts[0].id;
-    segments.push(await run(a, { resume: [{ interruptId: asked, status: "resolved",
-      payload: { decision: "request_changes", feedback: "Mention e-book readers as well." } }] }));
-    segments.push(await run(a, { resume: [{ interruptId: a.pendingInterrupts[0].id, status: "resolved" }] }));
+    const asked = a.pendingInterrupts[0];
+    segments.push(await run(a, { resume: [answer(asked, "Request changes",
+      { feedback: "Mention e-book readers as well." })] }));
+    segments.push(await run(a, { resume: [answer(a.pendingInterrupts[0], "Approve", {})] }));
     return segments;
   },
   async reconnect() {

@@ -1,0 +1,64 @@
+"""Fault injection for the offline demo model, so that every failure the real AI service can produce is testable.
+
+BOTARMY_DEMO_FAULTS takes either rates or a script:
+
+    429=0.1,500=0.05,cut=0.1;seed=7        each request draws one fault (or none) with these probabilities
+    script:429,ok,cut,ok                    the n-th request gets the n-th entry; no faults after the script
+
+Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, leaky401 (a 401 whose message quotes the whole
+key, as some gateways do), 400 (context_length_exceeded), cut (the
+connection drops mid-answer), stall (the stream stops mid-answer and never resumes), malformed (a broken chunk
+mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
+prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py).
+"""
+
+import random
+from dataclasses import dataclass
+
+KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    retry_after_s: float = 1.0
+
+
+class FaultPlanError(ValueError):
+    pass
+
+
+class FaultPlan:
+    def __init__(self, spec: str = "") -> None:
+        self.script: list[Fault | None] | None = None
+        self.rates: list[tuple[Fault, float]] = []
+        self._random = random.Random(0)
+        spec = spec.strip()
+        if spec.startswith("script:"):
+            self.script = [None if item.strip() == "ok" else _fault(item) for item in spec[7:].split(",")]
+        elif spec:
+            rates, _, seed = spec.partition(";seed=")
+            self._random.seed(int(seed) if seed else 0)
+            for item in rates.split(","):
+                name, _, rate = item.partition("=")
+                self.rates.append((_fault(name), float(rate)))
+            if sum(rate for _, rate in self.rates) > 1:
+                raise FaultPlanError(f"fault rates add up to more than 1: {spec!r}")
+
+    def next(self) -> Fault | None:
+        """The fault of the next request, if any."""
+        if self.script is not None:
+            return self.script.pop(0) if self.script else None
+        draw = self._random.random()
+        for fault, rate in self.rates:
+            if draw < rate:
+                return fault
+            draw -= rate
+        return None
+
+
+def _fault(text: str) -> Fault:
+    kind, _, seconds = text.strip().partition("@")
+    if kind not in KINDS:
+        raise FaultPlanError(f"unknown fault {kind!r}; known: {', '.join(KINDS)}")
+    return Fault(kind, float(seconds) if seconds else 1.0)

@@ -1,0 +1,147 @@
+"""BotArmy's own kinds of AG-UI CUSTOM events, each with a pydantic model of its payload.
+
+An event is made from its payload (`custom(AgentTask(...))`), checked when it is appended to a log (`check`), and
+read back as its model when folded (`payload_of`). A kind or a field that is not declared here is refused at the
+append, so a misspelt name fails loudly instead of being ignored by every view.
+"""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .events import CustomEvent, Event, EventType, TextMessageEndEvent, now_ms
+from .status import Decision, WaitKind
+
+
+class CustomKind(StrEnum):
+    AGENT_TASK = "agent_task"
+    ARTIFACT_SAVED = "artifact_saved"
+    USAGE = "usage"
+    AGENT_WAITING = "agent_waiting"
+    MESSAGE_DISCARDED = "message_discarded"
+    RUN_CONFIGURED = "run_configured"
+    RUN_QUEUED = "run_queued"
+    PAUSE_REQUESTED = "pause_requested"
+    APPROVAL_DECIDED = "approval_decided"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    KIND: ClassVar[CustomKind]
+
+
+class AgentTask(Payload):
+    """What the agent's card says it is doing."""
+
+    KIND = CustomKind.AGENT_TASK
+    agent: str
+    task: str
+
+
+class ArtifactSaved(Payload):
+    """An agent's finished answer, kept as its artifact."""
+
+    KIND = CustomKind.ARTIFACT_SAVED
+    agent: str
+    title: str
+    filename: str
+    content: str
+
+
+class Usage(Payload):
+    """Tokens and cost of one call of an agent."""
+
+    KIND = CustomKind.USAGE
+    agent: str
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = False  # the service sent no usage: counted from the text
+    cost_usd: float = 0.0  # logs from before prices existed have none
+
+
+class AgentWaiting(Payload):
+    """A visible pause before an agent calls the AI service (again), with when it ends."""
+
+    KIND = CustomKind.AGENT_WAITING
+    agent: str
+    kind: WaitKind
+    until_ms: int
+    attempt: int
+
+
+class MessageDiscarded(Payload):
+    """A partial answer that broke off: void, in every view and in the artifact."""
+
+    KIND = CustomKind.MESSAGE_DISCARDED
+    agent: str
+    message_id: str
+    reason: str
+
+
+class RunConfigured(Payload):
+    """The run's choices, recorded when it is created."""
+
+    KIND = CustomKind.RUN_CONFIGURED
+    brief: str
+    approvals: list[str] = []  # agents whose artifact waits for the user's decision
+
+
+class RunQueued(Payload):
+    """The run waits for a free slot; 1 = next."""
+
+    KIND = CustomKind.RUN_QUEUED
+    position: int
+
+
+class PauseRequested(Payload):
+    """The run pauses at its next safe point."""
+
+    KIND = CustomKind.PAUSE_REQUESTED
+
+
+class ApprovalDecided(Payload):
+    """The user's decision at a checkpoint; `feedback` with request_changes, `content` with edit."""
+
+    KIND = CustomKind.APPROVAL_DECIDED
+    interrupt_id: str
+    agent: str
+    decision: Decision
+    feedback: str | None = None
+    content: str | None = None
+
+
+PAYLOADS: dict[str, type[Payload]] = {model.KIND: model for model in Payload.__subclasses__()}
+
+
+class UnknownCustomEvent(ValueError):
+    """A CUSTOM event whose kind or payload is not one of BotArmy's."""
+
+
+def custom(payload: Payload) -> CustomEvent:
+    return CustomEvent(name=payload.KIND, value=payload.model_dump(mode="json", exclude_none=True),
+                       timestamp=now_ms())
+
+
+def payload_of(event: CustomEvent) -> Payload:
+    """The event's payload as its model; UnknownCustomEvent for a kind or a payload not declared here."""
+    model = PAYLOADS.get(event.name)
+    if model is None:
+        raise UnknownCustomEvent(f"unknown custom event kind {event.name!r}; known: {', '.join(PAYLOADS)}")
+    try:
+        return model.model_validate(event.value)
+    except ValidationError as error:
+        raise UnknownCustomEvent(f"custom event {event.name!r} has a payload that does not fit: {error}") from error
+
+
+def check(events: list[Event]) -> None:
+    """Refuse a batch that holds a CUSTOM event this module does not declare (before anything is written)."""
+    for event in events:
+        if event.type == EventType.CUSTOM:
+            payload_of(event)
+
+
+def discard_answer(agent: str, message_id: str, subagent_run_id: str | None, reason: str) -> list[Event]:
+    """End a half-written answer and void it: no view, and no artifact, keeps a fragment."""
+    return [TextMessageEndEvent(message_id=message_id, subagent_run_id=subagent_run_id),
+            custom(MessageDiscarded(agent=agent, message_id=message_id, reason=reason))]

@@ -1,0 +1,264 @@
+"""The one function that folds a run's events into its view.
+
+`apply` is deterministic and does no I/O; it updates the view in place so that folding a long stream of tokens
+stays linear. Live views, views rebuilt from the stored log, the pipeline's own bookkeeping and the history list's
+columns all go through the same code.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .custom import (
+    AgentTask,
+    AgentWaiting,
+    ApprovalDecided,
+    ArtifactSaved,
+    MessageDiscarded,
+    PauseRequested,
+    RunConfigured,
+    RunQueued,
+    Usage,
+    payload_of,
+)
+from .events import EventType, StoredEvent
+from .status import AgentStatus, Decision, ErrorCode, InterruptReason, MessageKind, RunStatus, WaitKind
+from .view import DEFAULT_EXPECTED_CHARS, AgentView, ArtifactView, MessageView, PendingApproval, RunView
+
+
+def fold(run_id: str, events: Iterable[StoredEvent]) -> RunView:
+    view = RunView(run_id=run_id)
+    for item in events:
+        apply(view, item)
+    return view
+
+
+def apply(view: RunView, item: StoredEvent) -> RunView:
+    """Fold one stored event into the view. Events at or below `view.last_seq` are ignored (idempotent replay)."""
+    if item.seq <= view.last_seq:
+        return view
+    view.last_seq = item.seq
+    event = item.event
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(view, event)
+    return view
+
+
+def _run_started(view: RunView, event) -> None:
+    meta = event.metadata or {}
+    view.brief = meta.get("brief", view.brief)
+    view.model = meta.get("model", view.model)
+    view.offline_demo = bool(meta.get("offline_demo", view.offline_demo))
+    view.status, view.error, view.finished_ms = RunStatus.RUNNING, None, None
+    view.started_ms = view.started_ms or event.timestamp
+    view.segments += 1
+    view.queue_position = view.pending = None
+    for agent in meta.get("agents", ()):
+        view.agents.setdefault(agent["name"], AgentView(name=agent["name"], title=agent["title"]))
+    for agent in view.agents.values():
+        if agent.name in view.artifacts:  # a checkpoint left undecided is asked again by the pipeline
+            agent.status = AgentStatus.DONE
+        else:  # a resumed run runs again whatever has no artifact yet
+            agent.status, agent.error, agent.task = AgentStatus.QUEUED, None, ""
+
+
+def _run_finished(view: RunView, event) -> None:
+    outcome = event.outcome
+    view.finished_ms = event.timestamp
+    kind = getattr(outcome, "type", "success")
+    if kind == "interrupt":
+        view.status = RunStatus.PAUSED
+        for interrupt in outcome.interrupts:
+            if interrupt.reason == InterruptReason.APPROVAL:
+                agent = (interrupt.metadata or {}).get("agent", "")
+                view.status, view.pending = RunStatus.WAITING_APPROVAL, PendingApproval(interrupt.id, agent)
+                if agent in view.agents:
+                    view.agents[agent].status = AgentStatus.WAITING_APPROVAL
+            elif interrupt.reason == InterruptReason.PAUSE:
+                view.pause_requested = False
+        return
+    view.status = RunStatus.COMPLETED if kind == "success" else RunStatus.CANCELLED
+    if kind == "cancelled":
+        _settle_unfinished_agents(view, AgentStatus.CANCELLED, AgentStatus.CANCELLED)
+
+
+def _run_error(view: RunView, event) -> None:
+    view.status = RunStatus.INTERRUPTED if event.code == ErrorCode.INTERRUPTED else RunStatus.FAILED
+    view.error = event.message
+    view.finished_ms = event.timestamp
+    _settle_unfinished_agents(view, AgentStatus.SKIPPED, AgentStatus.FAILED)
+
+
+def _settle_unfinished_agents(view: RunView, queued_status: AgentStatus, working_status: AgentStatus) -> None:
+    view.pending, view.pause_requested, view.queue_position = None, False, None
+    for agent in view.agents.values():
+        if agent.status == AgentStatus.WAITING_APPROVAL:  # its artifact stands
+            agent.status = AgentStatus.DONE
+        elif agent.status == AgentStatus.QUEUED:
+            agent.status = queued_status
+        elif agent.status == AgentStatus.WORKING:
+            agent.status, agent.streaming, agent.finished_ms = working_status, False, view.finished_ms
+            agent.waiting = agent.waiting_until_ms = None
+            if working_status == AgentStatus.FAILED:
+                agent.error = agent.error or view.error
+
+
+def _subagent_started(view: RunView, event) -> None:
+    view.subagents[event.subagent_run_id] = event.name
+    meta = event.metadata or {}
+    agent = view.agents.setdefault(event.name, AgentView(name=event.name, title=meta.get("title", event.name)))
+    agent.status, agent.error, agent.task = AgentStatus.WORKING, None, meta.get("task", "Starting")
+    agent.subagent_run_id = event.subagent_run_id
+    agent.started_ms, agent.finished_ms = event.timestamp, None
+    agent.streamed_chars, agent.tokens_in, agent.tokens_out, agent.cost_usd = 0, 0, 0, 0.0
+    agent.waiting = agent.waiting_until_ms = None
+    agent.retries = 0
+    agent.expected_chars = meta.get("expected_chars", DEFAULT_EXPECTED_CHARS)
+
+
+def _subagent_agent(view: RunView, event) -> AgentView | None:
+    name = view.subagents.get(event.subagent_run_id or "")
+    return view.agents.get(name) if name else None
+
+
+def _subagent_finished(view: RunView, event) -> None:
+    agent = _subagent_agent(view, event)
+    if agent is not None:
+        agent.status, agent.streaming, agent.task = AgentStatus.DONE, False, "Finished"
+        agent.waiting = agent.waiting_until_ms = None
+        agent.finished_ms = event.timestamp
+
+
+def _subagent_error(view: RunView, event) -> None:
+    agent = _subagent_agent(view, event)
+    if agent is not None:
+        cancelled = event.code == ErrorCode.CANCELLED
+        agent.status, agent.streaming = (AgentStatus.CANCELLED if cancelled else AgentStatus.FAILED), False
+        agent.error = None if cancelled else event.message
+        agent.task = "Stopped"
+        agent.waiting = agent.waiting_until_ms = None
+        agent.finished_ms = event.timestamp
+
+
+def _text_start(view: RunView, event) -> None:
+    name = view.subagents.get(event.subagent_run_id or "", "")
+    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id))
+    if agent := view.agents.get(name):
+        agent.streaming = True
+
+
+def _text_content(view: RunView, event) -> None:
+    message = view.message(event.message_id)
+    if message is None:
+        return
+    message.text += event.delta
+    if agent := view.agents.get(message.agent):
+        agent.streamed_chars += len(event.delta)
+        agent.tokens_out += 1
+        agent.waiting = agent.waiting_until_ms = None
+
+
+def _text_end(view: RunView, event) -> None:
+    message = view.message(event.message_id)
+    if message is None:
+        return
+    message.complete = True
+    if agent := view.agents.get(message.agent):
+        agent.streaming = False
+
+
+def _custom(view: RunView, event) -> None:
+    payload = payload_of(event)
+    agent = view.agents.get(getattr(payload, "agent", ""))
+    match payload:
+        case AgentTask() if agent is not None:
+            agent.task = payload.task
+        case ArtifactSaved() if agent is not None:
+            view.artifacts[agent.name] = ArtifactView(agent.name, payload.title, payload.filename, payload.content)
+            view.feedback.pop(agent.name, None)
+        case Usage():
+            view.tokens += payload.prompt_tokens + payload.completion_tokens
+            view.cost_usd += payload.cost_usd
+            if agent is not None:
+                agent.tokens_in, agent.tokens_out = payload.prompt_tokens, payload.completion_tokens
+                agent.cost_usd = payload.cost_usd
+        case AgentWaiting() if agent is not None:
+            agent.waiting, agent.waiting_until_ms = payload.kind, payload.until_ms
+            agent.retries += payload.kind != WaitKind.PACING
+        case MessageDiscarded():
+            view.messages = [m for m in view.messages if m.message_id != payload.message_id]
+            if agent is not None:
+                agent.streamed_chars, agent.tokens_out, agent.streaming = 0, 0, False
+        case RunConfigured():
+            view.brief, view.approvals = payload.brief, list(payload.approvals)
+        case RunQueued():
+            view.queue_position = payload.position
+        case PauseRequested():
+            view.pause_requested = True
+        case ApprovalDecided():
+            _approval_decided(view, agent, payload)
+
+
+def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalDecided) -> None:
+    """Approve keeps the artifact; edit replaces it with the user's text; request changes sends the agent back to
+    work with the feedback. Earlier versions are kept in `revisions`. The run goes on at once."""
+    view.status, view.pending, view.finished_ms = RunStatus.RUNNING, None, None
+    name, decision = decided.agent, decided.decision
+    artifact = view.artifacts.get(name)
+    if decision in (Decision.EDIT, Decision.REQUEST_CHANGES) and artifact is not None:
+        view.revisions.setdefault(name, []).append(artifact)
+    if decision == Decision.REQUEST_CHANGES:
+        view.artifacts.pop(name, None)
+        view.feedback[name] = decided.feedback or ""
+        view.approved.discard(name)
+        view.messages.append(MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
+                                         complete=True, kind=MessageKind.FEEDBACK))
+        if agent is not None:
+            agent.status, agent.task = AgentStatus.QUEUED, "Changes requested"
+        return
+    if decision == Decision.EDIT and artifact is not None:
+        view.artifacts[name] = ArtifactView(name, artifact.title, artifact.filename, decided.content or "",
+                                            edited=True)
+    view.approved.add(name)
+    if agent is not None:
+        agent.status = AgentStatus.DONE
+        agent.task = "Edited and approved" if decision == Decision.EDIT else "Approved"
+
+
+_HANDLERS = {
+    EventType.RUN_STARTED: _run_started,
+    EventType.RUN_FINISHED: _run_finished,
+    EventType.RUN_ERROR: _run_error,
+    EventType.SUBAGENT_STARTED: _subagent_started,
+    EventType.SUBAGENT_FINISHED: _subagent_finished,
+    EventType.SUBAGENT_ERROR: _subagent_error,
+    EventType.TEXT_MESSAGE_START: _text_start,
+    EventType.TEXT_MESSAGE_CONTENT: _text_content,
+    EventType.TEXT_MESSAGE_END: _text_end,
+    EventType.CUSTOM: _custom,
+}
+
+
+@dataclass(frozen=True)
+class SummaryChange:
+    """What a batch of events changes in the run's row of the history list."""
+
+    status: RunStatus | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+# Events that can change what the history list shows of a run; streamed text never does.
+_SUMMARY_EVENTS = frozenset({EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR, EventType.CUSTOM})
+
+
+def summary_change(events: Iterable) -> SummaryChange:
+    """Fold the batch into an empty view: the run list's status and usage follow exactly the fold's rules."""
+    probe = None
+    for event in events:
+        if event.type in _SUMMARY_EVENTS:
+            probe = probe or RunView(run_id="", status=None)
+            _HANDLERS[event.type](probe, event)
+    if probe is None:
+        return SummaryChange()
+    return SummaryChange(probe.status, probe.tokens, probe.cost_usd)

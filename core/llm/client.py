@@ -1,0 +1,198 @@
+"""The one LLM path: the openai SDK streaming chat completions from an OpenAI-compatible endpoint.
+
+Every call goes through the process-wide rate limiter and the one retry policy. What the caller sees is a stream
+of text deltas plus two kinds of notices: Waiting (a visible pause before sending or retrying) and Restart (the
+partial answer streamed so far is void because the stream broke; a fresh attempt follows).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import openai
+from openai import AsyncOpenAI
+
+from core.domain.status import WaitKind
+from core.obs.metrics import Metrics
+from core.settings import Settings
+
+from .errors import (
+    CallTimeout,
+    ContentFiltered,
+    FirstTokenTimeout,
+    StreamCut,
+    StreamStalled,
+    classify,
+)
+from .rate_limit import RateLimiter
+from .retry import Retrier, RetryPolicy
+
+log = logging.getLogger("botarmy.llm")
+
+# The offline demo model is served by this same server under this path.
+DEMO_PATH = "/demo/v1"
+DEMO_API_KEY = "offline-demo"
+DEMO_MODEL = "botarmy-demo"
+# Names the agent a call is for. Endpoints ignore it; the offline demo model answers as that agent.
+AGENT_HEADER = "X-BotArmy-Agent"
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class Waiting:
+    kind: WaitKind
+    seconds: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Restart:
+    kind: str  # why the partial answer was dropped
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 10
+    first_token_s: float = 60
+    stall_s: float = 30
+    total_s: float = 600
+
+
+Chunk = str | Usage | Waiting | Restart
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough count for endpoints that send no usage chunk (about four characters a token)."""
+    return max(1, len(text) // 4) if text else 0
+
+
+def prompt_tokens(messages: list[dict]) -> int:
+    return estimate_tokens("".join(message["content"] for message in messages))
+
+
+class LLM:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
+        if settings.offline_demo:
+            base_url = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}"
+            api_key, self.model = DEMO_API_KEY, DEMO_MODEL
+        else:
+            base_url, api_key, self.model = settings.openai_base_url, settings.openai_api_key, settings.model
+        self.offline_demo = settings.offline_demo
+        self.max_output_tokens = settings.max_output_tokens
+        self.prices = settings.prices
+        self.timeouts = Timeouts(settings.llm_connect_timeout_s, settings.llm_first_token_timeout_s,
+                                 settings.llm_stall_timeout_s, settings.llm_total_timeout_s)
+        self.policy = RetryPolicy(settings.llm_max_attempts, settings.llm_max_retry_wait_s,
+                                  settings.llm_backoff_initial_s, settings.llm_backoff_max_s)
+        self.limiter = RateLimiter(settings.llm_requests_per_minute, settings.llm_tokens_per_minute)
+        self.client = AsyncOpenAI(
+            api_key=api_key, base_url=base_url,
+            timeout=openai.Timeout(self.timeouts.total_s, connect=self.timeouts.connect_s),
+            max_retries=0,  # one retry policy, visible in events, not hidden in the SDK
+        )
+
+    async def stream(self, messages: list[dict], *, agent: str = "", label: str = "") -> AsyncIterator[Chunk]:
+        """Stream one answer of `agent`: deltas, then one Usage; Waiting and Restart notices as they happen.
+
+        Raises the last error when it is not transient or the retry policy gives up.
+        """
+        reserved = prompt_tokens(messages) + self.max_output_tokens
+        retrier = Retrier(self.policy)
+        wait, kind = self.limiter.reserve(reserved), WaitKind.PACING
+        while True:
+            if wait > 0:
+                self.metrics.llm_wait(kind, wait)
+                yield Waiting(kind, wait, retrier.attempt)
+                await asyncio.sleep(wait)
+            streamed = False
+            self.metrics.llm_requests.inc()
+            try:
+                async for chunk in self._attempt(messages, agent):
+                    if isinstance(chunk, Usage):
+                        self.limiter.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
+                    else:
+                        streamed = True
+                    yield chunk
+                return
+            except Exception as error:  # classified below; anything unknown is final
+                failure, attempt = classify(error), retrier.attempt
+                delay = retrier.next_wait(error)
+                self.metrics.llm_failure(failure.kind, retried=delay is not None)
+                log.warning("LLM call %s attempt %d failed (%s: %s); %s", label, attempt,
+                            type(error).__name__, error,
+                            "giving up" if delay is None else f"retrying in {delay:.1f} s")
+                if delay is None:
+                    raise
+                if streamed:
+                    yield Restart(failure.kind)
+                wait = max(delay, self.limiter.reserve(reserved))
+                kind = WaitKind(failure.kind) if wait <= delay else WaitKind.PACING
+
+    async def _attempt(self, messages: list[dict], agent: str) -> AsyncIterator[str | Usage]:
+        deadline = time.monotonic() + self.timeouts.total_s
+        async with _limit(self.timeouts.first_token_s, deadline, FirstTokenTimeout):
+            stream = await self.client.chat.completions.create(
+                model=self.model, messages=messages, stream=True, stream_options={"include_usage": True},
+                max_tokens=self.max_output_tokens, extra_headers={AGENT_HEADER: agent} if agent else None)
+        usage, finished, pieces = None, False, []
+        # Leaving this block, for any reason including cancellation, closes the HTTP stream at once.
+        async with stream:
+            chunks = aiter(stream)
+            while True:
+                limit = self.timeouts.stall_s if pieces else self.timeouts.first_token_s
+                async with _limit(limit, deadline, StreamStalled if pieces else FirstTokenTimeout):
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    break
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, estimated=False)
+                for choice in chunk.choices:
+                    if choice.finish_reason == "content_filter":
+                        raise ContentFiltered()
+                    finished = finished or choice.finish_reason is not None
+                    if choice.delta and choice.delta.content:
+                        pieces.append(choice.delta.content)
+                        yield choice.delta.content
+        if not finished:
+            raise StreamCut()
+        yield usage or Usage(prompt_tokens(messages), estimate_tokens("".join(pieces)), estimated=True)
+
+    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Cost by the configured price table (US dollars per million tokens); unknown models cost 0."""
+        price_in, price_out = self.prices.get(self.model, (0.0, 0.0))
+        return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+class _limit:
+    """asyncio.timeout for one await, bounded by the call's total deadline, raising a named error."""
+
+    def __init__(self, seconds: float, deadline: float, error: type[Exception]) -> None:
+        self.seconds = min(seconds, deadline - time.monotonic())
+        self.error = CallTimeout if self.seconds < seconds else error
+        self.timeout = asyncio.timeout(max(0.0, self.seconds))
+
+    async def __aenter__(self) -> None:
+        await self.timeout.__aenter__()
+
+    async def __aexit__(self, exc_type, exc, tb) -> bool:
+        try:
+            await self.timeout.__aexit__(exc_type, exc, tb)
+        except TimeoutError as timeout:
+            raise self.error() from timeout
+        return False
+
+
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host

@@ -1,0 +1,110 @@
+"""The offline demo model's OpenAI-compatible endpoint, served by the app itself under core.llm.client.DEMO_PATH."""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from core.demo.faults import Fault, FaultPlan
+from core.demo.model import ChatRequest, UnknownAgent, answer_for, chunk, tokens_of
+from core.llm.client import AGENT_HEADER, DEMO_MODEL, DEMO_PATH, estimate_tokens
+
+log = logging.getLogger("botarmy.demo_model")
+
+
+def _error(status: int, message: str, kind: str, code: str | None = None, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}},
+                        status_code=status, headers=headers)
+
+
+def _masked(authorization: str | None) -> str:
+    key = (authorization or "").removeprefix("Bearer ").strip()
+    return f"{key[:3]}****{key[-4:]}" if len(key) > 8 else "****"
+
+
+def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
+    """The error response of a fault that fails the request before any token, as OpenAI words it."""
+    if fault.kind == "429":
+        return _error(429, "Rate limit reached for requests. Please try again later.", "requests",
+                      "rate_limit_exceeded", {"retry-after": f"{fault.retry_after_s:g}"})
+    if fault.kind in {"500", "503"}:
+        return _error(int(fault.kind), "The server had an error while processing your request.", "server_error")
+    if fault.kind in {"401", "leaky401"}:
+        key = _masked(authorization) if fault.kind == "401" else (authorization or "").removeprefix("Bearer ")
+        return _error(401, f"Incorrect API key provided: {key}.", "invalid_request_error", "invalid_api_key")
+    if fault.kind == "400":
+        return _error(400, "This model's maximum context length is 128000 tokens. Please reduce the length of "
+                      "the messages.", "invalid_request_error", "context_length_exceeded")
+    return None
+
+
+def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRouter:
+    router = APIRouter(prefix=DEMO_PATH, include_in_schema=False)
+    faults = faults or FaultPlan()
+
+    @router.get("/models")
+    async def models() -> dict:
+        return {"object": "list", "data": [{"id": DEMO_MODEL, "object": "model", "owned_by": "botarmy"}]}
+
+    @router.post("/chat/completions")
+    async def chat_completions(request: ChatRequest, authorization: str | None = Header(None),
+                               agent: str | None = Header(None, alias=AGENT_HEADER)):
+        fault = faults.next()
+        if fault is not None:
+            log.info("demo model injects fault %s", fault.kind)
+            if (refusal := _refusal(fault, authorization)) is not None:
+                return refusal
+        kind = fault.kind if fault else None
+        try:
+            text = answer_for(agent, request.messages, hostile=kind == "hostile")
+        except UnknownAgent as unknown:
+            return _error(400, str(unknown), "invalid_request_error", "unknown_agent")
+        prompt_tokens = estimate_tokens("".join(m.content or "" for m in request.messages))
+        pieces = tokens_of(text)
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
+                 "total_tokens": prompt_tokens + len(pieces)}
+        completion_id, created = f"chatcmpl-demo-{time.time_ns()}", int(time.time())
+        if not request.stream:
+            return JSONResponse({
+                "id": completion_id, "object": "chat.completion", "created": created, "model": request.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop"}],
+                "usage": usage,
+            })
+        include_usage = bool((request.stream_options or {}).get("include_usage"))
+
+        delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
+        break_at = len(pieces) // (3 if kind == "stall" else 2)
+
+        async def body() -> AsyncIterator[str]:
+            sent = 0
+            try:
+                yield chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
+                for sent, piece in enumerate(pieces):
+                    if sent == break_at and kind == "cut":
+                        raise ConnectionAbortedError("demo fault: connection cut mid-answer")
+                    if sent == break_at and kind == "stall":
+                        await asyncio.sleep(3600)
+                    if sent == break_at and kind == "malformed":
+                        yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
+                    if delay:
+                        await asyncio.sleep(delay)
+                    yield chunk(completion_id, created, request.model, {"content": piece})
+                sent = len(pieces)
+                yield chunk(completion_id, created, request.model, {}, finish="stop")
+                if include_usage:
+                    final = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                             "model": request.model, "choices": [], "usage": usage}
+                    yield f"data: {json.dumps(final)}\n\n"
+                yield "data: [DONE]\n\n"
+            finally:
+                if sent < len(pieces):
+                    log.info("demo stream ended after %d of %d tokens", sent, len(pieces))
+
+        return StreamingResponse(body(), media_type="text/event-stream")
+
+    return router

@@ -1,0 +1,30 @@
+"""The web layer's defences, installed in one call: security headers and CSP, CORS, and the request size limit."""
+
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.applications import Starlette
+
+from core.settings import Settings
+
+from .body_limit import BodyLimit
+from .security_headers import SecurityHeaders
+
+PRIVATE_PREFIXES = ("/api/", "/agui")
+DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's defaults, which main.py keeps
+
+
+def install_web_security(app: Starlette, settings: Settings) -> None:
+    """Call after adding any middleware that must sit inside these, such as a login check: each call wraps the
+    earlier ones, so size limits and headers come first and cover that middleware's answers too.
+
+    NiceGUI's GZip middleware, added by ui.run, wraps them all: the page's nonce is set on uncompressed HTML.
+    """
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    if settings.allowed_origins:
+        # Closed unless configured. Cross-origin callers authenticate with bearer tokens, so no cookies are
+        # allowed along, and no response header is exposed beyond the CORS-safelisted ones.
+        app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+                           allow_credentials=False, max_age=600)
+    app.add_middleware(SecurityHeaders, private_prefixes=PRIVATE_PREFIXES, docs_paths=DOCS_PATHS,
+                       https=settings.secure_cookies)

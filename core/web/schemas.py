@@ -1,0 +1,141 @@
+"""The REST API's own request and response models: what clients see, apart from the internal view model."""
+
+from pydantic import BaseModel, Field
+
+from core.domain.status import AgentStatus, MessageKind, RunStatus, WaitKind
+from core.domain.view import ArtifactView, RunView
+from core.eventlog.rows import RunRow
+
+
+class StartRun(BaseModel):
+    brief: str = Field(description="The project brief.")
+    approvals: str | list[str] | None = Field(
+        None, description="Agents whose work waits for approval: `none`, `all`, a comma list or a list of names. "
+                          "Absent: the server's default (BOTARMY_APPROVALS).")
+
+
+class RunCreated(BaseModel):
+    run_id: str
+    url: str
+
+
+class RunSummary(BaseModel):
+    """A run as the history list shows it."""
+
+    run_id: str
+    brief: str
+    title: str = Field(description="The name the user gave the run; empty: the brief names it.")
+    created_ms: int
+    ended_ms: int | None = Field(description="When it last stopped working; null while it works.")
+    status: RunStatus
+    tokens: int
+    cost_usd: float
+
+    @classmethod
+    def of(cls, row: RunRow) -> "RunSummary":
+        return cls(run_id=row.run_id, brief=row.brief, title=row.title, created_ms=row.created_ms,
+                   ended_ms=row.ended_ms, status=row.status, tokens=row.tokens, cost_usd=row.cost_usd)
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary]
+    total: int = Field(description="Runs matching the filter on all pages.")
+    limit: int
+    offset: int
+
+
+class AgentDetail(BaseModel):
+    name: str
+    title: str
+    status: AgentStatus
+    task: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    started_ms: int | None
+    finished_ms: int | None
+    error: str | None
+    waiting: WaitKind | None = Field(description="Why the agent waits before calling the AI service, if it does.")
+    waiting_until_ms: int | None
+    retries: int
+
+
+class MessageDetail(BaseModel):
+    agent: str
+    kind: MessageKind
+    text: str
+    complete: bool
+
+
+class Artifact(BaseModel):
+    agent: str
+    title: str
+    filename: str
+    content: str
+    edited: bool
+
+    @classmethod
+    def of(cls, artifact: ArtifactView) -> "Artifact":
+        return cls(agent=artifact.agent, title=artifact.title, filename=artifact.filename, content=artifact.content,
+                   edited=artifact.edited)
+
+
+class PendingDetail(BaseModel):
+    interrupt_id: str
+    agent: str
+
+
+class RunDetail(BaseModel):
+    """A run as its events tell it: status, agents, transcript and artifacts."""
+
+    run_id: str
+    brief: str
+    status: RunStatus
+    model: str
+    offline_demo: bool
+    started_ms: int | None
+    finished_ms: int | None
+    error: str | None
+    agents: dict[str, AgentDetail]
+    messages: list[MessageDetail]
+    artifacts: dict[str, Artifact]
+    tokens: int
+    cost_usd: float
+    approvals: list[str] = Field(description="Agents whose artifact waits for the user's decision.")
+    pending: PendingDetail | None = Field(description="The approval the run waits for, if it does.")
+    pause_requested: bool
+    queue_position: int | None = Field(description="Waiting for a free slot: 1 = next.")
+
+    @classmethod
+    def of(cls, view: RunView) -> "RunDetail":
+        return cls(
+            run_id=view.run_id, brief=view.brief, status=view.status, model=view.model,
+            offline_demo=view.offline_demo, started_ms=view.started_ms, finished_ms=view.finished_ms,
+            error=view.error,
+            agents={name: AgentDetail(
+                name=a.name, title=a.title, status=a.status, task=a.task, tokens_in=a.tokens_in,
+                tokens_out=a.tokens_out, cost_usd=a.cost_usd, started_ms=a.started_ms, finished_ms=a.finished_ms,
+                error=a.error, waiting=a.waiting, waiting_until_ms=a.waiting_until_ms, retries=a.retries)
+                for name, a in view.agents.items()},
+            messages=[MessageDetail(agent=m.agent, kind=m.kind, text=m.text, complete=m.complete)
+                      for m in view.messages],
+            artifacts={name: Artifact.of(artifact) for name, artifact in view.artifacts.items()},
+            tokens=view.tokens, cost_usd=view.cost_usd, approvals=view.approvals,
+            pending=view.pending and PendingDetail(interrupt_id=view.pending.interrupt_id, agent=view.pending.agent),
+            pause_requested=view.pause_requested, queue_position=view.queue_position)
+
+
+class Rename(BaseModel):
+    title: str = Field(description="The run's new name; empty shows the brief again.")
+
+
+class DecisionBody(BaseModel):
+    interrupt_id: str | None = Field(None, description="The checkpoint decided; absent: whichever is pending.")
+
+
+class ChangesRequested(DecisionBody):
+    feedback: str = Field(description="What the agent should change.")
+
+
+class Edited(DecisionBody):
+    content: str = Field(description="The artifact as the user rewrote it.")
