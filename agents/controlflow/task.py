@@ -1,6 +1,7 @@
 """One agent step as a ControlFlow task: the role as a `cf.Agent` with the role's prompt, the work as a `cf.Task`
-whose objective is the same input the native step sends (the brief, the earlier artifacts, the feedback), finished
-when the agent calls the task's completion tool.
+finished when the agent calls the task's completion tool, in a flow whose history opens with the same user message
+the native step sends (the brief, the earlier artifacts, the feedback). That message goes into the history verbatim:
+ControlFlow rewraps a task's objective and instructions as prose, which would mangle markdown and code.
 
 The agent writes its answer as its message, streamed through an async handler; that text is the artifact. Each
 attempt is a fresh task in a fresh flow, so a retry starts clean, as a retried chat completion does. The LLM client's
@@ -18,6 +19,7 @@ import controlflow as cf
 import controlflow.agents.agent
 import controlflow.events.message_compiler
 import controlflow.tools.tools
+from controlflow.events.events import UserMessage
 from controlflow.events.history import InMemoryHistory
 from controlflow.orchestration.handler import AsyncHandler
 from langchain_openai import ChatOpenAI
@@ -120,12 +122,13 @@ class _Relay(AsyncHandler):
 
 async def _attempt(role: Role, messages: list[dict], model: ChatOpenAI) -> AsyncIterator[str | Usage]:
     agent = cf.Agent(name=role.title, description=role.task, instructions=messages[0]["content"], model=model)
-    task = cf.Task(objective=messages[1]["content"], instructions=FINISH, result_type=None, agents=[agent],
-                   name=role.artifact_title)
+    task = cf.Task(objective=f"Write the {role.artifact_title.lower()} from the user's message.", instructions=FINISH,
+                   result_type=None, agents=[agent], name=role.artifact_title)
+    flow = cf.Flow(name=f"BotArmy {role.title}", history=InMemoryHistory(history={}))
+    flow.add_events([UserMessage(content=messages[1]["content"])])
     relay = _Relay()
-    run = asyncio.create_task(task.run_async(
-        flow=cf.Flow(name=f"BotArmy {role.title}", history=InMemoryHistory(history={})),
-        handlers=[relay], max_llm_calls=MAX_LLM_CALLS, raise_on_failure=False))
+    run = asyncio.create_task(task.run_async(flow=flow, handlers=[relay], max_llm_calls=MAX_LLM_CALLS,
+                                             raise_on_failure=False))
     run.add_done_callback(relay.ended)
     try:
         while (piece := await relay.queue.get()) is not None:
