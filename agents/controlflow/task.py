@@ -26,7 +26,7 @@ from langchain_openai import ChatOpenAI
 
 from core.domain.events import Event
 from core.llm.client import AGENT_HEADER, LLM, Usage, estimate_tokens, prompt_tokens
-from core.llm.errors import NotFinished
+from core.llm.errors import NotFinished, StreamCut
 
 from ..roles import Role, build_messages
 from ..step import AgentInputs, AgentStep, run_agent
@@ -104,6 +104,8 @@ class _Relay(AsyncHandler):
             self._put(event.content_delta)
 
     async def on_agent_message(self, event) -> None:
+        if not (event.message.get("response_metadata") or {}).get("finish_reason"):
+            raise StreamCut()  # LangChain takes a stream that broke off for a whole answer; the LLM client does not
         self._call_ended = True
         usage = event.message.get("usage_metadata")
         if usage:
