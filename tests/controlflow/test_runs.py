@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.server import start_server
 
-from .conftest import settled, shape, start_run
+from .conftest import CONTROLFLOW, settled, shape, start, start_run
 
 BRIEF = "A lending shelf where neighbours borrow garden tools and bring them back."
 
@@ -59,21 +59,32 @@ def test_approvals_request_changes_and_edits_steer_the_controlflow_agents(contro
     assert decisions == ["edit", "request_changes", "approve"]
 
 
-def test_cancel_stops_the_agent_at_once_and_keeps_finished_work(tmp_path):
-    from .conftest import CONTROLFLOW, start
-    with start(tmp_path, {**CONTROLFLOW, "BOTARMY_DEMO_TOKEN_DELAY_MS": "20"}) as server:
+def test_pause_waits_for_the_agent_and_cancel_stops_the_next_one_at_once(tmp_path):
+    with start(tmp_path, {**CONTROLFLOW, "BOTARMY_DEMO_TOKEN_DELAY_MS": "5"}) as server, server.api() as api:
         run_id = start_run(server, BRIEF)
-        deadline = time.monotonic() + 60
-        while not any(e["type"] == "TEXT_MESSAGE_CONTENT" for e in server.events(run_id)):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        with server.api() as api:
-            assert api.post(f"/api/runs/{run_id}/cancel").status_code == 204
+        streaming(server, run_id, "analyst")
+        assert api.post(f"/api/runs/{run_id}/pause").status_code == 204
+        run = settled(server, run_id, "paused")
+        assert run["agents"]["analyst"]["status"] == "done" and run["agents"]["architect"]["status"] == "queued"
+        assert list(server.artifacts(run_id)) == ["analyst"], "the answer was not cut off"
+
+        assert api.post(f"/api/runs/{run_id}/resume").status_code == 204
+        streaming(server, run_id, "architect")
+        assert api.post(f"/api/runs/{run_id}/cancel").status_code == 204
         cancelled_at = time.time()
         run = settled(server, run_id, "cancelled")
-        assert run["agents"]["analyst"]["status"] == "cancelled" and server.artifacts(run_id) == {}
+        assert run["agents"]["architect"]["status"] == "cancelled" and list(server.artifacts(run_id)) == ["analyst"]
         deadline = time.monotonic() + 10
         while not server.stream_ends():
             assert time.monotonic() < deadline, "the model's stream was never closed"
             time.sleep(0.05)
-        assert server.stream_ends()[0] - cancelled_at < 3, "the model's stream closed with the cancel"
+        assert server.stream_ends()[-1] - cancelled_at < 3, "the model's stream closed with the cancel"
+
+
+def streaming(server, run_id: str, agent: str, timeout: float = 60) -> None:
+    """Wait until `agent`'s answer streams."""
+    deadline = time.monotonic() + timeout
+    while not any(e["type"] == "TEXT_MESSAGE_CONTENT" and f":{agent}:" in e["messageId"]
+                  for e in server.events(run_id)):
+        assert time.monotonic() < deadline, f"{agent} never streamed"
+        time.sleep(0.05)
