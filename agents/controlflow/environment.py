@@ -18,7 +18,7 @@ def controlflow_environment(data_dir: Path, prefect_api_url: str) -> dict[str, s
         "PREFECT_HOME": str(home / "prefect"),  # its database, profiles and settings
         "PREFECT_API_URL": prefect_api_url,  # our own server process (prefect_server.py), never an ephemeral one
         "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false",
-        "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",  # ControlFlow uses no blocks; registering them doubles start-up
+        "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",  # ControlFlow uses no blocks; they double the start-up
         "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # and the server's
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",

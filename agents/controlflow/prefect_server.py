@@ -57,8 +57,9 @@ class PrefectServer:
         # thread that forked, not to the process.
         with open(self.log_path, "ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _BOOTSTRAP, str(os.getpid()), "--factory", "prefect.server.api.server:create_app",
-                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+                [sys.executable, "-c", _BOOTSTRAP, str(os.getpid()),
+                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--log-level", "error", "--lifespan", "on"],
                 env={**os.environ, **environment, "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
         log.info("Prefect server starting (pid %d, port %d)", self.process.pid, self.port)
