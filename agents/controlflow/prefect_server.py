@@ -40,6 +40,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _without_secrets(environment: dict[str, str]) -> dict[str, str]:
+    """Prefect's server needs none of BotArmy's settings, the API key and the session secret least of all."""
+    return {key: value for key, value in environment.items() if not key.startswith(("OPENAI_", "BOTARMY_"))}
+
+
 class PrefectServer:
     def __init__(self, port: int, log_path: Path) -> None:
         self.port = port
@@ -60,7 +65,8 @@ class PrefectServer:
                 [sys.executable, "-c", _BOOTSTRAP, str(os.getpid()),
                  "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
                  "--log-level", "error", "--lifespan", "on"],
-                env={**os.environ, **environment, "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+                env={**_without_secrets(os.environ), **environment, "PREFECT__SERVER_EPHEMERAL": "1",
+                     "PREFECT__SERVER_FINAL": "1"},
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
         log.info("Prefect server starting (pid %d, port %d)", self.process.pid, self.port)
         started = time.monotonic()
