@@ -160,4 +160,3 @@ def logging_unchanged() -> Iterator[None]:
             elif logger.handlers:
                 logger.handlers.clear()
                 logger.propagate = True
-
