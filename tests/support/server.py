@@ -115,7 +115,7 @@ def users_command(data_dir: Path, *args: str, password: str | None = None) -> st
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 python: Path | str = sys.executable) -> Server:
+                 python: Path | str = sys.executable, ready_timeout: float = 30) -> Server:
     """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals. `python`
     is the interpreter (the ControlFlow orchestrator's has its own environment: tests/support/controlflow_env.py)."""
     port = port or free_port()
@@ -127,7 +127,7 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | 
             [str(python), str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],
             cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, port, data_dir, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
