@@ -2,8 +2,9 @@
 
 Left to itself, Prefect starts an "ephemeral" server on first use: synchronously (about 11 s here, blocking the event
 loop) and stopped only by an atexit hook, so a SIGTERM leaves it running. Here it starts when the ControlFlow
-orchestrator starts and is waited for without blocking the loop; it stops with the app, and the kernel stops it too
-should this process die without doing so (PR_SET_PDEATHSIG, set by the child itself before it runs the server).
+orchestrator starts and is waited for without blocking the loop; it stops with the app, and on Linux the kernel stops
+it too should this process die without doing so (PR_SET_PDEATHSIG, set by the child itself before it runs the
+server).
 """
 
 import asyncio
@@ -26,7 +27,8 @@ PREFECT_DID_NOT_START = "Prefect's server did not start; its output is in {log_p
 # Prefect's server app under uvicorn, as Prefect's own SubprocessASGIServer does.
 _BOOTSTRAP = """
 import ctypes, os, runpy, signal, sys
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+if sys.platform == "linux":
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 if os.getppid() != int(sys.argv[1]):
     sys.exit(0)
 sys.argv = ["uvicorn", *sys.argv[2:]]
