@@ -79,16 +79,26 @@ def main() -> None:
     bus = Bus(store, observer=metrics)
     llm = LLM(settings, metrics)
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
+    orchestrator = partial(run_pipeline, llm=llm, budget=budget)
+    controlflow = None
+    if settings.orchestrator == "controlflow":  # imported only when chosen: the default loads none of it
+        from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
+        if not installed():
+            sys.exit(NOT_INSTALLED)
+        orchestrator = controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget)
+        app.on_startup(controlflow.start)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
-    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=TEAM.names, limits=limits,
+    runs = RunService(store, bus, orchestrator, agents=TEAM.names, limits=limits,
                       default_approvals=default_approvals)
     metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients)
 
     async def shutdown() -> None:
         await runs.shutdown()
+        if controlflow is not None:
+            await controlflow.stop()
         await llm.close()
         await store.close()
 
@@ -97,7 +107,8 @@ def main() -> None:
     app.on_shutdown(shutdown)
     if settings.offline_demo:
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
-    app.include_router(health_router(runs, connected_clients, settings.offline_demo))
+    app.include_router(health_router(runs, connected_clients, settings.offline_demo, settings.orchestrator,
+                                     lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(api_router(runs, TEAM, caller))
     app.include_router(agui_router(runs, caller))

@@ -29,7 +29,7 @@ from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
 from .roles import ROLES, Role, build_messages
-from .step import AgentInputs, run_agent
+from .step import AgentInputs, AgentStep, run_agent
 
 log = logging.getLogger("botarmy.pipeline")
 
@@ -42,8 +42,8 @@ class Budget:
     cost_usd: float
 
 
-async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget) -> None:
-    """Run every agent that has no artifact yet, stopping at the first checkpoint."""
+async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: AgentStep = run_agent) -> None:
+    """Run every agent that has no artifact yet, stopping at the first checkpoint; `step` runs one agent."""
     view, emit = run.view, run.emit
     segment = view.segments + 1
     await emit(RunStartedEvent(
@@ -67,7 +67,7 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget) -> None:
                 return
             with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
                 log.info("agent starts (attempt %d)", segment)
-                async with aclosing(run_agent(role, inputs, llm)) as events:
+                async with aclosing(step(role, inputs, llm)) as events:
                     async for event in events:
                         await emit(event)
                 log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")

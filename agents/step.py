@@ -1,7 +1,7 @@
 """One agent step: inputs in, AG-UI events out. Any orchestrator can drive it; it persists nothing itself."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -18,7 +18,7 @@ from core.domain.events import (
 )
 from core.domain.status import ErrorCode
 from core.llm import client
-from core.llm.client import LLM, Restart, Waiting
+from core.llm.client import LLM, Restart, Source, Waiting
 from core.llm.errors import classify
 
 from .roles import Role, build_messages
@@ -38,11 +38,17 @@ class AgentInputs:
     attempt: int = 1
 
 
-async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
+# One agent step as an orchestrator runs it: run_agent here, or another orchestrator's (agents.controlflow).
+AgentStep = Callable[[Role, AgentInputs, LLM], AsyncIterator[Event]]
+
+
+async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | None = None) -> AsyncIterator[Event]:
     """Stream one agent's answer as events, ending with SUBAGENT_FINISHED or SUBAGENT_ERROR.
 
-    A stream that breaks half-way is closed and voided (core.domain.custom.discard_answer) before the retry streams a
-    fresh message, so every view and the stored artifact agree on the final text.
+    The answer comes from the LLM client's chat completion, or from `source` when another orchestrator makes the
+    call its own way (see LLM.stream); the events are the same either way. A stream that breaks half-way is closed
+    and voided (core.domain.custom.discard_answer) before the retry streams a fresh message, so every view and the
+    stored artifact agree on the final text.
     """
     subagent_id = f"{inputs.run_id}:{role.name}:{inputs.attempt}"
     yield SubagentStartedEvent(
@@ -54,7 +60,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[
     chunks: list[str] = []
     message_id, streams = None, 0
     try:
-        async with aclosing(llm.stream(messages, agent=role.name, label=label)) as stream:
+        async with aclosing(llm.stream(messages, agent=role.name, label=label, source=source)) as stream:
             async for piece in stream:
                 if isinstance(piece, Waiting):
                     yield custom(AgentWaiting(agent=role.name, kind=piece.kind, attempt=piece.attempt,

@@ -1,10 +1,13 @@
-"""Wall time of one full demo run in real Chromium, against the floor of the model's own streaming time.
+"""Wall time of one full demo run in real Chromium, against the floor of the model's own streaming time, on each
+orchestrator, with the server's start-up time.
 
-    python bench/demo_run.py [--pace 20 0] [--screenshot assets/dashboard.png]
+    python bench/demo_run.py [--pace 20 0] [--orchestrator native controlflow] [--screenshot assets/dashboard.png]
 
 The floor is the five answers streamed straight from the offline demo endpoint with the openai SDK, one after
 another, with nothing else: no store, no bus, no UI. The run is the same five answers through the whole product,
-measured from the click on Start until the run badge says completed.
+measured from the click on Start until the run badge says completed. Start-up is from launching `python main.py`
+until /health says the orchestrator is ready (for ControlFlow: imported and its Prefect server answering). The
+ControlFlow server runs in its own virtual environment (tests/support/controlflow_env.py, made on first use).
 """
 
 import argparse
@@ -14,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from openai import AsyncOpenAI
 from playwright.sync_api import sync_playwright
 
@@ -22,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agents.roles import ROLES, build_messages  # noqa: E402
 from core.llm.client import AGENT_HEADER, DEMO_API_KEY, DEMO_MODEL, DEMO_PATH  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.server import start_server  # noqa: E402
+from tests.support.controlflow_env import controlflow_python  # noqa: E402
+from tests.support.server import Server, start_server  # noqa: E402
 
 BRIEF = "A small web app where a team of volunteers tracks which park benches need repair, with photos."
 
@@ -61,23 +66,39 @@ def browser_run(url: str, screenshot: Path | None) -> tuple[float, float]:
     return first_text, total
 
 
+def started(data_dir: Path, pace: float, orchestrator: str) -> tuple[Server, float]:
+    """A server on `orchestrator`, and the seconds from its launch until it was ready to run."""
+    python = controlflow_python() if orchestrator == "controlflow" else sys.executable
+    launched = time.perf_counter()
+    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_ORCHESTRATOR": orchestrator},
+                          python=python, ready_timeout=300)
+    while not httpx.get(f"{server.url}/health", timeout=60).json()["orchestrator_ready"]:
+        time.sleep(0.05)
+    return server, time.perf_counter() - launched
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pace", type=float, nargs="+", default=[20, 0], help="BOTARMY_DEMO_TOKEN_DELAY_MS values")
-    parser.add_argument("--screenshot", type=Path, help="save the finished dashboard (first pace) here")
+    parser.add_argument("--orchestrator", nargs="+", choices=["native", "controlflow"],
+                        default=["native", "controlflow"], help="BOTARMY_ORCHESTRATOR values")
+    parser.add_argument("--screenshot", type=Path, help="save the finished dashboard (first run) here")
     args = parser.parse_args()
     rows = []
-    for index, pace in enumerate(args.pace):
-        with tempfile.TemporaryDirectory() as data_dir:
-            with start_server(Path(data_dir), {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace)}) as server:
-                floor = asyncio.run(model_floor(f"{server.url}{DEMO_PATH}"))
-                first_text, total = browser_run(server.url, args.screenshot if index == 0 else None)
-        rows.append((pace, floor, first_text, total))
-    print("| demo pace (ms/token) | floor: model streaming alone (s) | first text in DOM (s) "
-          "| full run in Chromium (s) | overhead over floor (s) |")
-    print("|---:|---:|---:|---:|---:|")
-    for pace, floor, first_text, total in rows:
-        print(f"| {pace:g} | {floor:.2f} | {first_text:.2f} | {total:.2f} | {total - floor:+.2f} |")
+    for pace in args.pace:
+        for orchestrator in args.orchestrator:
+            with tempfile.TemporaryDirectory() as data_dir:
+                server, startup = started(Path(data_dir), pace, orchestrator)
+                with server:
+                    floor = asyncio.run(model_floor(f"{server.url}{DEMO_PATH}"))
+                    first_text, total = browser_run(server.url, None if rows else args.screenshot)
+            rows.append((orchestrator, pace, startup, floor, first_text, total))
+    print("| orchestrator | demo pace (ms/token) | start-up (s) | floor: model streaming alone (s) "
+          "| first text in DOM (s) | full run in Chromium (s) | overhead over floor (s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for orchestrator, pace, startup, floor, first_text, total in rows:
+        print(f"| {orchestrator} | {pace:g} | {startup:.2f} | {floor:.2f} | {first_text:.2f} | {total:.2f} "
+              f"| {total - floor:+.2f} |")
 
 
 if __name__ == "__main__":

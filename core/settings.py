@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Which agents wait for the user's approval: none, all, or a comma list (the Start form can change it per run);
     # absent: the agents that ask for it by default (agents.roles).
     approvals: str | None = Field(None, validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
+    # What drives the agents: BotArmy's own pipeline, or ControlFlow (after `pip install -e '.[controlflow]'`).
+    orchestrator: Literal["native", "controlflow"] = Field(
+        "native", validation_alias=AliasChoices("BOTARMY_ORCHESTRATOR", "orchestrator"))
     # Runs working at once in this process; later runs wait in a queue and show their place in it.
     max_concurrent_runs: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_RUNS")
 

@@ -2,11 +2,14 @@
 chat-completion chunks. Served over HTTP by core.web.demo_route.
 
 The agent comes from the request's agent header (core.llm.client.AGENT_HEADER); the brief and reviewer feedback
-from the <brief>…</brief> and <feedback>…</feedback> parts of the user message.
+from the <brief>…</brief> and <feedback>…</feedback> parts of the user message. When the request offers a tool that
+finishes a task (an orchestrator such as ControlFlow asks its agents to call `mark_task_…_successful`), the answer
+ends with a call of that tool, as a real model's would.
 """
 
 import json
 import re
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,7 +28,14 @@ class UnknownAgent(ValueError):
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: str
-    content: str | None = None
+    content: str | list[dict] | None = None
+
+    @property
+    def text(self) -> str:
+        """The message's text, whether it came as a string or as a list of content parts."""
+        if isinstance(self.content, list):
+            return "".join(part.get("text", "") for part in self.content if isinstance(part, dict))
+        return self.content or ""
 
 
 class ChatRequest(BaseModel):
@@ -34,6 +44,18 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage]
     stream: bool = False
     stream_options: dict | None = None
+    tools: list[dict] | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON, as the API carries it
+
+
+# How ControlFlow names the tool that marks a task done (controlflow.tasks.task.Task.get_success_tool).
+_SUCCESS_TOOL = re.compile(r"mark_task_\w+_successful")
 
 
 def _between(text: str, tag: str) -> str | None:
@@ -48,10 +70,26 @@ def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool 
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
-    user = "\n".join(m.content or "" for m in messages if m.role == "user")
+    user = "\n".join(m.text for m in messages if m.role == "user")
     brief = _between(user, "brief") or user
     answer = demo_answer(agent, brief, _between(user, "feedback"))
     return answer + "\n" + hostile_block(brief) if hostile else answer
+
+
+def finishing_call(request: ChatRequest, answer: str, call_id: str) -> ToolCall | None:
+    """The call of the offered tool that marks the task successful, if any: with the answer as its `result` when
+    the tool takes one, else with no arguments."""
+    for tool in request.tools or []:
+        function = tool.get("function") or {}
+        name = function.get("name", "")
+        if tool.get("type") == "function" and _SUCCESS_TOOL.fullmatch(name):
+            takes_result = "result" in ((function.get("parameters") or {}).get("properties") or {})
+            return ToolCall(call_id, name, json.dumps({"result": answer} if takes_result else {}))
+    return None
+
+
+def prompt_text(messages: list[ChatMessage]) -> str:
+    return "".join(m.text for m in messages)
 
 
 def tokens_of(text: str) -> list[str]:

@@ -8,7 +8,8 @@ partial answer streamed so far is void because the stream broke; a fresh attempt
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 import openai
@@ -67,6 +68,8 @@ class Timeouts:
 
 
 Chunk = str | Usage | Waiting | Restart
+# One attempt at an answer, made another way than by this client's own chat completion: text deltas, then its Usage.
+Source = Callable[[], AsyncIterator[str | Usage]]
 
 
 def estimate_tokens(text: str) -> int:
@@ -100,10 +103,14 @@ class LLM:
             max_retries=0,  # one retry policy, visible in events, not hidden in the SDK
         )
 
-    async def stream(self, messages: list[dict], *, agent: str = "", label: str = "") -> AsyncIterator[Chunk]:
+    async def stream(self, messages: list[dict], *, agent: str = "", label: str = "",
+                     source: Source | None = None) -> AsyncIterator[Chunk]:
         """Stream one answer of `agent`: deltas, then one Usage; Waiting and Restart notices as they happen.
 
-        Raises the last error when it is not transient or the retry policy gives up.
+        Each attempt is a chat completion of `messages` streamed by this client, or, when an orchestrator brings its
+        own way of calling the model (ControlFlow's agents call it through their own tools), one call of `source`;
+        either way under the same rate limit, time limits and retry policy. Raises the last error when it is not
+        transient or the retry policy gives up.
         """
         reserved = prompt_tokens(messages) + self.max_output_tokens
         retrier = Retrier(self.policy)
@@ -116,7 +123,8 @@ class LLM:
             streamed = False
             self.metrics.llm_requests.inc()
             try:
-                async for chunk in self._attempt(messages, agent):
+                attempt = self._completion(messages, agent) if source is None else source()
+                async for chunk in self._timed(attempt):
                     if isinstance(chunk, Usage):
                         self.limiter.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
                     else:
@@ -137,22 +145,29 @@ class LLM:
                 wait = max(delay, self.limiter.reserve(reserved))
                 kind = WaitKind(failure.kind) if wait <= delay else WaitKind.PACING
 
-    async def _attempt(self, messages: list[dict], agent: str) -> AsyncIterator[str | Usage]:
+    async def _timed(self, chunks: AsyncIterator[str | Usage]) -> AsyncIterator[str | Usage]:
+        """One attempt within the call's time limits: to the first token, between tokens, and in total."""
         deadline = time.monotonic() + self.timeouts.total_s
-        async with _limit(self.timeouts.first_token_s, deadline, FirstTokenTimeout):
-            stream = await self.client.chat.completions.create(
-                model=self.model, messages=messages, stream=True, stream_options={"include_usage": True},
-                max_tokens=self.max_output_tokens, extra_headers={AGENT_HEADER: agent} if agent else None)
-        usage, finished, pieces = None, False, []
-        # Leaving this block, for any reason including cancellation, closes the HTTP stream at once.
-        async with stream:
-            chunks = aiter(stream)
+        streamed = False
+        # Leaving this block, for any reason including cancellation, closes the attempt (and its HTTP stream) at once.
+        async with aclosing(chunks):
             while True:
-                limit = self.timeouts.stall_s if pieces else self.timeouts.first_token_s
-                async with _limit(limit, deadline, StreamStalled if pieces else FirstTokenTimeout):
+                limit = self.timeouts.stall_s if streamed else self.timeouts.first_token_s
+                async with _limit(limit, deadline, StreamStalled if streamed else FirstTokenTimeout):
                     chunk = await anext(chunks, None)
                 if chunk is None:
-                    break
+                    return
+                streamed = streamed or isinstance(chunk, str)
+                yield chunk
+
+    async def _completion(self, messages: list[dict], agent: str) -> AsyncIterator[str | Usage]:
+        """One streamed chat completion: its text deltas, then its usage."""
+        stream = await self.client.chat.completions.create(
+            model=self.model, messages=messages, stream=True, stream_options={"include_usage": True},
+            max_tokens=self.max_output_tokens, extra_headers={AGENT_HEADER: agent} if agent else None)
+        usage, finished, pieces = None, False, []
+        async with stream:
+            async for chunk in stream:
                 if chunk.usage is not None:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, estimated=False)
                 for choice in chunk.choices:

@@ -22,6 +22,7 @@ CONTENT_FILTERED = "The AI service declined to answer this brief. Try rephrasing
 BUSY = "AI service is busy and did not recover in time."
 CONNECTION_GAVE_UP = "The AI service could not be reached."
 SERVICE_ERROR = "The AI service kept failing."
+NOT_FINISHED = "The AI model stopped without finishing its task."
 UNKNOWN = "Something went wrong while talking to the AI service."
 
 # Visible waits, with a live countdown: a state, never an error.
@@ -45,6 +46,7 @@ class FailureKind(StrEnum):
     CONTEXT_TOO_LONG = "context_too_long"
     CONTENT_FILTERED = "content_filtered"
     INVALID_REQUEST = "invalid_request"
+    NOT_FINISHED = "not_finished"
     UNKNOWN = "unknown"
 
 
@@ -66,6 +68,11 @@ class CallTimeout(Exception):
 
 class ContentFiltered(Exception):
     """The service stopped the answer with finish_reason content_filter."""
+
+
+class NotFinished(Exception):
+    """The model ended its turns without marking its task done (an orchestrator's completion tool was never called,
+    or the model reported that it could not do the task)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,8 @@ def classify(error: BaseException) -> Failure:
         return Failure(FailureKind.INVALID_REQUEST, False, UNKNOWN)
     if isinstance(error, ContentFiltered):
         return Failure(FailureKind.CONTENT_FILTERED, False, CONTENT_FILTERED)
+    if isinstance(error, NotFinished):
+        return Failure(FailureKind.NOT_FINISHED, False, NOT_FINISHED)
     if isinstance(error, (openai.APIConnectionError, StreamCut, FirstTokenTimeout, StreamStalled, CallTimeout,
                           ConnectionError, TimeoutError)):
         return Failure(FailureKind.CONNECTION, True, CONNECTION_GAVE_UP)

@@ -135,3 +135,28 @@ def configure_logging(data_dir: Path, secrets: list[str]) -> Path:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     return data_dir / LOG_FILE
+
+
+@contextmanager
+def logging_unchanged() -> Iterator[None]:
+    """Undo, on the way out, what the code inside did to logging (Prefect configures logging its own way when it is
+    imported): the root logger's level and handlers are back, loggers that existed are as they were, and loggers
+    that gained handlers of their own send their lines through the root's again, as JSON."""
+    loggers = logging.root.manager.loggerDict
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    before = {name: (list(logger.handlers), logger.propagate, logger.level)
+              for name, logger in list(loggers.items()) if isinstance(logger, logging.Logger)}
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        for name, logger in list(loggers.items()):
+            if not isinstance(logger, logging.Logger):
+                continue
+            if name in before:
+                logger.handlers[:], logger.propagate, logger.level = before[name]
+            elif logger.handlers:
+                logger.handlers.clear()
+                logger.propagate = True

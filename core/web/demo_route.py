@@ -10,7 +10,15 @@ from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from core.demo.faults import Fault, FaultPlan
-from core.demo.model import ChatRequest, UnknownAgent, answer_for, chunk, tokens_of
+from core.demo.model import (
+    ChatRequest,
+    UnknownAgent,
+    answer_for,
+    chunk,
+    finishing_call,
+    prompt_text,
+    tokens_of,
+)
 from core.llm.client import AGENT_HEADER, DEMO_MODEL, DEMO_PATH, estimate_tokens
 
 log = logging.getLogger("botarmy.demo_model")
@@ -63,16 +71,21 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
             text = answer_for(agent, request.messages, hostile=kind == "hostile")
         except UnknownAgent as unknown:
             return _error(400, str(unknown), "invalid_request_error", "unknown_agent")
-        prompt_tokens = estimate_tokens("".join(m.content or "" for m in request.messages))
+        prompt_tokens = estimate_tokens(prompt_text(request.messages))
         pieces = tokens_of(text)
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
                  "total_tokens": prompt_tokens + len(pieces)}
         completion_id, created = f"chatcmpl-demo-{time.time_ns()}", int(time.time())
+        call = finishing_call(request, text, f"call_demo_{time.time_ns()}")
+        finish = "stop" if call is None else "tool_calls"
         if not request.stream:
+            message = {"role": "assistant", "content": text}
+            if call is not None:
+                message["tool_calls"] = [{"id": call.id, "type": "function",
+                                          "function": {"name": call.name, "arguments": call.arguments}}]
             return JSONResponse({
                 "id": completion_id, "object": "chat.completion", "created": created, "model": request.model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "finish_reason": "stop"}],
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                 "usage": usage,
             })
         include_usage = bool((request.stream_options or {}).get("include_usage"))
@@ -95,7 +108,13 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                         await asyncio.sleep(delay)
                     yield chunk(completion_id, created, request.model, {"content": piece})
                 sent = len(pieces)
-                yield chunk(completion_id, created, request.model, {}, finish="stop")
+                if call is not None:  # the name first, then the arguments, as OpenAI streams a tool call
+                    yield chunk(completion_id, created, request.model, {"tool_calls": [{
+                        "index": 0, "id": call.id, "type": "function",
+                        "function": {"name": call.name, "arguments": ""}}]})
+                    yield chunk(completion_id, created, request.model, {"tool_calls": [{
+                        "index": 0, "function": {"arguments": call.arguments}}]})
+                yield chunk(completion_id, created, request.model, {}, finish=finish)
                 if include_usage:
                     final = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
                              "model": request.model, "choices": [], "usage": usage}

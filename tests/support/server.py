@@ -114,18 +114,20 @@ def users_command(data_dir: Path, *args: str, password: str | None = None) -> st
     return done.stdout.strip()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Server:
-    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals."""
+def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
+                 python: Path | str = sys.executable, ready_timeout: float = 30) -> Server:
+    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals. `python`
+    is the interpreter (the ControlFlow orchestrator's has its own environment: tests/support/controlflow_env.py)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     child_env = server_env(env)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],
+            [str(python), str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],
             cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, port, data_dir, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")

@@ -1,0 +1,33 @@
+"""The virtual environment the ControlFlow orchestrator runs in: ControlFlow needs Prefect, whose server needs an
+older FastAPI than the main environment's. `.venvs/controlflow` (gitignored) is made on first use with
+`pip install -e '.[controlflow,test]'` and installed again whenever pyproject.toml changes."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .server import ROOT
+
+VENV = ROOT / ".venvs" / "controlflow"
+
+
+def environment() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items()
+            if key not in {"PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "VIRTUAL_ENV", "PYTHONHOME"}}
+
+
+def controlflow_python() -> Path:
+    """The environment's interpreter, with the pinned extra installed as pyproject.toml has it now."""
+    python, stamp = VENV / "bin" / "python", VENV / "pyproject.sha256"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", ".[controlflow,test]"], cwd=ROOT,
+                                 env=environment(), capture_output=True, text=True, timeout=1200, check=False)
+        if install.returncode:
+            raise RuntimeError(f"installing ControlFlow failed:\n{install.stdout[-3000:]}{install.stderr[-3000:]}")
+        stamp.write_text(wanted)
+    return python
