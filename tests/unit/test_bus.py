@@ -1,7 +1,15 @@
 import asyncio
 
+import pytest
+
 from core.eventlog.bus import Bus
 from core.domain.events import TextMessageContentEvent
+
+
+@pytest.fixture
+def store(any_store):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def content(i: int) -> TextMessageContentEvent:
