@@ -309,8 +309,9 @@ class PgStore:
 
     async def add_signal(self, run_id: str, signal: str) -> bool:
         """Record a command for whichever worker works the run (it also hears it at once over Redis)."""
-        return await self._count("UPDATE runs SET signals = array_append(signals, %s) WHERE run_id = %s AND "
-                                 "job_wanted AND NOT %s = ANY(signals)", (signal, run_id, signal)) == 1
+        return await self._count(
+            "UPDATE runs SET signals = CASE WHEN %s = ANY(signals) THEN signals ELSE array_append(signals, %s) END "
+            "WHERE run_id = %s AND job_wanted", (signal, signal, run_id)) == 1
 
     async def claim(self, worker: str, lease_s: float, limit: int) -> list[Claim]:
         """Up to `limit` runs that want a worker and have none (never had one, or its lease expired), oldest first.

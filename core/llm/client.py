@@ -15,6 +15,7 @@ import openai
 from openai import AsyncOpenAI
 
 from core.domain.status import WaitKind
+from core.limits.shared import SharedBuckets
 from core.obs.metrics import Metrics
 from core.settings import Settings
 
@@ -26,7 +27,7 @@ from .errors import (
     StreamStalled,
     classify,
 )
-from .rate_limit import RateLimiter
+from .rate_limit import RateLimiter, SharedRateLimit
 from .retry import Retrier, RetryPolicy
 
 log = logging.getLogger("botarmy.llm")
@@ -79,7 +80,8 @@ def prompt_tokens(messages: list[dict]) -> int:
 
 
 class LLM:
-    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None,
+                 shared_limits: SharedBuckets | None = None) -> None:
         self.metrics = metrics or Metrics()
         if settings.offline_demo:
             base_url = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}"
@@ -94,6 +96,8 @@ class LLM:
         self.policy = RetryPolicy(settings.llm_max_attempts, settings.llm_max_retry_wait_s,
                                   settings.llm_backoff_initial_s, settings.llm_backoff_max_s)
         self.limiter = RateLimiter(settings.llm_requests_per_minute, settings.llm_tokens_per_minute)
+        self.limits = SharedRateLimit(self.limiter, settings.llm_requests_per_minute, settings.llm_tokens_per_minute,
+                                      shared_limits)
         self.client = AsyncOpenAI(
             api_key=api_key, base_url=base_url,
             timeout=openai.Timeout(self.timeouts.total_s, connect=self.timeouts.connect_s),
@@ -107,7 +111,7 @@ class LLM:
         """
         reserved = prompt_tokens(messages) + self.max_output_tokens
         retrier = Retrier(self.policy)
-        wait, kind = self.limiter.reserve(reserved), WaitKind.PACING
+        wait, kind = await self.limits.reserve(reserved), WaitKind.PACING
         while True:
             if wait > 0:
                 self.metrics.llm_wait(kind, wait)
@@ -118,7 +122,7 @@ class LLM:
             try:
                 async for chunk in self._attempt(messages, agent):
                     if isinstance(chunk, Usage):
-                        self.limiter.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
+                        await self.limits.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
                     else:
                         streamed = True
                     yield chunk
@@ -134,7 +138,7 @@ class LLM:
                     raise
                 if streamed:
                     yield Restart(failure.kind)
-                wait = max(delay, self.limiter.reserve(reserved))
+                wait = max(delay, await self.limits.reserve(reserved))
                 kind = WaitKind(failure.kind) if wait <= delay else WaitKind.PACING
 
     async def _attempt(self, messages: list[dict], agent: str) -> AsyncIterator[str | Usage]:
