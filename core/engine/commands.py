@@ -58,10 +58,11 @@ class Limits:
 class RunService:
     """The commands that change runs. Each records an event first; reads go through `queries`.
 
-    Without `runner` the runs work in this process (an Executor); `control` is the lock of commands that look at a
-    run and then change it, and `starts` the per-user start limit (both per process by default)."""
+    Without `runner` the runs work in this process (an Executor running `pipeline`; None when a runner is given);
+    `control` is the lock of commands that look at a run and then change it, and `starts` the per-user start limit
+    (both per process by default)."""
 
-    def __init__(self, store: EventStore, bus: Bus, pipeline: Orchestrator, *, agents: Sequence[str] = (),
+    def __init__(self, store: EventStore, bus: Bus, pipeline: Orchestrator | None, *, agents: Sequence[str] = (),
                  limits: Limits = Limits(), default_approvals: Sequence[str] = (), runner: Runner | None = None,
                  control: ControlLock | None = None, starts: PerKeyLimit | None = None) -> None:
         self.store, self.bus = store, bus

@@ -167,12 +167,12 @@ class PgStore:
     async def in_reader(self, fn: Callable[..., Any], *args) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._reader, lambda: fn(_Qmark(self._read_db), *args))
 
-    async def cluster_fact(self, name: str, value: str) -> str:
-        """The value every instance agrees on for `name`: the first one written wins; returns it."""
-        async with self._transaction() as db:
-            await db.execute("INSERT INTO cluster_facts (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                             (name, value))
-            return (await (await db.execute("SELECT value FROM cluster_facts WHERE name = %s", (name,))).fetchone())[0]
+    def cluster_fact(self, name: str, value: str) -> str:
+        """The value every instance agrees on for `name`: the first one written wins; returns it. Synchronous, for
+        start-up checks before the server answers."""
+        with psycopg.connect(self.url) as db, db.transaction():
+            db.execute("INSERT INTO cluster_facts (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", (name, value))
+            return db.execute("SELECT value FROM cluster_facts WHERE name = %s", (name,)).fetchone()[0]
 
     # --- writes -------------------------------------------------------------------------------
 
