@@ -136,11 +136,12 @@ class Worker:
 
     async def _deliver(self, run_id: str, signals: tuple[str, ...]) -> None:
         """Give the run's task each signal once, whether it came over Redis or with the lease."""
-        delivered = self._delivered.get(run_id)
         for signal in signals:
-            if delivered is not None and signal not in delivered:
+            delivered = self._delivered.get(run_id)
+            # Marked only once the task took it: a signal that came before the task started comes again with the
+            # next renewal.
+            if delivered is not None and signal not in delivered and await self.executor.signal(run_id, signal):
                 delivered.add(signal)
-                await self.executor.signal(run_id, signal)
 
     async def shutdown(self) -> None:
         """Stop taking runs, stop the held ones without a word, and hand them over to the other workers at once."""
