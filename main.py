@@ -131,7 +131,7 @@ def main(role: str | None) -> None:
         if store.cluster_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
             sys.exit(SECRET_DIFFERS)
         bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
-        runner = JobRunner(store, hub, bus, RunQueries(store, bus))
+        runner = JobRunner(store, hub, bus, RunQueries(store, bus), held_s=settings.lease_seconds)
         runs = RunService(store, bus, None, agents=TEAM.names, limits=limits, default_approvals=default_approvals,
                           runner=runner, control=shared_lock(store.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets))

@@ -102,6 +102,7 @@ class RunService:
             run_id = uuid.uuid4().hex
             if not await self.store.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
+            await self.runner.hold(run_id)
             configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
             await self.runner.launch(run_id, fold(run_id, configured), owner)
         return run_id
@@ -161,6 +162,7 @@ class RunService:
                 if decision == Decision.REQUEST_CHANGES else None,
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
             await self._check_capacity(owner)
+            await self.runner.hold(run_id)
             for item in await self.bus.emit(run_id, custom(decided)):
                 apply(view, item)
             await self.runner.launch(run_id, view, owner)

@@ -98,6 +98,9 @@ class Executor:
             self._abandoned.add(run_id)
             task.cancel()
 
+    async def hold(self, run_id: str) -> None:
+        pass  # in one process, dying with the run is what recover() closes
+
     async def launch(self, run_id: str, view: RunView, owner: str) -> None:
         task = asyncio.create_task(self._execute(run_id, view), name=f"run-{run_id}")
         self._tasks[run_id], self._owners[run_id] = task, owner

@@ -16,8 +16,9 @@ SIGNALS = f"{PREFIX}:signal:"  # + run id: a command for the worker that holds t
 
 
 class JobRunner:
-    def __init__(self, board: JobBoard, hub: RedisHub, bus: Bus, queries: RunQueries) -> None:
+    def __init__(self, board: JobBoard, hub: RedisHub, bus: Bus, queries: RunQueries, held_s: float = 10) -> None:
         self.board, self.hub, self.bus, self.queries = board, hub, bus, queries
+        self.held_s = held_s  # a held job goes to the workers after this long even if its launch never comes
         self._counts = (0, 0)  # (held by a worker, waiting for one), as last read
 
     @property
@@ -41,6 +42,9 @@ class JobRunner:
 
     async def working_for(self, owner: str) -> int:
         return await self.board.jobs_of(owner)
+
+    async def hold(self, run_id: str) -> None:
+        await self.board.enqueue(run_id, held_s=self.held_s)
 
     async def launch(self, run_id: str, view: RunView, owner: str) -> None:
         await self.board.enqueue(run_id)

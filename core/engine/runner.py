@@ -34,6 +34,10 @@ class Runner(Protocol):
     async def working_for(self, owner: str) -> int:
         """The owner's runs that work or wait for a worker."""
 
+    async def hold(self, run_id: str) -> None:
+        """The run is about to be launched once an event is recorded: if this process dies before `launch`, the run
+        is launched all the same (by workers; in one process a restart closes it as interrupted)."""
+
     async def launch(self, run_id: str, view: RunView, owner: str) -> None: ...
 
     async def signal(self, run_id: str, signal: str) -> bool:

@@ -283,10 +283,14 @@ class PgStore:
 
     # --- runs as jobs (JobBoard) ---------------------------------------------------------------
 
-    async def enqueue(self, run_id: str) -> None:
-        """The run wants a worker: any worker may claim it now."""
-        await self._count("UPDATE runs SET job_wanted = true, job_since = now(), lease_owner = NULL, "
-                          "lease_expires = NULL, signals = '{}' WHERE run_id = %s", (run_id,))
+    async def enqueue(self, run_id: str, held_s: float = 0) -> None:
+        """The run wants a worker: any worker may claim it now, or, with `held_s`, once that time has passed without
+        another enqueue (the caller records what the worker must see first; if it dies meanwhile, the run is
+        claimed all the same)."""
+        await self._count("UPDATE runs SET job_wanted = true, job_since = now(), signals = '{}', "
+                          "lease_owner = CASE WHEN %s > 0 THEN 'launcher' END, "
+                          "lease_expires = CASE WHEN %s > 0 THEN now() + make_interval(secs => %s) END "
+                          "WHERE run_id = %s", (held_s, held_s, held_s, run_id))
 
     async def dequeue_unclaimed(self, run_id: str) -> bool:
         """Take back a job that no worker holds yet; False when one does."""
