@@ -5,7 +5,6 @@ so a decision, a pause or an interruption survives a reload and a server restart
 Runner's business (core.engine.runner): in this process by default, by workers when scaled.
 """
 
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,21 +21,18 @@ from core.domain.inputs import (
     parse_approvals,
 )
 from core.domain.status import AT_REST, RESUMABLE, Decision
-from core.domain.view import RunView
 from core.eventlog.bus import Bus
 from core.eventlog.protocols import EventStore
 from core.limits.shared import PerKeyLimit
 
-from .closing import CANCELLED_MESSAGE, INTERRUPTED_MESSAGE, cancelled, close_out
+from .closing import INTERRUPTED_MESSAGE, cancelled, close_out
 from .context import Orchestrator
-from .executor import CRASHED_MESSAGE, Executor
+from .executor import Executor
 from .queries import RunQueries
 from .runner import ControlLock, Runner, process_lock
 from .signals import Signal
 
-__all__ = ["CANCELLED_MESSAGE", "CRASHED_MESSAGE", "INTERRUPTED_MESSAGE", "Limits", "RunExists", "RunService"]
-
-log = logging.getLogger("botarmy.runs")
+__all__ = ["INTERRUPTED_MESSAGE", "Limits", "RunExists", "RunService"]  # the message, as callers knew it here
 
 MAX_EDIT_CHARS = 200_000
 MAX_NAME_CHARS = 200

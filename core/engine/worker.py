@@ -35,6 +35,7 @@ class Worker:
         self._delivered: dict[str, set[str]] = {}  # the signals each held run has been given
         self._wake = asyncio.Event()
         self._loops: list[asyncio.Task] = []
+        self._chores: set[asyncio.Task] = set()  # hand-overs and signals under way (kept, so none is collected)
         executor.ended = self._ended
 
     @property
@@ -111,7 +112,7 @@ class Worker:
     def _ended(self, run_id: str) -> None:
         """The run's task is over. If its segment ended, its job ended with the same append; if not (it crashed
         without a word, or was stopped), it is handed over so another worker carries it on."""
-        asyncio.get_running_loop().create_task(self._hand_over(run_id))
+        self._chore(self._hand_over(run_id))
 
     async def _renew_loop(self) -> None:
         while True:
@@ -132,7 +133,12 @@ class Worker:
     def _signalled(self, channel: str, data: bytes) -> None:
         run_id = channel.removeprefix(SIGNALS)
         if run_id in self.held:
-            asyncio.get_running_loop().create_task(self._deliver(run_id, (data.decode(),)))
+            self._chore(self._deliver(run_id, (data.decode(),)))
+
+    def _chore(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
 
     async def _deliver(self, run_id: str, signals: tuple[str, ...]) -> None:
         """Give the run's task each signal once, whether it came over Redis or with the lease."""

@@ -42,6 +42,7 @@ class RedisHub:
         self._reconnected: list[Callable[[], None]] = []
         self._pubsub: redis.client.PubSub | None = None
         self._reader: asyncio.Task | None = None
+        self._unsubscribing: set[asyncio.Task] = set()
         self._down_until = 0.0
         self.up = False
 
@@ -99,7 +100,9 @@ class RedisHub:
         self._channels.pop(channel, None)
         self._confirmed.pop(channel, None)
         if self._pubsub is not None and self.up:
-            asyncio.get_running_loop().create_task(self._unsubscribe(channel))
+            task = asyncio.get_running_loop().create_task(self._unsubscribe(channel))
+            self._unsubscribing.add(task)  # kept until done, so it is not collected half-way
+            task.add_done_callback(self._unsubscribing.discard)
 
     async def _unsubscribe(self, channel: str) -> None:
         if channel not in self._channels and self._pubsub is not None:
