@@ -19,31 +19,12 @@ from core.domain.events import now_ms
 from core.domain.inputs import InputError
 from core.eventlog.protocols import EventStore
 
+# One text for both databases: BIGINT has SQLite's integer affinity, and NOCASE names SQLite's own collation or,
+# in PostgreSQL (where names fold to lower case), the `nocase` one PG_SCHEMA makes first.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     user_id       TEXT PRIMARY KEY,
-    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    password_hash TEXT,
-    created_ms    INTEGER NOT NULL,
-    epoch         INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-    token_id     TEXT PRIMARY KEY,
-    user_id      TEXT NOT NULL,
-    token_hash   TEXT NOT NULL UNIQUE,
-    label        TEXT NOT NULL,
-    hint         TEXT NOT NULL,
-    created_ms   INTEGER NOT NULL,
-    last_used_ms INTEGER
-);
-CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (user_id, created_ms);
-"""
-# The same tables in PostgreSQL; names compare without case, as SQLite's NOCASE does.
-PG_SCHEMA = """
-CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
-CREATE TABLE IF NOT EXISTS users (
-    user_id       TEXT PRIMARY KEY,
-    name          TEXT COLLATE nocase NOT NULL UNIQUE,
+    name          TEXT COLLATE NOCASE NOT NULL UNIQUE,
     password_hash TEXT,
     created_ms    BIGINT NOT NULL,
     epoch         INTEGER NOT NULL DEFAULT 0
@@ -59,6 +40,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 );
 CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (user_id, created_ms);
 """
+PG_SCHEMA = ("CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', "
+             "deterministic = false);" + SCHEMA)
 
 
 class Connection(Protocol):
