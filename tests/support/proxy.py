@@ -36,17 +36,28 @@ def failover_proxy(backends: list[int]):
         else:
             client_writer.close()
             return
-        await asyncio.gather(_pipe(client_reader, writer), _pipe(reader, client_writer))
+        try:
+            await asyncio.gather(_pipe(client_reader, writer), _pipe(reader, client_writer))
+        except asyncio.CancelledError:  # the proxy stops: asyncio's stream callback would report it as an error
+            writer.close()
+            client_writer.close()
 
     async def main() -> None:
         server = await asyncio.start_server(serve, "127.0.0.1", port)
         ready.set()
-        async with server:
-            await stopping.wait()
-        for task in asyncio.all_tasks() - {asyncio.current_task()}:  # the connections still open
+        await stopping.wait()
+        server.close()
+        connections = asyncio.all_tasks() - {asyncio.current_task()}  # the ones still open
+        for task in connections:
             task.cancel()
+        await asyncio.gather(*connections, return_exceptions=True)
+        await server.wait_closed()
 
-    thread = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
+    def run() -> None:
+        loop.run_until_complete(main())
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     ready.wait(10)
     try:
