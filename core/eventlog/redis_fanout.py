@@ -77,11 +77,7 @@ class RedisHub:
         self._channels[channel] = handler
         confirmed = self._confirmed.setdefault(channel, asyncio.Event())
         self._start()
-        if self._pubsub is not None:
-            try:
-                await self._pubsub.subscribe(channel)
-            except (RedisError, OSError) as error:
-                self._failed(error)
+        await self._command("subscribe", channel)
         try:  # while Redis is known to be down, nobody waits long: the log is read instead
             await asyncio.wait_for(confirmed.wait(), SUBSCRIBE_WAIT_S if self.up else SUBSCRIBE_WAIT_S / 4)
         except asyncio.TimeoutError:
@@ -90,11 +86,7 @@ class RedisHub:
     async def listen_pattern(self, pattern: str, handler: Handler) -> None:
         self._patterns[pattern] = handler
         self._start()
-        if self._pubsub is not None:
-            try:
-                await self._pubsub.psubscribe(pattern)
-            except (RedisError, OSError) as error:
-                self._failed(error)
+        await self._command("psubscribe", pattern)
 
     def unlisten(self, channel: str) -> None:
         self._channels.pop(channel, None)
@@ -105,9 +97,14 @@ class RedisHub:
             task.add_done_callback(self._unsubscribing.discard)
 
     async def _unsubscribe(self, channel: str) -> None:
-        if channel not in self._channels and self._pubsub is not None:
+        if channel not in self._channels:
+            await self._command("unsubscribe", channel)
+
+    async def _command(self, name: str, channel: str) -> None:
+        """(p)(un)subscribe on the pub/sub connection, if there is one now (the reader redoes it when it reconnects)."""
+        if self._pubsub is not None:
             try:
-                await self._pubsub.unsubscribe(channel)
+                await getattr(self._pubsub, name)(channel)
             except (RedisError, OSError) as error:
                 self._failed(error)
 
