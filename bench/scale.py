@@ -140,8 +140,9 @@ def render(rows: list[tuple[str, dict, list[float]]], load: tuple[float, float])
         "from everyone's work) run every process of the deployment, so a second worker adds slots and a demo model "
         "but no core; and each token of a scaled run is a PostgreSQL transaction and a Redis message instead of a "
         "write on the process's own SQLite thread, which is what the one process saves. Scale-out pays where "
-        "workers get cores (or wait on a remote model) of their own; this machine can show only that the slots "
-        "add up and that a tab on another instance sees tokens about as soon as one on the same process."]
+        "workers get cores (or wait on a remote model) of their own; on this machine the rows show whether the slots "
+        "add up and what the extra hop costs a tab on another instance, both blurred by the other load (a ratio "
+        "above 2× means the one-worker row was hit harder by it)."]
     return "\n".join(lines) + "\n"
 
 
