@@ -1,6 +1,8 @@
 """BotArmy: five AI agents turn a project brief into reviewed artifacts while you watch every token live.
 
-    python main.py [--host 127.0.0.1] [--port 8080] [--data-dir PATH]
+    python main.py [--host 127.0.0.1] [--port 8080] [--data-dir PATH]     one process, SQLite: everything
+    python main.py web [same options]       scaled out: pages, API and AG-UI (BOTARMY_DATABASE_URL, BOTARMY_REDIS_URL)
+    python main.py worker [same options]    scaled out: executes runs; serves /health, /metrics (and the demo model)
     python main.py users add|passwd|remove|list|token … [--data-dir PATH]   (see core/users/admin.py)
 
 This file is the composition root: the one place that builds every part and wires them together.
@@ -8,9 +10,12 @@ This file is the composition root: the one place that builds every part and wire
 
 import argparse
 import sys
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from nicegui import Client, app, ui
 
@@ -20,14 +25,31 @@ from core.demo.content import AGENTS as DEMO_AGENTS
 from core.demo.faults import FaultPlan
 from core.domain.inputs import InputError, parse_approvals
 from core.engine.commands import Limits, RunService
+from core.engine.executor import Executor
+from core.engine.jobs import JobRunner
+from core.engine.queries import RunQueries
+from core.engine.runner import shared_lock
+from core.engine.worker import Worker
 from core.eventlog.bus import Bus
+from core.eventlog.pg_store import PgStore
+from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
 from core.eventlog.sqlite_store import Store
+from core.limits.redis_buckets import RedisBuckets
+from core.limits.shared import PerKeyLimit
 from core.llm.client import LLM
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
 from core.settings import Settings
 from core.users import admin
-from core.users.identity import SESSION_MAX_AGE_S, Identity, storage_secret
+from core.users.identity import (
+    SECRET_DIFFERS,
+    SECRET_REQUIRED,
+    SESSION_MAX_AGE_S,
+    Identity,
+    secret_fingerprint,
+    session_cookie,
+    storage_secret,
+)
 from core.web.access import caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
@@ -61,8 +83,20 @@ def connected_clients() -> int:
     return sum(1 for client in Client.instances.values() if client.has_socket_connection)
 
 
-def main() -> None:
+ROLES = ("web", "worker")
+SCALED_NEEDS_BOTH = ("`python main.py {role}` needs BOTARMY_DATABASE_URL (postgresql://…) and BOTARMY_REDIS_URL "
+                     "(redis://…): web instances and workers share runs through them.")
+SINGLE_WITH_URLS = ("BOTARMY_DATABASE_URL or BOTARMY_REDIS_URL is set: start `python main.py web` and "
+                    "`python main.py worker` for a scaled deployment, or unset them for one process on SQLite.")
+
+
+def main(role: str | None) -> None:
+    """`role` None: the one process of the embedded deployment; "web" or "worker" when scaled out."""
     settings = Settings(**parse_args())
+    if role is None and settings.scaled:
+        sys.exit(SINGLE_WITH_URLS)
+    if role is not None and not (settings.database_url and settings.redis_url):
+        sys.exit(SCALED_NEEDS_BOTH.format(role=role))
     try:
         default_approvals = (TEAM.default_approvals if settings.approvals is None
                              else parse_approvals(settings.approvals, TEAM.names))
@@ -71,43 +105,58 @@ def main() -> None:
     if settings.offline_demo and (missing := [name for name in TEAM.names if name not in DEMO_AGENTS]):
         sys.exit(f"The offline demo model has no answers for the agent(s) {', '.join(missing)}. "
                  "Set OPENAI_API_KEY to use a real model, or teach core/demo/content.py the new agents.")
-    secret = storage_secret(settings.data_dir, settings.storage_secret and settings.storage_secret.get_secret_value())
-    configure_logging(settings.data_dir, [settings.openai_api_key or "", secret])
-    metrics = Metrics()
-    store = Store(settings.database_path, metrics.write)
-    store.open()
-    bus = Bus(store, observer=metrics)
-    llm = LLM(settings, metrics)
-    budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
-    orchestrator = partial(run_pipeline, llm=llm, budget=budget)
-    controlflow = None
-    if settings.orchestrator == "controlflow":  # imported only when chosen: the default loads none of it
-        from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
-        if not installed():
-            sys.exit(NOT_INSTALLED)
-        orchestrator = controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget)
-        app.on_startup(controlflow.start)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
+    if role == "worker":
+        return worker(settings)
+    if role is None:
+        secret = storage_secret(settings.data_dir,
+                                settings.storage_secret and settings.storage_secret.get_secret_value())
+    elif settings.storage_secret is None:
+        sys.exit(SECRET_REQUIRED)
+    else:
+        secret = settings.storage_secret.get_secret_value()
+    metrics = Metrics()
+    configure_logging(settings.data_dir, [*secrets_of(settings), secret])
+    if role is None:
+        store = Store(settings.database_path, metrics.write)
+        store.open()
+        bus = Bus(store, observer=metrics)
+        llm = LLM(settings, metrics)
+        orchestrator, controlflow = orchestrator_for(settings, llm)
+        runs = RunService(store, bus, orchestrator, agents=TEAM.names, limits=limits,
+                          default_approvals=default_approvals)
+        checks, closing = {}, [llm.close, store.close]
+        if controlflow is not None:
+            app.on_startup(controlflow.start)
+            closing.insert(0, controlflow.stop)
+    else:
+        controlflow = None  # a web instance works no runs: its workers do
+        store, hub, buckets = scaled_parts(settings, metrics)
+        if store.cluster_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
+            sys.exit(SECRET_DIFFERS)
+        bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
+        runner = JobRunner(store, hub, bus, RunQueries(store, bus), held_s=settings.lease_seconds)
+        runs = RunService(store, bus, None, agents=TEAM.names, limits=limits, default_approvals=default_approvals,
+                          runner=runner, control=shared_lock(store.control_lock),
+                          starts=PerKeyLimit("starts", settings.starts_per_minute, buckets))
+        checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, store.close]
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
-    runs = RunService(store, bus, orchestrator, agents=TEAM.names, limits=limits,
-                      default_approvals=default_approvals)
     metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients)
 
     async def shutdown() -> None:
         await runs.shutdown()
-        if controlflow is not None:
-            await controlflow.stop()
-        await llm.close()
-        await store.close()
+        for close in closing:
+            await close()
 
     app.on_startup(runs.recover)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
-    if settings.offline_demo:
+    if settings.offline_demo and role is None:  # scaled, the workers serve the demo model to themselves
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
-    app.include_router(health_router(runs, connected_clients, settings.offline_demo, settings.orchestrator,
+    app.include_router(health_router(role or "single", runs.queries.writable, checks, runs.runner.counts,
+                                     connected_clients, settings.offline_demo, store.dialect, settings.orchestrator,
                                      lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(api_router(runs, TEAM, caller))
@@ -122,13 +171,78 @@ def main() -> None:
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
            favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,
            storage_secret=secret, session_middleware_kwargs={
-               # Named after the port, like Jupyter's: two instances on one host keep their own identities.
-               "session_cookie": f"botarmy_session_{settings.port}", "max_age": SESSION_MAX_AGE_S, "same_site": "lax",
-               "https_only": settings.secure_cookies},
+               "session_cookie": session_cookie(settings.port, scaled=role is not None),
+               "max_age": SESSION_MAX_AGE_S, "same_site": "lax", "https_only": settings.secure_cookies},
            log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """What no log line may show: the API key and the URLs (which may carry passwords)."""
+    urls = [url.get_secret_value() for url in (settings.database_url, settings.redis_url) if url is not None]
+    return [settings.openai_api_key or "", *urls]
+
+
+def orchestrator_for(settings: Settings, llm: LLM):
+    """The native pipeline, or ControlFlow's (returned twice: it also starts and stops its Prefect server).
+    ControlFlow is imported only when chosen, so the default loads none of it."""
+    budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
+    if settings.orchestrator != "controlflow":
+        return partial(run_pipeline, llm=llm, budget=budget), None
+    from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
+    if not installed():
+        sys.exit(NOT_INSTALLED)
+    controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget)
+    return controlflow, controlflow
+
+
+def scaled_parts(settings: Settings, metrics: Metrics) -> tuple[PgStore, RedisHub, RedisBuckets]:
+    """The event log in PostgreSQL (opened: tables made), and Redis for messages and shared limits."""
+    store = PgStore(settings.database_url.get_secret_value(), metrics.write)
+    store.open()
+    redis_url = settings.redis_url.get_secret_value()
+    return store, RedisHub(redis_url), RedisBuckets(redis_url)
+
+
+def worker(settings: Settings) -> None:
+    """Claims runs and works them; over HTTP it answers /health and /metrics, and serves the offline demo model
+    to its own runs when there is no API key."""
+    metrics = Metrics()
+    configure_logging(settings.data_dir, secrets_of(settings))
+    store, hub, buckets = scaled_parts(settings, metrics)
+    bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
+    llm = LLM(settings, metrics, shared_limits=buckets)
+    orchestrator, controlflow = orchestrator_for(settings, llm)
+    executor = Executor(bus, RunQueries(store, bus), orchestrator, settings.max_concurrent_runs)
+    runs = Worker(store, hub, executor, capacity=settings.max_concurrent_runs, lease_s=settings.lease_seconds)
+    metrics.watch(lambda: runs.active_runs, lambda: 0, lambda: 0)
+
+    async def counts() -> tuple[int, int]:
+        return runs.active_runs, 0
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if controlflow is not None:
+            await controlflow.start()
+        await runs.start()
+        interrupt_runs_before_exit(runs)
+        yield
+        await runs.shutdown()
+        if controlflow is not None:
+            await controlflow.stop()
+        for close in (llm.close, hub.close, buckets.close, store.close):
+            await close()
+
+    service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    if settings.offline_demo:
+        service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
+    service.include_router(health_router("worker", store.check_writable, {"redis": hub.ping}, counts, lambda: 0,
+                                         settings.offline_demo, store.dialect, settings.orchestrator,
+                                         lambda: controlflow is None or controlflow.ready))
+    service.include_router(metrics_router(metrics))
+    uvicorn.run(service, host=settings.host, port=settings.port, log_config=None)
 
 
 if __name__ in {"__main__", "__mp_main__"}:
     if sys.argv[1:2] == ["users"]:
         sys.exit(admin.main(sys.argv[2:]))
-    main()
+    main(sys.argv[1] if sys.argv[1:2] and sys.argv[1] in ROLES else None)

@@ -71,7 +71,7 @@ def started(data_dir: Path, pace: float, orchestrator: str) -> tuple[Server, flo
     python = controlflow_python() if orchestrator == "controlflow" else sys.executable
     launched = time.perf_counter()
     server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_ORCHESTRATOR": orchestrator},
-                          python=python, ready_timeout=300)
+                          python=python, ready_s=300)
     while not httpx.get(f"{server.url}/health", timeout=60).json()["orchestrator_ready"]:
         time.sleep(0.05)
     return server, time.perf_counter() - launched

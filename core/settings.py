@@ -75,13 +75,21 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES),
                                                    validation_alias="BOTARMY_PRICES")
 
+    # Scaled out (`python main.py web` and `python main.py worker`): the event log, users and run leases in
+    # PostgreSQL; live fan-out, commands to workers and shared limits through Redis. Unset: one process on SQLite.
+    database_url: SecretStr | None = Field(None, validation_alias="BOTARMY_DATABASE_URL")
+    redis_url: SecretStr | None = Field(None, validation_alias="BOTARMY_REDIS_URL")
+    # A worker's lease on a run lasts this long unless renewed (every quarter of it): a killed worker's runs are
+    # taken over by another within about this time.
+    lease_seconds: float = Field(10, ge=2, le=300, validation_alias="BOTARMY_LEASE_SECONDS")
+
     # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
     bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")
 
     # Fault injection of the offline demo model, for tests and demos (see core/demo/faults.py).
     demo_faults: str = Field("", validation_alias="BOTARMY_DEMO_FAULTS")
 
-    @field_validator("openai_api_key", "openai_base_url")
+    @field_validator("openai_api_key", "openai_base_url", "database_url", "redis_url", mode="before")
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value.strip() or None if value else None
@@ -99,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def scaled(self) -> bool:
+        return self.database_url is not None or self.redis_url is not None
 
     @property
     def database_path(self) -> Path:

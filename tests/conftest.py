@@ -1,10 +1,15 @@
-"""Shared fixtures: a real SQLite store in a temporary folder, a bus on top of it, and a real demo-model server."""
+"""Shared fixtures: a real SQLite store in a temporary folder, a bus on top of it, and a real demo-model server;
+throwaway PostgreSQL and Redis servers for the tests that run on both backends and for the scaled deployment."""
 
 import pytest
 
 from core.eventlog.bus import Bus
+from core.eventlog.pg_store import PgStore
 from core.eventlog.sqlite_store import Store
+from tests.support.engines import postgres_server, redis_server
 from tests.support.server import start_server
+
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +30,31 @@ async def store(tmp_path):
 @pytest.fixture
 def bus(store):
     return Bus(store)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session; each test that needs it takes a fresh database (`new_database`)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_service():
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_store(request, tmp_path):
+    """The event store on each backend in turn: SQLite in a file, PostgreSQL in a fresh database."""
+    if request.param == "sqlite":
+        store = Store(tmp_path / "botarmy.sqlite3")
+    else:
+        store = PgStore(request.getfixturevalue("postgres").new_database())
+    store.open()
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ def _run_started(view: RunView, event) -> None:
     view.started_ms = view.started_ms or event.timestamp
     view.segments += 1
     view.queue_position = view.pending = None
+    view.pause_requested = False  # a pause asked for in an earlier segment ended with it
     for agent in meta.get("agents", ()):
         view.agents.setdefault(agent["name"], AgentView(name=agent["name"], title=agent["title"]))
     for agent in view.agents.values():

@@ -7,12 +7,12 @@ from core.domain.fold import fold
 from core.domain.status import RunStatus
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
+from core.eventlog.protocols import EventStore
 from core.eventlog.rows import RunPage, RunRow
-from core.eventlog.sqlite_store import Store
 
 
 class RunQueries:
-    def __init__(self, store: Store, bus: Bus) -> None:
+    def __init__(self, store: EventStore, bus: Bus) -> None:
         self._store, self._bus = store, bus
 
     async def view(self, run_id: str) -> RunView | None:
@@ -37,6 +37,10 @@ class RunQueries:
                    search: str | None = None) -> RunPage:
         """The owner's runs, newest first, filtered by status and by text in the brief or name."""
         return await self._store.list_runs(owner, limit, offset, status=status, search=search)
+
+    async def with_status(self, status: RunStatus) -> list[RunRow]:
+        """Every user's runs of one status, for the engine's own bookkeeping."""
+        return await self._store.runs_with_status(status)
 
     async def events(self, run_id: str, after: int = 0) -> list[StoredEvent]:
         """The run's stored events after sequence number `after`."""

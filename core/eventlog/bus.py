@@ -1,15 +1,21 @@
-"""Fan-out of persisted events: every subscriber reads from a sequence number, replay then live."""
+"""Fan-out of persisted events: every subscriber reads from a sequence number, replay then live.
+
+How an event reaches the subscribers is the bus's Fanout (core.eventlog.protocols): in this process by default
+(LocalFanout), or through Redis to every process (core.eventlog.redis_fanout). Either way a subscriber trusts only the
+store for completeness: a gap, a lag or a lost message sends it back to the log.
+"""
 
 import asyncio
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
+from contextlib import nullcontext
 from typing import NamedTuple, Protocol
 
 from core.domain.events import Event, StoredEvent
 from core.domain.fold import summary_change
 
-from .sqlite_store import Store
+from .protocols import EventStore, Fanout, FanoutTarget
 
 # Marker put in a subscriber's queue when it fell too far behind: it re-reads from the store instead.
 _LAGGED = None
@@ -17,14 +23,14 @@ _LAGGED = None
 
 class _Live(NamedTuple):
     item: StoredEvent
-    emitted_at: float  # time.monotonic() when emit was called: where delivery latency starts
+    emitted_at: float  # time.time() when emit was called, in whichever process: where delivery latency starts
 
 
 class _Subscriber:
     def __init__(self, capacity: int) -> None:
         self.queue: asyncio.Queue[_Live | None] = asyncio.Queue(maxsize=capacity)
 
-    def offer(self, item: _Live) -> None:
+    def offer(self, item: _Live | None) -> None:
         """Never blocks the publisher: a full queue is dropped and replaced by a catch-up marker."""
         try:
             self.queue.put_nowait(item)
@@ -51,23 +57,54 @@ class _Unobserved:
         pass
 
 
+class LocalFanout:
+    """Subscribers in this process only: a hand-over cannot be lost."""
+
+    resync_s = None
+
+    def attach(self, target: FanoutTarget) -> None:
+        self._target = target
+
+    async def publish(self, run_id: str, stored: Sequence[StoredEvent], emitted_at: float) -> None:
+        self._target.deliver(run_id, stored, emitted_at)
+
+    async def watch(self, run_id: str) -> None:
+        pass
+
+    def unwatch(self, run_id: str) -> None:
+        pass
+
+
 class Bus:
     """Persists before fan-out (`emit`), and serves gap-free, duplicate-free subscriptions (`subscribe`)."""
 
-    def __init__(self, store: Store, capacity: int = 2000, observer: BusObserver = _Unobserved()) -> None:
+    def __init__(self, store: EventStore, capacity: int = 2000, observer: BusObserver = _Unobserved(),
+                 fanout: Fanout | None = None) -> None:
         self.store = store
         self.capacity = capacity
         self.observer = observer
+        self.fanout = fanout or LocalFanout()
+        self.fanout.attach(self)
         self._subscribers: dict[str, set[_Subscriber]] = defaultdict(set)
 
     async def emit(self, run_id: str, *events: Event) -> list[StoredEvent]:
-        emitted_at = time.monotonic()  # before the write: a viewer waits for persistence too
+        emitted_at = time.time()  # before the write: a viewer waits for persistence too
         stored = await self.store.append(run_id, list(events), summary_change(events))
         self.observer.appended(events)
+        await self.fanout.publish(run_id, stored, emitted_at)
+        return stored
+
+    def deliver(self, run_id: str, stored: Sequence[StoredEvent], emitted_at: float) -> None:
+        """Hand persisted events to this process's subscribers of the run (called by the fan-out)."""
         for subscriber in tuple(self._subscribers.get(run_id, ())):
             for item in stored:
                 subscriber.offer(_Live(item, emitted_at))
-        return stored
+
+    def lagged(self) -> None:
+        """Live delivery may have lost events (the fan-out reconnected): every subscriber re-reads the store."""
+        for subscribers in tuple(self._subscribers.values()):
+            for subscriber in tuple(subscribers):
+                subscriber.offer(_LAGGED)
 
     def subscriber_count(self, run_id: str) -> int:
         return len(self._subscribers.get(run_id, ()))
@@ -75,24 +112,35 @@ class Bus:
     async def subscribe(self, run_id: str, after_seq: int = 0) -> AsyncIterator[StoredEvent]:
         """Yield every event with seq > after_seq, in order, exactly once, then follow the run live."""
         subscriber = _Subscriber(self.capacity)
-        # Registered before reading the store, so nothing persisted in between is missed; duplicates drop by seq.
+        # Registered (and watched) before reading the store, so nothing persisted in between is missed; duplicates
+        # drop by seq.
+        first = not self._subscribers.get(run_id)
         self._subscribers[run_id].add(subscriber)
         last = after_seq
         try:
+            if first:
+                await self.fanout.watch(run_id)
             while True:
                 for item in await self.store.read(run_id, last):
                     self.observer.delivered("store")
                     yield item
                     last = item.seq
                 while True:
-                    live = await subscriber.queue.get()
+                    try:
+                        # Across processes a message can be lost: quiet for too long, the store is asked again.
+                        resync = self.fanout.resync_s
+                        async with asyncio.timeout(resync) if resync else nullcontext():
+                            live = await subscriber.queue.get()
+                    except TimeoutError:
+                        break
                     if live is _LAGGED or live.item.seq > last + 1:
                         break  # fell behind or saw a gap: catch up from the store
                     if live.item.seq == last + 1:
-                        self.observer.delivered("live", time.monotonic() - live.emitted_at)
+                        self.observer.delivered("live", max(0.0, time.time() - live.emitted_at))
                         yield live.item
                         last = live.item.seq
         finally:
             self._subscribers[run_id].discard(subscriber)
             if not self._subscribers[run_id]:
                 del self._subscribers[run_id]
+                self.fanout.unwatch(run_id)

@@ -79,6 +79,8 @@ def _transaction(db: sqlite3.Connection, observe: WriteObserver, operation: str)
 class Store:
     """Appends events with per-run sequence numbers assigned inside the single writer thread, so they are gap-free."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: Path, observe_write: WriteObserver = ignore_write) -> None:
         self.path = path
         self._observe_write = observe_write

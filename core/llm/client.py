@@ -16,6 +16,7 @@ import openai
 from openai import AsyncOpenAI
 
 from core.domain.status import WaitKind
+from core.limits.shared import SharedBuckets
 from core.obs.metrics import Metrics
 from core.settings import Settings
 
@@ -27,7 +28,7 @@ from .errors import (
     StreamStalled,
     classify,
 )
-from .rate_limit import RateLimiter
+from .rate_limit import RateLimiter, SharedRateLimit
 from .retry import Retrier, RetryPolicy
 
 log = logging.getLogger("botarmy.llm")
@@ -82,7 +83,8 @@ def prompt_tokens(messages: list[dict]) -> int:
 
 
 class LLM:
-    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None,
+                 shared_limits: SharedBuckets | None = None) -> None:
         self.metrics = metrics or Metrics()
         if settings.offline_demo:
             base_url = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}"
@@ -97,6 +99,8 @@ class LLM:
         self.policy = RetryPolicy(settings.llm_max_attempts, settings.llm_max_retry_wait_s,
                                   settings.llm_backoff_initial_s, settings.llm_backoff_max_s)
         self.limiter = RateLimiter(settings.llm_requests_per_minute, settings.llm_tokens_per_minute)
+        self.limits = SharedRateLimit(self.limiter, settings.llm_requests_per_minute, settings.llm_tokens_per_minute,
+                                      shared_limits)
         self.client = AsyncOpenAI(
             api_key=api_key, base_url=base_url,
             timeout=openai.Timeout(self.timeouts.total_s, connect=self.timeouts.connect_s),
@@ -114,7 +118,7 @@ class LLM:
         """
         reserved = prompt_tokens(messages) + self.max_output_tokens
         retrier = Retrier(self.policy)
-        wait, kind = self.limiter.reserve(reserved), WaitKind.PACING
+        wait, kind = await self.limits.reserve(reserved), WaitKind.PACING
         while True:
             if wait > 0:
                 self.metrics.llm_wait(kind, wait)
@@ -126,7 +130,7 @@ class LLM:
                 attempt = self._completion(messages, agent) if source is None else source()
                 async for chunk in self._timed(attempt):
                     if isinstance(chunk, Usage):
-                        self.limiter.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
+                        await self.limits.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
                     else:
                         streamed = True
                     yield chunk
@@ -142,7 +146,7 @@ class LLM:
                     raise
                 if streamed:
                     yield Restart(failure.kind)
-                wait = max(delay, self.limiter.reserve(reserved))
+                wait = max(delay, await self.limits.reserve(reserved))
                 kind = WaitKind(failure.kind) if wait <= delay else WaitKind.PACING
 
     async def _timed(self, chunks: AsyncIterator[str | Usage]) -> AsyncIterator[str | Usage]:

@@ -6,7 +6,8 @@
     users list
     users token NAME [--label LABEL]   print a new API token for NAME, and only that
 
-Every command takes --data-dir PATH (default: BOTARMY_DATA_DIR or ./data). It works while the server runs.
+Every command takes --data-dir PATH (default: BOTARMY_DATA_DIR or ./data); with BOTARMY_DATABASE_URL set it acts on
+that PostgreSQL database instead, for every web instance at once. It works while the server runs.
 """
 
 import argparse
@@ -16,7 +17,8 @@ import sys
 from pathlib import Path
 
 from core.domain.inputs import InputError
-from core.eventlog.sqlite_store import Store
+from core.eventlog.protocols import EventStore
+from core.eventlog.stores import event_store
 from core.settings import Settings
 
 from . import accounts as users
@@ -51,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(store: Store, args: argparse.Namespace) -> str:
+async def _run(store: EventStore, args: argparse.Namespace) -> str:
     """What to print on stdout; InputError for a refusal."""
     if args.command == "list":
         listed = await store.in_reader(users.list_users)
@@ -80,7 +82,8 @@ async def _run(store: Store, args: argparse.Namespace) -> str:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if "data_dir" in args else {}))
-    store = Store(settings.database_path)
+    url = settings.database_url and settings.database_url.get_secret_value()
+    store = event_store(url, settings.database_path)
     store.open()
     users.create_tables(store)
 

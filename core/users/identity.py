@@ -6,6 +6,7 @@ page script cannot read it and nobody can forge an identity into it.
 """
 
 import asyncio
+import hashlib
 import os
 import secrets
 import time
@@ -14,7 +15,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 from core.domain.events import now_ms
-from core.eventlog.sqlite_store import Store
+from core.eventlog.protocols import EventStore
 
 from . import accounts as users
 from .accounts import BROWSER_PREFIX, ApiToken, User
@@ -43,6 +44,25 @@ def storage_secret(data_dir: Path, configured: str | None) -> str:
     return path.read_text().strip()
 
 
+SESSION_COOKIE = "botarmy_session"
+SECRET_REQUIRED = ("BOTARMY_STORAGE_SECRET must be set when scaled out: every web instance signs session cookies "
+                   "with it, so it must be the same on all of them.")
+SECRET_DIFFERS = ("BOTARMY_STORAGE_SECRET differs from the one the other web instances use (the database remembers a "
+                  "fingerprint of the first): set the same value everywhere, or browsers lose their identity when "
+                  "they reach this instance.")
+
+
+def session_cookie(port: int, scaled: bool) -> str:
+    """One process is named after its port, like Jupyter's, so two on one host keep their own identities; scaled
+    instances share one name, so an identity works on every one of them."""
+    return SESSION_COOKIE if scaled else f"{SESSION_COOKIE}_{port}"
+
+
+def secret_fingerprint(secret: str) -> str:
+    """What the database keeps to compare instances' secrets: a hash that cannot sign anything."""
+    return hashlib.sha256(b"botarmy storage secret\0" + secret.encode()).hexdigest()
+
+
 class SignInThrottled(Exception):
     def __init__(self, wait_s: float) -> None:
         super().__init__(f"Too many failed sign-ins. Please try again in {max(1, round(wait_s))} s.")
@@ -56,7 +76,7 @@ def safe_next(path: str | None) -> str:
 
 
 class Identity:
-    def __init__(self, store: Store, mode: str) -> None:
+    def __init__(self, store: EventStore, mode: str) -> None:
         users.create_tables(store)
         self.store = store
         self.mode = mode

@@ -2,14 +2,20 @@
 
 import asyncio
 import signal
+from typing import Protocol
 
 import uvicorn
 
-from core.engine.commands import RunService
+
+class Stoppable(Protocol):
+    """The run service of a web process, or a worker."""
+
+    async def shutdown(self) -> None: ...
 
 
-def interrupt_runs_before_exit(runs: RunService) -> None:
-    """On SIGTERM/SIGINT, interrupt the runs first, then let the web server shut down as usual.
+def interrupt_runs_before_exit(runs: Stoppable) -> None:
+    """On SIGTERM/SIGINT, interrupt the runs first (a worker hands them over), then let the web server shut down as
+    usual.
 
     uvicorn drains connections before the app's shutdown hooks run; that would cut the runs' LLM streams and fail
     them with a connection error instead of recording that they were interrupted.

@@ -106,28 +106,32 @@ def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return child_env
 
 
-def users_command(data_dir: Path, *args: str, password: str | None = None) -> str:
+def users_command(data_dir: Path, *args: str, password: str | None = None, env: dict[str, str] | None = None) -> str:
     """`python main.py users …` on a data dir, as an operator runs it (the password on stdin); its stdout."""
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "users", *args, "--data-dir", str(data_dir)],
-                          input=password, capture_output=True, text=True, timeout=60, env=server_env(), check=False)
+                          input=password, capture_output=True, text=True, timeout=60, env=server_env(env),
+                          check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 python: Path | str = sys.executable, ready_timeout: float = 30) -> Server:
-    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals. `python`
-    is the interpreter (the ControlFlow orchestrator's has its own environment: tests/support/controlflow_env.py)."""
+def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, *,
+                 role: str | None = None, kind: type[Server] = Server, python: Path | str = sys.executable,
+                 ready_s: float = 30) -> Server:
+    """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals.
+    `role`: `web` or `worker` of a scaled deployment (`env` names its database and Redis), as a `kind` of Server.
+    `python` is the interpreter (the ControlFlow orchestrator's has its own environment:
+    tests/support/controlflow_env.py)."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     child_env = server_env(env)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [str(python), str(ROOT / "main.py"), "--port", str(port), "--data-dir", str(data_dir)],
-            cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(process, port, data_dir, log_path)
-    deadline = time.monotonic() + ready_timeout
+            [str(python), str(ROOT / "main.py"), *([role] if role else []), "--port", str(port),
+             "--data-dir", str(data_dir)], cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
+    server = kind(process, port, data_dir, log_path)
+    deadline = time.monotonic() + ready_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")

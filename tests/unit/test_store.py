@@ -7,6 +7,13 @@ from core.domain.custom import RunQueued, UnknownCustomEvent, custom
 from core.domain.events import CustomEvent, RunStartedEvent, TextMessageContentEvent
 from core.domain.fold import SummaryChange
 from core.eventlog.sqlite_store import Store
+from tests.support.engines import seed_runs
+
+
+@pytest.fixture
+def store(any_store):
+    """Every test here that takes `store` runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def content(text: str) -> TextMessageContentEvent:
@@ -43,7 +50,7 @@ async def test_the_log_survives_reopening_and_continues_its_sequence(tmp_path):
     await second.close()
 
 
-async def test_database_uses_wal_and_lists_runs_newest_first(store):
+async def test_lists_runs_newest_first_per_owner(store):
     await store.create_run("old", "first brief", "b-me")
     await store.create_run("new", "second brief", "b-me")
     await store.create_run("theirs", "a brief of someone else's", "b-other")
@@ -54,18 +61,22 @@ async def test_database_uses_wal_and_lists_runs_newest_first(store):
     assert (await store.get_run("new")).status == "running"
     assert (await store.get_run("old")).status == "running"  # the default until an event says otherwise
     assert await store.get_run("missing") is None
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert await store.check_writable()
 
 
+async def test_the_sqlite_file_uses_wal(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    store.open()
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    await store.close()
+
+
 async def test_ten_thousand_runs_page_search_and_filter(store):
-    with sqlite3.connect(store.path) as db:  # seeded in one transaction: the listing, not the inserts, is tested
-        db.executemany("INSERT INTO runs (run_id, brief, created_ms, status, owner) VALUES (?, ?, ?, ?, ?)",
-                       [(f"r{i:05}", f"Brief number {i} about {'saunas' if i % 100 == 0 else 'gardens'}", i,
-                         "completed" if i % 3 else "failed", "b-me") for i in range(10_000)]
-                       + [(f"x{i:05}", f"Someone else's saunas {i}", 20_000 + i, "failed", "b-other")
-                          for i in range(1_000)])
+    # Seeded in one transaction: the listing, not the inserts, is tested.
+    seed_runs(store, [(f"r{i:05}", f"Brief number {i} about {'saunas' if i % 100 == 0 else 'gardens'}", i,
+                       "completed" if i % 3 else "failed", "b-me") for i in range(10_000)]
+              + [(f"x{i:05}", f"Someone else's saunas {i}", 20_000 + i, "failed", "b-other") for i in range(1_000)])
     page = await store.list_runs("b-me", 25, 0)
     assert page.total == 10_000 and [r.run_id for r in page.rows[:2]] == ["r09999", "r09998"]
     last = await store.list_runs("b-me", 25, 9_975)

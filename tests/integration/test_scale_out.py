@@ -1,0 +1,102 @@
+"""A scaled deployment of real processes, through its HTTP API: two web instances and two workers on PostgreSQL and
+Redis. Commands sent to any instance reach the worker that runs the run, limits hold across instances, an identity
+works on every instance, and an instance with another storage secret refuses to start."""
+
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.support.cluster import SECRET, cluster
+from tests.support.server import ROOT, server_env
+
+pytestmark = pytest.mark.scale
+
+BRIEF = "A booking tool for a climbing gym"
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory, postgres, redis_service):
+    """Paced so a run lasts long enough to steer; per-user limits low enough to reach."""
+    with cluster(tmp_path_factory.mktemp("cluster"), postgres, redis_service,
+                 env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "8", "BOTARMY_MAX_RUNS_PER_USER": "2",
+                      "BOTARMY_STARTS_PER_MINUTE": "3"}) as made:
+        yield made
+
+
+def start(client: httpx.Client) -> str:
+    response = client.post("/api/runs", json={"brief": BRIEF})
+    assert response.status_code == 201, response.text
+    return response.json()["run_id"]
+
+
+def first_event(deployment, run_id: str, predicate, timeout: float = 30) -> float:
+    """When (time.monotonic) the run's log first holds an event that `predicate` accepts."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(predicate(event) for event in deployment.web.events(run_id)):
+            return time.monotonic()
+        time.sleep(0.02)
+    raise AssertionError("the event never came")
+
+
+def test_each_role_reports_itself_and_its_dependencies(deployment):
+    for instance, role in ((deployment.webs[0], "web"), (deployment.workers[0], "worker")):
+        health = instance.health()
+        assert (health["role"], health["status"], health["dependencies"]) == (
+            role, "ok", {"postgresql": True, "redis": True})
+
+
+def test_pause_resume_and_cancel_from_one_instance_reach_the_worker_of_a_run_started_on_the_other(deployment):
+    a, b = deployment.webs
+    with a.api() as on_a, b.api() as on_b:
+        run_id = start(on_a)
+        worker = deployment.holder(run_id)
+        first_event(deployment, run_id, lambda e: e["type"] == "TEXT_MESSAGE_CONTENT")
+        assert on_b.post(f"/api/runs/{run_id}/pause").status_code == 204
+        assert deployment.wait_for(run_id, ("paused",))["status"] == "paused"
+        assert on_b.post(f"/api/runs/{run_id}/resume").status_code == 204
+        deployment.wait_for(run_id, ("running",))
+        asked = time.monotonic()
+        assert on_a.post(f"/api/runs/{run_id}/cancel").status_code == 204
+        done = first_event(deployment, run_id, lambda e: e["type"] == "RUN_FINISHED"
+                           and (e.get("outcome") or {}).get("type") == "cancelled")
+        print(f"cancel from web instance to worker to log: {(done - asked) * 1000:.0f} ms")
+        assert deployment.wait_for(run_id, ("cancelled",))["status"] == "cancelled"
+    assert f"holds run {run_id}" in worker.log()
+
+
+def test_per_user_limits_hold_across_instances(deployment):
+    a, b = deployment.webs
+    with a.api("limited") as on_a, b.api("limited") as on_b:
+        first, second = start(on_a), start(on_b)
+        third = on_a.post("/api/runs", json={"brief": BRIEF})
+        assert third.status_code == 429 and "2 runs working" in third.json()["detail"]
+        for run_id in (first, second):
+            assert on_b.post(f"/api/runs/{run_id}/cancel").status_code == 204
+            deployment.wait_for(run_id, ("cancelled",), user="limited")
+        start(on_b)  # the 3rd start of the minute: one too many for the other instance now
+        fourth = on_a.post("/api/runs", json={"brief": BRIEF})
+        assert fourth.status_code == 429 and "within a minute" in fourth.json()["detail"]
+
+
+def test_a_browser_identity_made_on_one_instance_works_on_the_other(deployment):
+    a, b = deployment.webs
+    with httpx.Client(base_url=a.url, follow_redirects=True) as browser:
+        assert browser.get("/").status_code == 200
+        assert [cookie.name for cookie in browser.cookies.jar] == ["botarmy_session"]
+        run_id = browser.post("/api/runs", json={"brief": BRIEF}, headers={"Origin": a.url}).json()["run_id"]
+        listed = httpx.get(f"{b.url}/api/runs", cookies=browser.cookies)
+    assert listed.status_code == 200 and [run["run_id"] for run in listed.json()["runs"]] == [run_id]
+
+
+def test_a_web_instance_with_another_storage_secret_refuses_to_start(deployment, tmp_path):
+    env = {**deployment.env, "BOTARMY_STORAGE_SECRET": SECRET[::-1]}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "web", "--port", "1", "--data-dir", str(tmp_path)],
+                          env=server_env(env), capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert "BOTARMY_STORAGE_SECRET differs from the one the other web instances use" in done.stderr
+    assert not re.search(re.escape(SECRET[::-1]), done.stderr + done.stdout)
