@@ -26,11 +26,13 @@ from core.llm.client import LLM
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
 from core.settings import Settings
+from core.trace import TRACE
 from core.users import admin
 from core.users.identity import SESSION_MAX_AGE_S, Identity, storage_secret
 from core.web.access import caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
+from core.web.bench_route import bench_router
 from core.web.demo_route import demo_router
 from core.web.hardening import install_web_security
 from core.web.health import health_router
@@ -107,6 +109,8 @@ def main() -> None:
     install_socket_guard(settings)
     register_pages(runs, LiveRuns(runs.queries), identity, offline_demo=settings.offline_demo)
     if settings.bench_pages:
+        TRACE.on = True
+        app.include_router(bench_router())
         register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
            favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,

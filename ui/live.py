@@ -13,6 +13,7 @@ from nicegui import background_tasks
 from core.domain.fold import apply
 from core.domain.view import RunView
 from core.engine.queries import RunQueries
+from core.trace import TRACE, Stage
 
 from .markdown import prerender
 
@@ -37,6 +38,8 @@ class LiveRun:
 
     async def _follow(self) -> None:
         async for item in self.queries.follow(self.view.run_id, self.view.last_seq):
+            if TRACE.on:
+                TRACE.note(Stage.FANNED_OUT, f"{item.run_id}|{item.seq}")
             apply(self.view, item)
             self._dirty.set()
 
@@ -50,6 +53,8 @@ class LiveRun:
                     listener(self.view)
                 except Exception:  # noqa: BLE001 - one broken tab must not stop the others
                     log.exception("a view of run %s failed to render", self.view.run_id)
+            if TRACE.on:
+                TRACE.note(Stage.HANDED, f"{self.view.run_id}|{self.view.last_seq}")
             await asyncio.sleep(FLUSH_INTERVAL)
 
     async def _prerender_completed(self) -> None:

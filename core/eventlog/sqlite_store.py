@@ -12,6 +12,7 @@ from core.domain.custom import check
 from core.domain.events import Event, StoredEvent, now_ms, parse_event
 from core.domain.fold import SummaryChange
 from core.domain.status import NOT_WORKING, RunStatus
+from core.trace import TRACE, Stage
 
 from .rows import RunPage, RunRow, WriteObserver, ignore_write
 
@@ -168,6 +169,9 @@ class Store:
                 db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
                            (change.tokens, change.cost_usd, run_id))
         self._last_seq[run_id] = last + len(events)
+        if TRACE.on:
+            for item in stored:
+                TRACE.note(Stage.COMMITTED, f"{run_id}|{item.seq}")
         return stored
 
     async def rename_run(self, run_id: str, title: str) -> bool:

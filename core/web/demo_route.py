@@ -10,8 +10,9 @@ from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from core.demo.faults import Fault, FaultPlan
-from core.demo.model import ChatRequest, UnknownAgent, answer_for, chunk, tokens_of
+from core.demo.model import ChatRequest, UnknownAgent, answer_for, brief_of, chunk, tokens_of
 from core.llm.client import AGENT_HEADER, DEMO_MODEL, DEMO_PATH, estimate_tokens
+from core.trace import TRACE, Stage, brief_digest
 
 log = logging.getLogger("botarmy.demo_model")
 
@@ -80,8 +81,10 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
         delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
         break_at = len(pieces) // (3 if kind == "stall" else 2)
 
+        stream_key = f"{agent}|{brief_digest(brief_of(request.messages))}|" if TRACE.on else ""
+
         async def body() -> AsyncIterator[str]:
-            sent = 0
+            sent = end = 0
             try:
                 yield chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
                 for sent, piece in enumerate(pieces):
@@ -93,6 +96,9 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                         yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
                     if delay:
                         await asyncio.sleep(delay)
+                    if TRACE.on:
+                        end += len(piece)
+                        TRACE.note(Stage.SENT, f"{stream_key}{end}")
                     yield chunk(completion_id, created, request.model, {"content": piece})
                 sent = len(pieces)
                 yield chunk(completion_id, created, request.model, {}, finish="stop")
