@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -244,9 +245,14 @@ def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> list[fl
     return latencies
 
 
-def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float) -> dict:
+BOTARMY_ANALYST_TEXT = "[data-testid=message][data-agent=analyst] [data-testid=message-body]"
+PEER_TEXT = "[data-step-type=assistant_message] .message-content"
+
+
+def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, text_observer: bool = False) -> dict:
+    """`text_observer`: also measure the first run's Analyst answer as the peer is measured."""
     stamps(server)  # forget what earlier scenarios noted
-    context = viewer(browser, server.url)
+    context = viewer(browser, server.url, BOTARMY_ANALYST_TEXT if text_observer else None)
     run_ids = start_runs(context, server.url, runs, pace_ms)
     pages = open_tabs(context, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)],
                       "[data-testid=connection-status][data-state=connected]")
@@ -301,6 +307,13 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float) 
     delivered = sum(1 for run in tokens.values() for token in run
                     if start_ms <= noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}", 0)
                     <= start_ms + WINDOW_S * 1000) * tabs // max(1, runs)
+    text_lat = None
+    if text_observer and pages:
+        first = run_ids[0]
+        brief = f"A tool-lending library for street number 0 ({pace_ms:g} ms)."
+        seen, texts = observed(pages[0]), pages[0].evaluate("window.__texts")
+        text_lat = text_latencies(seen, "0", demo_sends(noted, "analyst", brief, _demo_answer(brief)),
+                                  texts[0] if texts else "", start_ms) if first else None
     browser_cost = {name: sum(c.spent.get(name, 0) for c in costs) * 1000 / max(1, updates)
                     for name in BROWSER_METRICS}
     context.close()
@@ -309,7 +322,7 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float) 
             "updates_per_s": max(per_second, default=0),
             "cpu_per_token": (cpu_after - cpu_before) * 1000 / streamed if streamed else None,
             "cpu_per_delivered": (cpu_after - cpu_before) * 1000 / delivered if delivered else None,
-            "browser": browser_cost, "drift": (statistics.median(late) - statistics.median(early))
+            "browser": browser_cost, "text_lat": text_lat, "drift": (statistics.median(late) - statistics.median(early))
             if early and late else None}
 
 
@@ -339,9 +352,11 @@ def install_chainlit() -> Path:
     return chainlit
 
 
-def text_latencies(seen: list, index: str, sends: list[tuple[str, float]], final: str) -> list[float]:
+def text_latencies(seen: list, index: str, sends: list[tuple[str, float]], final: str,
+                   since_ms: float = 0) -> list[float]:
     """Chunk → DOM by the text observer: where each sent prefix's letters and digits end in the final text, and
-    when the element first held that many. Prefixes whose tail does not show (markup) are left out."""
+    when the element first held that many. Prefixes whose tail does not show (markup) are left out, and so are
+    chunks sent before `since_ms` (shown when the page was built, not streamed into it)."""
     grown = series(seen, "t").get(index, [])
     latencies, position = [], 0
     for prefix, sent in sends:
@@ -352,6 +367,8 @@ def text_latencies(seen: list, index: str, sends: list[tuple[str, float]], final
         if found < 0:
             continue
         position = found + len(tail)
+        if sent < since_ms:
+            continue
         shown = first_at_or_after(grown, position)
         if shown is not None:
             latencies.append(shown - sent)
@@ -374,28 +391,33 @@ def measure_peer_chainlit(browser, server: Server, pace_ms: float) -> list[float
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="chainlit-"))
     env = {"PATH": f"{PEER_DIR / 'bin'}:/usr/bin:/bin", "HOME": str(work),
-           "DEMO_BASE_URL": f"{server.url}/demo/v1", "CHAINLIT_AUTH_SECRET": "bench-only-not-a-secret"}
-    process = subprocess.Popen([str(chainlit), "run", str(PEER_APP), "--headless", "--port", str(port)],
-                               cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+           "DEMO_BASE_URL": f"{server.url}/demo/v1"}
+    with open(work / "chainlit.log", "wb") as log:
+        process = subprocess.Popen([str(chainlit), "run", str(PEER_APP), "--headless", "--port", str(port)],
+                                   cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                import urllib.request
                 urllib.request.urlopen(url, timeout=1)
                 break
             except OSError:
                 time.sleep(0.3)
         stamps(server)
         brief = f"A tool-lending library for the peer ({pace_ms:g} ms)."
-        context = viewer(browser, url, ".step .message-content, [data-step-type=assistant_message]")
+        context = viewer(browser, url, PEER_TEXT)
         page = context.new_page()
         page.goto(url)
         box = page.locator("#chat-input")
-        box.wait_for(timeout=60_000)
-        box.fill(brief)
-        box.press("Enter")
+        for _ in range(20):  # Enter sends nothing until the chat's socket is connected
+            box.fill(brief)
+            box.press("Enter")
+            try:
+                page.wait_for_selector("[data-step-type=user_message]", timeout=3_000)
+                break
+            except PlaywrightTimeout:
+                continue
         page.wait_for_function("() => window.__seen.length > 0", timeout=60_000)
         time.sleep(1)
         answer = _demo_answer(brief)
@@ -556,9 +578,9 @@ def main() -> None:
             env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED}
             with start_server(Path(tmp) / name, env) as server:
                 floor = measure_floor(browser, server, tabs, pace)
-                result = measure_live(browser, server, tabs, runs, pace)
-                peer = (measure_peer_chainlit(browser, server, pace)
-                        if args.peer == "chainlit" and name == "1tab" else None)
+                with_peer = args.peer == "chainlit" and name == "1tab"
+                result = measure_live(browser, server, tabs, runs, pace, text_observer=with_peer)
+                peer = measure_peer_chainlit(browser, server, pace) if with_peer else None
             lat, cost = result["lat"], result["browser"]
             ratio = (f"{pct(lat, 99) / pct(floor, 99):.1f}×" if pct(lat, 99) and pct(floor, 99) else "n/a")
             cpu = ms(result["cpu_per_token"]) if result["cpu_per_token"] is None else f"{result['cpu_per_token']:.2f}"
@@ -576,11 +598,12 @@ def main() -> None:
                             "(cumulative: each row includes the rows above):", ""] + stage_table(result["stages"])
             print("\n".join(stage_lines[-10:]), flush=True)
             if peer is not None:
+                text = result["text_lat"] or []
                 peer_lines = ["| 1 tab, 100 tokens/s, the Analyst's answer | p50 ms | p99 ms | tokens |",
                               "|---|---:|---:|---:|",
                               f"| floor (bare NiceGUI label) | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} "
                               f"| {len(floor)} |",
-                              f"| BotArmy | {ms(pct(lat, 50))} | {ms(pct(lat, 99))} | {len(lat)} |",
+                              f"| BotArmy | {ms(pct(text, 50))} | {ms(pct(text, 99))} | {len(text)} |",
                               f"| Chainlit {CHAINLIT.split('==')[1]} | {ms(pct(peer, 50))} | {ms(pct(peer, 99))} "
                               f"| {len(peer)} |"]
                 print("\n".join(peer_lines), flush=True)
