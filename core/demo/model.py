@@ -58,8 +58,8 @@ def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool 
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
-    user = _user_text(messages)
-    answer = demo_answer(agent, brief_of(messages), _between(user, "feedback"))
+    brief = brief_of(messages)
+    answer = demo_answer(agent, brief, _between(_user_text(messages), "feedback"))
     return answer + "\n" + hostile_block(brief) if hostile else answer
 
 
