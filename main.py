@@ -41,6 +41,7 @@ from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
+from ui.markdown import warm_up
 from ui.pages import register_pages
 from ui.socket_guard import install_socket_guard
 
@@ -95,6 +96,7 @@ def main() -> None:
         await store.close()
 
     app.on_startup(runs.recover)
+    app.on_startup(warm_up)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo:

@@ -10,6 +10,7 @@ from core.domain.status import AT_REST, RESUMABLE, RunStatus
 from core.domain.view import RunView
 
 from . import status
+from .live_value import LiveText
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
 
@@ -37,7 +38,7 @@ class RunHeader:
             ui.label("Run").classes("text-h6")
             self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
                 f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
-            self.elapsed = ui.label("").classes("text-caption text-grey-7")
+            self.elapsed = LiveText("").classes("text-caption text-grey-7")
             self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             ui.space()
             self.model = ui.label("").classes("text-caption text-grey-7")
@@ -73,4 +74,4 @@ class RunHeader:
 
     def tick(self, view: RunView) -> None:
         if view.started_ms:
-            set_text(self.elapsed, status.duration((view.finished_ms or now_ms()) - view.started_ms))
+            self.elapsed.set(status.duration((view.finished_ms or now_ms()) - view.started_ms))

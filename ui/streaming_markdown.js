@@ -1,8 +1,9 @@
 // A streamed answer rendered in the browser: the server sends only the appended text, never the whole message
 // again, and the markdown is parsed and sanitized here. Blocks that can no longer change (everything before the
-// last blank line outside a code fence) are rendered once; each append re-renders only the tail, so a long answer
-// costs the same per update as a short one. An open code fence is closed for display so code never shows as
-// prose; an unfinished mermaid block shows as plain code.
+// last blank line outside a code fence) are rendered once; a render redoes only the tail, so a long answer costs
+// the same per update as a short one. An append after a quiet frame renders at once; more appends in the same
+// frame are rendered together at the next one, so the page does at most one render per frame. An open code fence
+// is closed for display so code never shows as prose; an unfinished mermaid block shows as plain code.
 import { Marked } from "botarmy-marked";
 import { sanitize } from "botarmy-model-content";
 
@@ -68,11 +69,18 @@ function stableEnd(text, from) {
 export default {
   template: `<div class="botarmy-markdown" data-testid="message-body"><div></div><div></div></div>`,
   props: { text: String },
-  data() {
-    return { source: "", stable: 0 };
+  created() {
+    // Not reactive: Vue has nothing to do when text arrives.
+    this.source = "";
+    this.stable = 0;
+    this.frame = null;
+    this.due = false;
   },
   mounted() {
     this.reset(this.text || "");
+  },
+  unmounted() {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
   },
   watch: {
     text(value) {
@@ -92,7 +100,19 @@ export default {
       const known = this.source.length - offset;
       if (offset > this.source.length || known >= delta.length) return;
       this.source += delta.slice(Math.max(0, known));
+      if (this.frame !== null) {
+        this.due = true;
+        return;
+      }
       this.render();
+      this.frame = requestAnimationFrame(() => this.nextFrame());
+    },
+    nextFrame() {
+      this.frame = null;
+      if (!this.due) return;
+      this.due = false;
+      this.render();
+      this.frame = requestAnimationFrame(() => this.nextFrame());
     },
     render() {
       const end = stableEnd(this.source, this.stable);
