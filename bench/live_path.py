@@ -520,7 +520,7 @@ def finished_run_open(browser, data_dir: Path) -> float:
         page.goto(f"{server.url}/runs/{run_id}")
         page.wait_for_function(f"""() => {{
             const done = document.querySelectorAll('[data-testid=message][data-complete=true]');
-            return done.length === {len(AGENTS)} && [...done].every(m => m.innerText.length > {LONG_ANSWER_CHARS // 2});
+            return done.length === {len(AGENTS)} && [...done].every(m => m.textContent.length > {LONG_ANSWER_CHARS // 2});
         }}""", timeout=120_000, polling=10)
         elapsed = time.perf_counter() - started
         context.close()
