@@ -81,11 +81,14 @@ OBSERVER = """
     socket = value;
     value.prependAny((event, message) => {
       if (event !== 'run_javascript' || typeof message?.code !== 'string') return;
-      const call = /runMethod\\((\\d+), "append", (.*)\\)$/.exec(message.code);
-      if (!call) return;
-      const [offset, delta] = JSON.parse(call[2]);
-      const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;
-      seen.push(['r', agent || '', offset + delta.length, now()]);
+      const t = now();
+      for (const line of message.code.split('\\n')) {
+        const call = /runMethod\\((\\d+), "append", (.*)\\);?$/.exec(line);
+        if (!call) continue;
+        const [offset, delta] = JSON.parse(call[2]);
+        const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;
+        seen.push(['r', agent || '', offset + delta.length, t]);
+      }
     });
   }});
 })();

@@ -10,6 +10,8 @@ from typing import Any
 
 from nicegui.element import Element
 
+from .calls import call
+
 
 class _LiveValue(Element):
     def __init__(self, value: Any) -> None:
@@ -19,7 +21,7 @@ class _LiveValue(Element):
     def set(self, value: Any) -> None:
         if value != self.value:
             self.value = value
-            self.run_method("show", value)
+            call(self, "show", value)
 
     def _to_dict(self) -> dict[str, Any]:
         self._props["value"] = self.value  # current whenever the element itself is sent

@@ -12,6 +12,7 @@ from nicegui.element import Element
 
 from core.domain.view import MessageView
 
+from .calls import call
 from .markdown import CONTENT_RULES
 
 _VENDOR = Path(__file__).resolve().parent.parent / "assets" / "vendor" / "marked"
@@ -27,7 +28,7 @@ class StreamingMarkdown(Element, component="streaming_markdown.js",
     def show(self) -> None:
         """Send what the message gained since the last call."""
         if self.message.length > self.shown:
-            self.run_method("append", self.shown, self.message.since(self.shown))
+            call(self, "append", self.shown, self.message.since(self.shown))
             self.shown = self.message.length
 
     def _to_dict(self) -> dict[str, Any]:
