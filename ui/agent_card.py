@@ -18,6 +18,8 @@ from .props import set_prop, set_text, set_visible
 class AgentCard:
     def __init__(self, name: str, title: str, on_retry: Callable) -> None:
         self.name = name
+        self.counts: tuple = ()  # what the card shows, to tell what changed
+        self.state: tuple = ()
         with ui.card().classes("agent-card w-full gap-1").props(
                 f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
@@ -41,14 +43,24 @@ class AgentCard:
             self.retry.set_visibility(False)
 
     def update(self, agent: AgentView) -> None:
+        """Only what changed since the last flush: while an agent streams, that is its count and its progress,
+        which change in place; the rest of the card when the agent's state changes."""
+        counts = (agent.tokens, agent.cost_usd, agent.progress)
+        if counts != self.counts:
+            self.counts = counts
+            if abs(self.progress.value - agent.progress) > 0.005 or agent.progress in (0.0, 1.0):
+                self.progress.set(round(agent.progress, 3))
+            self.tokens.set(status.usage(agent.tokens, agent.cost_usd))
+        state = (agent.status, agent.task, agent.streaming, agent.waiting, agent.waiting_until_ms, agent.error,
+                 agent.started_ms, agent.finished_ms)
+        if state == self.state:
+            return
+        self.state = state
         set_prop(self.card, "data-status", agent.status)
         set_text(self.badge, status.label(agent.status))
         set_prop(self.badge, "color", status.color(agent.status))
         set_text(self.task, agent.task or status.label(agent.status))
         set_visible(self.typing, agent.streaming)
-        if abs(self.progress.value - agent.progress) > 0.005 or agent.progress in (0.0, 1.0):
-            self.progress.set(round(agent.progress, 3))
-        self.tokens.set(status.usage(agent.tokens, agent.cost_usd))
         set_prop(self.card, "data-waiting", agent.waiting or "")
         self.notice.show(agent.error or "")
         self.tick(agent)

@@ -55,8 +55,15 @@ class RunHeader:
         with ui.expansion("Brief", icon="notes").classes("w-full").props("dense data-testid=run-brief"):
             ui.label(view.brief).classes("whitespace-pre-wrap text-body2")
         self.notice = ErrorNotice("error-banner w-full")
+        self.shown: tuple = ()
 
     def update(self, view: RunView) -> None:
+        """Only when what the header shows changed: streamed text changes none of it."""
+        shown = (view.status, view.error, view.tokens, view.cost_usd, view.model, view.pause_requested,
+                 view.queue_position, view.started_ms, view.finished_ms)
+        if shown == self.shown:
+            return
+        self.shown = shown
         set_prop(self.badge, "data-status", view.status)
         set_prop(self.badge, "color", status.color(view.status))
         set_text(self.badge, status.label(view.status))

@@ -66,8 +66,9 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
 
     def tick() -> None:
         if not view.finished:
-            header.call("tick", view)
-            cards.call("tick", view)
+            with gathered(client):
+                header.call("tick", view)
+                cards.call("tick", view)
 
     ui.timer(1.0, tick)
     return True
