@@ -120,6 +120,9 @@ def main() -> None:
                # Named after the port, like Jupyter's: two instances on one host keep their own identities.
                "session_cookie": f"botarmy_session_{settings.port}", "max_age": SESSION_MAX_AGE_S, "same_site": "lax",
                "https_only": settings.secure_cookies},
+           # UnoCSS's runtime looks at a mutation only for classes it has not seen; Tailwind's rebuilds its styles on
+           # every change of the page, which streaming text makes dozens of times a second.
+           unocss="wind4",
            # Socket messages are small and frequent: compressing each costs the server more than it saves.
            ws_per_message_deflate=False,
            log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON

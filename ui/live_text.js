@@ -1,18 +1,18 @@
-// A text the server changes often: `show` replaces it in place, re-rendering only this component.
+// A text the server changes often: `show` sets it in place. Vue is not involved, so no component renders.
 export default {
-  template: `<span>{{ shown }}</span>`,
+  template: `<span></span>`,
   props: { value: String },
-  data() {
-    return { shown: this.value };
+  mounted() {
+    this.show(this.value);
   },
   watch: {
     value(value) {
-      this.shown = value;
+      this.show(value);
     },
   },
   methods: {
     show(value) {
-      this.shown = value;
+      this.$el.textContent = value ?? "";
     },
   },
 };
