@@ -13,7 +13,7 @@ from nicegui.element import Element
 from .calls import call
 
 
-class _LiveValue(Element):
+class _LiveValue(Element, component="live_value.js"):
     def __init__(self, value: Any) -> None:
         super().__init__()
         self.value = value
@@ -28,10 +28,14 @@ class _LiveValue(Element):
         return super()._to_dict()
 
 
-class LiveText(_LiveValue, component="live_text.js"):
+class LiveText(_LiveValue):
     """A line of text, such as "1,234 tokens · $0.01"."""
 
 
-class LiveBar(_LiveValue, component="live_bar.js"):
+class LiveBar(_LiveValue):
     """A progress bar from 0 to 1, drawn without a transition: it moves when the text does, and no animation
     repaints the page in between."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self._props["bar"] = True
