@@ -9,7 +9,7 @@ event loop only ever takes the result from the cache.
 import asyncio
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from . import model_html
 
@@ -56,5 +56,6 @@ async def prerender(content: str) -> None:
     await asyncio.shield(rendering)
 
 
-async def warm_up() -> None:
-    await prerender(_WARM_UP)
+def warm_up() -> None:
+    """Load it in a worker thread, without holding up the server's start."""
+    background_tasks.create(prerender(_WARM_UP), name="markdown-warm-up")
