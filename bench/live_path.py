@@ -234,11 +234,22 @@ class BrowserCost:
         self.spent = {name: after[name] - self.before.get(name, 0) for name in after}
 
 
-def start_runs(context, server_url: str, count: int, pace_ms: float) -> list[str]:
+def start_runs(context, server_url: str, count: int, pace_ms: float, approvals: str = "none") -> list[str]:
     """Runs of the viewer's own, started through the API with its cookie, from its origin."""
     return [context.request.post(f"{server_url}/api/runs", headers={"Origin": server_url},
-                                 data={"brief": f"A tool-lending library for street number {n} ({pace_ms:g} ms)."}
-                                 ).json()["run_id"] for n in range(count)]
+                                 data={"brief": f"A tool-lending library for street number {n} ({pace_ms:g} ms).",
+                                       "approvals": approvals}).json()["run_id"] for n in range(count)]
+
+
+def approve_when_waiting(context, server_url: str, run_ids: list[str]) -> None:
+    """Each run, once it waits for the approval of the Analyst's answer, goes on: its tabs are all open by then."""
+    for run_id in run_ids:
+        deadline = time.monotonic() + 120
+        while context.request.get(f"{server_url}/api/runs/{run_id}").json()["status"] != "waiting_approval":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"run {run_id} never waited for approval")
+            time.sleep(0.2)
+        context.request.post(f"{server_url}/api/runs/{run_id}/approve", headers={"Origin": server_url})
 
 
 def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> list[float]:
@@ -258,15 +269,19 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, 
     """`text_observer`: also measure the first run's Analyst answer as the peer is measured."""
     stamps(server)  # forget what earlier scenarios noted
     context = viewer(browser, server.url, BOTARMY_ANALYST_TEXT if text_observer else None)
-    run_ids = start_runs(context, server.url, runs, pace_ms)
+    # With many tabs, a run could end before they have all loaded: it waits after the Analyst until they have.
+    gated = tabs > 1 and not text_observer
+    run_ids = start_runs(context, server.url, runs, pace_ms, "analyst" if gated else "none")
     pages = open_tabs(context, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)],
                       "[data-testid=connection-status][data-state=connected]")
+    if gated:
+        approve_when_waiting(context, server.url, run_ids)
     reloaded = set()  # tabs the server dropped and made rebuild their page: an overloaded machine
     for page in pages:
         page.on("framenavigated", lambda frame: frame.parent_frame or reloaded.add(frame.page))
     costs = [BrowserCost(context, page) for page in pages]
     if pages:
-        pages[0].wait_for_selector("[data-testid=message]", timeout=60_000)
+        pages[0].wait_for_selector("[data-testid=message][data-complete=false]", timeout=60_000)
     cpu_before, _ = proc(server)
     for cost in costs:
         cost.start()
