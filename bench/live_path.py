@@ -83,7 +83,7 @@ OBSERVER = """
       if (event !== 'run_javascript' || typeof message?.code !== 'string') return;
       const t = now();
       for (const line of message.code.split('\\n')) {
-        const call = /runMethod\\((\\d+), "append", (.*)\\);?$/.exec(line);
+        const call = /runMethod\\((\\d+), "append", (\\[.*\\])\\)/.exec(line);
         if (!call) continue;
         const [offset, delta] = JSON.parse(call[2]);
         const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;

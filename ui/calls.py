@@ -33,4 +33,6 @@ def call(element: Element, method: str, *args: Any) -> None:
     if lines is None:
         element.run_method(method, *args)
     else:
-        lines.append(f"runMethod({element.id}, {json.dumps(method)}, {json.dumps(args)});")
+        # Each call on its own, as separate messages would be: one that throws does not stop the others.
+        lines.append(f"try {{ runMethod({element.id}, {json.dumps(method)}, {json.dumps(args)}); }} "
+                     "catch (error) { console.error(error); }")

@@ -85,8 +85,6 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
 
         async def body() -> AsyncIterator[str]:
             sent = end = 0
-            loop = asyncio.get_running_loop()
-            started = loop.time()
             try:
                 yield chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
                 for sent, piece in enumerate(pieces):
@@ -96,8 +94,8 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                         await asyncio.sleep(3600)
                     if sent == break_at and kind == "malformed":
                         yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
-                    if delay:  # on a schedule, as a model streams at its own pace: a late wake-up is caught up
-                        await asyncio.sleep(max(0.0, started + (sent + 1) * delay - loop.time()))
+                    if delay:
+                        await asyncio.sleep(delay)
                     if TRACE.on:
                         end += len(piece)
                         TRACE.note(Stage.SENT, f"{stream_key}{end}")
