@@ -40,6 +40,7 @@ from core.llm.client import LLM
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
 from core.settings import Settings
+from core.trace import TRACE
 from core.users import admin
 from core.users.identity import (
     SECRET_DIFFERS,
@@ -53,6 +54,7 @@ from core.users.identity import (
 from core.web.access import caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
+from core.web.bench_route import bench_router
 from core.web.demo_route import demo_router
 from core.web.hardening import install_web_security
 from core.web.health import health_router
@@ -61,6 +63,7 @@ from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
+from ui.markdown import warm_up
 from ui.pages import register_pages
 from ui.socket_guard import install_socket_guard
 
@@ -151,6 +154,7 @@ def main(role: str | None) -> None:
             await close()
 
     app.on_startup(runs.recover)
+    app.on_startup(warm_up)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo and role is None:  # scaled, the workers serve the demo model to themselves
@@ -167,12 +171,19 @@ def main(role: str | None) -> None:
     install_socket_guard(settings)
     register_pages(runs, LiveRuns(runs.queries), identity, offline_demo=settings.offline_demo)
     if settings.bench_pages:
+        TRACE.on = True
+        app.include_router(bench_router())
         register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
            favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,
            storage_secret=secret, session_middleware_kwargs={
                "session_cookie": session_cookie(settings.port, scaled=role is not None),
                "max_age": SESSION_MAX_AGE_S, "same_site": "lax", "https_only": settings.secure_cookies},
+           # UnoCSS's runtime looks at a mutation only for classes it has not seen; Tailwind's rebuilds its styles on
+           # every change of the page, which streaming text makes dozens of times a second.
+           unocss="wind4",
+           # Socket messages are small and frequent: compressing each costs the server more than it saves.
+           ws_per_message_deflate=False,
            log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON
 
 

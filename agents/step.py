@@ -20,6 +20,7 @@ from core.domain.status import ErrorCode
 from core.llm import client
 from core.llm.client import LLM, Restart, Source, Waiting
 from core.llm.errors import classify
+from core.trace import TRACE, Stage
 
 from .roles import Role, build_messages
 
@@ -58,7 +59,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
     messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
     label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
-    message_id, streams = None, 0
+    message_id, streams, length = None, 0, 0
     try:
         async with aclosing(llm.stream(messages, agent=role.name, label=label, source=source)) as stream:
             async for piece in stream:
@@ -68,7 +69,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
                 elif isinstance(piece, Restart):
                     for event in discard_answer(role.name, message_id, subagent_id, piece.kind):
                         yield event
-                    chunks, message_id = [], None
+                    chunks, message_id, length = [], None, 0
                 elif isinstance(piece, client.Usage):
                     yield custom(Usage(agent=role.name, prompt_tokens=piece.prompt_tokens,
                                        completion_tokens=piece.completion_tokens, estimated=piece.estimated,
@@ -81,6 +82,9 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
                         yield TextMessageStartEvent(message_id=message_id, role="assistant",
                                                     subagent_run_id=subagent_id)
                     chunks.append(piece)
+                    if TRACE.on:
+                        length += len(piece)
+                        TRACE.note(Stage.RECEIVED, f"{message_id}|{length}")
                     yield TextMessageContentEvent(message_id=message_id, delta=piece, subagent_run_id=subagent_id)
     except Exception as error:  # noqa: BLE001 - every failure becomes a plain sentence; detail went to the log
         failure = classify(error)

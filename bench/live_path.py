@@ -1,18 +1,35 @@
-"""The live path, measured: event appended → visible in the DOM of real Chromium tabs, catch-up after a
-disconnect, server memory per tab and after many runs, server CPU per streamed token.
+"""The live path, measured: an LLM chunk sent by the model → its text in the DOM of real Chromium tabs, stage by
+stage; updates per tab, server CPU per token, the browser's own cost per update; catch-up after a disconnect,
+opening a finished run with long answers, server memory per tab and after many runs.
 
-    python bench/live_path.py [--quick] [--leak-runs 100]
+    python bench/live_path.py [--quick] [--peer chainlit] [--leak-runs 100]
 
-Prints a markdown table and writes it to bench/RESULTS.md. The floor, measured in the same run on the same
-server, is a bare NiceGUI label update (ui/floor_page.py) watched by as many tabs.
+Prints markdown tables and writes them to bench/RESULTS.md. Every latency row has its floor beside it, measured in
+the same run on the same server: a bare NiceGUI label pushed to as many tabs at the same pace (ui/floor_page.py).
+`--peer chainlit` installs Chainlit into its own virtual environment under bench/ (ignored by git) and measures it
+streaming the same tokens from the same demo model, watched by the same observer.
+
+The server runs with BOTARMY_BENCH_PAGES=1, which turns on its stage stamps (core/trace.py): the demo model notes
+when it sent each chunk, the agent step when the LLM client handed it over, the store when its transaction
+committed, the run's live view when the bus handed it over, and the flusher when every tab's update holding it went
+to NiceGUI's outbox. The browser notes when the update arrived on its socket and when the text was in the DOM.
 """
 
 import argparse
 import bisect
+import hashlib
+import json
+import re
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
@@ -22,40 +39,89 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.trace import Stage, brief_digest  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.server import Server, start_server  # noqa: E402
+from tests.support.server import Server, free_port, start_server  # noqa: E402
 
-PACE_MS = 10  # 100 tokens a second per run
-WINDOW_S = 8
-# Installed before any page script: notes when each message's length changes, and when the floor label changes.
+WINDOW_S = 6
+# Installed before any page script. Notes [kind, agent, length, time in Unix ms]: 'm' a message shows `length`
+# characters (its data-length), 'r' an append up to `length` arrived on the socket, 'f' the floor label changed
+# (`length` is its send time), 't' the text of the index-th element matching window.__textSelector grew to
+# `length` letters and digits (the observer every page can be measured with, BotArmy's and the peer's alike).
 OBSERVER = """
-window.__seen = [];
-new MutationObserver((records) => {
-  const now = Date.now();
-  for (const record of records) {
-    const node = record.target.nodeType === Node.TEXT_NODE ? record.target.parentElement : record.target;
-    if (!(node instanceof Element)) continue;
-    if (record.type === 'attributes') {
-      const message = node.closest('[data-testid=message]');
-      if (message) window.__seen.push(['m', message.dataset.agent, Number(node.dataset.length), now]);
+(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const seen = window.__seen = [];
+  const texts = window.__texts = [];
+  new MutationObserver((records) => {
+    const t = now();
+    for (const record of records) {
+      const node = record.target.nodeType === Node.TEXT_NODE ? record.target.parentElement : record.target;
+      if (!(node instanceof Element)) continue;
+      if (record.type === 'attributes' && record.attributeName === 'data-length') {
+        const message = node.closest('[data-testid=message]');
+        if (message) seen.push(['m', message.dataset.agent, Number(node.dataset.length), t]);
+      }
+      const floor = node.closest('[data-testid=floor]');
+      if (floor && floor.textContent) seen.push(['f', '', Number(floor.textContent), t]);
     }
-    const floor = node.closest('[data-testid=floor]');
-    if (floor && floor.textContent) window.__seen.push(['f', '', Number(floor.textContent), now]);
-  }
-}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
-                      attributeFilter: ['data-length']});
+    if (window.__textSelector) {
+      document.querySelectorAll(window.__textSelector).forEach((element, index) => {
+        const text = element.textContent.replace(/[^A-Za-z0-9]/g, '');
+        if (text !== texts[index]) {
+          texts[index] = text;
+          seen.push(['t', String(index), text.length, t]);
+        }
+      });
+    }
+  }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                        attributeFilter: ['data-length']});
+  let socket;
+  Object.defineProperty(window, 'socket', {configurable: true, get: () => socket, set(value) {
+    socket = value;
+    value.prependAny((event, message) => {
+      if (event !== 'run_javascript' || typeof message?.code !== 'string') return;
+      const t = now();
+      for (const line of message.code.split('\\n')) {
+        const call = /runMethod\\((\\d+), "append", (\\[.*\\])\\)/.exec(line);
+        if (!call) continue;
+        const [offset, delta] = JSON.parse(call[2]);
+        const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;
+        seen.push(['r', agent || '', offset + delta.length, t]);
+      }
+    });
+  }});
+})();
 """
-
+# Script, layout and style are the main thread's time in each; ThreadTime is its CPU time in all (wall-clock task
+# durations would count the time a busy machine left the thread waiting).
+BROWSER_METRICS = ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "ThreadTime")
+STAGES = [("sent", "sent by the model"), (Stage.RECEIVED, "received by the LLM client"),
+          (Stage.COMMITTED, "committed"), (Stage.FANNED_OUT, "fanned out"), (Stage.HANDED, "handed to the socket"),
+          ("browser", "received by the browser"), ("dom", "in the DOM")]
 
 # The viewer starts runs as fast as the scenario needs: the per-user limits are not what is measured here.
-UNLIMITED = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000"}
+UNLIMITED = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
+             "BOTARMY_MAX_CONCURRENT_RUNS": "100", "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000",
+             "BOTARMY_LLM_TOKENS_PER_MINUTE": "100000000"}
 
 
-def api(server: Server, method: str, path: str, body: dict | None = None) -> dict:
-    with server.api() as client:
-        response = client.request(method, path, json=body)
-        response.raise_for_status()
-        return response.json() if response.content else None
+@dataclass(frozen=True)
+class Token:
+    run_id: str
+    seq: int
+    message_id: str
+    agent: str
+    end: int  # the message's length once this token is in
+    brief: str  # digest of the run's brief, as the demo model's stamps name it
+
+
+def pct(values: list[float], q: int) -> float | None:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else None
+
+
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def proc(server: Server) -> tuple[float, int]:
@@ -67,58 +133,59 @@ def proc(server: Server) -> tuple[float, int]:
     return cpu, rss
 
 
-def content_events(server: Server, run_id: str) -> list[tuple[str, int, int]]:
-    """(agent, message length after this token, append time in ms) of every streamed token."""
-    lengths: dict[str, int] = {}
-    out = []
-    for event in server.events(run_id):
-        if event["type"] == "TEXT_MESSAGE_CONTENT":
-            agent = event["messageId"].split(":")[1]
-            lengths[agent] = lengths.get(agent, 0) + len(event["delta"])
-            out.append((agent, lengths[agent], event["timestamp"]))
+def stored_tokens(server: Server, run_id: str) -> list[Token]:
+    with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:
+        rows = db.execute("SELECT seq, payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+    brief, lengths, tokens = "", defaultdict(int), []
+    for seq, payload in rows:
+        event = json.loads(payload)
+        if event["type"] == "CUSTOM" and event["name"] == "run_configured":
+            brief = brief_digest(event["value"]["brief"])
+        elif event["type"] == "TEXT_MESSAGE_CONTENT":
+            message_id = event["messageId"]
+            lengths[message_id] += len(event["delta"])
+            tokens.append(Token(run_id, seq, message_id, message_id.split(":")[1], lengths[message_id], brief))
+    return tokens
+
+
+def stamps(server: Server) -> dict[str, dict[str, float]]:
+    """The server's stage stamps since the last call, in Unix ms, by stage and key."""
+    with server.api() as client:
+        noted = client.get("/bench/trace").json()["stamps"]
+    by_stage: dict[str, dict[str, float]] = defaultdict(dict)
+    for stage, key, at in noted:
+        by_stage[stage].setdefault(key, at * 1000)
+    return by_stage
+
+
+def first_at_or_after(points: list[tuple[float, float]], value: float) -> float | None:
+    """The time of the first (value, time) point, in order of value, whose value reaches `value`."""
+    index = bisect.bisect_left(points, (value, -1.0))
+    return points[index][1] if index < len(points) else None
+
+
+def series(seen: list, kind: str) -> dict[str, list[tuple[float, float]]]:
+    """(length, first time) per agent for one kind of observation, made monotonic so that bisect works."""
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for seen_kind, agent, length, when in seen:
+        if seen_kind == kind and (not out[agent] or length > out[agent][-1][0]):
+            out[agent].append((length, when))
     return out
 
 
-def latencies(seen: list, tokens: list[tuple[str, int, int]], start_ms: float, end_ms: float) -> list[float]:
-    by_agent: dict[str, tuple[list[float], list[float]]] = {}
-    for kind, agent, length, when in seen:
-        if kind == "m":
-            lengths, times = by_agent.setdefault(agent, ([], []))
-            lengths.append(length)
-            times.append(when)
-    result = []
-    for agent, length, appended in tokens:
-        if not start_ms <= appended <= end_ms or agent not in by_agent:
-            continue
-        lengths, times = by_agent[agent]
-        index = bisect.bisect_left(lengths, length)
-        if index < len(times):
-            result.append(times[index] - appended)
-    return result
-
-
-def pct(values: list[float], q: int) -> str:
-    """A percentile, or n/a when nothing was measured (every run ended before all tabs had loaded)."""
-    return f"{statistics.quantiles(values, n=100, method='inclusive')[q - 1]:.1f}" if len(values) > 1 else "n/a"
-
-
-def ratio(values: list[float], floor: list[float]) -> str:
-    if len(values) < 2 or len(floor) < 2:
-        return "n/a"
-    return f"{float(pct(values, 99)) / float(pct(floor, 99)):.1f}×"
-
-
-def viewer(browser, server: Server):
+def viewer(browser, server_url: str, text_selector: str | None = None):
     """One browser (one user, whose tabs share its HTTP cache), with its identity cookie from a first visit."""
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    if text_selector:
+        context.add_init_script(f"window.__textSelector = {json.dumps(text_selector)};")
     context.add_init_script(OBSERVER)
-    context.request.get(server.url)
+    context.request.get(server_url)
     return context
 
 
-def open_tabs(context, urls: list[str], patience_s: float = 300):
-    """Tabs of the viewer, loading in parallel; those not connected within `patience_s` are closed and left out,
-    with what they showed on stderr, so that an overloaded machine yields a row instead of a crash."""
+def open_tabs(context, urls: list[str], ready: str, patience_s: float = 300):
+    """Tabs of the viewer, loading in parallel; those not ready within `patience_s` are closed and left out, with
+    what they showed on stderr, so that an overloaded machine yields a row instead of a crash."""
     pages = [context.new_page() for _ in urls]
     for page, url in zip(pages, urls):
         page.goto(url, wait_until="commit")
@@ -126,12 +193,11 @@ def open_tabs(context, urls: list[str], patience_s: float = 300):
     connected = []
     for page in pages:
         try:
-            page.wait_for_selector("[data-testid=connection-status][data-state=connected], [data-testid=floor]",
-                                   timeout=max(1, deadline - time.monotonic()) * 1000)
+            page.wait_for_selector(ready, timeout=max(1, deadline - time.monotonic()) * 1000)
             connected.append(page)
         except PlaywrightTimeout:
             shown = page.evaluate("document.body ? document.body.innerText.slice(0, 200) : ''")
-            print(f"tab not connected after {patience_s:.0f} s, showing: {shown!r}", file=sys.stderr, flush=True)
+            print(f"tab not ready after {patience_s:.0f} s, showing: {shown!r}", file=sys.stderr, flush=True)
             page.close()
     return connected
 
@@ -146,74 +212,348 @@ def observed(page) -> list:
     return []
 
 
-def start_runs(context, server: Server, count: int) -> list[str]:
+class BrowserCost:
+    """Chromium's own accounting of one tab (CDP Performance.getMetrics): seconds of script, layout, style and the
+    main thread's CPU, between `start` and `stop`."""
+
+    def __init__(self, context, page) -> None:
+        self.session = context.new_cdp_session(page)
+        self.session.send("Performance.enable")
+        self.before: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def _read(self) -> dict[str, float]:
+        metrics = self.session.send("Performance.getMetrics")["metrics"]
+        return {m["name"]: m["value"] for m in metrics if m["name"] in BROWSER_METRICS}
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> None:
+        after = self._read()
+        self.spent = {name: after[name] - self.before.get(name, 0) for name in after}
+
+
+def start_runs(context, server_url: str, count: int, pace_ms: float, approvals: str = "none") -> list[str]:
     """Runs of the viewer's own, started through the API with its cookie, from its origin."""
-    return [context.request.post(f"{server.url}/api/runs", headers={"Origin": server.url},
-                                 data={"brief": f"A tool-lending library for street number {n}."}).json()["run_id"]
-            for n in range(count)]
+    return [context.request.post(f"{server_url}/api/runs", headers={"Origin": server_url},
+                                 data={"brief": f"A tool-lending library for street number {n} ({pace_ms:g} ms).",
+                                       "approvals": approvals}).json()["run_id"] for n in range(count)]
 
 
-def scenario(browser, data_dir: Path, tabs: int, runs: int) -> dict:
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1",
-                                 "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", **UNLIMITED}) as server:
-        floor_viewer = viewer(browser, server)
-        floor_pages = open_tabs(floor_viewer, [f"{server.url}/bench/floor"] * tabs)
-        time.sleep(3)
-        floor_seen = [s for page in floor_pages for s in page.evaluate("window.__seen")]
-        floor = [when - sent for kind, _, sent, when in floor_seen if kind == "f"]
-        floor_viewer.close()
+def approve_when_waiting(context, server_url: str, run_ids: list[str]) -> None:
+    """Each run, once it waits for the approval of the Analyst's answer, goes on: its tabs are all open by then."""
+    for run_id in run_ids:
+        deadline = time.monotonic() + 120
+        while context.request.get(f"{server_url}/api/runs/{run_id}").json()["status"] != "waiting_approval":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"run {run_id} never waited for approval")
+            time.sleep(0.2)
+        context.request.post(f"{server_url}/api/runs/{run_id}/approve", headers={"Origin": server_url})
 
-        context = viewer(browser, server)
-        run_ids = start_runs(context, server, runs)
-        pages = open_tabs(context, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)])
-        reloaded = set()  # tabs the server dropped and made rebuild their page: an overloaded machine
-        for page in pages:
-            page.on("framenavigated", lambda frame: frame.parent_frame or reloaded.add(frame.page))
-        time.sleep(2)
-        cpu_before, _ = proc(server)
-        start_ms = time.time() * 1000
-        time.sleep(WINDOW_S)
-        end_ms = time.time() * 1000 - 1000  # tokens of the last second may not have been shown yet
-        cpu_after, rss = proc(server)
+
+def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> list[float]:
+    context = viewer(browser, server.url)
+    pages = open_tabs(context, [f"{server.url}/bench/floor?interval_ms={pace_ms:g}"] * tabs, "[data-testid=floor]")
+    time.sleep(3)
+    latencies = [when - sent for page in pages for kind, _, sent, when in observed(page) if kind == "f"]
+    context.close()
+    return latencies
+
+
+BOTARMY_ANALYST_TEXT = "[data-testid=message][data-agent=analyst] [data-testid=message-body]"
+PEER_TEXT = "[data-step-type=assistant_message] .message-content"
+
+
+def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, text_observer: bool = False) -> dict:
+    """`text_observer`: also measure the first run's Analyst answer as the peer is measured."""
+    stamps(server)  # forget what earlier scenarios noted
+    context = viewer(browser, server.url, BOTARMY_ANALYST_TEXT if text_observer else None)
+    # With many tabs, a run could end before they have all loaded: it waits after the Analyst until they have.
+    gated = tabs > 1 and not text_observer
+    run_ids = start_runs(context, server.url, runs, pace_ms, "analyst" if gated else "none")
+    pages = open_tabs(context, [f"{server.url}/runs/{run_ids[n % runs]}" for n in range(tabs)],
+                      "[data-testid=connection-status][data-state=connected]")
+    if gated:
+        approve_when_waiting(context, server.url, run_ids)
+    reloaded = set()  # tabs the server dropped and made rebuild their page: an overloaded machine
+    for page in pages:
+        page.on("framenavigated", lambda frame: frame.parent_frame or reloaded.add(frame.page))
+    costs = [BrowserCost(context, page) for page in pages]
+    if pages:
+        pages[0].wait_for_selector("[data-testid=message][data-complete=false]", timeout=60_000)
+    cpu_before, _ = proc(server)
+    for cost in costs:
+        cost.start()
+    start_ms = time.time() * 1000
+    time.sleep(WINDOW_S)
+    for cost in costs:
+        cost.stop()
+    cpu_after, rss = proc(server)
+    end_ms = time.time() * 1000 - 1000  # tokens of the last second may not have been shown yet
+    time.sleep(1)
+    noted = stamps(server)
+    tokens = {run_id: stored_tokens(server, run_id) for run_id in run_ids}
+    handed = _handed(noted)
+    stage_times: dict[str, list[float]] = defaultdict(list)  # cumulative ms since sent, per token and tab
+    latencies, per_second, updates, early, late = [], [], 0, [], []
+    for page, cost in zip(pages, costs):
+        seen = observed(page)
+        shown, received = series(seen, "m"), series(seen, "r")
+        in_window = [s for s in seen if s[0] == "r" and start_ms <= s[3] <= start_ms + WINDOW_S * 1000]
+        updates += len(in_window)
+        per_second.append(len(in_window) / WINDOW_S)
+        for token in tokens[page.url.rsplit("/", 1)[-1]]:
+            sent = noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}")
+            if sent is None or not start_ms <= sent <= end_ms:
+                continue
+            dom = first_at_or_after(shown.get(token.agent, []), token.end)
+            if dom is None:
+                continue
+            latencies.append(dom - sent)
+            (early if sent < (start_ms + end_ms) / 2 else late).append(dom - sent)
+            key = f"{token.run_id}|{token.seq}"
+            times = {"sent": sent, Stage.RECEIVED: noted[Stage.RECEIVED].get(f"{token.message_id}|{token.end}"),
+                     Stage.COMMITTED: noted[Stage.COMMITTED].get(key),
+                     Stage.FANNED_OUT: noted[Stage.FANNED_OUT].get(key),
+                     Stage.HANDED: first_at_or_after(handed.get(token.run_id, []), token.seq),
+                     "browser": first_at_or_after(received.get(token.agent, []), token.end), "dom": dom}
+            for stage, at in times.items():
+                if at is not None:
+                    stage_times[stage].append(at - sent)
+    streamed = sum(1 for run in tokens.values() for token in run
+                   if start_ms <= noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}", 0)
+                   <= start_ms + WINDOW_S * 1000)
+    delivered = sum(1 for run in tokens.values() for token in run
+                    if start_ms <= noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}", 0)
+                    <= start_ms + WINDOW_S * 1000) * tabs // max(1, runs)
+    text_lat = None
+    if text_observer and pages:
+        first = run_ids[0]
+        brief = f"A tool-lending library for street number 0 ({pace_ms:g} ms)."
+        seen, texts = observed(pages[0]), pages[0].evaluate("window.__texts")
+        text_lat = text_latencies(seen, "0", demo_sends(noted, "analyst", brief, _demo_answer(brief)),
+                                  texts[0] if texts else "", start_ms) if first else None
+    browser_cost = {name: sum(c.spent.get(name, 0) for c in costs) * 1000 / max(1, updates)
+                    for name in BROWSER_METRICS}
+    context.close()
+    return {"tabs": tabs, "connected": len(pages), "reloaded": len(reloaded), "runs": runs, "lat": latencies,
+            "stages": stage_times, "rss": rss, "tokens_per_s": streamed / WINDOW_S,
+            "updates_per_s": max(per_second, default=0),
+            "cpu_per_token": (cpu_after - cpu_before) * 1000 / streamed if streamed else None,
+            "cpu_per_delivered": (cpu_after - cpu_before) * 1000 / delivered if delivered else None,
+            "browser": browser_cost, "text_lat": text_lat, "drift": (statistics.median(late) - statistics.median(early))
+            if early and late else None}
+
+
+def _handed(noted: dict[str, dict[str, float]]) -> dict[str, list[tuple[float, float]]]:
+    """Per run: (last sequence number handed to every tab, when), in order."""
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for key, at in sorted(noted[Stage.HANDED].items(), key=lambda item: item[1]):
+        run_id, seq = key.rsplit("|", 1)
+        if not out[run_id] or int(seq) > out[run_id][-1][0]:
+            out[run_id].append((int(seq), at))
+    return out
+
+
+# --- the peer ----------------------------------------------------------------------------------------------------
+
+PEER_DIR = ROOT / "bench" / ".venv-chainlit"
+PEER_APP = ROOT / "bench" / "peers" / "chainlit_app.py"
+CHAINLIT = "chainlit==2.12.0"
+
+
+def install_chainlit() -> Path:
+    """Chainlit in its own virtual environment under bench/, made once."""
+    chainlit = PEER_DIR / "bin" / "chainlit"
+    if not chainlit.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_DIR)], check=True)
+        subprocess.run([str(PEER_DIR / "bin" / "pip"), "install", "-q", CHAINLIT, "openai"], check=True)
+    return chainlit
+
+
+def text_latencies(seen: list, index: str, sends: list[tuple[str, float]], final: str,
+                   since_ms: float = 0) -> list[float]:
+    """Chunk → DOM by the text observer: where each sent prefix's letters and digits end in the final text, and
+    when the element first held that many. Prefixes whose tail does not show (markup) are left out, and so are
+    chunks sent before `since_ms` (shown when the page was built, not streamed into it)."""
+    grown = series(seen, "t").get(index, [])
+    latencies, position = [], 0
+    for prefix, sent in sends:
+        tail = prefix[-16:]
+        if len(tail) < 16:
+            continue
+        found = final.find(tail, max(0, position - 16))
+        if found < 0:
+            continue
+        position = found + len(tail)
+        if sent < since_ms:
+            continue
+        shown = first_at_or_after(grown, position)
+        if shown is not None:
+            latencies.append(shown - sent)
+    return latencies
+
+
+def demo_sends(noted: dict, agent: str, brief: str, answer: str) -> list[tuple[str, float]]:
+    """(letters and digits of the answer up to the chunk, when the demo model sent it) for one stream."""
+    prefix_key = f"{agent}|{brief_digest(brief)}|"
+    out = []
+    for key, at in noted["sent"].items():
+        if key.startswith(prefix_key):
+            end = int(key[len(prefix_key):])
+            out.append((end, at))
+    return [(re.sub(r"[^A-Za-z0-9]", "", answer[:end]), at) for end, at in sorted(out)]
+
+
+def measure_peer_chainlit(browser, server: Server, pace_ms: float) -> list[float]:
+    chainlit = install_chainlit()
+    port = free_port()
+    work = Path(tempfile.mkdtemp(prefix="chainlit-"))
+    env = {"PATH": f"{PEER_DIR / 'bin'}:/usr/bin:/bin", "HOME": str(work),
+           "DEMO_BASE_URL": f"{server.url}/demo/v1"}
+    with open(work / "chainlit.log", "wb") as log:
+        process = subprocess.Popen([str(chainlit), "run", str(PEER_APP), "--headless", "--port", str(port)],
+                                   cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        stamps(server)
+        brief = f"A tool-lending library for the peer ({pace_ms:g} ms)."
+        context = viewer(browser, url, PEER_TEXT)
+        page = context.new_page()
+        page.goto(url)
+        box = page.locator("#chat-input")
+        for _ in range(20):  # Enter sends nothing until the chat's socket is connected
+            box.fill(brief)
+            box.press("Enter")
+            try:
+                page.wait_for_selector("[data-step-type=user_message]", timeout=3_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        page.wait_for_function("() => window.__seen.length > 0", timeout=60_000)
         time.sleep(1)
-        tokens = {run_id: content_events(server, run_id) for run_id in run_ids}
-        measured: list[float] = []
-        for page in pages:
-            run_id = page.url.rsplit("/", 1)[-1]
-            measured += latencies(observed(page), tokens[run_id], start_ms, end_ms)
-        streamed = sum(1 for run in tokens.values() for _, _, when in run if start_ms <= when <= end_ms + 1000)
+        answer = _demo_answer(brief)
+        deadline = time.monotonic() + 120
+        target = len(re.sub(r"[^A-Za-z0-9]", "", answer))
+        while time.monotonic() < deadline:
+            texts = page.evaluate("window.__texts")
+            if texts and len(texts[-1] or "") >= target * 0.95:
+                break
+            time.sleep(0.3)
+        time.sleep(1)
+        seen, texts = observed(page), page.evaluate("window.__texts")
         context.close()
-        return {"tabs": tabs, "connected": len(pages), "reloaded": len(reloaded), "runs": runs, "lat": measured,
-                "floor": floor, "rss": rss, "tokens": streamed,
-                "cpu_ms_per_token": (cpu_after - cpu_before) * 1000 / max(1, streamed)}
+        noted = stamps(server)
+        index = str(len(texts) - 1)
+        return text_latencies(seen, index, demo_sends(noted, "analyst", brief, answer), texts[-1])
+    finally:
+        process.terminate()
+        process.wait(10)
 
+
+def _demo_answer(brief: str) -> str:
+    from core.demo.content import demo_answer
+    return demo_answer("analyst", brief, None)
+
+
+# --- the other measurements -------------------------------------------------------------------------------------
 
 def catch_up(browser, data_dir: Path, offline_s: float) -> float:
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS)}) as server:
-        context = viewer(browser, server)
-        run_id = start_runs(context, server, 1)[0]
-        page = open_tabs(context, [f"{server.url}/runs/{run_id}"])[0]
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10"}) as server:
+        context = viewer(browser, server.url)
+        run_id = start_runs(context, server.url, 1, 10)[0]
+        page = open_tabs(context, [f"{server.url}/runs/{run_id}"],
+                         "[data-testid=connection-status][data-state=connected]")[0]
         page.wait_for_selector("[data-testid=message]")
         page.context.set_offline(True)
         time.sleep(offline_s)
         back = time.time() * 1000
         page.context.set_offline(False)
-        agent, length, _ = [t for t in content_events(server, run_id) if t[2] <= back][-1]
+        token = [t for t in server.events(run_id) if t["type"] == "TEXT_MESSAGE_CONTENT" and t["timestamp"] <= back]
+        agent = token[-1]["messageId"].split(":")[1]
+        length = sum(len(t["delta"]) for t in token if t["messageId"] == token[-1]["messageId"])
         page.wait_for_function(
             "([agent, length]) => Number(document.querySelector(`[data-testid=message][data-agent=${agent}]`)"
-            "?.dataset.length || 0) >= length", arg=[agent, length], timeout=120_000, polling=10)
+            "?.querySelector('[data-testid=message-body]')?.dataset.length || document.querySelector("
+            "`[data-testid=message][data-agent=${agent}]`)?.dataset.length || 0) >= length",
+            arg=[agent, length], timeout=120_000, polling=10)
         caught = time.time() * 1000 - back
         context.close()
         return caught
 
 
+LONG_ANSWER_CHARS = 20_000
+
+
+def finished_run_open(browser, data_dir: Path) -> float:
+    """Seconds from navigation to every answer of a finished run with five 20,000-character answers shown."""
+    import asyncio
+
+    from core.demo.content import AGENTS, demo_answer
+    from core.demo.model import tokens_of
+    from core.domain.custom import ArtifactSaved, RunConfigured, custom
+    from core.domain.events import (RunFinishedEvent, RunStartedEvent, SubagentFinishedEvent,
+                                    SubagentStartedEvent, TextMessageContentEvent, TextMessageEndEvent,
+                                    TextMessageStartEvent)
+    from core.eventlog.sqlite_store import Store
+
+    brief = "A tool-lending library with very long answers."
+    run_id = "long" + hashlib.sha1(brief.encode()).hexdigest()[:12]
+
+    async def write() -> None:
+        store = Store(data_dir / "botarmy.sqlite3")
+        store.open()
+        await store.create_run(run_id, brief, "")  # adopted by the first user who appears
+        events = [custom(RunConfigured(brief=brief, approvals=[])), RunStartedEvent(
+            thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": [
+                {"name": name, "title": name.title()} for name in AGENTS]})]
+        for name in AGENTS:
+            answer = demo_answer(name, brief, None)
+            answer = (answer * (LONG_ANSWER_CHARS // len(answer) + 1))[:LONG_ANSWER_CHARS]
+            sub, message = f"{run_id}:{name}:1", f"{run_id}:{name}:1:answer:1"
+            events += [SubagentStartedEvent(subagent_run_id=sub, name=name),
+                       TextMessageStartEvent(message_id=message, role="assistant", subagent_run_id=sub)]
+            events += [TextMessageContentEvent(message_id=message, delta=piece, subagent_run_id=sub)
+                       for piece in tokens_of(answer)]
+            events += [TextMessageEndEvent(message_id=message, subagent_run_id=sub),
+                       custom(ArtifactSaved(agent=name, title=name, filename=f"{name}.md", content=answer)),
+                       SubagentFinishedEvent(subagent_run_id=sub, result={})]
+        events.append(RunFinishedEvent(thread_id=run_id, run_id=run_id))
+        await store.append(run_id, events)
+        await store.close()
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(1) as thread:  # sync Playwright keeps an event loop running in this one
+        thread.submit(asyncio.run, write()).result()
+    with start_server(data_dir, {}) as server:
+        context = viewer(browser, server.url)
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{server.url}/runs/{run_id}")
+        page.wait_for_function(f"""() => {{
+            const done = document.querySelectorAll('[data-testid=message][data-complete=true]');
+            return done.length === {len(AGENTS)} && [...done].every(m => m.textContent.length > {LONG_ANSWER_CHARS // 2});
+        }}""", timeout=120_000, polling=10)
+        elapsed = time.perf_counter() - started
+        context.close()
+        return elapsed
+
+
 def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0",
-                                 "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000", **UNLIMITED}) as server:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", **UNLIMITED}) as server:
         def one_run() -> None:
-            run_id = api(server, "POST", "/api/runs", {"brief": "A tool-lending library."})["run_id"]
-            while api(server, "GET", f"/api/runs/{run_id}")["status"] == "running":
-                time.sleep(0.05)
+            with server.api() as client:
+                run_id = client.post("/api/runs", json={"brief": "A tool-lending library."}).json()["run_id"]
+                while client.get(f"/api/runs/{run_id}").json()["status"] == "running":
+                    time.sleep(0.05)
 
         for _ in range(5):
             one_run()
@@ -224,51 +564,86 @@ def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
         return before, after
 
 
+# --- the report -------------------------------------------------------------------------------------------------
+
+def stage_table(stage_times: dict[str, list[float]]) -> list[str]:
+    lines = ["| stage | p50 ms since sent | p99 ms since sent | tokens |", "|---|---:|---:|---:|"]
+    for stage, name in STAGES:
+        values = stage_times.get(stage, [])
+        lines.append(f"| {name} | {ms(pct(values, 50))} | {ms(pct(values, 99))} | {len(values)} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="only 1 and 10 tabs, 10-s catch-up, 10 leak runs")
+    parser.add_argument("--quick", action="store_true", help="1 and 5 tabs, 1000 tokens/s, no 10 × 5, short extras")
+    parser.add_argument("--peer", choices=["chainlit"], help="also measure a peer with the same tokens")
     parser.add_argument("--leak-runs", type=int, default=100)
+    parser.add_argument("--only", help="comma list of scenario names to run (1tab,5tabs,10tabs,10x5,1000tps)")
     args = parser.parse_args()
-    tab_counts = (1, 10) if args.quick else (1, 10, 50)
-    lines = ["| tabs | connected | reloaded | runs | tokens/s | p50 ms | p95 ms | p99 ms | floor p50 | floor p99 "
-             "| p99 / floor p99 | server CPU ms/token | server RSS MB |", "|" + "---:|" * 13]
+    scenarios = [("1tab", 1, 1, 10), ("5tabs", 5, 1, 10), ("10tabs", 10, 1, 10), ("10x5", 10, 5, 10),
+                 ("1000tps", 1, 1, 1)]
+    if args.quick:
+        scenarios = [s for s in scenarios if s[0] in ("1tab", "5tabs", "1000tps")]
+    if args.only:
+        scenarios = [s for s in scenarios if s[0] in args.only.split(",")]
+    lines = ["| tabs | runs | tokens/s | updates/s per tab | p50 ms | p99 ms | floor p50 | floor p99 "
+             "| p99 / floor p99 | late − early p50 ms | server CPU ms/token | ms/delivered token "
+             "| browser script · layout · style · main-thread CPU ms/update |", "|" + "---:|" * 13]
+    stage_lines: list[str] = []
+    peer_lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        rss_by_tabs: dict[int, int] = {}
-        for runs in (1, 5):
-            for tabs in tab_counts:
-                result = scenario(browser, Path(tmp) / f"s{tabs}-{runs}", tabs, runs)
-                lat, floor = result["lat"], result["floor"]
-                cpu = f"{result['cpu_ms_per_token']:.2f}" if result["tokens"] else "n/a"
-                lines.append(
-                    f"| {tabs} | {result['connected']} | {result['reloaded']} | {runs} "
-                    f"| {result['tokens'] / (WINDOW_S - 1):.0f} | {pct(lat, 50)} | {pct(lat, 95)} "
-                    f"| {pct(lat, 99)} | {pct(floor, 50)} | {pct(floor, 99)} | {ratio(lat, floor)} | {cpu} "
-                    f"| {result['rss'] / 2**20:.0f} |")
-                print(lines[-1], flush=True)
-                if runs == 1:
-                    rss_by_tabs[tabs] = result["rss"]
+        for name, tabs, runs, pace in scenarios:
+            env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED}
+            with start_server(Path(tmp) / name, env) as server:
+                floor = measure_floor(browser, server, tabs, pace)
+                with_peer = args.peer == "chainlit" and name == "1tab"
+                result = measure_live(browser, server, tabs, runs, pace, text_observer=with_peer)
+                peer = measure_peer_chainlit(browser, server, pace) if with_peer else None
+            lat, cost = result["lat"], result["browser"]
+            ratio = (f"{pct(lat, 99) / pct(floor, 99):.1f}×" if pct(lat, 99) and pct(floor, 99) else "n/a")
+            cpu = ms(result["cpu_per_token"]) if result["cpu_per_token"] is None else f"{result['cpu_per_token']:.2f}"
+            per_delivered = ("n/a" if result["cpu_per_delivered"] is None else f"{result['cpu_per_delivered']:.2f}")
+            connected = "" if result["connected"] == tabs else f" ({result['connected']} connected)"
+            lines.append(
+                f"| {tabs}{connected} | {runs} "
+                f"| {result['tokens_per_s']:.0f} | {result['updates_per_s']:.0f} | {ms(pct(lat, 50))} "
+                f"| {ms(pct(lat, 99))} | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} | {ratio} "
+                f"| {ms(result['drift'])} | {cpu} | {per_delivered} "
+                f"| {cost['ScriptDuration']:.2f} · {cost['LayoutDuration']:.2f} · "
+                f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} |")
+            print(lines[-1], flush=True)
+            stage_lines += ["", f"Stages, {tabs} tab(s) × {runs} run(s) at {1000 / pace:.0f} tokens/s "
+                            "(cumulative: each row includes the rows above):", ""] + stage_table(result["stages"])
+            print("\n".join(stage_lines[-10:]), flush=True)
+            if peer is not None:
+                text = result["text_lat"] or []
+                peer_lines = ["| 1 tab, 100 tokens/s, the Analyst's answer | p50 ms | p99 ms | tokens |",
+                              "|---|---:|---:|---:|",
+                              f"| floor (bare NiceGUI label) | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} "
+                              f"| {len(floor)} |",
+                              f"| BotArmy | {ms(pct(text, 50))} | {ms(pct(text, 99))} | {len(text)} |",
+                              f"| Chainlit {CHAINLIT.split('==')[1]} | {ms(pct(peer, 50))} | {ms(pct(peer, 99))} "
+                              f"| {len(peer)} |"]
+                print("\n".join(peer_lines), flush=True)
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))]
+        opened = finished_run_open(browser, Path(tmp) / "long")
         browser.close()
     leak_runs = 10 if args.quick else args.leak_runs
     with tempfile.TemporaryDirectory() as tmp:
         before, after = leak_check(Path(tmp), leak_runs)
-    most = max(rss_by_tabs)
-    per_tab = (rss_by_tabs[most] - rss_by_tabs[1]) / (most - 1) / 1024
-    lines += ["", f"Server RSS per connected tab (1 → {most} tabs on one run): {per_tab:.0f} KB."]
+    lines += stage_lines
+    if peer_lines:
+        lines += ["", "The peer, same tokens from the same demo model, same text observer:", ""] + peer_lines
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
-    lines += [f"| {s} s | {ms:.0f} |" for s, ms in catch]
+    lines += [f"| {s} s | {value:.0f} |" for s, value in catch]
+    lines += ["", f"Opening a finished run with five answers of {LONG_ANSWER_CHARS:,} characters: all text visible "
+              f"after {opened:.2f} s."]
     lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
               "|---:|---:|---:|",
               f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
-    table = "\n".join(lines)
-    print("\n" + table)
-    header = ("# Live path benchmark\n\n`python bench/live_path.py` on this machine (2 cores; the server, the "
-              "demo model and every Chromium tab share them). Latency: a token's append to the event log → its "
-              f"text in the DOM of every tab watching its run; runs stream at {1000 // PACE_MS} tokens/s each; "
-              "tabs are spread evenly over the runs. Floor: a bare NiceGUI label update pushed to as many tabs "
-              "on the same server.\n\n")
-    (ROOT / "bench" / "RESULTS.md").write_text(header + table + "\n")
+    print("\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

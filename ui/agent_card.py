@@ -10,6 +10,7 @@ from core.domain.view import AgentView, RunView
 from core.llm.errors import wait_message
 
 from . import status
+from .live_value import LiveBar, LiveText
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
 
@@ -17,6 +18,8 @@ from .props import set_prop, set_text, set_visible
 class AgentCard:
     def __init__(self, name: str, title: str, on_retry: Callable) -> None:
         self.name = name
+        self.counts: tuple = ()  # what the card shows, to tell what changed
+        self.state: tuple = ()
         with ui.card().classes("agent-card w-full gap-1").props(
                 f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
@@ -30,24 +33,34 @@ class AgentCard:
                 self.typing.set_visibility(False)
             self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait role=status")
             self.wait.set_visibility(False)
-            self.progress = ui.linear_progress(value=0, show_value=False, size="6px").props("rounded animation-speed=300")
+            self.progress = LiveBar(0.0).props("data-testid=agent-progress")
             with ui.row().classes("w-full justify-between text-caption text-grey-7"):
-                self.elapsed = ui.label("—").props("data-testid=agent-elapsed")
-                self.tokens = ui.label("0 tokens").props("data-testid=agent-tokens")
+                self.elapsed = LiveText("—").props("data-testid=agent-elapsed")
+                self.tokens = LiveText(status.usage(0, 0)).props("data-testid=agent-tokens")
             self.notice = ErrorNotice("text-caption text-negative")
             self.retry = ui.button("Retry", icon="refresh", on_click=on_retry).props(
                 f"flat dense color=primary data-testid=retry-agent-{name} data-requires-connection")
             self.retry.set_visibility(False)
 
     def update(self, agent: AgentView) -> None:
+        """Only what changed since the last flush: while an agent streams, that is its count and its progress,
+        which change in place; the rest of the card when the agent's state changes."""
+        counts = (agent.tokens, agent.cost_usd, agent.progress)
+        if counts != self.counts:
+            self.counts = counts
+            if abs(self.progress.value - agent.progress) > 0.005 or agent.progress in (0.0, 1.0):
+                self.progress.set(round(agent.progress, 3))
+            self.tokens.set(status.usage(agent.tokens, agent.cost_usd))
+        state = (agent.status, agent.task, agent.streaming, agent.waiting, agent.waiting_until_ms, agent.error,
+                 agent.started_ms, agent.finished_ms)
+        if state == self.state:
+            return
+        self.state = state
         set_prop(self.card, "data-status", agent.status)
         set_text(self.badge, status.label(agent.status))
         set_prop(self.badge, "color", status.color(agent.status))
         set_text(self.task, agent.task or status.label(agent.status))
         set_visible(self.typing, agent.streaming)
-        if abs(self.progress.value - agent.progress) > 0.005:
-            self.progress.set_value(round(agent.progress, 3))
-        set_text(self.tokens, status.usage(agent.tokens, agent.cost_usd))
         set_prop(self.card, "data-waiting", agent.waiting or "")
         self.notice.show(agent.error or "")
         self.tick(agent)
@@ -57,7 +70,7 @@ class AgentCard:
 
     def tick(self, agent: AgentView) -> None:
         now = now_ms()
-        set_text(self.elapsed, status.duration(agent.elapsed_ms(now)) if agent.started_ms else "—")
+        self.elapsed.set(status.duration(agent.elapsed_ms(now)) if agent.started_ms else "—")
         set_visible(self.wait, agent.waiting is not None)
         if agent.waiting is not None:
             set_text(self.wait, wait_message(agent.waiting, (agent.waiting_until_ms - now) / 1000))

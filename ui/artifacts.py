@@ -46,10 +46,25 @@ class Artifacts:
 
     @staticmethod
     def _entry(artifact: ArtifactView, revisions: list[ArtifactView]) -> ui.expansion:
+        """The artifact's rendering is made when it is first opened: a closed artifact costs the page nothing, and
+        opening a finished run does not render every answer twice (here and in the transcript)."""
         caption = f"{artifact.title} · {artifact.filename}" + (" · edited by you" if artifact.edited else "")
-        with ui.expansion(caption, icon="description").classes("artifact w-full").props(
-                f"dense data-testid=artifact-{artifact.agent} data-edited={str(artifact.edited).lower()} "
-                "header-class=text-weight-medium") as entry:
+
+        def fill(opened: bool) -> None:
+            if opened and not body.default_slot.children:
+                with body:
+                    markdown(artifact.content)
+                    if revisions:
+                        with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes(
+                                "w-full").props(f"dense data-testid=revisions-{artifact.agent}"):
+                            for number, revision in enumerate(revisions, 1):
+                                ui.label(f"Version {number}").classes("text-overline")
+                                markdown(revision.content)
+
+        with ui.expansion(caption, icon="description", on_value_change=lambda event: fill(event.value)).classes(
+                "artifact w-full").props(f"dense data-testid=artifact-{artifact.agent} "
+                                         f"data-edited={str(artifact.edited).lower()} "
+                                         "header-class=text-weight-medium") as entry:
             with ui.row().classes("w-full justify-end gap-1"):
                 ui.button("Copy", icon="content_copy",
                           on_click=lambda: copy_to_clipboard(artifact.content)).props(
@@ -57,11 +72,5 @@ class Artifacts:
                 ui.button("Download", icon="download", on_click=lambda: ui.download.content(
                     artifact.content, artifact.filename, "text/markdown")).props(
                     f"flat dense data-testid=download-{artifact.agent}")
-            markdown(artifact.content)
-            if revisions:
-                with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes("w-full").props(
-                        f"dense data-testid=revisions-{artifact.agent}"):
-                    for number, revision in enumerate(revisions, 1):
-                        ui.label(f"Version {number}").classes("text-overline")
-                        markdown(revision.content)
+            body = ui.element("div").classes("w-full")
         return entry

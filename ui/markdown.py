@@ -1,17 +1,26 @@
 """Markdown as BotArmy renders model output: code highlighted, mermaid drawn, and the model's HTML shown as text.
 
 The HTML comes from model_html (escaped and sanitized on the server) and is sanitized again in the browser by
-model_markdown.js, which also draws diagrams with mermaid in strict mode.
+model_markdown.js, which also draws diagrams with mermaid in strict mode. Rendering a long answer takes the server
+a while, so it happens in a worker thread, once per text however many tabs wait for it (`prerender`), and the
+event loop only ever takes the result from the cache.
 """
 
+import asyncio
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from . import model_html
 
 # The browser-side rules for model output, shared with the streaming renderer.
 CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / "model_content")}
+
+# Loads what the first answer would otherwise load while a user waits: pygments' lexers, including the search of
+# every installed lexer that a diagram's fence (no lexer of that name) sets off, which takes about a second.
+_WARM_UP = "# Warm-up\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nx = 1\n```\n\n```mermaid\ngraph TD\n  A --> B\n```\n"
+
+_rendering: dict[str, asyncio.Future] = {}
 
 
 class ModelMarkdown(ui.markdown, component="model_markdown.js", esm=CONTENT_RULES):
@@ -30,6 +39,23 @@ def markdown(content: str = "") -> ModelMarkdown:
     return ModelMarkdown(content).classes("botarmy-markdown w-full")
 
 
-def prerender(content: str) -> None:
-    """Fill the render cache for this content (safe to call from a thread)."""
-    model_html.render(content)
+def is_rendered(content: str) -> bool:
+    """Whether `markdown(content)` takes its HTML from the cache, without rendering on the event loop."""
+    return model_html.is_rendered(content)
+
+
+async def prerender(content: str) -> None:
+    """Fill the render cache for this content in a worker thread; callers waiting for the same text share one
+    rendering."""
+    if model_html.is_rendered(content):
+        return
+    rendering = _rendering.get(content)
+    if rendering is None:
+        rendering = _rendering[content] = asyncio.ensure_future(asyncio.to_thread(model_html.render, content))
+        rendering.add_done_callback(lambda _: _rendering.pop(content, None))
+    await asyncio.shield(rendering)
+
+
+def warm_up() -> None:
+    """Load it in a worker thread, without holding up the server's start."""
+    background_tasks.create(prerender(_WARM_UP), name="markdown-warm-up")

@@ -8,7 +8,8 @@ renderer (streaming_markdown.js) shows HTML as text the same way, so an answer d
 """
 
 import re
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 import markdown2
 import nh3
@@ -35,9 +36,31 @@ _TASK_BOXES = {'<input type="checkbox" class="task-list-item-checkbox" disabled>
 _STRAY_TAG = re.compile(r"<(?!/?(?:%s)[\s/>])" % "|".join(sorted(_TAGS, key=len, reverse=True)))
 
 
-@lru_cache(maxsize=1000)
+_CACHE_SIZE = 1000
+_cache: OrderedDict[str, str] = OrderedDict()  # the most recently used last
+_cache_lock = threading.Lock()  # rendered in worker threads and on the event loop
+
+
 def render(markdown: str) -> str:
     """Safe HTML for the model's markdown; cached, as the same answer is rendered for every tab."""
+    with _cache_lock:
+        if (html := _cache.get(markdown)) is not None:
+            _cache.move_to_end(markdown)
+            return html
+    html = _render(markdown)
+    with _cache_lock:
+        _cache[markdown] = html
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return html
+
+
+def is_rendered(markdown: str) -> bool:
+    """Whether `render` would answer from its cache."""
+    return markdown in _cache
+
+
+def _render(markdown: str) -> str:
     html = markdown2.markdown(markdown, extras=EXTRAS, safe_mode="escape")
     for box, glyph in _TASK_BOXES.items():
         html = html.replace(box, glyph)

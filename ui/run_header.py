@@ -10,6 +10,7 @@ from core.domain.status import AT_REST, RESUMABLE, RunStatus
 from core.domain.view import RunView
 
 from . import status
+from .live_value import LiveText
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
 
@@ -37,7 +38,7 @@ class RunHeader:
             ui.label("Run").classes("text-h6")
             self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
                 f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
-            self.elapsed = ui.label("").classes("text-caption text-grey-7")
+            self.elapsed = LiveText("").classes("text-caption text-grey-7")
             self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             ui.space()
             self.model = ui.label("").classes("text-caption text-grey-7")
@@ -54,8 +55,15 @@ class RunHeader:
         with ui.expansion("Brief", icon="notes").classes("w-full").props("dense data-testid=run-brief"):
             ui.label(view.brief).classes("whitespace-pre-wrap text-body2")
         self.notice = ErrorNotice("error-banner w-full")
+        self.shown: tuple = ()
 
     def update(self, view: RunView) -> None:
+        """Only when what the header shows changed: streamed text changes none of it."""
+        shown = (view.status, view.error, view.tokens, view.cost_usd, view.model, view.pause_requested,
+                 view.queue_position, view.started_ms, view.finished_ms)
+        if shown == self.shown:
+            return
+        self.shown = shown
         set_prop(self.badge, "data-status", view.status)
         set_prop(self.badge, "color", status.color(view.status))
         set_text(self.badge, status.label(view.status))
@@ -73,4 +81,4 @@ class RunHeader:
 
     def tick(self, view: RunView) -> None:
         if view.started_ms:
-            set_text(self.elapsed, status.duration((view.finished_ms or now_ms()) - view.started_ms))
+            self.elapsed.set(status.duration((view.finished_ms or now_ms()) - view.started_ms))

@@ -11,6 +11,7 @@ from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
 from .boundary import Boundary
+from .calls import gathered
 from .live import LiveRuns
 from .run_header import RunHeader
 from .transcript import Transcript
@@ -19,10 +20,12 @@ from .transcript import Transcript
 async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary] = []
+    client = ui.context.client
 
     def render(view: RunView) -> None:
-        for boundary in boundaries:
-            boundary.call("update", view)
+        with gathered(client):
+            for boundary in boundaries:
+                boundary.call("update", view)
 
     view = await live_runs.attach(run_id, render)
     if view is None:
@@ -63,8 +66,9 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
 
     def tick() -> None:
         if not view.finished:
-            header.call("tick", view)
-            cards.call("tick", view)
+            with gathered(client):
+                header.call("tick", view)
+                cards.call("tick", view)
 
     ui.timer(1.0, tick)
     return True

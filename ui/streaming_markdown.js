@@ -1,12 +1,15 @@
 // A streamed answer rendered in the browser: the server sends only the appended text, never the whole message
 // again, and the markdown is parsed and sanitized here. Blocks that can no longer change (everything before the
-// last blank line outside a code fence) are rendered once; each append re-renders only the tail, so a long answer
-// costs the same per update as a short one. An open code fence is closed for display so code never shows as
-// prose; an unfinished mermaid block shows as plain code.
+// last blank line outside a code fence) are rendered once; a render redoes only the tail, so a long answer costs
+// the same per update as a short one. An append after a quiet frame renders at once; more appends within the same
+// frame (FRAME_MS) are rendered together when it has passed, so the page renders at most once per frame. The wait is
+// a timer, not requestAnimationFrame: a busy page produces frames late, and text should not wait for them. An open
+// code fence is closed for display so code never shows as prose; an unfinished mermaid block shows as plain code.
 import { Marked } from "botarmy-marked";
 import { sanitize } from "botarmy-model-content";
 
 const FENCE = /^ {0,3}```/gm;
+const FRAME_MS = 1000 / 60;
 
 // Model text is untrusted, so its HTML is shown as the text it is, as the server's renderer (markdown2 in escape
 // mode) shows it, and the display does not change when the answer completes. Block HTML is left to the paragraph
@@ -68,11 +71,18 @@ function stableEnd(text, from) {
 export default {
   template: `<div class="botarmy-markdown" data-testid="message-body"><div></div><div></div></div>`,
   props: { text: String },
-  data() {
-    return { source: "", stable: 0 };
+  created() {
+    // Not reactive: Vue has nothing to do when text arrives.
+    this.source = "";
+    this.stable = 0;
+    this.renderedAt = -Infinity;
+    this.timer = null;
   },
   mounted() {
     this.reset(this.text || "");
+  },
+  unmounted() {
+    clearTimeout(this.timer);
   },
   watch: {
     text(value) {
@@ -92,9 +102,19 @@ export default {
       const known = this.source.length - offset;
       if (offset > this.source.length || known >= delta.length) return;
       this.source += delta.slice(Math.max(0, known));
-      this.render();
+      if (this.timer !== null) return; // rendered with the others of this frame
+      const wait = this.renderedAt + FRAME_MS - performance.now();
+      if (wait <= 0) {
+        this.render();
+        return;
+      }
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.render();
+      }, wait);
     },
     render() {
+      this.renderedAt = performance.now();
       const end = stableEnd(this.source, this.stable);
       if (end > this.stable) {
         this.$el.children[0].insertAdjacentHTML("beforeend", html(this.source.slice(this.stable, end)));

@@ -1,14 +1,18 @@
 """The live view of an answer while it streams: only appended text crosses the socket, rendered in the browser.
 
-Sending the whole growing message on every flush costs O(n²) traffic and server-side rendering; appending keeps
-both linear. Once the answer is complete, the transcript swaps this for the server-rendered markdown with
-highlighted code and drawn diagrams.
+Each flush sends what the message gained since the length this element has shown (MessageView.since), so a
+token costs the same however long the answer is. Once the answer is complete, the transcript swaps this for the
+server-rendered markdown with highlighted code and drawn diagrams.
 """
 
 from pathlib import Path
+from typing import Any
 
 from nicegui.element import Element
 
+from core.domain.view import MessageView
+
+from .calls import call
 from .markdown import CONTENT_RULES
 
 _VENDOR = Path(__file__).resolve().parent.parent / "assets" / "vendor" / "marked"
@@ -16,19 +20,19 @@ _VENDOR = Path(__file__).resolve().parent.parent / "assets" / "vendor" / "marked
 
 class StreamingMarkdown(Element, component="streaming_markdown.js",
                         esm={"botarmy-marked": str(_VENDOR), **CONTENT_RULES}):
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, message: MessageView) -> None:
         super().__init__()
-        self._props["text"] = text
-        self.text = text
+        self.message = message
+        self.shown = message.length
 
-    def show(self, text: str) -> None:
-        if text == self.text:
-            return
-        if text.startswith(self.text):
-            self.run_method("append", len(self.text), text[len(self.text):])
-            # Kept for a client that renders this element afresh, without sending the whole text now.
-            with self.props.suspend_updates():
-                self.props["text"] = text
-        else:
-            self.props["text"] = text
-        self.text = text
+    def show(self) -> None:
+        """Send what the message gained since the last call."""
+        if self.message.length > self.shown:
+            call(self, "append", self.shown, self.message.since(self.shown))
+            self.shown = self.message.length
+
+    def _to_dict(self) -> dict[str, Any]:
+        # The whole text only when the element itself is sent (the page is built, or a client renders it afresh),
+        # never per update; the appends the client gets afterwards skip what this text already holds.
+        self._props["text"] = self.message.text
+        return super()._to_dict()

@@ -65,14 +65,23 @@ def _between(text: str, tag: str) -> str | None:
     return text[start + len(tag) + 2:end].strip("\n")
 
 
+def _user_text(messages: list[ChatMessage]) -> str:
+    return "\n".join(m.text for m in messages if m.role == "user")
+
+
+def brief_of(messages: list[ChatMessage]) -> str:
+    """The brief the request is about: its <brief> part, or all the user said."""
+    user = _user_text(messages)
+    return _between(user, "brief") or user
+
+
 def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False) -> str:
     """The whole answer of `agent`; UnknownAgent when the demo model has no answers for it."""
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
-    user = "\n".join(m.text for m in messages if m.role == "user")
-    brief = _between(user, "brief") or user
-    answer = demo_answer(agent, brief, _between(user, "feedback"))
+    brief = brief_of(messages)
+    answer = demo_answer(agent, brief, _between(_user_text(messages), "feedback"))
     return answer + "\n" + hostile_block(brief) if hostile else answer
 
 

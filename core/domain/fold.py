@@ -152,7 +152,7 @@ def _text_content(view: RunView, event) -> None:
     message = view.message(event.message_id)
     if message is None:
         return
-    message.text += event.delta
+    message.add(event.delta)
     if agent := view.agents.get(message.agent):
         agent.streamed_chars += len(event.delta)
         agent.tokens_out += 1

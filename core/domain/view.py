@@ -45,14 +45,52 @@ class AgentView:
         return (self.finished_ms or now_ms) - self.started_ms
 
 
-@dataclass
 class MessageView:
-    message_id: str
-    agent: str
-    text: str = ""
-    complete: bool = False
-    kind: MessageKind = MessageKind.ANSWER
-    subagent_run_id: str | None = None
+    """One message. Streamed text is kept as the pieces that arrived, so taking a token costs the same however long
+    the answer is, and a viewer asks for what came `since` the length it shows: no copy of the whole text per
+    token, no comparison of prefixes."""
+
+    __slots__ = ("message_id", "agent", "complete", "kind", "subagent_run_id", "length", "_pieces")
+
+    def __init__(self, message_id: str, agent: str, text: str = "", complete: bool = False,
+                 kind: MessageKind = MessageKind.ANSWER, subagent_run_id: str | None = None) -> None:
+        self.message_id, self.agent, self.complete, self.kind = message_id, agent, complete, kind
+        self.subagent_run_id = subagent_run_id
+        self.length = len(text)
+        self._pieces = [text] if text else []
+
+    def add(self, delta: str) -> None:
+        self._pieces.append(delta)
+        self.length += len(delta)
+
+    @property
+    def text(self) -> str:
+        """The whole text, joined once when asked for (and kept joined until more arrives)."""
+        if len(self._pieces) > 1:
+            self._pieces[:] = ["".join(self._pieces)]
+        return self._pieces[0] if self._pieces else ""
+
+    def since(self, offset: int) -> str:
+        """The text after its first `offset` characters, in time proportional to what is returned."""
+        missing = self.length - offset
+        tail: list[str] = []
+        for piece in reversed(self._pieces):
+            if missing <= 0:
+                break
+            tail.append(piece if len(piece) <= missing else piece[-missing:])
+            missing -= len(piece)
+        return "".join(reversed(tail))
+
+    def _fields(self) -> tuple:
+        return self.message_id, self.agent, self.complete, self.kind, self.subagent_run_id, self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MessageView) and self._fields() == other._fields()
+
+    __hash__ = None  # mutable, like the dataclasses beside it
+
+    def __repr__(self) -> str:
+        return f"MessageView({self.message_id!r}, {self.agent!r}, length={self.length}, complete={self.complete})"
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The durable event log in SQLite (WAL). One writer thread owns every write; reads use their own thread."""
+"""The durable event log in SQLite (WAL). One writer thread owns every write, appends committed in groups
+(core.eventlog.group_commit); reads use their own thread."""
 
 import asyncio
 import sqlite3
@@ -12,7 +13,9 @@ from core.domain.custom import check
 from core.domain.events import Event, StoredEvent, now_ms, parse_event
 from core.domain.fold import SummaryChange
 from core.domain.status import NOT_WORKING, RunStatus
+from core.trace import TRACE, Stage
 
+from .group_commit import GroupCommit
 from .rows import RunPage, RunRow, WriteObserver, ignore_write
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest integer: a bigger offset or sequence number cannot be bound
@@ -89,6 +92,7 @@ class Store:
         self._write_db: sqlite3.Connection | None = None
         self._read_db: sqlite3.Connection | None = None
         self._last_seq: dict[str, int] = {}
+        self._appends = GroupCommit(self._append_batch, self._writer)
 
     def open(self) -> None:
         """Open synchronously: the store must be ready before the server answers its first request."""
@@ -146,31 +150,43 @@ class Store:
         return self._write_db.execute("UPDATE runs SET owner = ? WHERE owner = ''", (owner,)).rowcount
 
     async def append(self, run_id: str, events: list[Event], change: SummaryChange | None = None) -> list[StoredEvent]:
-        """Persist events in one transaction; `change` also updates the run's row in the history list."""
-        return await self._write(self._append, run_id, events, change or SummaryChange())
+        """Persist events in one transaction; `change` also updates the run's row in the history list.
 
-    def _append(self, run_id: str, events: list[Event], change: SummaryChange) -> list[StoredEvent]:
-        check(events)
+        Appends that arrive while a transaction is in flight share the next one (group commit); each returns once
+        its own events are committed."""
+        check(events)  # here, so that one refused append never fails the others of its batch
+        return await self._appends.submit((run_id, events, change or SummaryChange()))
+
+    def _append_batch(self, batch: list[tuple[str, list[Event], SummaryChange]]) -> list[list[StoredEvent]]:
         db = self._write_db
-        last = self._last_seq.get(run_id)
-        if last is None:
-            last = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
         stamp = now_ms()
-        for event in events:
-            event.timestamp = event.timestamp or stamp
-        stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
+        last_seq: dict[str, int] = {}  # as it will be once this transaction commits
+        results, rows = [], []
+        for run_id, events, _ in batch:
+            last = last_seq.get(run_id, self._last_seq.get(run_id))
+            if last is None:
+                last = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?",
+                                  (run_id,)).fetchone()[0]
+            for event in events:
+                event.timestamp = event.timestamp or stamp
+            stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
+            rows += [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored]
+            last_seq[run_id] = last + len(events)
+            results.append(stored)
         with _transaction(db, self._observe_write, "append"):
-            db.executemany(
-                "INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)",
-                [(run_id, item.seq, item.event.type.value, item.event_json()) for item in stored])
-            if change.status is not None:
-                db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
-                           (change.status, stamp if change.status in NOT_WORKING else None, run_id))
-            if change.tokens or change.cost_usd:
-                db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
-                           (change.tokens, change.cost_usd, run_id))
-        self._last_seq[run_id] = last + len(events)
-        return stored
+            db.executemany("INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)", rows)
+            for run_id, _, change in batch:
+                if change.status is not None:
+                    db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
+                               (change.status, stamp if change.status in NOT_WORKING else None, run_id))
+                if change.tokens or change.cost_usd:
+                    db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
+                               (change.tokens, change.cost_usd, run_id))
+        self._last_seq.update(last_seq)
+        if TRACE.on:
+            for run_id, seq, *_ in rows:
+                TRACE.note(Stage.COMMITTED, f"{run_id}|{seq}")
+        return results
 
     async def rename_run(self, run_id: str, title: str) -> bool:
         return await self._write(self._rename_run, run_id, title)

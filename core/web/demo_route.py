@@ -14,12 +14,14 @@ from core.demo.model import (
     ChatRequest,
     UnknownAgent,
     answer_for,
+    brief_of,
     chunk,
     finishing_call,
     prompt_text,
     tokens_of,
 )
 from core.llm.client import AGENT_HEADER, DEMO_MODEL, DEMO_PATH, estimate_tokens
+from core.trace import TRACE, Stage, brief_digest
 
 log = logging.getLogger("botarmy.demo_model")
 
@@ -93,8 +95,10 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
         delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
         break_at = len(pieces) // (3 if kind == "stall" else 2)
 
+        stream_key = f"{agent}|{brief_digest(brief_of(request.messages))}|" if TRACE.on else ""
+
         async def body() -> AsyncIterator[str]:
-            sent = 0
+            sent = end = 0
             try:
                 yield chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
                 for sent, piece in enumerate(pieces):
@@ -106,6 +110,9 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                         yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
                     if delay:
                         await asyncio.sleep(delay)
+                    if TRACE.on:
+                        end += len(piece)
+                        TRACE.note(Stage.SENT, f"{stream_key}{end}")
                     yield chunk(completion_id, created, request.model, {"content": piece})
                 sent = len(pieces)
                 if call is not None:  # the name first, then the arguments, as OpenAI streams a tool call

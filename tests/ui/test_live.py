@@ -50,6 +50,24 @@ async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user
     assert bus.subscriber_count(run_id) == 0, "the last tab leaving ends the run's subscription"
 
 
+async def test_an_event_after_a_quiet_spell_is_rendered_at_once(user: User, store):
+    bus = Bus(store)
+    runs = RunService(store, bus, idle_pipeline)
+    run_id = await runs.start("A brief", owner=OWNER)
+    live_runs = LiveRuns(runs.queries)
+    renders: list[int] = []
+    await live_runs.attach(run_id, recorder(renders))
+    await bus.emit(run_id, TextMessageStartEvent(message_id="m", role="assistant"))
+    await asyncio.sleep(FLUSH_INTERVAL * 5)  # the quiet spell
+    await bus.emit(run_id, TextMessageContentEvent(message_id="m", delta="x"))
+    for _ in range(100):  # turns of the event loop, not time: the leading edge waits for no timer
+        if renders and renders[-1] == 1:
+            break
+        await asyncio.sleep(0)
+    assert renders and renders[-1] == 1, "the first token after a quiet spell waited for a tick"
+    live_runs.detach(run_id, recorder(renders))
+
+
 def recorder(renders: list[int]):
     """A stand-in tab that notes how much text each render showed."""
     return lambda view: renders.append(len(view.messages[0].text) if view.messages else 0)

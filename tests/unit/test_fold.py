@@ -142,3 +142,14 @@ def test_a_payload_from_an_older_log_without_later_fields_still_folds():
     old_usage = CustomEvent(name="usage", value={"agent": "analyst", "prompt_tokens": 3, "completion_tokens": 4,
                                                  "estimated": False})
     assert fold("r", stored([old_usage])).tokens == 7
+
+
+def test_streamed_text_is_kept_as_pieces_and_handed_out_since_an_offset():
+    view = fold("r", stored([started(), *analyst_answer(["# Req", "uire", "ments", "\n\nMore"])]))
+    message = view.messages[0]
+    assert message.length == len("# Requirements\n\nMore")
+    assert [message.since(n) for n in (0, 5, 7, 14, 20)] == ["# Requirements\n\nMore", "uirements\n\nMore",
+                                                             "rements\n\nMore", "\n\nMore", ""]
+    assert message.text == "# Requirements\n\nMore"
+    message.add(" text")
+    assert message.since(20) == " text" and message.text == "# Requirements\n\nMore text"

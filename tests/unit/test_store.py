@@ -28,6 +28,27 @@ async def test_sequence_numbers_are_gap_free_per_run_under_concurrent_appends(st
         assert {e.event.delta for e in events} == {f"{run}{i}" for i in range(50)}
 
 
+async def test_appends_that_arrive_during_a_commit_share_the_next_transaction(tmp_path):
+    commits: list[str] = []
+    store = Store(tmp_path / "db.sqlite3", lambda operation, _: commits.append(operation))
+    store.open()
+    results = await asyncio.gather(*(store.append(run, [content(f"{run}{i}")]) for i in range(40) for run in "abc"))
+    assert [item.seq for item in results[0]] == [1]
+    assert len(commits) < 120 / 4, f"{len(commits)} transactions for 120 appends made at once"
+    for run in "abc":
+        assert [e.event.delta for e in await store.read(run)] == [f"{run}{i}" for i in range(40)]
+    await store.close()
+
+
+async def test_a_refused_append_fails_alone_and_leaves_no_gap(store):
+    refused = CustomEvent(name="not_a_kind", value={})
+    outcomes = await asyncio.gather(store.append("r", [content("1")]), store.append("r", [refused]),
+                                    store.append("r", [content("2")]), return_exceptions=True)
+    assert isinstance(outcomes[1], UnknownCustomEvent)
+    stored = await store.read("r")  # PostgreSQL may commit the two in either order
+    assert [e.seq for e in stored] == [1, 2] and sorted(e.event.delta for e in stored) == ["1", "2"]
+
+
 async def test_events_round_trip_as_ag_ui_events_and_read_after_a_sequence_number(store):
     await store.append("r", [RunStartedEvent(thread_id="r", run_id="r"), content("hé"), custom(RunQueued(position=1))])
     events = await store.read("r", after_seq=1)

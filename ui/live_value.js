@@ -1,0 +1,26 @@
+// A value the server changes often, a text or a progress bar from 0 to 1: `show` sets it in place. Vue is not
+// involved, so no component renders; the bar scales its fill, so nothing is laid out again.
+export default {
+  template: `<div v-if="bar" class="live-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100">
+    <div class="live-bar-fill"></div></div><span v-else></span>`,
+  props: { value: [String, Number], bar: Boolean },
+  mounted() {
+    this.show(this.value);
+  },
+  watch: {
+    value(value) {
+      this.show(value);
+    },
+  },
+  methods: {
+    show(value) {
+      if (!this.bar) {
+        this.$el.textContent = value ?? "";
+        return;
+      }
+      const fraction = Math.min(1, Math.max(0, value || 0));
+      this.$el.firstElementChild.style.transform = `scaleX(${fraction})`;
+      this.$el.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+    },
+  },
+};

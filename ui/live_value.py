@@ -1,0 +1,41 @@
+"""Values that change while an answer streams (token counts, progress, elapsed time), shown without an element
+update.
+
+An element update makes NiceGUI's page re-render its whole element tree in the browser, so a card whose counter
+changed with every flush cost every tab a render of the whole page. A live value changes with one small message
+that only its own component handles; the element itself is sent again only when the page is built.
+"""
+
+from typing import Any
+
+from nicegui.element import Element
+
+from .calls import call
+
+
+class _LiveValue(Element, component="live_value.js"):
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+    def set(self, value: Any) -> None:
+        if value != self.value:
+            self.value = value
+            call(self, "show", value)
+
+    def _to_dict(self) -> dict[str, Any]:
+        self._props["value"] = self.value  # current whenever the element itself is sent
+        return super()._to_dict()
+
+
+class LiveText(_LiveValue):
+    """A line of text, such as "1,234 tokens · $0.01"."""
+
+
+class LiveBar(_LiveValue):
+    """A progress bar from 0 to 1, drawn without a transition: it moves when the text does, and no animation
+    repaints the page in between."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self._props["bar"] = True
