@@ -4,7 +4,7 @@ writes."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.domain.status import RunStatus
+from core.domain.status import RunStatus, VerifyStatus
 
 WriteObserver = Callable[[str, float], None]  # (operation, seconds): "append" or "delete", BEGIN to COMMIT
 
@@ -24,6 +24,7 @@ class RunRow:
     tokens: int
     cost_usd: float
     owner: str
+    verdict: VerifyStatus | None = None  # of the project's tests, once they ran
 
 
 @dataclass(frozen=True)

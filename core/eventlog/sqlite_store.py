@@ -11,7 +11,7 @@ from pathlib import Path
 from core.domain.custom import check
 from core.domain.events import Event, StoredEvent, now_ms, parse_event
 from core.domain.fold import SummaryChange
-from core.domain.status import NOT_WORKING, RunStatus
+from core.domain.status import NOT_WORKING, RunStatus, VerifyStatus
 
 from .rows import RunPage, RunRow, WriteObserver, ignore_write
 
@@ -48,8 +48,9 @@ _ADDED_COLUMNS = {
     # The user the run belongs to; '' for runs from before users existed (see adopt_unowned_runs).
     "owner": "TEXT NOT NULL DEFAULT ''",
     "thread_id": "TEXT",  # the AG-UI thread the run answers, unique per owner
+    "verdict": "TEXT",  # of the project's tests (core.domain.status.VerifyStatus); NULL until they first run
 }
-_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd, owner"
+_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd, owner, verdict"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -164,6 +165,8 @@ class Store:
             if change.status is not None:
                 db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
                            (change.status, stamp if change.status in NOT_WORKING else None, run_id))
+            if change.verdict is not None:
+                db.execute("UPDATE runs SET verdict = ? WHERE run_id = ?", (change.verdict, run_id))
             if change.tokens or change.cost_usd:
                 db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
                            (change.tokens, change.cost_usd, run_id))
@@ -244,5 +247,6 @@ class Store:
 
     def _select_runs(self, clause: str, params: tuple) -> list[RunRow]:
         rows = self._read_db.execute(f"SELECT {_RUN_COLUMNS} FROM runs {clause}", params)
-        return [RunRow(run_id, brief, title, created, ended, RunStatus(status), tokens, cost, owner)
-                for run_id, brief, title, created, ended, status, tokens, cost, owner in rows]
+        return [RunRow(run_id, brief, title, created, ended, RunStatus(status), tokens, cost, owner,
+                       VerifyStatus(verdict) if verdict else None)
+                for run_id, brief, title, created, ended, status, tokens, cost, owner, verdict in rows]
