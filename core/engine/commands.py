@@ -7,7 +7,7 @@ so a decision, a pause or an interruption survives a reload and a server restart
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.custom import (
@@ -15,6 +15,7 @@ from core.domain.custom import (
     PauseRequested,
     RunConfigured,
     RunQueued,
+    VerifyFinished,
     custom,
     discard_answer,
 )
@@ -36,7 +37,8 @@ from core.domain.inputs import (
     clean_name,
     parse_approvals,
 )
-from core.domain.status import AT_REST, RESUMABLE, AgentStatus, Decision, ErrorCode, RunStatus
+from core.domain.status import AT_REST, RESUMABLE, AgentStatus, Decision, ErrorCode, RunStatus, VerifyStatus
+from core.domain.verdict import TESTS_STOPPED
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
 from core.eventlog.sqlite_store import Store
@@ -73,12 +75,15 @@ class RunService:
     """The commands that change runs. Each records an event first; reads go through `queries`."""
 
     def __init__(self, store: Store, bus: Bus, pipeline: Orchestrator, *, agents: Sequence[str] = (),
-                 limits: Limits = Limits(), default_approvals: Sequence[str] = ()) -> None:
+                 limits: Limits = Limits(), default_approvals: Sequence[str] = (),
+                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = ()) -> None:
+        """`before_delete`: what else a run leaves behind (its commands, its workspace) goes first."""
         self.store, self.bus, self.pipeline = store, bus, pipeline
         self.queries = RunQueries(store, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
         self.default_approvals = list(default_approvals)
         self.limits = limits
+        self.before_delete = tuple(before_delete)
         self.queue = RunQueue(limits.max_concurrent_runs)
         self._starts = PerKeyLimiter(limits.starts_per_minute)
         self._tasks: dict[str, asyncio.Task] = {}
@@ -189,6 +194,8 @@ class RunService:
         async with self._control:
             if (task := self._stop(run_id)) is not None:
                 await asyncio.gather(task, return_exceptions=True)
+            for cleanup in self.before_delete:
+                await cleanup(run_id)
             return await self.store.delete_run(run_id)
 
     def _stop(self, run_id: str) -> asyncio.Task | None:
@@ -260,6 +267,9 @@ class RunService:
             if not message.complete:
                 closing += discard_answer(message.agent, message.message_id, message.subagent_run_id,
                                           ErrorCode.INTERRUPTED)
+        if view.verify is not None and view.verify.status == VerifyStatus.RUNNING:  # run again on resume
+            closing.append(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=TESTS_STOPPED,
+                                                 conclusive=False)))
         # AG-UI has no run end while a subagent is open: the agents at work end first, for the same reason.
         reason, code = ((ending.message, ending.code) if isinstance(ending, RunErrorEvent)
                         else (CANCELLED_MESSAGE, ErrorCode.CANCELLED))
