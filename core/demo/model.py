@@ -43,14 +43,14 @@ def _between(text: str, tag: str) -> str | None:
     return text[start + len(tag) + 2:end].strip("\n")
 
 
-def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False) -> str:
+def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False, buggy: bool = False) -> str:
     """The whole answer of `agent`; UnknownAgent when the demo model has no answers for it."""
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
     user = "\n".join(m.content or "" for m in messages if m.role == "user")
     brief = _between(user, "brief") or user
-    answer = demo_answer(agent, brief, _between(user, "feedback"))
+    answer = demo_answer(agent, brief, _between(user, "feedback"), buggy=buggy)
     return answer + "\n" + hostile_block(brief) if hostile else answer
 
 
