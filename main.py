@@ -20,17 +20,25 @@ from core.demo.content import AGENTS as DEMO_AGENTS
 from core.demo.faults import FaultPlan
 from core.domain.inputs import InputError, parse_approvals
 from core.engine.commands import Limits, RunService
+from core.engine.execution import CommandLimits, ExecutionService
+from core.engine.project_tests import ProjectTests
+from core.engine.queries import RunQueries
 from core.eventlog.bus import Bus
 from core.eventlog.sqlite_store import Store
 from core.llm.client import LLM
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
+from core.sandbox import base as sandbox
+from core.sandbox.bubblewrap import Bubblewrap
+from core.sandbox.unsandboxed import Unsandboxed
 from core.settings import Settings
 from core.users import admin
 from core.users.identity import SESSION_MAX_AGE_S, Identity, storage_secret
+from core.workspace.workspaces import Workspaces
 from core.web.access import caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
+from core.web.commands_api import commands_router
 from core.web.demo_route import demo_router
 from core.web.hardening import install_web_security
 from core.web.health import health_router
@@ -61,6 +69,20 @@ def connected_clients() -> int:
     return sum(1 for client in Client.instances.values() if client.has_socket_connection)
 
 
+def command_runner(settings: Settings, bus: Bus, store: Store, metrics: Metrics) -> ExecutionService:
+    """Commands in runs' workspaces, in the sandbox the settings choose."""
+    mb = 1 << 20
+    limits = sandbox.Limits(wall_s=settings.command_timeout_s, cpu_s=settings.command_cpu_s,
+                            memory_bytes=settings.command_memory_mb * mb, processes=settings.command_processes,
+                            file_bytes=settings.command_file_mb * mb)
+    runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == "bubblewrap" else Unsandboxed(limits)
+    return ExecutionService(
+        bus, RunQueries(store, bus), runner, Workspaces(settings.data_dir), TEAM,
+        CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
+                      max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
+        observer=metrics)
+
+
 def main() -> None:
     settings = Settings(**parse_args())
     try:
@@ -83,29 +105,38 @@ def main() -> None:
                     settings.max_runs_per_user, settings.starts_per_minute)
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
-    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget), agents=TEAM.names, limits=limits,
-                      default_approvals=default_approvals)
-    metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients)
+    execution = command_runner(settings, bus, store, metrics)
+    tests = ProjectTests(execution, TEAM) if settings.run_tests else None
+    runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget, tests=tests,
+                                          fix_rounds=settings.fix_rounds),
+                      agents=TEAM.names, limits=limits, default_approvals=default_approvals,
+                      before_delete=[execution.forget])
+    metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients, lambda: execution.running)
 
     async def shutdown() -> None:
         await runs.shutdown()
+        await execution.shutdown()
         await llm.close()
         await store.close()
 
     app.on_startup(runs.recover)
+    app.on_startup(execution.recover)
+    app.on_startup(execution.check)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo:
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(runs, connected_clients, settings.offline_demo))
     app.include_router(metrics_router(metrics))
+    app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
     app.include_router(api_router(runs, TEAM, caller))
     app.include_router(agui_router(runs, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
     install_web_security(app, settings)
     install_socket_guard(settings)
-    register_pages(runs, LiveRuns(runs.queries), identity, offline_demo=settings.offline_demo)
+    register_pages(runs, LiveRuns(runs.queries), identity, execution, settings.terminal_bytes_per_second,
+                   offline_demo=settings.offline_demo)
     if settings.bench_pages:
         register_floor_page()
     ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
