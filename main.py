@@ -106,7 +106,7 @@ def main() -> None:
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
     execution = command_runner(settings, bus, store, metrics)
-    tests = ProjectTests(execution, TEAM) if settings.run_tests else None
+    tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
     runs = RunService(store, bus, partial(run_pipeline, llm=llm, budget=budget, tests=tests,
                                           fix_rounds=settings.fix_rounds),
                       agents=TEAM.names, limits=limits, default_approvals=default_approvals,

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     bwrap: str = Field("bwrap", validation_alias="BOTARMY_BWRAP")  # the bubblewrap program
     # After the Tester, run the project's tests; when they fail, the Developer fixes the code this often at most.
     run_tests: bool = Field(True, validation_alias="BOTARMY_RUN_TESTS")
+    # Third-party packages a generated project declares are downloaded (the one step that reaches a package index)
+    # and installed into a virtual environment in its workspace; off: the verdict names what is missing.
+    install_packages: bool = Field(True, validation_alias="BOTARMY_INSTALL_PACKAGES")
     fix_rounds: int = Field(2, ge=0, le=10, validation_alias="BOTARMY_FIX_ROUNDS")
     # Limits of one command: wall time; CPU time, memory (address space) and file size per process; processes.
     command_timeout_s: float = Field(300, gt=0, le=86400, validation_alias="BOTARMY_COMMAND_TIMEOUT_S")

@@ -28,6 +28,10 @@ class Workspaces:
     def log_path(self, run_id: str, command_id: str) -> Path:
         return self.logs_of(run_id) / f"{_checked(command_id)}.log"
 
+    def wheels(self, run_id: str) -> Path:
+        """Where the packages a run's project declares are downloaded to, for the sandbox to install from."""
+        return self.logs_of(run_id) / "wheels"
+
     def sync(self, run_id: str, files: dict[str, str], owner: Owner = None) -> Path:
         """Make the workspace hold the project's files as they are now (blocking: call it in a thread).
 

@@ -22,3 +22,4 @@ def test_the_tail_is_plain_text_from_the_start_of_a_line():
     assert plain("50%\r100%\r\n\x1b]0;title\x07done\x1b[0m") == "100%\ndone"
     long = "\n".join(f"line {n}" for n in range(1000))
     assert tail(long, 50).splitlines()[0].startswith("line ") and tail(long, 50).endswith("line 999")
+
