@@ -14,7 +14,8 @@ export default {
     resourcePath: String,
   },
   mounted() {
-    this.terminal = new Terminal({ ...this.options });
+    // Output is untrusted: a link it writes (OSC 8) leads nowhere.
+    this.terminal = new Terminal({ ...this.options, linkHandler: { activate() {} } });
     this.terminal.open(this.$el);
     this.received = 0; // characters of the terminal's text received so far
     this.lines = 0;

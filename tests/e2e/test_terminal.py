@@ -2,6 +2,8 @@
 in the run's sandboxed workspace, Stop and Ctrl-C end a command at once, and every tab, reload included, shows
 exactly the text the run's log holds."""
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.support.browser import (
@@ -123,3 +125,40 @@ def test_failing_tests_go_back_to_the_developer_who_fixes_them(tmp_path, pages):
         assert shown.index("1 failed") < shown.index("10 passed")
         page.get_by_test_id("nav-history").click()
         expect(page.get_by_test_id("run-row-verdict")).to_have_attribute("data-status", "passed")
+
+
+def streamed_chars(page) -> int:
+    """Characters of answers the page shows, streaming ones included."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid=message]')].reduce((sum, m) =>
+        sum + Number(m.querySelector('[data-testid=message-body]')?.dataset.length ?? m.dataset.length ?? 0), 0)""")
+
+
+def test_a_flood_in_one_tab_is_cut_and_stopped_while_a_run_in_another_tab_keeps_streaming(tmp_path, pages):
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10", "BOTARMY_COMMAND_LOG_MB": "8",
+                                          "BOTARMY_COMMAND_OUTPUT_KB": "256"}) as server:
+        flooding = pages(server.url)
+        # A run of the browser's own user, waiting for approval: its workspace takes the flood.
+        request, origin = flooding.context.request, {"Origin": server.url}
+        held = request.post(f"{server.url}/api/runs", headers=origin,
+                            data={"brief": "A berth list for a harbour.", "approvals": "analyst"}).json()
+        while request.get(f"{server.url}/api/runs/{held['run_id']}").json()["status"] == "running":
+            time.sleep(0.2)
+        flooding.goto(f"{server.url}/runs/{held['run_id']}")
+        streaming = pages(server.url)
+        start_run(streaming, "A tide table for a small harbour.", until_working="analyst")
+        type_command(flooding, server, "yes 'a flood of text' | head -c 100000000")
+        samples = []
+        status = flooding.get_by_test_id("command-status")
+        while status.get_attribute("data-status") == "running":
+            samples.append(streamed_chars(streaming))
+            streaming.wait_for_timeout(500)
+        assert len(samples) >= 3 and samples[-1] > samples[0], f"the other tab stalled: {samples}"
+        expect(status).to_have_attribute("data-status", "failed")
+        expect(status).to_contain_text("it printed more than the output limit of 8 MB")
+        logged = logged_terminal_text(server, held["run_id"])
+        shown = shown_terminal_text(flooding, len(logged))
+        assert "[The output is cut here: the run keeps only its beginning." in shown
+        log = flooding.get_by_test_id("command-log")
+        assert log.get_attribute("href").endswith("/log")
+        expect(streaming.get_by_test_id("run-status")).to_have_attribute("data-status", "completed",
+                                                                           timeout=120_000)
