@@ -1,10 +1,10 @@
 """The pipeline Analyst → Architect → Developer → Tester → Deployer, as events through `emit`.
 
 An agent runs when the artifacts it needs exist; a failed agent leaves the agents that need it queued (skipped when
-the run ends) while the others go on. Once the tests are written, they run in the sandbox, and failing tests go
-back to the agent that wrote the code (agents.verify). Between agents are the safe points: a requested pause takes effect there,
+the run ends) while the others go on. Between agents are the safe points: a requested pause takes effect there,
 and an agent chosen for approval ends the run segment with an interrupt until the user decides. Before every call
-the run's budget is checked, so it stops cleanly before it could be exceeded.
+the run's budget is checked, so it stops cleanly before it could be exceeded. Once the tests are written, they run
+in the sandbox, and failing tests go back to the agent that wrote the code (agents.verify).
 
 What the pipeline knows of the run (artifacts, failures, what was spent) is `run.view`: the fold of every event
 the run has emitted, kept current by the engine.

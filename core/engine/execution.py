@@ -34,7 +34,7 @@ from core.domain.status import CommandEnd, CommandOrigin, CommandStatus
 from core.domain.team import Team
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
-from core.sandbox.base import Exit, Job, Sandbox
+from core.sandbox.base import Exit, Job, Process, Sandbox
 from core.sandbox.processes import SIGNAL_NAMES
 from core.workspace.workspaces import Workspaces
 
@@ -93,7 +93,7 @@ class Ran:
 @dataclass
 class _Running:
     run_id: str
-    process: object | None = None
+    process: Process | None = None
     interrupt_asked: bool = False
     task: asyncio.Task | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
@@ -168,7 +168,12 @@ class ExecutionService:
         async with self._turns[run_id]:
             command_id = uuid.uuid4().hex
             self._running[command_id] = _Running(run_id, task=asyncio.current_task())
-            await emit(custom(CommandRequested(command_id=command_id, command=command, origin=CommandOrigin.VERIFY)))
+            try:
+                await emit(custom(CommandRequested(command_id=command_id, command=command,
+                                                   origin=CommandOrigin.VERIFY)))
+            except BaseException:
+                self._running.pop(command_id)
+                raise
             return await self._run(run_id, command_id, command, CommandOrigin.VERIFY, emit, view, env or {},
                                    read_only or {})
 
@@ -190,14 +195,14 @@ class ExecutionService:
         started = time.monotonic()
         try:
             if problem := self.sandbox.problem():
-                return await self._record_end(emit, running, command_id, origin, started, 0,
+                return await self._record_end(emit, command_id, origin, started, 0,
                                               CommandStatus.REFUSED, CommandEnd.REFUSED, None, problem)
             try:
                 view = view or await self.queries.view(run_id)
                 workspace = await asyncio.to_thread(self.workspaces.sync, run_id, project_files(view, self.team),
                                                     self.sandbox.owner(run_id))
             except asyncio.CancelledError:
-                await self._record_end(emit, running, command_id, origin, started, 0, CommandStatus.INTERRUPTED,
+                await self._record_end(emit, command_id, origin, started, 0, CommandStatus.INTERRUPTED,
                                        CommandEnd.CANCELLED, None, STOPPED_WITH_RUN)
                 raise
             return await self._execute(run_id, command_id, text, origin, emit, workspace, env or {}, read_only or {})
@@ -221,7 +226,7 @@ class ExecutionService:
             output.close()
             log.warning("command %s could not start: %s", command_id, error)
             self.workspaces.mark_ended(run_id, command_id)
-            return await self._record_end(emit, running, command_id, origin, started, 0, CommandStatus.REFUSED,
+            return await self._record_end(emit, command_id, origin, started, 0, CommandStatus.REFUSED,
                                           CommandEnd.REFUSED, None,
                                           f"The command could not start ({error.strerror or error}).")
         if running.interrupt_asked:
@@ -235,12 +240,16 @@ class ExecutionService:
             cancelled = True
             process.stop(CommandEnd.CANCELLED)
             exit = await process.wait()
+        except Exception:  # the log failed: the command must not outlive the service that watches it
+            process.stop(CommandEnd.CANCELLED)
+            pump.cancel()
+            raise
         output.close()
         finished.set()
         ready.set()
         await pump
         status, ending, message = self._judge(exit)
-        ran = await self._record_end(emit, running, command_id, origin, started, output.total_bytes, status, ending,
+        ran = await self._record_end(emit, command_id, origin, started, output.total_bytes, status, ending,
                                      exit.code, message, tail=_tail(log_path))
         self.workspaces.mark_ended(run_id, command_id)
         if cancelled:
@@ -266,7 +275,7 @@ class ExecutionService:
         await emit(*(custom(CommandOutput(command_id=command_id, text=piece, cut=cut and n == len(pieces) - 1))
                      for n, piece in enumerate(pieces)))
 
-    async def _record_end(self, emit: Emit, running: _Running, command_id: str, origin: CommandOrigin,
+    async def _record_end(self, emit: Emit, command_id: str, origin: CommandOrigin,
                           started: float, output_bytes: int, status: CommandStatus, ending: CommandEnd,
                           exit_code: int | None, message: str, tail: str = "") -> Ran:
         seconds = time.monotonic() - started

@@ -48,7 +48,6 @@ _ENDINGS = (EventType.RUN_FINISHED, EventType.RUN_ERROR)
 _INTERNAL = (EventType.RUN_STARTED, EventType.STATE_SNAPSHOT)
 
 
-
 def agui_router(runs: RunService, caller: Caller) -> APIRouter:
     router = APIRouter(tags=["ag-ui"])
 

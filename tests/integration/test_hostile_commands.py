@@ -4,7 +4,6 @@ home holds an SSH key: each is contained with a sentence saying how the command 
 readable or writable from inside, a run streaming beside it keeps streaming, and nothing saved is lost."""
 
 import json
-import os
 import threading
 import time
 import uuid
