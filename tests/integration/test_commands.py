@@ -27,12 +27,6 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def api(server):
-    with server.api() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def run_id(api):
     run_id = api.post("/api/runs", json={"brief": "A sign-up sheet for a chess club."}).json()["run_id"]
     run = wait_for_run(api, run_id)

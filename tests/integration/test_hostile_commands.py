@@ -52,12 +52,6 @@ def server(tmp_path_factory, paced_model):
 
 
 @pytest.fixture(scope="module")
-def api(server):
-    with server.api() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def target(api):
     """A run that stopped for approval after the Analyst (its workspace holds the requirements), and what it had
     saved before any attack: all of that must still be there after them."""
