@@ -107,9 +107,9 @@ class TerminalPanel:
         running = command.running
         set_prop(self.status, "data-command-id", command.command_id)
         set_prop(self.status, "data-status", command.status)
-        if running:
+        if running and "data-exit-code" in self.status.props:
             self.status.props(remove="data-exit-code")
-        else:
+        elif not running:
             set_prop(self.status, "data-exit-code", "" if command.exit_code is None else str(command.exit_code))
         label = STATUS_LABELS[command.status]
         detail = ("Stopping…" if command.interrupt_requested else f"$ {command.command}") if running \

@@ -233,6 +233,7 @@ def _custom(view: RunView, event) -> None:
         case CommandOutput() if command is not None:
             command.chunks.append(payload.text)
             command.output_chars += len(payload.text)
+            command.chunk_ends.append(command.output_chars)
             command.cut = command.cut or payload.cut
         case CommandInterruptRequested() if command is not None:
             command.interrupt_requested = True

@@ -6,6 +6,7 @@ each only grows at its end, so this text only ever grows at its end: a tab write
 position, and a reload, a second tab or a restart writes exactly the same characters.
 """
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from .status import CommandOrigin, CommandStatus
@@ -57,7 +58,7 @@ def terminal_text(view: RunView) -> str:
 
 def text_after(view: RunView, position: int, limit: int) -> str:
     """At most `limit` characters of the terminal's text from `position` on: what a tab that has written up to
-    `position` writes next."""
+    `position` writes next. Finding the place costs a step per command and a binary search in its output."""
     parts: list[str] = []
     skip, room = position, limit
     for command in view.commands.values():
@@ -65,14 +66,30 @@ def text_after(view: RunView, position: int, limit: int) -> str:
         if skip >= size:
             skip -= size
             continue
-        for piece in pieces(command):
-            if skip >= len(piece):
-                skip -= len(piece)
-                continue
-            part = piece[skip:skip + room]
-            skip = 0
+        for piece in _pieces_from(command, skip):
+            part = piece[:room]
             parts.append(part)
             room -= len(part)
             if not room:
                 return "".join(parts)
+        skip = 0
     return "".join(parts)
+
+
+def _pieces_from(command: CommandView, skip: int) -> Iterator[str]:
+    """The command's pieces from `skip` characters into its text on."""
+    head = header(command)
+    if skip < len(head):
+        yield head[skip:]
+    skip = max(0, skip - len(head))
+    if skip < command.output_chars:
+        index = bisect_right(command.chunk_ends, skip)
+        start = command.chunk_ends[index] - len(command.chunks[index])
+        yield command.chunks[index][skip - start:]
+        for later in range(index + 1, len(command.chunks)):
+            yield command.chunks[later]
+    skip = max(0, skip - command.output_chars)
+    for piece in ((CUT_NOTE if command.cut else ""), footer(command)):
+        if skip < len(piece):
+            yield piece[skip:]
+        skip = max(0, skip - len(piece))

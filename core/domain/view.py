@@ -88,6 +88,7 @@ class CommandView:
     ended_ms: int | None = None
     sandboxed: bool = True
     chunks: list[str] = field(default_factory=list)
+    chunk_ends: list[int] = field(default_factory=list)  # where each chunk ends in the output, to find one fast
     output_chars: int = 0
     cut: bool = False  # the run keeps its output only up to here; the whole of it is in its log file
     interrupt_requested: bool = False
