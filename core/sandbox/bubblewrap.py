@@ -39,9 +39,12 @@ _TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
 def python_prefixes() -> list[Path]:
-    """The folders of the Python that runs BotArmy (and so has pytest), where /usr does not already show them."""
+    """The folders of the Python that runs BotArmy (and so has pytest), where /usr does not already show them.
+
+    Never a folder that holds the home directory (a Python installed with `--prefix ~` would show ~/.ssh) or /."""
     prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    return sorted(prefix for prefix in prefixes if not prefix.is_relative_to("/usr"))
+    return sorted(prefix for prefix in prefixes
+                  if not prefix.is_relative_to("/usr") and not Path.home().resolve().is_relative_to(prefix))
 
 
 class Bubblewrap:
