@@ -30,8 +30,11 @@ from core.engine.jobs import JobRunner
 from core.engine.queries import RunQueries
 from core.engine.runner import shared_lock
 from core.engine.worker import Worker
+from core.engine.execution import CommandLimits, ExecutionService
+from core.engine.project_tests import ProjectTests
 from core.eventlog.bus import Bus
 from core.eventlog.pg_store import PgStore
+from core.eventlog.protocols import EventStore
 from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
 from core.eventlog.sqlite_store import Store
 from core.limits.redis_buckets import RedisBuckets
@@ -39,6 +42,9 @@ from core.limits.shared import PerKeyLimit
 from core.llm.client import LLM
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
+from core.sandbox import base as sandbox
+from core.sandbox.bubblewrap import Bubblewrap
+from core.sandbox.unsandboxed import Unsandboxed
 from core.settings import Settings
 from core.trace import TRACE
 from core.users import admin
@@ -55,12 +61,14 @@ from core.web.access import caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
 from core.web.bench_route import bench_router
+from core.web.commands_api import commands_router
 from core.web.demo_route import demo_router
 from core.web.hardening import install_web_security
 from core.web.health import health_router
 from core.web.lifecycle import interrupt_runs_before_exit
 from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
+from core.workspace.workspaces import Workspaces
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
 from ui.markdown import warm_up
@@ -84,6 +92,20 @@ def parse_args() -> dict:
 
 def connected_clients() -> int:
     return sum(1 for client in Client.instances.values() if client.has_socket_connection)
+
+
+def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Metrics) -> ExecutionService:
+    """Commands in runs' workspaces, in the sandbox the settings choose."""
+    mb = 1 << 20
+    limits = sandbox.Limits(wall_s=settings.command_timeout_s, cpu_s=settings.command_cpu_s,
+                            memory_bytes=settings.command_memory_mb * mb, processes=settings.command_processes,
+                            file_bytes=settings.command_file_mb * mb)
+    runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == "bubblewrap" else Unsandboxed(limits)
+    return ExecutionService(
+        bus, RunQueries(store, bus), runner, Workspaces(settings.data_dir), TEAM,
+        CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
+                      max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
+        observer=metrics)
 
 
 ROLES = ("web", "worker")
@@ -126,9 +148,10 @@ def main(role: str | None) -> None:
         store.open()
         bus = Bus(store, observer=metrics)
         llm = LLM(settings, metrics)
-        orchestrator, controlflow = orchestrator_for(settings, llm)
+        execution = command_runner(settings, bus, store, metrics)
+        orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(store, bus, orchestrator, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals)
+                          default_approvals=default_approvals, before_delete=[execution.forget])
         checks, closing = {}, [llm.close, store.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
@@ -139,21 +162,26 @@ def main(role: str | None) -> None:
         if store.cluster_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
             sys.exit(SECRET_DIFFERS)
         bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
+        execution = command_runner(settings, bus, store, metrics)  # the user's commands; workers run the tests
         runner = JobRunner(store, hub, bus, RunQueries(store, bus), held_s=settings.lease_seconds)
         runs = RunService(store, bus, None, agents=TEAM.names, limits=limits, default_approvals=default_approvals,
                           runner=runner, control=shared_lock(store.control_lock),
-                          starts=PerKeyLimit("starts", settings.starts_per_minute, buckets))
+                          starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
+                          before_delete=[execution.forget])
         checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, store.close]
     identity = Identity(store, settings.auth)
     caller = caller_dependency(identity, settings.allowed_origins)
-    metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients)
+    metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients, lambda: execution.running)
 
     async def shutdown() -> None:
         await runs.shutdown()
+        await execution.shutdown()
         for close in closing:
             await close()
 
     app.on_startup(runs.recover)
+    app.on_startup(execution.recover)
+    app.on_startup(execution.check)
     app.on_startup(warm_up)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
@@ -163,13 +191,15 @@ def main(role: str | None) -> None:
                                      connected_clients, settings.offline_demo, store.dialect, settings.orchestrator,
                                      lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
+    app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
     app.include_router(api_router(runs, TEAM, caller))
     app.include_router(agui_router(runs, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
     install_web_security(app, settings)
     install_socket_guard(settings)
-    register_pages(runs, LiveRuns(runs.queries), identity, offline_demo=settings.offline_demo)
+    register_pages(runs, LiveRuns(runs.queries), identity, execution, settings.terminal_bytes_per_second,
+                   offline_demo=settings.offline_demo)
     if settings.bench_pages:
         TRACE.on = True
         app.include_router(bench_router())
@@ -193,16 +223,19 @@ def secrets_of(settings: Settings) -> list[str]:
     return [settings.openai_api_key or "", *urls]
 
 
-def orchestrator_for(settings: Settings, llm: LLM):
-    """The native pipeline, or ControlFlow's (returned twice: it also starts and stops its Prefect server).
-    ControlFlow is imported only when chosen, so the default loads none of it."""
+def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
+    """The native pipeline, or ControlFlow's (returned twice: it also starts and stops its Prefect server), running
+    the project's tests with `execution` unless turned off. ControlFlow is imported only when chosen, so the default
+    loads none of it."""
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
+    tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
+    options = {"tests": tests, "fix_rounds": settings.fix_rounds}
     if settings.orchestrator != "controlflow":
-        return partial(run_pipeline, llm=llm, budget=budget), None
+        return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
     if not installed():
         sys.exit(NOT_INSTALLED)
-    controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget)
+    controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget, **options)
     return controlflow, controlflow
 
 
@@ -222,10 +255,11 @@ def worker(settings: Settings) -> None:
     store, hub, buckets = scaled_parts(settings, metrics)
     bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
     llm = LLM(settings, metrics, shared_limits=buckets)
-    orchestrator, controlflow = orchestrator_for(settings, llm)
+    execution = command_runner(settings, bus, store, metrics)  # the project's tests of the runs it works
+    orchestrator, controlflow = orchestrator_for(settings, llm, execution)
     executor = Executor(bus, RunQueries(store, bus), orchestrator, settings.max_concurrent_runs)
     runs = Worker(store, hub, executor, capacity=settings.max_concurrent_runs, lease_s=settings.lease_seconds)
-    metrics.watch(lambda: runs.active_runs, lambda: 0, lambda: 0)
+    metrics.watch(lambda: runs.active_runs, lambda: 0, lambda: 0, lambda: execution.running)
 
     async def counts() -> tuple[int, int]:
         return runs.active_runs, 0
@@ -234,10 +268,13 @@ def worker(settings: Settings) -> None:
     async def lifespan(_: FastAPI):
         if controlflow is not None:
             await controlflow.start()
+        await execution.recover()
+        await execution.check()
         await runs.start()
         interrupt_runs_before_exit(runs)
         yield
         await runs.shutdown()
+        await execution.shutdown()
         if controlflow is not None:
             await controlflow.stop()
         for close in (llm.close, hub.close, buckets.close, store.close):

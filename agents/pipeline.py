@@ -3,7 +3,8 @@
 An agent runs when the artifacts it needs exist; a failed agent leaves the agents that need it queued (skipped when
 the run ends) while the others go on. Between agents are the safe points: a requested pause takes effect there,
 and an agent chosen for approval ends the run segment with an interrupt until the user decides. Before every call
-the run's budget is checked, so it stops cleanly before it could be exceeded.
+the run's budget is checked, so it stops cleanly before it could be exceeded. Once the tests are written, they run
+in the sandbox, and failing tests go back to the agent that wrote the code (agents.verify).
 
 What the pipeline knows of the run (artifacts, failures, what was spent) is `run.view`: the fold of every event
 the run has emitted, kept current by the engine.
@@ -30,10 +31,12 @@ from core.obs.logs import log_context
 
 from .roles import ROLES, Role, build_messages
 from .step import AgentInputs, AgentStep, run_agent
+from .verify import ProjectTests, verify_and_fix
 
 log = logging.getLogger("botarmy.pipeline")
 
 PAUSED = "Paused by you. Resume to continue with the next agent."
+FIXER = next(role for role in ROLES if role.fixes_tests)
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,35 @@ class Budget:
     cost_usd: float
 
 
-async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: AgentStep = run_agent) -> None:
-    """Run every agent that has no artifact yet, stopping at the first checkpoint; `step` runs one agent."""
+async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: AgentStep = run_agent,
+                       tests: ProjectTests | None = None, fix_rounds: int = 2) -> None:
+    """Run every agent that has no artifact yet, stopping at the first checkpoint; `step` runs one agent. After the
+    agent that writes the tests, run them (`tests`; None: never) and have failures fixed, at most `fix_rounds`
+    times."""
     view, emit = run.view, run.emit
     segment = view.segments + 1
     await emit(RunStartedEvent(
         thread_id=run.run_id, run_id=run.run_id,
         metadata={"brief": run.brief, "model": llm.model, "offline_demo": llm.offline_demo,
                   "agents": [{"name": role.name, "title": role.title} for role in ROLES]}))
+
+    async def work(role: Role, label: str | None = None) -> bool:
+        """One agent's step; False when the run stopped before it (its budget)."""
+        revisions = view.revisions.get(role.name)
+        inputs = AgentInputs(run_id=run.run_id, brief=run.brief, earlier=_earlier(view), attempt=segment,
+                             feedback=view.feedback.get(role.name),
+                             previous=revisions[-1].content if revisions else None, label=label)
+        if stop := _over_budget(role, inputs, llm, budget, view):
+            await emit(RunErrorEvent(message=stop, code=ErrorCode.BUDGET))
+            return False
+        with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
+            log.info("agent starts (attempt %s)", label or segment)
+            async with aclosing(step(role, inputs, llm)) as events:
+                async for event in events:
+                    await emit(event)
+            log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")
+        return True
+
     for role in ROLES:
         if role.name not in view.artifacts:
             if any(need not in view.artifacts for need in role.needs):
@@ -58,19 +82,8 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
                 await emit(_interrupt(run.run_id, Interrupt(id=f"pause:{segment}", reason=InterruptReason.PAUSE,
                                                             message=PAUSED, response_schema=PAUSE_ANSWER)))
                 return
-            revisions = view.revisions.get(role.name)
-            inputs = AgentInputs(run_id=run.run_id, brief=run.brief, earlier=_earlier(view), attempt=segment,
-                                 feedback=view.feedback.get(role.name),
-                                 previous=revisions[-1].content if revisions else None)
-            if stop := _over_budget(role, inputs, llm, budget, view):
-                await emit(RunErrorEvent(message=stop, code=ErrorCode.BUDGET))
+            if not await work(role):
                 return
-            with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
-                log.info("agent starts (attempt %d)", segment)
-                async with aclosing(step(role, inputs, llm)) as events:
-                    async for event in events:
-                        await emit(event)
-                log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")
             if role.name not in view.artifacts:
                 continue
         if role.name in view.approvals and role.name not in view.approved:
@@ -78,6 +91,8 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
                 id=f"approval:{role.name}:{segment}", reason=InterruptReason.APPROVAL,
                 metadata={"agent": role.name}, response_schema=APPROVAL_ANSWER,
                 message=f"Review the {role.artifact_title.lower()}: approve, request changes, or edit it.")))
+            return
+        if role.runs_tests and tests is not None and not await verify_and_fix(run, tests, FIXER, work, fix_rounds):
             return
     failed = [agent for agent in view.agents.values() if agent.status == AgentStatus.FAILED]
     if failed:

@@ -18,6 +18,8 @@ class Role:
     document: str  # where its artifact goes in the project folder
     files_under: str | None = None  # it writes project files, under this prefix ("" = anywhere)
     approval_by_default: bool = False
+    runs_tests: bool = False  # once its work is done, the project's tests run in the sandbox
+    fixes_tests: bool = False  # when they fail, it gets their output and revises its work
 
 
 ROLES: tuple[Role, ...] = (
@@ -44,7 +46,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         name="developer", title="Developer", artifact_title="Code", filename="code.md",
         task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document="docs/code.md",
-        files_under="",
+        files_under="", fixes_tests=True,
         instructions=(
             "Implement the architecture as a small, runnable, standard-library-only Python package under src/. "
             "Before each file write a line **File: `path`** followed by one fenced code block with its full "
@@ -54,7 +56,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         name="tester", title="Tester", artifact_title="Tests", filename="tests.md",
         task="Writing tests", expected_chars=3200, needs=("developer",), document="docs/tests.md",
-        files_under="tests/",
+        files_under="tests/", runs_tests=True,
         instructions=(
             "Write pytest tests for the developer's code, importing it exactly as written. Before each file write "
             "a line **File: `tests/…`** followed by one fenced code block. End with a '## Test report' section "

@@ -37,6 +37,7 @@ class AgentInputs:
     feedback: str | None = None  # the user's request for changes to `previous`, the agent's earlier answer
     previous: str | None = None
     attempt: int = 1
+    label: str | None = None  # names this invocation instead of `attempt` (a fix round within one segment)
 
 
 # One agent step as an orchestrator runs it: run_agent here, or another orchestrator's (agents.controlflow).
@@ -51,7 +52,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
     and voided (core.domain.custom.discard_answer) before the retry streams a fresh message, so every view and the
     stored artifact agree on the final text.
     """
-    subagent_id = f"{inputs.run_id}:{role.name}:{inputs.attempt}"
+    subagent_id = f"{inputs.run_id}:{role.name}:{inputs.label or inputs.attempt}"
     yield SubagentStartedEvent(
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",

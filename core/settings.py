@@ -82,6 +82,29 @@ class Settings(BaseSettings):
     # A worker's lease on a run lasts this long unless renewed (every quarter of it): a killed worker's runs are
     # taken over by another within about this time.
     lease_seconds: float = Field(10, ge=2, le=300, validation_alias="BOTARMY_LEASE_SECONDS")
+    # Running what the agents wrote: each command in the run's workspace, in a sandbox (core.sandbox). `none` runs
+    # commands on the host without one, and the page says so.
+    sandbox: Literal["bubblewrap", "none"] = Field("bubblewrap", validation_alias="BOTARMY_SANDBOX")
+    bwrap: str = Field("bwrap", validation_alias="BOTARMY_BWRAP")  # the bubblewrap program
+    # After the Tester, run the project's tests; when they fail, the Developer fixes the code this often at most.
+    run_tests: bool = Field(True, validation_alias="BOTARMY_RUN_TESTS")
+    # Third-party packages a generated project declares are downloaded (the one step that reaches a package index)
+    # and installed into a virtual environment in its workspace; off: the verdict names what is missing.
+    install_packages: bool = Field(True, validation_alias="BOTARMY_INSTALL_PACKAGES")
+    fix_rounds: int = Field(2, ge=0, le=10, validation_alias="BOTARMY_FIX_ROUNDS")
+    # Limits of one command: wall time; CPU time, memory (address space) and file size per process; processes.
+    command_timeout_s: float = Field(300, gt=0, le=86400, validation_alias="BOTARMY_COMMAND_TIMEOUT_S")
+    command_cpu_s: int = Field(300, ge=1, validation_alias="BOTARMY_COMMAND_CPU_S")
+    command_memory_mb: int = Field(1024, ge=64, validation_alias="BOTARMY_COMMAND_MEMORY_MB")
+    command_processes: int = Field(64, ge=4, le=4096, validation_alias="BOTARMY_COMMAND_PROCESSES")
+    command_file_mb: int = Field(64, ge=1, validation_alias="BOTARMY_COMMAND_FILE_MB")
+    # Output: kept in the run's log and terminal (then cut, with a note), and in the command's log file (then the
+    # command is stopped).
+    command_output_kb: int = Field(1024, ge=1, validation_alias="BOTARMY_COMMAND_OUTPUT_KB")
+    command_log_mb: int = Field(32, ge=1, validation_alias="BOTARMY_COMMAND_LOG_MB")
+    max_concurrent_commands: int = Field(4, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_COMMANDS")
+    # What one tab's terminal receives at most per second; a flood is shown at this pace, none of it dropped.
+    terminal_bytes_per_second: int = Field(524_288, ge=1024, validation_alias="BOTARMY_TERMINAL_BYTES_PER_SECOND")
 
     # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
     bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")

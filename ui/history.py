@@ -10,7 +10,7 @@ from core.domain.status import RunStatus
 from core.engine.commands import RunService
 from core.eventlog.rows import RunRow
 
-from . import status
+from . import status, verify
 
 PAGE_SIZE = 25
 FILTERS = {"all": "All statuses", **{name.value: status.label(name) for name in RunStatus}}
@@ -89,6 +89,9 @@ class History:
                 ui.item_label(_facts(row)).props("caption data-testid=run-facts")
             with ui.item_section().props("side"):
                 with ui.row().classes("items-center gap-1 no-wrap"):
+                    if row.verdict is not None:
+                        ui.badge(verify.LABELS[row.verdict], color=verify.COLORS[row.verdict]).props(
+                            f"outline data-testid=run-row-verdict data-status={row.verdict}")
                     ui.badge(status.label(row.status), color=status.color(row.status)).props(
                         "data-testid=run-row-status")
                     ui.button(icon="edit", on_click=lambda r=row: self._rename(r)).props(

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
+from core.engine.execution import ExecutionService
 from core.users.identity import Identity
 
 from .account import account_page
@@ -27,7 +28,9 @@ BUILD_TIMEOUT_S = 30
 page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S)
 
 
-def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *, offline_demo: bool) -> None:
+def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: ExecutionService,
+                   terminal_rate: int, *, offline_demo: bool) -> None:
+    """`terminal_rate`: characters a second one tab's terminal receives at most."""
 
     async def user_of(request: Request) -> str | None:
         return await identity.for_page(request.session)
@@ -45,7 +48,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
             latest = (await runs.queries.page(user, limit=1)).rows
             if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
-                await run_panel(latest[0].run_id, runs, live_runs)
+                await run_panel(latest[0].run_id, runs, live_runs, execution, terminal_rate)
 
     @page("/runs/{run_id}")
     async def run_page(request: Request, run_id: str):
@@ -53,7 +56,8 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
             return to_sign_in(request)
         with frame("Run", offline_demo=offline_demo, passwords=identity.passwords):
             # Another user's run is as absent as one that never existed: same page, same 404.
-            if await runs.queries.owned(run_id, user) is None or not await run_panel(run_id, runs, live_runs):
+            if await runs.queries.owned(run_id, user) is None or \
+                    not await run_panel(run_id, runs, live_runs, execution, terminal_rate):
                 not_found()
 
     @page("/runs")

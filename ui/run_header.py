@@ -13,6 +13,7 @@ from . import status
 from .live_value import LiveText
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
+from .verify import VerifyBadge
 
 
 def ordinal(n: int) -> str:
@@ -40,6 +41,7 @@ class RunHeader:
                 f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
             self.elapsed = LiveText("").classes("text-caption text-grey-7")
             self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
+            self.verify = VerifyBadge()
             ui.space()
             self.model = ui.label("").classes("text-caption text-grey-7")
             self.pause = ui.button("Pause", icon="pause", on_click=on_pause).props(
@@ -69,6 +71,7 @@ class RunHeader:
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
         set_text(self.usage, status.usage(view.tokens, view.cost_usd))
+        self.verify.update(view.verify)
         set_text(self.model, f"Model: {view.model}" if view.model else "")
         note = state_note(view)
         set_text(self.note, note)

@@ -1,11 +1,13 @@
 """A run, live: status and controls, the pending approval, the five agent cards, the transcript and the artifacts,
-each inside an error boundary. Controls go to the RunService as commands; the view only renders the fold."""
+the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the RunService
+and the ExecutionService as commands; the view only renders the fold."""
 
 from nicegui import ui
 
 from core.domain.inputs import InputError
 from core.domain.view import RunView
 from core.engine.commands import RunService
+from core.engine.execution import ExecutionService
 
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
@@ -14,10 +16,13 @@ from .boundary import Boundary
 from .calls import gathered
 from .live import LiveRuns
 from .run_header import RunHeader
+from .terminal import TerminalPanel
 from .transcript import Transcript
+from .verify import VerifyCard
 
 
-async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
+async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: ExecutionService,
+                    terminal_rate: int) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary] = []
     client = ui.context.client
@@ -61,7 +66,10 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
                 artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
-    boundaries.extend([header, approval, cards, transcript, artifacts])
+        ui.label("Tests and terminal").classes("text-h6")
+        tests = Boundary("tests", VerifyCard)
+        terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
+    boundaries.extend([header, approval, cards, transcript, artifacts, tests, terminal])
     render(view)
 
     def tick() -> None:

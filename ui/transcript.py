@@ -65,6 +65,19 @@ class _Feedback:
         """A request for changes never changes."""
 
 
+class _TestFailure(_Feedback):
+    """The project's failing tests, sent back to the agent that fixes the code."""
+
+    def __init__(self, message: MessageView, title: str) -> None:
+        with ui.element("div").classes("feedback-note w-full").props(
+                f"data-testid=fix-request data-agent={message.agent}") as self.element:
+            ui.label(f"The tests failed: the {title} fixes the code").classes("text-overline text-red-9")
+            ui.label(message.text).classes("whitespace-pre-wrap text-body2 font-mono")
+
+
+_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure}
+
+
 class Transcript:
     def __init__(self) -> None:
         with ui.element("div").classes("transcript-scroll w-full"), \
@@ -84,6 +97,6 @@ class Transcript:
                     self.placeholder = None
                 agent = view.agents.get(message.agent)
                 with self.column:
-                    kind = _Feedback if message.kind == MessageKind.FEEDBACK else _Message
+                    kind = _NOTES.get(message.kind, _Message)
                     shown = self.messages[message.message_id] = kind(message, agent.title if agent else "")
             shown.update(message)

@@ -32,8 +32,9 @@ def installed() -> bool:
 
 
 class ControlFlowOrchestrator:
-    def __init__(self, data_dir: Path, llm: LLM, budget: Budget) -> None:
-        self.llm, self.budget = llm, budget
+    def __init__(self, data_dir: Path, llm: LLM, budget: Budget, **options) -> None:
+        """`options`: the pipeline's other settings (run_pipeline's keywords: the project's tests, fix rounds)."""
+        self.llm, self.budget, self.options = llm, budget, options
         home = controlflow_home(data_dir)
         self.server = PrefectServer(free_port(), home / "prefect-server.log")
         self.environment = controlflow_environment(data_dir, self.server.api_url)
@@ -63,7 +64,7 @@ class ControlFlowOrchestrator:
     async def __call__(self, run: RunContext) -> None:
         if self._step is None:
             await asyncio.shield(self._booting)  # a failed start fails the run, with its reason in the log
-        await run_pipeline(run, llm=self.llm, budget=self.budget, step=self._step)
+        await run_pipeline(run, llm=self.llm, budget=self.budget, step=self._step, **self.options)
 
     async def stop(self) -> None:
         if self._booting is not None and not self._booting.done():

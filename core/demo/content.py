@@ -56,12 +56,16 @@ class _Facts:
     code_title: str  # the title as a Python literal, safe to put in generated source
 
 
-def demo_answer(role: str, brief: str, feedback: str | None = None) -> str:
-    """Deterministic markdown answer of the given role for the brief."""
+def demo_answer(role: str, brief: str, feedback: str | None = None, *, buggy: bool = False) -> str:
+    """Deterministic markdown answer of the given role for the brief. `buggy`: the developer's first version (one
+    without feedback) has a bug that one of the tester's tests finds."""
     if role not in AGENTS:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(AGENTS)}")
     facts = _facts(brief or "")
-    heading, body = _WRITERS[role](facts)
+    if role == "developer":
+        heading, body = _developer(facts, buggy=buggy and not (feedback and feedback.strip()))
+    else:
+        heading, body = _WRITERS[role](facts)
     parts = [f"# {heading} — {facts.title}"]
     if feedback and feedback.strip():
         parts.append(_changes_requested(role, feedback.strip()))
@@ -339,6 +343,14 @@ if __name__ == "__main__":
     main()
 ''')
 
+# The bug of the `buggy` fault: search minds case, which test_search_ignores_case finds.
+_CASEFOLDED_SEARCH = """\
+        needle = text.strip().casefold()
+        return [record for record in self.list() if needle in record.title.casefold()]"""
+_BUGGY_CORE = Template(_CORE.template.replace(_CASEFOLDED_SEARCH, """\
+        needle = text.strip()
+        return [record for record in self.list() if needle in record.title]"""))
+
 _INIT = Template('''\
 """The $module package: an in-memory $noun service (see core.py)."""
 
@@ -348,8 +360,9 @@ __all__ = ["PROJECT_TITLE", "$cls", "${cls}Store", "main"]
 ''')
 
 
-def _developer(f: _Facts) -> tuple[str, str]:
+def _developer(f: _Facts, buggy: bool = False) -> tuple[str, str]:
     values = asdict(f)
+    core = (_BUGGY_CORE if buggy else _CORE).substitute(values)
     return "Implementation", f"""
 `{f.module}` is a small, standard-library-only Python package that keeps {f.nouns} in memory. `{f.cls}Store`
 adds, gets, lists, updates, completes, removes and searches {f.nouns}; blank titles raise `ValueError` and unknown
@@ -364,7 +377,7 @@ ids raise `KeyError`. Run the demo with `PYTHONPATH=src python -m {f.module}.cor
 **File: `src/{f.module}/core.py`**
 
 ```python
-{_CORE.substitute(values)}```
+{core}```
 """
 
 

@@ -9,13 +9,15 @@ Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, leaky401 (a 401 w
 key, as some gateways do), 400 (context_length_exceeded), cut (the
 connection drops mid-answer), stall (the stream stops mid-answer and never resumes), malformed (a broken chunk
 mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
-prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py).
+prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py), buggy (the developer's first
+version has a bug that the tester's tests find, so the fix loop runs; its revision with the failing output as
+feedback is correct; other agents answer as usual).
 """
 
 import random
 from dataclasses import dataclass
 
-KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile")
+KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile", "buggy")
 
 
 @dataclass(frozen=True)

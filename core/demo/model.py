@@ -75,13 +75,13 @@ def brief_of(messages: list[ChatMessage]) -> str:
     return _between(user, "brief") or user
 
 
-def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False) -> str:
+def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False, buggy: bool = False) -> str:
     """The whole answer of `agent`; UnknownAgent when the demo model has no answers for it."""
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
     brief = brief_of(messages)
-    answer = demo_answer(agent, brief, _between(_user_text(messages), "feedback"))
+    answer = demo_answer(agent, brief, _between(_user_text(messages), "feedback"), buggy=buggy)
     return answer + "\n" + hostile_block(brief) if hostile else answer
 
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .events import CustomEvent, Event, EventType, TextMessageEndEvent, now_ms
-from .status import Decision, WaitKind
+from .status import CommandEnd, CommandOrigin, CommandStatus, Decision, VerifyStatus, WaitKind
 
 
 class CustomKind(StrEnum):
@@ -24,6 +24,14 @@ class CustomKind(StrEnum):
     RUN_QUEUED = "run_queued"
     PAUSE_REQUESTED = "pause_requested"
     APPROVAL_DECIDED = "approval_decided"
+    COMMAND_REQUESTED = "command_requested"
+    COMMAND_STARTED = "command_started"
+    COMMAND_OUTPUT = "command_output"
+    COMMAND_INTERRUPT_REQUESTED = "command_interrupt_requested"
+    COMMAND_ENDED = "command_ended"
+    VERIFY_STARTED = "verify_started"
+    VERIFY_FINISHED = "verify_finished"
+    FIX_REQUESTED = "fix_requested"
 
 
 class Payload(BaseModel):
@@ -109,6 +117,83 @@ class ApprovalDecided(Payload):
     decision: Decision
     feedback: str | None = None
     content: str | None = None
+
+
+class CommandRequested(Payload):
+    """A command asked for in the run's workspace, recorded before anything runs."""
+
+    KIND = CustomKind.COMMAND_REQUESTED
+    command_id: str
+    command: str
+    origin: CommandOrigin = CommandOrigin.USER
+
+
+class CommandStarted(Payload):
+    """The command's process started, in the sandbox unless the server runs commands without one."""
+
+    KIND = CustomKind.COMMAND_STARTED
+    command_id: str
+    sandboxed: bool = True
+
+
+class CommandOutput(Payload):
+    """What the command printed since the last batch: stdout and stderr interleaved, as a terminal shows them."""
+
+    KIND = CustomKind.COMMAND_OUTPUT
+    command_id: str
+    text: str
+    cut: bool = False  # the output the run keeps ends here; the rest is only in the command's log file
+
+
+class CommandInterruptRequested(Payload):
+    """The user asked to stop the command (Stop, Ctrl-C or the API)."""
+
+    KIND = CustomKind.COMMAND_INTERRUPT_REQUESTED
+    command_id: str
+
+
+class CommandEnded(Payload):
+    """How the command ended; `message` says it in a sentence."""
+
+    KIND = CustomKind.COMMAND_ENDED
+    command_id: str
+    status: CommandStatus
+    ending: CommandEnd
+    exit_code: int | None = None
+    duration_ms: int = 0
+    output_bytes: int = 0  # everything it printed, the part the run does not keep included
+    message: str = ""
+
+
+class VerifyStarted(Payload):
+    """The pipeline runs the project's tests; `round` 0 is the first time, n the time after the n-th fix."""
+
+    KIND = CustomKind.VERIFY_STARTED
+    round: int = 0
+
+
+class VerifyFinished(Payload):
+    """The verdict on the project's tests; `output_tail` is the end of their output without colours."""
+
+    KIND = CustomKind.VERIFY_FINISHED
+    status: VerifyStatus
+    summary: str
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    duration_ms: int = 0
+    command_id: str | None = None
+    output_tail: str = ""
+    conclusive: bool = True  # False: the tests were cut short, and run again when the run goes on
+
+
+class FixRequested(Payload):
+    """The tests failed: the agent revises its work with their output, as after a request for changes."""
+
+    KIND = CustomKind.FIX_REQUESTED
+    agent: str
+    round: int
+    feedback: str
 
 
 PAYLOADS: dict[str, type[Payload]] = {model.KIND: model for model in Payload.__subclasses__()}

@@ -13,16 +13,42 @@ from .custom import (
     AgentWaiting,
     ApprovalDecided,
     ArtifactSaved,
+    CommandEnded,
+    CommandInterruptRequested,
+    CommandOutput,
+    CommandRequested,
+    CommandStarted,
+    FixRequested,
     MessageDiscarded,
     PauseRequested,
     RunConfigured,
     RunQueued,
     Usage,
+    VerifyFinished,
+    VerifyStarted,
     payload_of,
 )
 from .events import EventType, StoredEvent
-from .status import AgentStatus, Decision, ErrorCode, InterruptReason, MessageKind, RunStatus, WaitKind
-from .view import DEFAULT_EXPECTED_CHARS, AgentView, ArtifactView, MessageView, PendingApproval, RunView
+from .status import (
+    AgentStatus,
+    Decision,
+    ErrorCode,
+    InterruptReason,
+    MessageKind,
+    RunStatus,
+    VerifyStatus,
+    WaitKind,
+)
+from .view import (
+    DEFAULT_EXPECTED_CHARS,
+    AgentView,
+    ArtifactView,
+    CommandView,
+    MessageView,
+    PendingApproval,
+    RunView,
+    VerifyView,
+)
 
 
 def fold(run_id: str, events: Iterable[StoredEvent]) -> RunView:
@@ -171,12 +197,14 @@ def _text_end(view: RunView, event) -> None:
 def _custom(view: RunView, event) -> None:
     payload = payload_of(event)
     agent = view.agents.get(getattr(payload, "agent", ""))
+    command = view.commands.get(getattr(payload, "command_id", ""))
     match payload:
         case AgentTask() if agent is not None:
             agent.task = payload.task
         case ArtifactSaved() if agent is not None:
             view.artifacts[agent.name] = ArtifactView(agent.name, payload.title, payload.filename, payload.content)
             view.feedback.pop(agent.name, None)
+            _verdict_outdated(view)
         case Usage():
             view.tokens += payload.prompt_tokens + payload.completion_tokens
             view.cost_usd += payload.cost_usd
@@ -198,6 +226,59 @@ def _custom(view: RunView, event) -> None:
             view.pause_requested = True
         case ApprovalDecided():
             _approval_decided(view, agent, payload)
+        case CommandRequested():
+            view.commands[payload.command_id] = CommandView(payload.command_id, payload.command, payload.origin,
+                                                            requested_ms=event.timestamp)
+        case CommandStarted() if command is not None:
+            command.started_ms, command.sandboxed = event.timestamp, payload.sandboxed
+        case CommandOutput() if command is not None:
+            command.chunks.append(payload.text)
+            command.output_chars += len(payload.text)
+            command.chunk_ends.append(command.output_chars)
+            command.cut = command.cut or payload.cut
+        case CommandInterruptRequested() if command is not None:
+            command.interrupt_requested = True
+        case CommandEnded() if command is not None:
+            command.status, command.ending, command.exit_code = payload.status, payload.ending, payload.exit_code
+            command.ended_ms, command.duration_ms = event.timestamp, payload.duration_ms
+            command.output_bytes, command.message = payload.output_bytes, payload.message
+        case VerifyStarted():
+            fixes = view.verify.fixes if view.verify is not None else 0
+            view.verify = VerifyView(status=VerifyStatus.RUNNING, round=payload.round, fixes=fixes)
+        case VerifyFinished():
+            verify = view.verify = view.verify or VerifyView()
+            verify.status, verify.summary, verify.output_tail = payload.status, payload.summary, payload.output_tail
+            verify.passed, verify.failed, verify.errors = payload.passed, payload.failed, payload.errors
+            verify.duration_ms, verify.command_id = payload.duration_ms, payload.command_id
+            verify.stale = not payload.conclusive
+        case FixRequested():
+            _fix_requested(view, agent, payload)
+
+
+def _verdict_outdated(view: RunView) -> None:
+    if view.verify is not None and view.verify.status != VerifyStatus.RUNNING:
+        view.verify.stale = True
+
+
+def _send_back(view: RunView, agent: AgentView | None, name: str, feedback: str, message: MessageView,
+               task: str) -> None:
+    """The agent's artifact becomes an earlier version, and the agent works again with the feedback."""
+    if (artifact := view.artifacts.pop(name, None)) is not None:
+        view.revisions.setdefault(name, []).append(artifact)
+    view.feedback[name] = feedback
+    view.approved.discard(name)
+    view.messages.append(message)
+    if agent is not None:
+        agent.status, agent.task = AgentStatus.QUEUED, task
+
+
+def _fix_requested(view: RunView, agent: AgentView | None, fix: FixRequested) -> None:
+    if view.verify is not None:
+        view.verify.fixes = fix.round
+    _send_back(view, agent, fix.agent, fix.feedback,
+               MessageView(message_id=f"fix:{fix.agent}:{fix.round}", agent=fix.agent, text=fix.feedback,
+                           complete=True, kind=MessageKind.TEST_FAILURE),
+               "Fixing the failing tests")
 
 
 def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalDecided) -> None:
@@ -206,20 +287,17 @@ def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalD
     view.status, view.pending, view.finished_ms = RunStatus.RUNNING, None, None
     name, decision = decided.agent, decided.decision
     artifact = view.artifacts.get(name)
-    if decision in (Decision.EDIT, Decision.REQUEST_CHANGES) and artifact is not None:
-        view.revisions.setdefault(name, []).append(artifact)
     if decision == Decision.REQUEST_CHANGES:
-        view.artifacts.pop(name, None)
-        view.feedback[name] = decided.feedback or ""
-        view.approved.discard(name)
-        view.messages.append(MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
-                                         complete=True, kind=MessageKind.FEEDBACK))
-        if agent is not None:
-            agent.status, agent.task = AgentStatus.QUEUED, "Changes requested"
+        _send_back(view, agent, name, decided.feedback or "",
+                   MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
+                               complete=True, kind=MessageKind.FEEDBACK),
+                   "Changes requested")
         return
     if decision == Decision.EDIT and artifact is not None:
+        view.revisions.setdefault(name, []).append(artifact)
         view.artifacts[name] = ArtifactView(name, artifact.title, artifact.filename, decided.content or "",
                                             edited=True)
+        _verdict_outdated(view)
     view.approved.add(name)
     if agent is not None:
         agent.status = AgentStatus.DONE
@@ -247,6 +325,7 @@ class SummaryChange:
     status: RunStatus | None = None
     tokens: int = 0
     cost_usd: float = 0.0
+    verdict: VerifyStatus | None = None  # of the project's tests
 
 
 # Events that can change what the history list shows of a run; streamed text never does.
@@ -262,4 +341,4 @@ def summary_change(events: Iterable) -> SummaryChange:
             _HANDLERS[event.type](probe, event)
     if probe is None:
         return SummaryChange()
-    return SummaryChange(probe.status, probe.tokens, probe.cost_usd)
+    return SummaryChange(probe.status, probe.tokens, probe.cost_usd, probe.verify and probe.verify.status)

@@ -71,3 +71,25 @@ def parse_approvals(value: str | Iterable[str] | None, choices: Sequence[str]) -
         raise InputError(f"Unknown agent {unknown[0]!r} in approvals: use none, all, or a comma list of "
                          f"{', '.join(choices)}.")
     return [name for name in choices if name in names]
+
+
+MAX_COMMAND_CHARS = 4000
+EMPTY_COMMAND = "Type a command to run, such as pytest -q."
+MULTILINE_COMMAND = ("A command is one line: it cannot contain a line break. Join several commands with && or ; "
+                     "instead.")
+CONTROL_IN_COMMAND = "A command cannot contain control characters."
+
+
+def clean_command(text: str | None, max_chars: int = MAX_COMMAND_CHARS) -> str:
+    """A command line to run in a run's workspace: one line of printable text (the shell that reads it runs in the
+    sandbox, so its metacharacters are the user's to use)."""
+    text = (text if isinstance(text, str) else "").strip()
+    if not text:
+        raise InputError(EMPTY_COMMAND)
+    if "\n" in text or "\r" in text:
+        raise InputError(MULTILINE_COMMAND)
+    if _CONTROL.search(text.replace("\t", " ")):
+        raise InputError(CONTROL_IN_COMMAND)
+    if len(text) > max_chars:
+        raise InputError(f"The command is {len(text):,} characters long; the limit is {max_chars:,}.")
+    return text

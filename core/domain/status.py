@@ -27,6 +27,7 @@ class AgentStatus(StrEnum):
 class MessageKind(StrEnum):
     ANSWER = "answer"  # an agent's streamed answer
     FEEDBACK = "feedback"  # the user's request for changes, between two answers of an agent
+    TEST_FAILURE = "test_failure"  # the project's failing tests, sent back to the agent that fixes them
 
 
 class WaitKind(StrEnum):
@@ -63,6 +64,48 @@ class ErrorCode(StrEnum):
     AGENT_FAILED = "agent_failed"  # the run ended with an agent that failed for good
     INTERNAL = "internal"  # a bug: logged, and told to the user in a sentence
     EMPTY_ANSWER = "empty_answer"  # the model answered nothing
+
+
+class CommandOrigin(StrEnum):
+    """Who asked for a command in a run's workspace."""
+
+    USER = "user"  # typed in the terminal, or sent to the API
+    VERIFY = "verify"  # the pipeline runs the project's tests (and installs what they need)
+
+
+class CommandStatus(StrEnum):
+    """How a command stands, as the terminal's status shows it (UI contract: command-status data-status)."""
+
+    RUNNING = "running"
+    PASSED = "passed"  # exit code 0
+    FAILED = "failed"  # another exit code, a signal, or a limit other than time
+    INTERRUPTED = "interrupted"  # Stop, Ctrl-C, the run's cancel, or a server stop
+    TIMEOUT = "timeout"  # the wall-time limit
+    REFUSED = "refused"  # never started: no sandbox to run it in
+
+
+class CommandEnd(StrEnum):
+    """Why a command ended, in more detail than its status."""
+
+    EXITED = "exited"  # by itself, with an exit code
+    SIGNALLED = "signalled"  # killed by a signal it did not get from BotArmy (a CPU or file-size limit, a crash)
+    INTERRUPTED = "interrupted"  # the user's Stop or Ctrl-C
+    CANCELLED = "cancelled"  # the run was cancelled or deleted while it ran
+    TIME_LIMIT = "time_limit"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    SERVER_STOPPED = "server_stopped"  # the server stopped or crashed while it ran
+    REFUSED = "refused"
+
+
+class VerifyStatus(StrEnum):
+    """The result of running the project's tests after the Tester (UI contract: verify-status data-status)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not run, or stopped before a verdict: the reason says why
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED,

@@ -2,7 +2,17 @@
 
 from dataclasses import dataclass, field
 
-from .status import AgentStatus, MessageKind, RunStatus, TERMINAL_RUN_STATUSES, WaitKind
+from .status import (
+    TERMINAL_RUN_STATUSES,
+    AgentStatus,
+    CommandEnd,
+    CommandOrigin,
+    CommandStatus,
+    MessageKind,
+    RunStatus,
+    VerifyStatus,
+    WaitKind,
+)
 
 DEFAULT_EXPECTED_CHARS = 3000
 
@@ -102,6 +112,56 @@ class ArtifactView:
     edited: bool = False  # the user edited it at an approval checkpoint
 
 
+@dataclass
+class CommandView:
+    """One command in the run's workspace. Its output is kept as the batches it arrived in, so folding a long
+    output stays linear."""
+
+    command_id: str
+    command: str
+    origin: CommandOrigin
+    status: CommandStatus = CommandStatus.RUNNING
+    requested_ms: int | None = None
+    started_ms: int | None = None
+    ended_ms: int | None = None
+    sandboxed: bool = True
+    chunks: list[str] = field(default_factory=list)
+    chunk_ends: list[int] = field(default_factory=list)  # where each chunk ends in the output, to find one fast
+    output_chars: int = 0
+    cut: bool = False  # the run keeps its output only up to here; the whole of it is in its log file
+    interrupt_requested: bool = False
+    ending: CommandEnd | None = None
+    exit_code: int | None = None
+    duration_ms: int = 0
+    output_bytes: int = 0
+    message: str = ""
+
+    @property
+    def output(self) -> str:
+        return "".join(self.chunks)
+
+    @property
+    def running(self) -> bool:
+        return self.status == CommandStatus.RUNNING
+
+
+@dataclass
+class VerifyView:
+    """The project's tests as the pipeline last ran them."""
+
+    status: VerifyStatus = VerifyStatus.PENDING
+    round: int = 0  # 0: the first run; n: after the n-th fix
+    fixes: int = 0  # fixes asked for so far
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    duration_ms: int = 0
+    summary: str = ""
+    output_tail: str = ""
+    command_id: str | None = None
+    stale: bool = False  # an artifact changed after the verdict, or the tests were cut short: they run again
+
+
 @dataclass(frozen=True)
 class PendingApproval:
     interrupt_id: str
@@ -132,11 +192,19 @@ class RunView:
     revisions: dict[str, list[ArtifactView]] = field(default_factory=dict)  # agent -> earlier versions, oldest first
     pause_requested: bool = False
     queue_position: int | None = None  # waiting for a free slot: 1 = next
+    commands: dict[str, CommandView] = field(default_factory=dict)  # in the order they were asked for
+    verify: VerifyView | None = None  # None until the pipeline first runs the project's tests
     last_seq: int = 0
 
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL_RUN_STATUSES
+
+    @property
+    def running_command(self) -> CommandView | None:
+        """The command that runs now: commands of a run take turns, so at most one does."""
+        latest = next(reversed(self.commands.values()), None)
+        return latest if latest is not None and latest.running else None
 
     def message(self, message_id: str) -> MessageView | None:
         # The message being streamed is almost always the last one.

@@ -1,7 +1,7 @@
 """Ending a run that was cut short, the same way wherever it happens: half-written answers are voided first, so no
 view keeps a fragment, then the agents at work and the run end."""
 
-from core.domain.custom import discard_answer
+from core.domain.custom import VerifyFinished, custom, discard_answer
 from core.domain.events import (
     Event,
     RunErrorEvent,
@@ -10,7 +10,8 @@ from core.domain.events import (
     StoredEvent,
     SubagentErrorEvent,
 )
-from core.domain.status import AgentStatus, ErrorCode
+from core.domain.status import AgentStatus, ErrorCode, VerifyStatus
+from core.domain.verdict import TESTS_STOPPED
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
 
@@ -22,12 +23,15 @@ CANCELLED_MESSAGE = "Cancelled by you."
 
 
 def unfinished(view: RunView, reason: str, code: ErrorCode) -> list[Event]:
-    """The events that void the view's half-written answers and end its working agents with `reason`."""
+    """The events that void the view's half-written answers and its tests in progress, and end its working agents
+    with `reason`."""
     closing: list[Event] = []
     for message in view.messages:
         if not message.complete:
             closing += discard_answer(message.agent, message.message_id, message.subagent_run_id,
                                       ErrorCode.INTERRUPTED)
+    if view.verify is not None and view.verify.status == VerifyStatus.RUNNING:  # they run again on resume
+        closing.append(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=TESTS_STOPPED, conclusive=False)))
     closing += [SubagentErrorEvent(subagent_run_id=agent.subagent_run_id, message=reason, code=code)
                 for agent in view.agents.values()
                 if agent.status == AgentStatus.WORKING and agent.subagent_run_id]

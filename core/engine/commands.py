@@ -6,7 +6,7 @@ Runner's business (core.engine.runner): in this process by default, by workers w
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
@@ -56,11 +56,13 @@ class RunService:
 
     Without `runner` the runs work in this process (an Executor running `pipeline`; None when a runner is given);
     `control` is the lock of commands that look at a run and then change it, and `starts` the per-user start limit
-    (both per process by default)."""
+    (both per process by default). `before_delete`: what else a run leaves behind (its commands, its workspace)
+    goes first."""
 
     def __init__(self, store: EventStore, bus: Bus, pipeline: Orchestrator | None, *, agents: Sequence[str] = (),
                  limits: Limits = Limits(), default_approvals: Sequence[str] = (), runner: Runner | None = None,
-                 control: ControlLock | None = None, starts: PerKeyLimit | None = None) -> None:
+                 control: ControlLock | None = None, starts: PerKeyLimit | None = None,
+                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = ()) -> None:
         self.store, self.bus = store, bus
         self.queries = RunQueries(store, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
@@ -69,6 +71,7 @@ class RunService:
         self.runner = runner or Executor(bus, self.queries, pipeline, limits.max_concurrent_runs)
         self._control = control or process_lock()
         self._starts = starts or PerKeyLimit("starts", limits.starts_per_minute)
+        self.before_delete = tuple(before_delete)
 
     @property
     def active_runs(self) -> int:
@@ -183,6 +186,8 @@ class RunService:
             return False
         async with self._control(owner):
             await self.runner.stop(run_id)
+            for cleanup in self.before_delete:
+                await cleanup(run_id)
             return await self.store.delete_run(run_id)
 
     async def rename(self, run_id: str, title: str) -> bool:

@@ -26,7 +26,7 @@ from core.domain.fold import SummaryChange
 from core.domain.status import NOT_WORKING, RunStatus
 
 from .protocols import Claim, LeaseLost
-from .rows import RunPage, RunRow, WriteObserver, ignore_write
+from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, ignore_write, run_row
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
     lease_owner   TEXT,
     lease_epoch   BIGINT NOT NULL DEFAULT 0,
     lease_expires TIMESTAMPTZ,
-    signals       TEXT[] NOT NULL DEFAULT '{}'  -- commands for the worker, also sent at once over Redis
+    signals       TEXT[] NOT NULL DEFAULT '{}',  -- commands for the worker, also sent at once over Redis
+    verdict       TEXT  -- of the project's tests (core.domain.status.VerifyStatus); NULL until they first run
 );
 CREATE TABLE IF NOT EXISTS event_heads (
     run_id   TEXT PRIMARY KEY,
@@ -70,7 +71,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS runs_by_thread ON runs (owner, thread_id) WHER
 CREATE INDEX IF NOT EXISTS runs_wanting_work ON runs (job_since) WHERE job_wanted;
 """
 _SCHEMA_LOCK = 0x62617461  # an advisory lock: instances that start together create the schema one at a time
-_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd, owner"
 _ENDINGS = (EventType.RUN_FINISHED, EventType.RUN_ERROR)
 _RELEASE = ("job_wanted = false, job_since = NULL, lease_owner = NULL, lease_expires = NULL, signals = '{}'")
 
@@ -213,6 +213,8 @@ class PgStore:
             if change.status is not None:
                 await db.execute("UPDATE runs SET status = %s, ended_ms = %s WHERE run_id = %s",
                                  (change.status, stamp if change.status in NOT_WORKING else None, run_id))
+            if change.verdict is not None:
+                await db.execute("UPDATE runs SET verdict = %s WHERE run_id = %s", (change.verdict, run_id))
             if change.tokens or change.cost_usd:
                 await db.execute("UPDATE runs SET tokens = tokens + %s, cost_usd = cost_usd + %s WHERE run_id = %s",
                                  (change.tokens, change.cost_usd, run_id))
@@ -277,9 +279,7 @@ class PgStore:
         return await self._select_runs("WHERE status = %s", (status,))
 
     async def _select_runs(self, clause: str, params: tuple) -> list[RunRow]:
-        rows = await self._all(f"SELECT {_RUN_COLUMNS} FROM runs {clause}", params)
-        return [RunRow(run_id, brief, title, created, ended, RunStatus(status), tokens, cost, owner)
-                for run_id, brief, title, created, ended, status, tokens, cost, owner in rows]
+        return [run_row(values) for values in await self._all(f"SELECT {RUN_COLUMNS} FROM runs {clause}", params)]
 
     # --- runs as jobs (JobBoard) ---------------------------------------------------------------
 

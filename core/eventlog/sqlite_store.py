@@ -16,7 +16,7 @@ from core.domain.status import NOT_WORKING, RunStatus
 from core.trace import TRACE, Stage
 
 from .group_commit import GroupCommit
-from .rows import RunPage, RunRow, WriteObserver, ignore_write
+from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, ignore_write, run_row
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest integer: a bigger offset or sequence number cannot be bound
 
@@ -51,8 +51,8 @@ _ADDED_COLUMNS = {
     # The user the run belongs to; '' for runs from before users existed (see adopt_unowned_runs).
     "owner": "TEXT NOT NULL DEFAULT ''",
     "thread_id": "TEXT",  # the AG-UI thread the run answers, unique per owner
+    "verdict": "TEXT",  # of the project's tests (core.domain.status.VerifyStatus); NULL until they first run
 }
-_RUN_COLUMNS = "run_id, brief, title, created_ms, ended_ms, status, tokens, cost_usd, owner"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -261,6 +261,5 @@ class Store:
         return await self._read(self._select_runs, "WHERE status = ?", (status,))
 
     def _select_runs(self, clause: str, params: tuple) -> list[RunRow]:
-        rows = self._read_db.execute(f"SELECT {_RUN_COLUMNS} FROM runs {clause}", params)
-        return [RunRow(run_id, brief, title, created, ended, RunStatus(status), tokens, cost, owner)
-                for run_id, brief, title, created, ended, status, tokens, cost, owner in rows]
+        return [run_row(values) for values in self._read_db.execute(f"SELECT {RUN_COLUMNS} FROM runs {clause}",
+                                                                     params)]

@@ -36,6 +36,13 @@ class TokenBucket:
             return 0.0
         return (amount - self.level) / self.rate
 
+    def take_up_to(self, amount: float) -> float:
+        """Take as much of `amount` as the bucket holds; how much that was."""
+        self._refill()
+        taken = min(amount, max(0.0, self.level))
+        self.level -= taken
+        return taken
+
     @property
     def full(self) -> bool:
         self._refill()

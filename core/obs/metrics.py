@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from core.domain.custom import Usage, payload_of
 from core.domain.events import Event, EventType
-from core.domain.status import WaitKind
+from core.domain.status import CommandOrigin, CommandStatus, WaitKind
 
 # In-process hand-overs and small SQLite commits take well under a millisecond; a lagging viewer or a slow disk
 # takes much longer.
@@ -22,6 +22,8 @@ RATE_LIMIT_SOURCES = {WaitKind.RATE_LIMITED: "service", WaitKind.PACING: "client
 TOKEN_TYPES = ("prompt", "completion")
 DELIVERY_SOURCES = ("store", "live")
 WRITE_OPERATIONS = ("append", "delete")
+# Commands take from a fraction of a second (a small test suite) to the time limit.
+_COMMAND_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
 class Metrics:
@@ -67,6 +69,17 @@ class Metrics:
         self.sqlite_write_seconds = Histogram(
             "botarmy_sqlite_write_seconds", "Duration of SQLite write transactions (BEGIN to COMMIT), by operation.",
             ["operation"], buckets=_FAST_BUCKETS, registry=registry)
+        self.commands = Counter(
+            "botarmy_commands", "Commands that ended in a run's workspace, by who asked (user, verify) and outcome "
+            "(core.domain.status.CommandStatus).", ["origin", "outcome"], registry=registry)
+        self.command_seconds = Histogram(
+            "botarmy_command_duration_seconds", "From a command's start to its end, by who asked.", ["origin"],
+            buckets=_COMMAND_BUCKETS, registry=registry)
+        self.commands_running = Gauge(
+            "botarmy_commands_running", "Commands running now.", registry=registry)
+        self.command_output_bytes = Counter(
+            "botarmy_command_output_bytes", "Bytes commands printed, the part runs do not keep included.",
+            registry=registry)
         self._show_known_labels()
 
     def _show_known_labels(self) -> None:
@@ -80,9 +93,15 @@ class Metrics:
             self.rate_limit_wait_seconds.labels(source)
         for operation in WRITE_OPERATIONS:
             self.sqlite_write_seconds.labels(operation)
+        for origin in CommandOrigin:
+            self.command_seconds.labels(origin)
+            for outcome in CommandStatus:
+                if outcome != CommandStatus.RUNNING:
+                    self.commands.labels(origin, outcome)
 
     def watch(self, active_runs: Callable[[], int], queued_runs: Callable[[], int],
-              connected_clients: Callable[[], int]) -> None:
+              connected_clients: Callable[[], int], running_commands: Callable[[], int] = lambda: 0) -> None:
+        self.commands_running.set_function(running_commands)
         self.active_runs.set_function(active_runs)
         self.queued_runs.set_function(queued_runs)
         self.connected_clients.set_function(connected_clients)
@@ -108,6 +127,14 @@ class Metrics:
         self.llm_tokens.labels("prompt").inc(prompt_tokens)
         self.llm_tokens.labels("completion").inc(completion_tokens)
         self.llm_cost.inc(cost_usd)
+
+    # The command runner's observer (core.engine.execution.CommandObserver).
+
+    def command_ended(self, origin: CommandOrigin, status: CommandStatus, seconds: float, output_bytes: int) -> None:
+        self.commands.labels(origin, status).inc()
+        self.command_output_bytes.inc(output_bytes)
+        if status != CommandStatus.REFUSED:
+            self.command_seconds.labels(origin).observe(seconds)
 
     def llm_failure(self, error_class: str, retried: bool) -> None:
         self.llm_errors.labels(error_class).inc()

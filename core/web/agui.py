@@ -19,6 +19,7 @@ from ag_ui.encoder import EventEncoder
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 
+from core.domain.custom import CustomKind
 from core.domain.events import (
     Event,
     EventType,
@@ -36,6 +37,7 @@ from core.domain.view import RunView
 from core.engine.commands import RunExists, RunService
 
 from .access import AUTH_ERRORS, Caller
+from .agui_tools import CommandToolCalls
 from .problems import BAD_INPUT, problem, refused
 from .sse import sse_response
 
@@ -165,14 +167,16 @@ async def stream(runs: RunService, request: RunAgentInput, run_id: str, after: i
     yield encode(RunStartedEvent(thread_id=request.thread_id, run_id=request.run_id))
     state = agui_state(view)
     yield encode(StateSnapshotEvent(snapshot=state))
+    tool_calls = CommandToolCalls()
     async with aclosing(runs.queries.follow(run_id, after)) as items:  # a client that goes away unsubscribes at once
         async for item in items:
             apply(view, item)
             event = item.event
             ending = event.type in _ENDINGS
             if event.type not in _INTERNAL and not ending:
-                yield encode(event)
-            if event.type != EventType.TEXT_MESSAGE_CONTENT:
+                for translated in tool_calls.translate(event, view):
+                    yield encode(translated)
+            if not _streams(event):
                 changed = agui_state(view)
                 if patch := jsonpatch.make_patch(state, changed).patch:
                     yield encode(StateDeltaEvent(delta=patch))
@@ -180,6 +184,12 @@ async def stream(runs: RunService, request: RunAgentInput, run_id: str, after: i
             if ending:
                 yield encode(_as_request_run(event, request))
                 return
+
+
+def _streams(event: Event) -> bool:
+    """Streamed text and command output change no state but what they stream."""
+    return event.type == EventType.TEXT_MESSAGE_CONTENT or (
+        event.type == EventType.CUSTOM and event.name == CustomKind.COMMAND_OUTPUT)
 
 
 def _as_request_run(event: Event, request: RunAgentInput) -> Event:
@@ -203,4 +213,10 @@ def agui_state(view: RunView) -> dict:
         "costUsd": round(view.cost_usd, 6),
         "queuePosition": view.queue_position,
         "error": view.error,
+        "verify": view.verify and {"status": view.verify.status, "summary": view.verify.summary,
+                                   "passed": view.verify.passed, "failed": view.verify.failed,
+                                   "errors": view.verify.errors, "fixes": view.verify.fixes},
+        "commands": {command_id: {"command": command.command, "status": command.status,
+                                  "exitCode": command.exit_code}
+                     for command_id, command in view.commands.items()},
     }

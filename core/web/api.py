@@ -17,6 +17,7 @@ from core.engine.queries import RunQueries
 from core.eventlog.sqlite_store import MAX_INTEGER
 
 from .access import AUTH_ERRORS, Caller
+from .owned import owned_run
 from .problems import BAD_INPUT, NOT_FOUND, problem, refused
 from .schemas import (
     Artifact,
@@ -45,11 +46,7 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["runs"], responses={**BAD_INPUT, **AUTH_ERRORS})
     queries = runs.queries
 
-    async def owned(run_id: str, user: str = Depends(caller)) -> str:
-        """The run's id once it is known to be the caller's."""
-        if await queries.owned(run_id, user) is None:
-            raise HTTPException(404, "No such run.")
-        return run_id
+    owned = owned_run(queries, caller)
 
     async def view_of(run_id: str):
         view = await queries.view(run_id)

@@ -2,8 +2,17 @@
 
 from pydantic import BaseModel, Field
 
-from core.domain.status import AgentStatus, MessageKind, RunStatus, WaitKind
-from core.domain.view import ArtifactView, RunView
+from core.domain.status import (
+    AgentStatus,
+    CommandEnd,
+    CommandOrigin,
+    CommandStatus,
+    MessageKind,
+    RunStatus,
+    VerifyStatus,
+    WaitKind,
+)
+from core.domain.view import ArtifactView, CommandView, RunView, VerifyView
 from core.eventlog.rows import RunRow
 
 
@@ -30,11 +39,13 @@ class RunSummary(BaseModel):
     status: RunStatus
     tokens: int
     cost_usd: float
+    verdict: VerifyStatus | None = Field(None, description="Of the project's tests; null until they first ran.")
 
     @classmethod
     def of(cls, row: RunRow) -> "RunSummary":
         return cls(run_id=row.run_id, brief=row.brief, title=row.title, created_ms=row.created_ms,
-                   ended_ms=row.ended_ms, status=row.status, tokens=row.tokens, cost_usd=row.cost_usd)
+                   ended_ms=row.ended_ms, status=row.status, tokens=row.tokens, cost_usd=row.cost_usd,
+                   verdict=row.verdict)
 
 
 class RunList(BaseModel):
@@ -80,6 +91,57 @@ class Artifact(BaseModel):
                    edited=artifact.edited)
 
 
+class CommandDetail(BaseModel):
+    """A command in the run's workspace; its output is in the run's events (command_output)."""
+
+    command_id: str
+    command: str
+    origin: CommandOrigin
+    status: CommandStatus
+    ending: CommandEnd | None = Field(description="Why it ended, in more detail than its status.")
+    exit_code: int | None
+    message: str = Field(description="How it ended, in a sentence.")
+    requested_ms: int | None
+    ended_ms: int | None
+    duration_ms: int
+    output_bytes: int = Field(description="Everything it printed, also what the run does not keep.")
+    cut: bool = Field(description="The run keeps only the beginning of its output; the log has it all.")
+
+    @classmethod
+    def of(cls, command: CommandView) -> "CommandDetail":
+        return cls(command_id=command.command_id, command=command.command, origin=command.origin,
+                   status=command.status, ending=command.ending, exit_code=command.exit_code,
+                   message=command.message, requested_ms=command.requested_ms, ended_ms=command.ended_ms,
+                   duration_ms=command.duration_ms, output_bytes=command.output_bytes, cut=command.cut)
+
+
+class VerifyDetail(BaseModel):
+    """The project's tests as the pipeline last ran them."""
+
+    status: VerifyStatus
+    summary: str
+    passed: int
+    failed: int
+    errors: int
+    duration_ms: int
+    fixes: int = Field(description="Times the Developer fixed the code after failing tests.")
+
+    @classmethod
+    def of(cls, verify: VerifyView) -> "VerifyDetail":
+        return cls(status=verify.status, summary=verify.summary, passed=verify.passed, failed=verify.failed,
+                   errors=verify.errors, duration_ms=verify.duration_ms, fixes=verify.fixes)
+
+
+class CommandBody(BaseModel):
+    command: str = Field(description="One line for /bin/sh, run in the run's workspace in the sandbox, such as "
+                                    "`pytest -q`.")
+
+
+class CommandAccepted(BaseModel):
+    command_id: str
+    log_url: str = Field(description="Where the command's whole output can be downloaded.")
+
+
 class PendingDetail(BaseModel):
     interrupt_id: str
     agent: str
@@ -105,6 +167,8 @@ class RunDetail(BaseModel):
     pending: PendingDetail | None = Field(description="The approval the run waits for, if it does.")
     pause_requested: bool
     queue_position: int | None = Field(description="Waiting for a free slot: 1 = next.")
+    verify: VerifyDetail | None = Field(description="The project's tests; null until they first ran.")
+    commands: list[CommandDetail] = Field(description="Commands in the run's workspace, oldest first.")
 
     @classmethod
     def of(cls, view: RunView) -> "RunDetail":
@@ -122,7 +186,9 @@ class RunDetail(BaseModel):
             artifacts={name: Artifact.of(artifact) for name, artifact in view.artifacts.items()},
             tokens=view.tokens, cost_usd=view.cost_usd, approvals=view.approvals,
             pending=view.pending and PendingDetail(interrupt_id=view.pending.interrupt_id, agent=view.pending.agent),
-            pause_requested=view.pause_requested, queue_position=view.queue_position)
+            pause_requested=view.pause_requested, queue_position=view.queue_position,
+            verify=view.verify and VerifyDetail.of(view.verify),
+            commands=[CommandDetail.of(command) for command in view.commands.values()])
 
 
 class Rename(BaseModel):

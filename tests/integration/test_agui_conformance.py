@@ -63,6 +63,16 @@ def test_a_full_run_streams_each_agent_as_a_subagent(agui_client, server):
     assert {name: artifact["content"] for name, artifact in state["artifacts"].items()} == stored
     assert {agent["status"] for agent in state["agents"].values()} == {"done"}
     assert sorted(run["answerChars"]) == sorted(len(text) for text in stored.values())
+    # The project's tests ran as a tool call, their output streamed between the call and its result.
+    assert run["toolCalls"] == [{"name": "run_command", "args": {"command": "python -m pytest -q", "origin": "verify"}}]
+    [result] = run["toolResults"]
+    assert (result["status"], result["exitCode"], result["ending"]) == ("passed", 0, "exited")
+    assert run["outputBetween"] >= 1
+    assert run["finished"]["pendingToolCallIds"] == []
+    assert len(run["toolMessages"]) == 1
+    assert (state["verify"]["status"], state["verify"]["passed"], state["verify"]["failed"]) == ("passed", 10, 0)
+    order = run["order"]
+    assert order.index("TOOL_CALL_START") < order.index("TOOL_CALL_END") < order.index("TOOL_CALL_RESULT")
 
 
 def test_an_approval_interrupts_the_run_and_resume_continues_it(agui_client, server):

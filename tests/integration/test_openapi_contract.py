@@ -16,6 +16,8 @@ OPERATIONS = {
     ("post", "/api/runs/{run_id}/edit"), ("post", "/api/runs/{run_id}/pause"), ("post", "/api/runs/{run_id}/cancel"),
     ("post", "/api/runs/{run_id}/resume"), ("post", "/api/runs/{run_id}/retry/{agent}"),
     ("get", "/api/runs/{run_id}/artifacts"), ("get", "/api/runs/{run_id}/artifacts.zip"),
+    ("post", "/api/runs/{run_id}/commands"), ("post", "/api/runs/{run_id}/commands/{command_id}/interrupt"),
+    ("get", "/api/runs/{run_id}/commands/{command_id}/log"),
     ("post", "/agui"), ("get", "/health"), ("get", "/metrics"),
 }
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance," \

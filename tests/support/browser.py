@@ -85,3 +85,37 @@ def create_api_token(page: Page, base_url: str, label: str = "test") -> str:
     page.get_by_test_id("token-done").click()
     expect(page.get_by_test_id("token-row").filter(has_text=label)).to_have_count(1)
     return token
+
+
+def logged_terminal_text(server, run_id: str) -> str:
+    """What the run's terminal must show, computed from the log alone (core.domain.terminal)."""
+    import json
+
+    from core.domain.events import StoredEvent, parse_event
+    from core.domain.fold import fold
+    from core.domain.terminal import terminal_text
+
+    events = [StoredEvent(run_id=run_id, seq=n, event=parse_event(json.dumps(e)))
+              for n, e in enumerate(server.events(run_id), 1)]
+    return terminal_text(fold(run_id, events))
+
+
+def shown_terminal_text(page: Page, chars: int) -> str:
+    """Everything the page wrote into its terminal, once it wrote `chars` characters."""
+    terminal = page.get_by_test_id("terminal")
+    expect(terminal).to_have_attribute("data-chars", str(chars), timeout=60_000)
+    return terminal.evaluate("element => element.botarmyTerminal.text()")
+
+
+def terminal_screen(page: Page) -> str:
+    """The terminal as xterm.js renders it: every line of its buffer, scrollback included."""
+    return page.get_by_test_id("terminal").evaluate("""element => {
+        const buffer = element.botarmyTerminal.terminal.buffer.active;
+        const lines = [];
+        for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i).translateToString(true));
+        return lines.join('\\n');
+    }""")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -27,9 +27,9 @@ def extract_files(markdown: str) -> dict[str, str]:
     return {path: body for path, body in _FILE_BLOCK.findall(markdown)}
 
 
-def generated_project(brief: str, root) -> str:
-    """Writes the developer's and tester's files under `root` and returns the package name."""
-    files = extract_files(demo_answer("developer", brief)) | extract_files(demo_answer("tester", brief))
+def generated_project(brief: str, root, developer: str | None = None) -> str:
+    """Writes the developer's (or this developer answer's) and tester's files under `root`; the package name."""
+    files = extract_files(developer or demo_answer("developer", brief)) | extract_files(demo_answer("tester", brief))
     for path, body in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +121,18 @@ def test_the_generated_code_passes_the_generated_tests_and_runs(brief, tmp_path)
     demo = run(["-m", f"{package}.core"], tmp_path)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "done" in demo.stdout
+
+
+def test_the_buggy_fault_breaks_the_first_version_for_one_test_and_its_fix_passes(tmp_path):
+    brief = BRIEFS[0]
+    generated_project(brief, tmp_path / "first", demo_answer("developer", brief, buggy=True))
+    first = run(["-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path / "first")
+    assert first.returncode == 1 and "1 failed, 9 passed" in first.stdout
+    assert "FAILED tests/test_todo_list.py::test_search_ignores_case" in first.stdout
+    fixed = demo_answer("developer", brief, "The tests failed: test_search_ignores_case.", buggy=True)
+    assert fixed == demo_answer("developer", brief, "The tests failed: test_search_ignores_case.")
+    generated_project(brief, tmp_path / "fixed", fixed)
+    assert run(["-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path / "fixed").returncode == 0
 
 
 @pytest.mark.parametrize("brief", ["", "x", "Calendar", "json", "???", "🙂" * 50, "word " * 1600, "a\x00b"])

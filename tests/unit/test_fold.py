@@ -6,12 +6,20 @@ from core.domain.custom import (
     AgentWaiting,
     ApprovalDecided,
     ArtifactSaved,
+    CommandEnded,
+    CommandInterruptRequested,
+    CommandOutput,
+    CommandRequested,
+    CommandStarted,
     CustomKind,
+    FixRequested,
     MessageDiscarded,
     PauseRequested,
     RunConfigured,
     RunQueued,
     Usage,
+    VerifyFinished,
+    VerifyStarted,
     custom,
     payload_of,
 )
@@ -29,7 +37,7 @@ from core.domain.events import (
     TextMessageStartEvent,
     parse_event,
 )
-from core.domain.status import Decision, ErrorCode, WaitKind
+from core.domain.status import CommandEnd, CommandStatus, Decision, ErrorCode, VerifyStatus, WaitKind
 from core.domain.fold import SummaryChange, apply, fold, summary_change
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
@@ -131,7 +139,14 @@ def test_every_custom_kind_has_a_payload_model_and_round_trips_through_the_log_f
                Usage(agent="a", prompt_tokens=1, completion_tokens=2), RunQueued(position=2), PauseRequested(),
                AgentWaiting(agent="a", kind=WaitKind.PACING, until_ms=5, attempt=1), RunConfigured(brief="b"),
                MessageDiscarded(agent="a", message_id="m", reason="cut"),
-               ApprovalDecided(interrupt_id="i", agent="a", decision=Decision.EDIT, content="x")]
+               ApprovalDecided(interrupt_id="i", agent="a", decision=Decision.EDIT, content="x"),
+               CommandRequested(command_id="c", command="pytest -q"), CommandStarted(command_id="c"),
+               CommandOutput(command_id="c", text="\x1b[32m.\x1b[0m\r\n", cut=True),
+               CommandInterruptRequested(command_id="c"),
+               CommandEnded(command_id="c", status=CommandStatus.INTERRUPTED, ending=CommandEnd.INTERRUPTED,
+                            exit_code=130, message="Interrupted by you after 1.0 s."),
+               VerifyStarted(round=1), VerifyFinished(status=VerifyStatus.FAILED, summary="1 of 2 tests failed."),
+               FixRequested(agent="developer", round=1, feedback="The tests failed.")]
     assert {payload.KIND for payload in samples} == set(CustomKind) == set(PAYLOADS)
     for payload in samples:
         event = parse_event(custom(payload).model_dump_json(by_alias=True))
@@ -153,3 +168,45 @@ def test_streamed_text_is_kept_as_pieces_and_handed_out_since_an_offset():
     assert message.text == "# Requirements\n\nMore"
     message.add(" text")
     assert message.since(20) == " text" and message.text == "# Requirements\n\nMore text"
+
+
+def test_a_command_folds_from_request_to_end_keeping_its_output_in_order():
+    view = fold("r", stored([
+        custom(CommandRequested(command_id="c1", command="pytest -q")),
+        custom(CommandStarted(command_id="c1", sandboxed=True)),
+        custom(CommandOutput(command_id="c1", text="one\r\n")),
+        custom(CommandInterruptRequested(command_id="c1")),
+        custom(CommandOutput(command_id="c1", text="two", cut=True)),
+        custom(CommandEnded(command_id="c1", status=CommandStatus.INTERRUPTED, ending=CommandEnd.INTERRUPTED,
+                            exit_code=130, duration_ms=900, output_bytes=5000, message="Interrupted by you.")),
+        custom(CommandOutput(command_id="unknown", text="ignored"))]))
+    [command] = view.commands.values()
+    assert (command.output, command.output_chars, command.cut) == ("one\r\ntwo", 8, True)
+    assert (command.status, command.exit_code, command.interrupt_requested) == ("interrupted", 130, True)
+    assert command.output_bytes == 5000 and view.running_command is None
+
+
+def test_failing_tests_send_the_developer_back_like_a_request_for_changes():
+    code = ArtifactSaved(agent="developer", title="Code", filename="code.md", content="v1")
+    events = [RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": [{"name": "developer",
+                                                                                 "title": "Developer"}]}),
+              custom(code), custom(VerifyStarted()),
+              custom(VerifyFinished(status=VerifyStatus.FAILED, summary="1 of 10 tests failed.", failed=1,
+                                    passed=9)),
+              custom(FixRequested(agent="developer", round=1, feedback="Fix search."))]
+    view = fold("r", stored(events))
+    assert "developer" not in view.artifacts and view.revisions["developer"][0].content == "v1"
+    assert view.feedback["developer"] == "Fix search." and view.agents["developer"].status == "queued"
+    assert [(m.kind, m.text) for m in view.messages] == [("test_failure", "Fix search.")]
+    assert (view.verify.status, view.verify.fixes, view.verify.stale) == ("failed", 1, False)
+    apply(view, StoredEvent(run_id="r", seq=99, event=custom(code.model_copy(update={"content": "v2"}))))
+    assert view.verify.stale, "new code: the verdict no longer speaks for it"
+
+
+def test_tests_cut_short_run_again_and_the_run_list_carries_the_verdict():
+    cut_short = fold("r", stored([custom(VerifyStarted()), custom(VerifyFinished(
+        status=VerifyStatus.SKIPPED, summary="Stopped.", conclusive=False))]))
+    assert cut_short.verify.stale
+    assert summary_change([custom(VerifyStarted())]).verdict == "running"
+    assert summary_change([custom(VerifyFinished(status=VerifyStatus.PASSED, summary="ok"))]).verdict == "passed"
+    assert summary_change([custom(CommandOutput(command_id="c", text="x"))]) == SummaryChange()

@@ -65,3 +65,12 @@ def test_rate_limiter_takes_the_tighter_of_requests_and_tokens_and_refunds_unuse
 def test_wait_messages_count_down_in_whole_seconds():
     assert wait_message("rate_limited", 11.6) == "AI service is busy. Retrying in 12 s…"
     assert wait_message("connection", -1) == "Connection lost. Reconnecting automatically in 0 s…"
+
+
+def test_token_bucket_gives_what_it_holds_for_a_terminal_that_is_behind(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr("core.limits.buckets.time.monotonic", lambda: now[0])
+    bucket = TokenBucket(per_minute=60_000, capacity=1000)  # a thousand characters a second
+    assert bucket.take_up_to(5000) == 1000 and bucket.take_up_to(5000) == 0
+    now[0] += 0.25
+    assert bucket.take_up_to(100) == 100 and bucket.take_up_to(5000) == 150

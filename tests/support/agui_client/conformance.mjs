@@ -18,20 +18,33 @@ const warnings = [];
 console.warn = (...args) => warnings.push(args.map(String).join(" "));
 
 async function run(agent, input) {
-  const seen = { order: [], counts: {}, subagents: [], finished: null, errored: null };
+  const seen = { order: [], counts: {}, subagents: [], finished: null, errored: null, toolCalls: [], toolResults: [],
+                 outputBetween: 0 };
+  const open = new Set(); // tool calls started whose result has not come yet
   await agent.runAgent(input, {
     onEvent: ({ event }) => {
       seen.counts[event.type] = (seen.counts[event.type] ?? 0) + 1;
       if (!["TEXT_MESSAGE_CONTENT", "STATE_DELTA", "CUSTOM"].includes(event.type)) seen.order.push(event.type);
       if (event.type === "SUBAGENT_STARTED") seen.subagents.push(event.name);
+      if (event.type === "TOOL_CALL_START") open.add(event.toolCallId);
+      if (event.type === "TOOL_CALL_RESULT") open.delete(event.toolCallId);
+      // A command's output travels between its call and its result.
+      if (event.type === "CUSTOM" && event.name === "command_output" && open.has(event.value.command_id)) {
+        seen.outputBetween += 1;
+      }
     },
-    onRunFinishedEvent: ({ outcome, interrupts }) => { seen.finished = { outcome, interrupts: interrupts ?? [] }; },
+    onToolCallEndEvent: ({ toolCallName, toolCallArgs }) => { seen.toolCalls.push({ name: toolCallName, args: toolCallArgs }); },
+    onToolCallResultEvent: ({ event }) => { seen.toolResults.push(JSON.parse(event.content)); },
+    onRunFinishedEvent: ({ outcome, interrupts, pendingToolCallIds }) => {
+      seen.finished = { outcome, interrupts: interrupts ?? [], pendingToolCallIds: pendingToolCallIds ?? [] };
+    },
     onRunErrorEvent: ({ event }) => { seen.errored = event.message; },
   });
   if (!seen.finished && !seen.errored) throw new Error("the stream ended without RUN_FINISHED or RUN_ERROR");
   const answers = agent.messages.filter((m) => m.role === "assistant" && m.subagentRunId);
+  const toolMessages = agent.messages.filter((m) => m.role === "tool").map((m) => m.toolCallId);
   return { ...seen, threadId: agent.threadId, state: agent.state, pending: agent.pendingInterrupts.map((i) => i.id), answers: answers.length,
-           answerChars: answers.map((m) => m.content.length), warnings: warnings.splice(0) };
+           answerChars: answers.map((m) => m.content.length), toolMessages, warnings: warnings.splice(0) };
 }
 
 // A resolved resume entry whose payload is the schema's option called `title`: its constants, and `text` for each

@@ -1,0 +1,54 @@
+"""The verify stage: once the Tester's work is done, the project's tests run in the sandbox; when they fail, the
+agent that wrote the code gets their output as a request for changes and revises it (at most `rounds` times), and
+they run again."""
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from core.domain.custom import FixRequested, custom
+from core.domain.status import VerifyStatus
+from core.domain.view import RunView
+from core.engine.context import RunContext
+
+from .roles import Role
+
+FIX_REQUEST = """The project's tests failed when BotArmy ran them in its sandbox: {summary}
+Fix the code so that they pass; the tests are the Tester's and stay as they are.
+
+The end of the test output:
+
+~~~text
+{tail}
+~~~"""
+
+
+class ProjectTests(Protocol):
+    async def run(self, run: RunContext, round: int) -> None:
+        """Run the project's tests once; the verdict ends up in `run.view.verify`."""
+
+
+# Runs one agent (with a label naming the invocation); False when the run had to stop (its budget).
+Work = Callable[[Role, str], Awaitable[bool]]
+
+
+def needs_verdict(view: RunView) -> bool:
+    verify = view.verify
+    return verify is None or verify.stale or verify.status in (VerifyStatus.PENDING, VerifyStatus.RUNNING)
+
+
+async def verify_and_fix(run: RunContext, tests: ProjectTests, fixer: Role, work: Work, rounds: int) -> bool:
+    """Test, and fix while the tests fail and rounds are left; False when the run had to stop."""
+    view = run.view
+    while needs_verdict(view):
+        await tests.run(run, view.verify.fixes if view.verify is not None else 0)
+        verify = view.verify
+        if verify.status != VerifyStatus.FAILED or verify.fixes >= rounds:
+            return True
+        fix = verify.fixes + 1
+        await run.emit(custom(FixRequested(agent=fixer.name, round=fix, feedback=FIX_REQUEST.format(
+            summary=verify.summary, tail=verify.output_tail or "(no output)"))))
+        if not await work(fixer, f"{view.segments}-fix{fix}"):
+            return False
+        if fixer.name not in view.artifacts:  # it failed for good: the run ends saying so
+            return True
+    return True
