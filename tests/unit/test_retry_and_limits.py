@@ -45,7 +45,7 @@ def test_token_bucket_waits_instead_of_failing_and_queues_callers_in_order():
 
 def test_token_bucket_with_a_small_burst_refuses_the_excess_without_debt(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr("core.rate_limit.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("core.limits.buckets.time.monotonic", lambda: now[0])
     bucket = TokenBucket(per_minute=600, capacity=30)  # ten a second, a burst of three seconds' worth
     assert sum(bucket.take() == 0 for _ in range(100)) == 30
     now[0] += 0.5
