@@ -25,12 +25,13 @@ class AgentCard:
                     "data-testid=agent-status")
             with ui.row().classes("items-center gap-1 no-wrap"):
                 self.task = ui.label("Waiting for a brief").classes("text-caption text-grey-8 ellipsis")
-                self.typing = ui.html('<span class="typing-dots" aria-label="typing"><i></i><i></i><i></i></span>',
-                                      sanitize=False).props("data-testid=typing-indicator")
+                self.typing = ui.html('<span class="typing-dots" role="img" aria-label="typing"><i></i><i></i><i></i>'
+                                      '</span>', sanitize=False).props("data-testid=typing-indicator")
                 self.typing.set_visibility(False)
-            self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait role=status")
+            self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait")
             self.wait.set_visibility(False)
-            self.progress = ui.linear_progress(value=0, show_value=False, size="6px").props("rounded animation-speed=300")
+            self.progress = ui.linear_progress(value=0, show_value=False, size="6px").props(
+                f'rounded animation-speed=300 aria-label="{title} progress"')
             with ui.row().classes("w-full justify-between text-caption text-grey-7"):
                 self.elapsed = ui.label("—").props("data-testid=agent-elapsed")
                 self.tokens = ui.label("0 tokens").props("data-testid=agent-tokens")
@@ -47,7 +48,7 @@ class AgentCard:
         set_visible(self.typing, agent.streaming)
         if abs(self.progress.value - agent.progress) > 0.005:
             self.progress.set_value(round(agent.progress, 3))
-        set_text(self.tokens, status.usage(agent.tokens, agent.cost_usd))
+        status.show_usage(self.tokens, agent.tokens, agent.cost_usd)
         set_prop(self.card, "data-waiting", agent.waiting or "")
         self.notice.show(agent.error or "")
         self.tick(agent)

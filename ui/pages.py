@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import app, ui
 
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
@@ -24,10 +24,13 @@ from .theme import frame
 # NiceGUI shows an error page when a page takes longer than its response timeout to build (3 s by default). A
 # machine busy with many runs and tabs can take longer; the user should wait for the page, not read an error.
 BUILD_TIMEOUT_S = 30
-page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S)
+# `language` puts lang="en-US" on the page, for screen readers and browsers alike.
+page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S, language="en-US")
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *, offline_demo: bool) -> None:
+    # Quasar's loading bar would flash up, unnamed, for the socket's own requests: it tells a user nothing here.
+    app.config.quasar_config["loadingBar"]["skipHijack"] = True
 
     async def user_of(request: Request) -> str | None:
         return await identity.for_page(request.session)

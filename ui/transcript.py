@@ -51,7 +51,8 @@ class _Feedback:
 
 class Transcript:
     def __init__(self) -> None:
-        with ui.element("div").classes("transcript-scroll w-full"), \
+        with ui.element("div").classes("transcript-scroll w-full").props(
+                "tabindex=0 role=region aria-label=Transcript"), \
                 ui.column().classes("transcript w-full gap-3").props("data-testid=transcript") as self.column:
             self.placeholder = ui.label("The agents' answers will stream in here.").classes("text-grey-6")
         self.messages: dict[str, _Message | _Feedback] = {}
