@@ -60,7 +60,7 @@ class RunHeader:
         set_prop(self.badge, "color", status.color(view.status))
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
-        set_text(self.usage, status.usage(view.tokens, view.cost_usd))
+        status.show_usage(self.usage, view.live_tokens, view.cost_usd)
         set_text(self.model, f"Model: {view.model}" if view.model else "")
         note = state_note(view)
         set_text(self.note, note)

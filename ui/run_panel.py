@@ -1,5 +1,6 @@
-"""A run, live: status and controls, the pending approval, the five agent cards, the transcript and the artifacts,
-each inside an error boundary. Controls go to the RunService as commands; the view only renders the fold."""
+"""A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
+the artifacts, each inside an error boundary. Controls go to the RunService as commands; the view only renders the
+fold."""
 
 from nicegui import ui
 
@@ -10,9 +11,11 @@ from core.engine.commands import RunService
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
+from .attention import Attention
 from .boundary import Boundary
 from .live import LiveRuns
 from .run_header import RunHeader
+from .timeline import RunTimeline
 from .transcript import Transcript
 
 
@@ -51,6 +54,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
         header = Boundary("run status", lambda: RunHeader(view, pause, cancel, resume))
         approval = Boundary("approval", lambda: ApprovalPanel(run_id, runs))
         cards = Boundary("agent cards", lambda: AgentCards(resume))
+        timeline = Boundary("timeline", RunTimeline)
         with ui.element("div").classes("run-columns w-full"):
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Transcript").classes("text-h6")
@@ -58,7 +62,8 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns) -> bool:
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
                 artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
-    boundaries.extend([header, approval, cards, transcript, artifacts])
+        attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
+    boundaries.extend([attention, header, approval, cards, timeline, transcript, artifacts])
     render(view)
 
     def tick() -> None:
