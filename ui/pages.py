@@ -14,9 +14,12 @@ from core.users.identity import Identity
 
 from .account import account_page
 from .brief_form import brief_form
+from .examples import example_briefs
 from .history import History
+from .history_chart import RecentRunsChart
 from .live import LiveRuns
 from .login import login_page
+from .recent_runs import SHOWN, recent_runs
 from .run_panel import run_panel
 from .theme import frame
 
@@ -44,8 +47,10 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
-            brief_form(runs, user)
-            latest = (await runs.queries.page(user, limit=1)).rows
+            brief = brief_form(runs, user)
+            example_briefs(brief.set_value)
+            latest = (await runs.queries.page(user, limit=SHOWN)).rows
+            recent_runs(latest)
             if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs)
@@ -64,6 +69,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, *,
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("History", offline_demo=offline_demo, passwords=identity.passwords):
+            await RecentRunsChart(runs.queries, user).refresh()
             await History(runs, user).show()
 
     @page("/account")
