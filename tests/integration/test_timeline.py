@@ -1,45 +1,13 @@
-"""The timeline of a real run (a rate limit, a broken answer, approvals, a pause) matches its stored events, paired
-up here by their own ids rather than by the fold's rules."""
+"""The timeline of a real run (a rate limit, a broken answer, approvals, a pause) matches its stored events."""
 
 import asyncio
 
-from core.domain.custom import CustomKind
-from core.domain.events import EventType, StoredEvent
 from core.domain.fold import fold
 from core.domain.status import Decision
-from core.domain.timeline import RUN_LANE, Outcome, SpanKind
+from core.domain.timeline import Outcome, SpanKind
 from tests.integration.test_human_in_the_loop import BRIEF, settled
 from tests.support.services import OWNER, llm_for, run_service
-
-DECIDED = {"approve": Outcome.APPROVED, "request_changes": Outcome.CHANGES_REQUESTED, "edit": Outcome.EDITED}
-
-
-def spans_from_the_log(events: list[StoredEvent]) -> set[tuple]:
-    """(lane, kind, start, end, outcome) of each stretch, by pairing each opening event with its closing one."""
-    spans, opened = set(), {}
-    for item in events:
-        event = item.event
-        if event.type == EventType.SUBAGENT_STARTED:
-            opened[event.subagent_run_id] = (event.name, SpanKind.WORKING, event.timestamp)
-        elif event.type == EventType.SUBAGENT_FINISHED:
-            spans.add((*opened.pop(event.subagent_run_id), event.timestamp, Outcome.DONE))
-        elif event.type == EventType.SUBAGENT_ERROR:
-            spans.add((*opened.pop(event.subagent_run_id), event.timestamp, Outcome.FAILED))
-        elif event.type == EventType.RUN_FINISHED and getattr(event.outcome, "type", "") == "interrupt":
-            for interrupt in event.outcome.interrupts:
-                lane, kind = ((interrupt.metadata["agent"], SpanKind.USER_WAIT) if interrupt.reason == "approval"
-                              else (RUN_LANE, SpanKind.PAUSED))
-                opened[interrupt.id] = (lane, kind, event.timestamp)
-        elif event.type == EventType.RUN_STARTED and (paused := [k for k in opened if k.startswith("pause:")]):
-            spans.add((*opened.pop(paused[0]), event.timestamp, Outcome.RESUMED))
-        elif event.type == EventType.CUSTOM and event.name == CustomKind.APPROVAL_DECIDED:
-            spans.add((*opened.pop(event.value["interrupt_id"]), event.timestamp, DECIDED[event.value["decision"]]))
-        elif event.type == EventType.CUSTOM and event.name == CustomKind.AGENT_WAITING:
-            value = event.value
-            spans.add((value["agent"], SpanKind.SERVICE_WAIT, event.timestamp, value["until_ms"], Outcome.DONE))
-    assert not opened, f"every stretch of a finished run has ended: {opened}"
-    return spans
-
+from tests.support.timeline import spans_from_the_log
 
 async def test_the_timeline_of_a_steered_run_matches_its_stored_events(fault_server, store):
     faults = fault_server("script:429@1,ok,cut", delay_ms=1)  # a rate limit, then the redone answer breaks
