@@ -2,7 +2,10 @@
 // span's sentence; so does keyboard focus, stepping with the arrow keys; screen readers get every sentence as a
 // list and the focused one in a live region. What is still going on grows with a clock here, so the server sends
 // the spans only when they change.
-import { echarts } from "nicegui-echart";
+//
+// ECharts is imported once the page is up, not with it: a tab connects and streams without waiting for the
+// library to load.
+let echarts = null;
 
 const COLORS = {
   light: {
@@ -45,8 +48,10 @@ export default {
   data() {
     return { current: -1, spoken: "" };
   },
-  mounted() {
+  async mounted() {
     this.offset = this.now - Date.now(); // the server's clock, so a span still going on grows from its start
+    echarts ??= (await import("nicegui-echart")).echarts;
+    if (!this.$refs.chart) return; // gone while the library loaded
     this.chart = echarts.init(this.$refs.chart, null, { renderer: "canvas" });
     this.resize = new ResizeObserver(() => this.chart.resize());
     this.resize.observe(this.$refs.chart);
@@ -64,16 +69,16 @@ export default {
   },
   unmounted() {
     clearInterval(this.clock);
-    this.resize.disconnect();
-    this.theme.disconnect();
-    this.seen.disconnect();
-    this.chart.dispose();
+    this.resize?.disconnect();
+    this.theme?.disconnect();
+    this.seen?.disconnect();
+    this.chart?.dispose();
   },
   watch: {
     items() {
       this.offset = this.now - Date.now();
       this.$nextTick(() => {
-        this.chart.resize();
+        this.chart?.resize();
         this.draw();
       });
     },
@@ -136,13 +141,13 @@ export default {
       if (this.current >= 0 && document.activeElement === this.$refs.chart) this.show(this.current);
     },
     show(index) {
-      const step = this.order[index];
-      if (!step) return;
+      const step = this.order?.[index];
+      if (!step || !this.chart) return;
       this.current = index;
       this.chart.dispatchAction({ type: "showTip", seriesIndex: step.seriesIndex, dataIndex: step.dataIndex });
     },
     speak(index) {
-      if (this.order[index]) this.spoken = this.order[index].text;
+      if (this.order?.[index]) this.spoken = this.order[index].text;
     },
     onFocus() {
       const index = this.current >= 0 ? this.current : 0;
@@ -150,10 +155,10 @@ export default {
       this.speak(index);
     },
     onBlur() {
-      this.chart.dispatchAction({ type: "hideTip" });
+      this.chart?.dispatchAction({ type: "hideTip" });
     },
     onKey(event) {
-      const last = this.order.length - 1;
+      const last = (this.order?.length ?? 0) - 1;
       const moves = { ArrowRight: this.current + 1, ArrowDown: this.current + 1, ArrowLeft: this.current - 1,
                       ArrowUp: this.current - 1, Home: 0, End: last };
       if (!(event.key in moves) || last < 0) return;

@@ -22,16 +22,22 @@ _FOCUS_SHOWN = """() => {
 }"""
 
 
-def tab_to(page: Page, test_id: str, limit: int = 80) -> None:
+_FOCUSED = """() => { const el = document.activeElement;
+    return el ? `${el.tagName.toLowerCase()}${el.dataset.testid ? '=' + el.dataset.testid : ''}` : 'nothing'; }"""
+
+
+def tab_to(page: Page, test_id: str, limit: int = 200) -> None:
     """Move the keyboard focus to the element with this test id (or into it), the way a user would."""
+    path = []
     for _ in range(limit):
         where = page.evaluate(_WHERE, test_id)
         assert where is not None, f"no element {test_id!r} on the page"
         if where == 0:
             assert page.evaluate(_FOCUS_SHOWN), f"the keyboard focus on {test_id!r} is not visible"
             return
+        path.append(page.evaluate(_FOCUSED))
         page.keyboard.press("Tab" if where > 0 else "Shift+Tab")
-    raise AssertionError(f"{limit} presses of Tab did not reach {test_id!r}")
+    raise AssertionError(f"{limit} presses of Tab did not reach {test_id!r}; the focus went {' → '.join(path)}")
 
 
 def press(page: Page, test_id: str, key: str = "Enter") -> None:
