@@ -1,10 +1,11 @@
 """What the run wants the user to notice: the tab's title, a desktop notification when it needs them, and a short
 spoken sentence for screen readers whenever its state changes — never per token.
 
-The browser side is assets/attention.js (title and notifications); the sentences are made here, from the view.
+The sentences are made here, from the view; attention.js sets the title and shows the notification.
 """
 
 from nicegui import ui
+from nicegui.element import Element
 
 from core.domain.events import now_ms
 from core.domain.status import AgentStatus, RunStatus
@@ -13,7 +14,7 @@ from core.llm.errors import wait_message
 
 from . import status
 from .props import set_prop, set_text
-from .theme import title
+from .theme import NOTIFY_OPT_IN, title
 
 RUN_SENTENCES = {
     RunStatus.RUNNING: "The run is running.",
@@ -23,6 +24,8 @@ RUN_SENTENCES = {
     RunStatus.INTERRUPTED: "The run was interrupted.",
 }
 COMPLETED_NOTICE = "All agents finished: the artifacts are ready."
+# An agent's wait for approval is said as the run's; queued and idle agents are what every run starts with.
+UNSPOKEN = frozenset({AgentStatus.WAITING_APPROVAL, AgentStatus.QUEUED, AgentStatus.IDLE})
 
 
 def headline(view: RunView) -> str:
@@ -71,7 +74,7 @@ def spoken(view: RunView, before: dict[str, tuple] | None) -> str:
             sentences.append(f"{agent.title}: {wait_message(agent.waiting, seconds)}")
         elif agent.status == AgentStatus.FAILED:
             sentences.append(f"{agent.title} failed: {agent.error or ''}")
-        elif agent.status != AgentStatus.WAITING_APPROVAL:
+        elif agent.status not in UNSPOKEN:
             sentences.append(f"{agent.title}: {status.label(agent.status).lower()}.")
     if now["run"] != before["run"]:
         if view.status == RunStatus.WAITING_APPROVAL and view.pending is not None:
@@ -84,30 +87,36 @@ def spoken(view: RunView, before: dict[str, tuple] | None) -> str:
 
 
 def states(view: RunView) -> dict[str, tuple]:
-    return {"run": (view.status, view.pending), **{name: (agent.status, agent.waiting) for name, agent in view.agents.items()}}
+    return {"run": (view.status, view.pending),
+            **{name: (agent.status, agent.waiting) for name, agent in view.agents.items()}}
+
+
+class TabSignal(Element, component="attention.js"):
+    """The tab's title and the notification to show, for the browser to act on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._props.update({"title": "", "status": "", "notice": None, "opt-in": NOTIFY_OPT_IN})
 
 
 class Attention:
     def __init__(self, view: RunView) -> None:
         ui.page_title(title(headline(view)))  # the title the page is served with; the browser keeps it current
-        self.element = ui.element("div").props("data-testid=run-attention hidden")
+        self.signal = TabSignal().props("data-testid=run-attention")
         self.voice = ui.label("").classes("sr-only").props(
             "role=status aria-live=polite aria-atomic=true data-testid=run-announcer")
         self.said: dict[str, tuple] | None = None
-        self.key: tuple | None = None
+        self.shown: tuple | None = None
 
     def update(self, view: RunView) -> None:
-        key = (view.status, view.timeline.version, view.pause_requested, view.queue_position)
-        if key == self.key:
+        shown = (view.status, view.timeline.version, view.pause_requested, view.queue_position)
+        if shown == self.shown:
             return  # streamed text: nothing to tell
-        self.key = key
-        set_prop(self.element, "data-title", title(headline(view)))
-        set_prop(self.element, "data-status", view.status)
+        self.shown = shown
+        set_prop(self.signal, "title", title(headline(view)))
+        set_prop(self.signal, "status", view.status)
         wanted = notice(view)
-        key_, heading, body = wanted or ("", "", "")
-        set_prop(self.element, "data-notice-title", heading)
-        set_prop(self.element, "data-notice-body", body)
-        set_prop(self.element, "data-notice-key", key_)
+        set_prop(self.signal, "notice", wanted and dict(zip(("key", "title", "body"), wanted)))
         if sentence := spoken(view, self.said):
             set_text(self.voice, sentence)
         self.said = states(view)

@@ -1,17 +1,15 @@
 """The shared page frame: header with navigation, colour scheme and notification switches, connection indicator,
-the demo-model notice, and the browser-side scripts every page uses."""
+and the demo-model notice."""
 
 from contextlib import contextmanager
 from pathlib import Path
 
 from nicegui import ui
+from nicegui.element import Element
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 _CSS = (ASSETS / "botarmy.css").read_text(encoding="utf-8")
-# Each script is small and page-wide: the connection indicator, the tab's title and desktop notifications, and the
-# transcript that follows new text only while the reader is at its end.
-_SCRIPTS = "".join(f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>"
-                   for name in ("connection.js", "attention.js", "follow.js"))
+_CONNECTION_JS = (ASSETS / "connection.js").read_text(encoding="utf-8")
 
 # Quasar's brand colours that white text fell below WCAG AA contrast (4.5:1) on, darkened.
 COLORS = {"primary": "#3949ab", "positive": "#2e7d32", "negative": "#c62828"}
@@ -25,7 +23,12 @@ SCHEMES = {  # name: (Quasar's dark mode value, icon, what the switch says)
     "light": (False, "light_mode", "Colour scheme: light. Switch to following your system."),
 }
 NEXT_SCHEME = {"system": "dark", "dark": "light", "light": "system"}
-NOTIFICATIONS_OFF = "Desktop notifications: off. Turn on to hear when a run needs you while this tab is hidden."
+NOTIFY_OPT_IN = "botarmy-notifications"  # this browser's choice, in its localStorage: "on" or "off"
+NOTIFY_LABELS = {
+    "on": "Desktop notifications: on. Turn off.",
+    "off": "Desktop notifications: off. Turn on to hear when a run needs you while this tab is hidden.",
+    "blocked": "Desktop notifications are blocked for this site in your browser's settings.",
+}
 
 
 def title(words: str) -> str:
@@ -67,13 +70,21 @@ class SchemeSwitch:
         self.button.props(f'icon={icon} data-scheme={self.scheme} aria-label="{words}" title="{words}"')
 
 
+class NotifySwitch(Element, component="notify_switch.js"):
+    """The bell: the browser asks the user once; the choice stays in this browser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._props.update({"opt-in": NOTIFY_OPT_IN, "labels": NOTIFY_LABELS})
+
+
 @contextmanager
 def frame(words: str, *, offline_demo: bool, passwords: bool):
     """`passwords`: users sign in (BOTARMY_AUTH=password), so the header offers to sign out."""
     ui.page_title(title(words))
     ui.colors(**COLORS)
     ui.add_css(_CSS)
-    ui.add_body_html(_SCRIPTS)
+    ui.add_body_html(f"<script>{_CONNECTION_JS}</script>")
     with ui.header().classes("items-center justify-between bg-indigo-9 q-px-md q-py-sm gap-y-1 wrap"):
         skip = ui.link("Skip to the page's content").classes("skip-link")
         with ui.element("nav").classes("row items-center gap-x-4 gap-y-1").props('aria-label=Main'):
@@ -83,9 +94,7 @@ def frame(words: str, *, offline_demo: bool, passwords: bool):
             ui.link("Account", "/account").classes("text-white").props("data-testid=nav-account")
         with ui.row().classes("items-center gap-1"):
             SchemeSwitch()
-            ui.button(icon="notifications_none").props(
-                'flat round dense color=white data-testid=notify-toggle aria-pressed=false '
-                f'aria-label="{NOTIFICATIONS_OFF}" title="{NOTIFICATIONS_OFF}"')
+            NotifySwitch().props("data-testid=notify-toggle")
             if passwords:
                 sign_out_button()
             connection_indicator()

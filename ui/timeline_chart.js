@@ -21,6 +21,7 @@ const END_COLORS = { done: "end", failed: "failed", cancelled: "stopped", interr
 // Height of each kind's bar as a share of its lane: waits sit on top of the work they interrupt.
 const HEIGHTS = { working: 0.6, failed: 0.6, stopped: 0.6, service_wait: 0.3, user_wait: 0.6, paused: 0.6, queued: 0.6 };
 const LANE_PX = 34;
+const CLOCK_MS = 5000;
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 function escape(text) {
@@ -57,14 +58,14 @@ export default {
     this.resize.observe(this.$refs.chart);
     this.theme = new MutationObserver(() => this.draw());
     this.theme.observe(document.body, { attributes: true, attributeFilter: ["class"] });
-    // The clock only runs while someone can see the chart.
+    // The clock only runs while someone can see the chart, and only now and then: a redraw costs the browser a
+    // few milliseconds, and every tab of a run has one.
     this.inView = false;
     this.seen = new IntersectionObserver(([entry]) => (this.inView = entry.isIntersecting));
     this.seen.observe(this.$refs.chart);
     this.clock = setInterval(() => {
-      if (this.live && this.inView && document.visibilityState === "visible" && this.items.some((i) => i.end == null))
-        this.draw();
-    }, 1000);
+      if (this.live && this.inView && document.visibilityState === "visible") this.tick();
+    }, CLOCK_MS);
     this.draw();
   },
   unmounted() {
@@ -90,25 +91,31 @@ export default {
     nowSeconds() {
       return (Date.now() + this.offset - this.origin) / 1000;
     },
-    // Series in legend order, each with only its own items; `order` lists them all by time for the keyboard.
-    option() {
+    // Each series' items, in legend order; what still lasts ends now.
+    groups() {
       const colors = this.colors();
       const now = this.nowSeconds();
       const groups = Object.fromEntries(Object.keys(this.series).map((key) => [key, []]));
-      this.order = [];
       for (const item of this.items) {
         const start = (item.start - this.origin) / 1000;
         const end = item.end == null ? Math.max(start, now) : (item.end - this.origin) / 1000;
         const color = colors[item.series === "end" ? END_COLORS[item.outcome] : item.series];
         groups[item.series].push({ value: [item.lane, start, end], text: item.text, itemStyle: { color } });
       }
+      return groups;
+    },
+    // The whole chart: the series that have items; `order` lists every item by time, for the keyboard.
+    option() {
+      const colors = this.colors();
+      const groups = this.groups();
       const keys = Object.keys(groups).filter((key) => groups[key].length);
       const series = keys.map((key) =>
         key === "end"
-          ? { name: this.series[key], type: "scatter", symbol: "diamond", symbolSize: 14, data: groups[key],
-              encode: { x: 1, y: 0 }, itemStyle: { color: colors.end } }
-          : { name: this.series[key], type: "custom", data: groups[key], encode: { x: [1, 2], y: 0 },
+          ? { id: key, name: this.series[key], type: "scatter", symbol: "diamond", symbolSize: 14,
+              data: groups[key], encode: { x: 1, y: 0 }, itemStyle: { color: colors.end } }
+          : { id: key, name: this.series[key], type: "custom", data: groups[key], encode: { x: [1, 2], y: 0 },
               itemStyle: { color: colors[key] }, renderItem: (params, api) => this.bar(params, api, HEIGHTS[key]) });
+      this.order = [];
       series.forEach((s, seriesIndex) =>
         s.data.forEach((d, dataIndex) => this.order.push({ seriesIndex, dataIndex, start: d.value[1], text: d.text })));
       this.order.sort((a, b) => a.start - b.start);
@@ -124,6 +131,13 @@ export default {
                  axisLine: { lineStyle: { color: colors.grid } } },
         series,
       };
+    },
+    // A tick of the clock: only the series with something still lasting get new data.
+    tick() {
+      const lasting = new Set(this.items.filter((item) => item.end == null).map((item) => item.series));
+      if (!this.chart || !lasting.size) return;
+      const groups = this.groups();
+      this.chart.setOption({ series: [...lasting].map((id) => ({ id, data: groups[id] })) }, { lazyUpdate: true });
     },
     bar(params, api, share) {
       const lane = api.value(0);

@@ -7,6 +7,7 @@ from nicegui import ui
 from core.domain.status import MessageKind
 from core.domain.view import MessageView, RunView
 
+from .following_scroll import FollowingScroll
 from .markdown import markdown
 from .props import set_prop
 from .streaming_markdown import StreamingMarkdown
@@ -51,8 +52,7 @@ class _Feedback:
 
 class Transcript:
     def __init__(self) -> None:
-        with ui.element("div").classes("transcript-scroll w-full").props(
-                "tabindex=0 role=region aria-label=Transcript"), \
+        with FollowingScroll("Transcript").classes("transcript-scroll w-full"), \
                 ui.column().classes("transcript w-full gap-3").props("data-testid=transcript") as self.column:
             self.placeholder = ui.label("The agents' answers will stream in here.").classes("text-grey-6")
         self.messages: dict[str, _Message | _Feedback] = {}

@@ -53,7 +53,7 @@ def streams_on(box) -> None:
 @pytest.fixture
 def priced_server(tmp_path):
     """Approval after the Analyst, a price for the demo model so that every call costs something, a steady pace."""
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4", "BOTARMY_APPROVALS": "analyst",
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "8", "BOTARMY_APPROVALS": "analyst",
                                           "BOTARMY_PRICES": '{"botarmy-demo": [10, 40]}'}) as server:
         yield server
 
