@@ -28,12 +28,12 @@ class AgentCard:
                     "data-testid=agent-status")
             with ui.row().classes("items-center gap-1 no-wrap"):
                 self.task = ui.label("Waiting for a brief").classes("text-caption text-grey-8 ellipsis")
-                self.typing = ui.html('<span class="typing-dots" aria-label="typing"><i></i><i></i><i></i></span>',
-                                      sanitize=False).props("data-testid=typing-indicator")
+                self.typing = ui.html('<span class="typing-dots" role="img" aria-label="typing"><i></i><i></i><i></i>'
+                                      '</span>', sanitize=False).props("data-testid=typing-indicator")
                 self.typing.set_visibility(False)
-            self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait role=status")
+            self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait")
             self.wait.set_visibility(False)
-            self.progress = LiveBar(0.0).props("data-testid=agent-progress")
+            self.progress = LiveBar(0.0).props(f'data-testid=agent-progress aria-label="{title} progress"')
             with ui.row().classes("w-full justify-between text-caption text-grey-7"):
                 self.elapsed = LiveText("—").props("data-testid=agent-elapsed")
                 self.tokens = LiveText(status.usage(0, 0)).props("data-testid=agent-tokens")
@@ -50,7 +50,7 @@ class AgentCard:
             self.counts = counts
             if abs(self.progress.value - agent.progress) > 0.005 or agent.progress in (0.0, 1.0):
                 self.progress.set(round(agent.progress, 3))
-            self.tokens.set(status.usage(agent.tokens, agent.cost_usd))
+            status.show_usage(self.tokens, agent.tokens, agent.cost_usd)
         state = (agent.status, agent.task, agent.streaming, agent.waiting, agent.waiting_until_ms, agent.error,
                  agent.started_ms, agent.finished_ms)
         if state == self.state:

@@ -32,7 +32,7 @@ class ApprovalPanel:
             with ui.row().classes("items-center gap-2"):
                 self.request = ui.button("Request changes", icon="replay",
                                          on_click=lambda: self._decide(Decision.REQUEST_CHANGES, feedback=self.feedback.value)
-                                         ).props("outline color=warning data-testid=request-changes "
+                                         ).props("outline color=deep-orange-10 data-testid=request-changes "
                                                  "data-requires-connection")
                 self.problem = ui.label("").classes("text-negative text-body2").props(
                     "data-testid=decision-error role=status")

@@ -8,7 +8,8 @@ from core.engine.commands import RunService
 from .props import set_text
 
 
-def brief_form(runs: RunService, user: str) -> None:
+def brief_form(runs: RunService, user: str) -> ui.textarea:
+    """The form; its brief box is returned, for examples to fill."""
     limit = runs.limits.max_brief_chars
 
     def check() -> str | None:
@@ -56,3 +57,4 @@ def brief_form(runs: RunService, user: str) -> None:
                 "unelevated data-testid=start-run data-requires-connection")
         message = ui.label("").classes("text-negative text-body2").props("data-testid=brief-error role=status")
     start.disable()
+    return box

@@ -70,7 +70,7 @@ class History:
                        else "No runs yet. Start one from the dashboard.")
             ui.label(counted).classes("text-grey-7").props(f"data-testid=run-count data-total={found.total}")
             if found.rows:
-                with ui.list().props("bordered separator data-testid=run-list").classes("w-full bg-white"):
+                with ui.list().props("bordered separator data-testid=run-list").classes("w-full surface"):
                     for row in found.rows:
                         self._row(row)
             if pages > 1:

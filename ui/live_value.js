@@ -3,9 +3,9 @@
 export default {
   template: `<div v-if="bar" class="live-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100">
     <div class="live-bar-fill"></div></div><span v-else></span>`,
-  props: { value: [String, Number], bar: Boolean },
+  props: { value: [String, Number], data: Object, bar: Boolean },
   mounted() {
-    this.show(this.value);
+    this.show(this.value, this.data);
   },
   watch: {
     value(value) {
@@ -13,7 +13,8 @@ export default {
     },
   },
   methods: {
-    show(value) {
+    show(value, data) {
+      Object.assign(this.$el.dataset, data || {});
       if (!this.bar) {
         this.$el.textContent = value ?? "";
         return;

@@ -17,14 +17,16 @@ class _LiveValue(Element, component="live_value.js"):
     def __init__(self, value: Any) -> None:
         super().__init__()
         self.value = value
+        self.data: dict[str, str] = {}
 
-    def set(self, value: Any) -> None:
-        if value != self.value:
-            self.value = value
-            call(self, "show", value)
+    def set(self, value: Any, **data: str) -> None:
+        """`data`: the element's data attributes by their dataset names (costUsd is data-cost-usd)."""
+        if value != self.value or data != self.data:
+            self.value, self.data = value, data
+            call(self, "show", value, data)
 
     def _to_dict(self) -> dict[str, Any]:
-        self._props["value"] = self.value  # current whenever the element itself is sent
+        self._props["value"], self._props["data"] = self.value, self.data  # current whenever the element is sent
         return super()._to_dict()
 
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import app, ui
 
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
@@ -15,9 +15,12 @@ from core.users.identity import Identity
 
 from .account import account_page
 from .brief_form import brief_form
+from .examples import example_briefs
 from .history import History
+from .history_chart import RecentRunsChart
 from .live import LiveRuns
 from .login import login_page
+from .recent_runs import SHOWN, recent_runs
 from .run_panel import run_panel
 from .theme import frame
 
@@ -25,12 +28,15 @@ from .theme import frame
 # NiceGUI shows an error page when a page takes longer than its response timeout to build (3 s by default). A
 # machine busy with many runs and tabs can take longer; the user should wait for the page, not read an error.
 BUILD_TIMEOUT_S = 30
-page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S)
+# `language` puts lang="en-US" on the page, for screen readers and browsers alike.
+page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S, language="en-US")
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: ExecutionService,
                    terminal_rate: int, *, offline_demo: bool) -> None:
     """`terminal_rate`: characters a second one tab's terminal receives at most."""
+    # Quasar's loading bar would flash up, unnamed, for the socket's own requests: it tells a user nothing here.
+    app.config.quasar_config["loadingBar"]["skipHijack"] = True
 
     async def user_of(request: Request) -> str | None:
         return await identity.for_page(request.session)
@@ -44,8 +50,10 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, ex
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
-            brief_form(runs, user)
-            latest = (await runs.queries.page(user, limit=1)).rows
+            brief = brief_form(runs, user)
+            example_briefs(brief.set_value)
+            latest = (await runs.queries.page(user, limit=SHOWN)).rows
+            recent_runs(latest)
             if latest and latest[0].status not in TERMINAL_RUN_STATUSES:  # the latest run, while it is not over
                 ui.label("Current run").classes("text-h6")
                 await run_panel(latest[0].run_id, runs, live_runs, execution, terminal_rate)
@@ -65,6 +73,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, ex
         if (user := await user_of(request)) is None:
             return to_sign_in(request)
         with frame("History", offline_demo=offline_demo, passwords=identity.passwords):
+            await RecentRunsChart(runs.queries, user).refresh()
             await History(runs, user).show()
 
     @page("/account")

@@ -40,7 +40,7 @@ class RunHeader:
             self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
                 f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
             self.elapsed = LiveText("").classes("text-caption text-grey-7")
-            self.usage = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-usage")
+            self.usage = LiveText("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             self.verify = VerifyBadge()
             ui.space()
             self.model = ui.label("").classes("text-caption text-grey-7")
@@ -60,7 +60,9 @@ class RunHeader:
         self.shown: tuple = ()
 
     def update(self, view: RunView) -> None:
-        """Only when what the header shows changed: streamed text changes none of it."""
+        """The usage in place (it counts the answers streaming now, as the cards do); the rest only when what it
+        shows changed: streamed text changes none of it."""
+        status.show_usage(self.usage, view.live_tokens, view.cost_usd)
         shown = (view.status, view.error, view.tokens, view.cost_usd, view.model, view.pause_requested,
                  view.queue_position, view.started_ms, view.finished_ms)
         if shown == self.shown:
@@ -70,7 +72,6 @@ class RunHeader:
         set_prop(self.badge, "color", status.color(view.status))
         set_text(self.badge, status.label(view.status))
         self.notice.show(view.error or "")
-        set_text(self.usage, status.usage(view.tokens, view.cost_usd))
         self.verify.update(view.verify)
         set_text(self.model, f"Model: {view.model}" if view.model else "")
         note = state_note(view)

@@ -1,6 +1,6 @@
-"""A run, live: status and controls, the pending approval, the five agent cards, the transcript and the artifacts,
-the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the RunService
-and the ExecutionService as commands; the view only renders the fold."""
+"""A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
+the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
+RunService and the ExecutionService as commands; the view only renders the fold."""
 
 from nicegui import ui
 
@@ -12,11 +12,13 @@ from core.engine.execution import ExecutionService
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
+from .attention import Attention
 from .boundary import Boundary
 from .calls import gathered
 from .live import LiveRuns
 from .run_header import RunHeader
 from .terminal import TerminalPanel
+from .timeline import RunTimeline
 from .transcript import Transcript
 from .verify import VerifyCard
 
@@ -59,6 +61,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         header = Boundary("run status", lambda: RunHeader(view, pause, cancel, resume))
         approval = Boundary("approval", lambda: ApprovalPanel(run_id, runs))
         cards = Boundary("agent cards", lambda: AgentCards(resume))
+        timeline = Boundary("timeline", RunTimeline)
         with ui.element("div").classes("run-columns w-full"):
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Transcript").classes("text-h6")
@@ -69,7 +72,8 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         ui.label("Tests and terminal").classes("text-h6")
         tests = Boundary("tests", VerifyCard)
         terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
-    boundaries.extend([header, approval, cards, transcript, artifacts, tests, terminal])
+        attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
+    boundaries.extend([attention, header, approval, cards, timeline, transcript, artifacts, tests, terminal])
     render(view)
 
     def tick() -> None:

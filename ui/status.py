@@ -4,6 +4,8 @@ from datetime import datetime
 
 from core.domain.status import AgentStatus, RunStatus
 
+from .live_value import LiveText
+
 Status = AgentStatus | RunStatus
 
 # Both enums spell waiting_approval, failed and cancelled alike; StrEnum members that are equal share an entry.
@@ -14,11 +16,12 @@ LABELS: dict[Status, str] = {
     RunStatus.PAUSED: "Paused", RunStatus.COMPLETED: "Completed", RunStatus.INTERRUPTED: "Interrupted",
 }
 
+# Badge colours: white text on each passes WCAG AA (4.5:1).
 COLORS: dict[Status, str] = {
-    AgentStatus.IDLE: "grey-6", AgentStatus.QUEUED: "blue-grey-5", AgentStatus.WORKING: "primary",
-    AgentStatus.WAITING_APPROVAL: "orange-8", AgentStatus.DONE: "positive", AgentStatus.FAILED: "negative",
-    AgentStatus.SKIPPED: "grey-6", AgentStatus.CANCELLED: "grey-7", RunStatus.RUNNING: "primary",
-    RunStatus.PAUSED: "orange-6", RunStatus.COMPLETED: "positive", RunStatus.INTERRUPTED: "deep-orange-6",
+    AgentStatus.IDLE: "grey-8", AgentStatus.QUEUED: "blue-grey-7", AgentStatus.WORKING: "primary",
+    AgentStatus.WAITING_APPROVAL: "deep-orange-10", AgentStatus.DONE: "positive", AgentStatus.FAILED: "negative",
+    AgentStatus.SKIPPED: "grey-8", AgentStatus.CANCELLED: "grey-9", RunStatus.RUNNING: "primary",
+    RunStatus.PAUSED: "blue-grey-9", RunStatus.COMPLETED: "positive", RunStatus.INTERRUPTED: "brown-7",
 }
 
 
@@ -44,6 +47,11 @@ def money(usd: float) -> str:
 
 def usage(tokens: int, usd: float) -> str:
     return f"{tokens:,} tokens · {money(usd)}"
+
+
+def show_usage(value: LiveText, tokens: int, usd: float) -> None:
+    """The figures as text, and exactly (data-tokens, data-cost-usd), for anyone who adds them up."""
+    value.set(usage(tokens, usd), tokens=str(tokens), costUsd=f"{usd:.9f}")
 
 
 def moment(ms: int) -> str:

@@ -8,6 +8,7 @@ from nicegui import background_tasks, ui
 from core.domain.status import MessageKind
 from core.domain.view import MessageView, RunView
 
+from .following_scroll import FollowingScroll
 from .markdown import is_rendered, markdown, prerender
 from .props import set_prop
 from .streaming_markdown import StreamingMarkdown
@@ -80,7 +81,7 @@ _NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailur
 
 class Transcript:
     def __init__(self) -> None:
-        with ui.element("div").classes("transcript-scroll w-full"), \
+        with FollowingScroll("Transcript").classes("transcript-scroll w-full"), \
                 ui.column().classes("transcript w-full gap-3").props("data-testid=transcript") as self.column:
             self.placeholder = ui.label("The agents' answers will stream in here.").classes("text-grey-6")
         self.messages: dict[str, _Message | _Feedback] = {}

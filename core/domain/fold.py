@@ -67,6 +67,8 @@ def apply(view: RunView, item: StoredEvent) -> RunView:
     handler = _HANDLERS.get(event.type)
     if handler is not None:
         handler(view, event)
+    if event.type != EventType.TEXT_MESSAGE_CONTENT:  # streamed text never moves the timeline
+        view.timeline.record(item.seq, event)
     return view
 
 
@@ -137,7 +139,7 @@ def _subagent_started(view: RunView, event) -> None:
     agent.status, agent.error, agent.task = AgentStatus.WORKING, None, meta.get("task", "Starting")
     agent.subagent_run_id = event.subagent_run_id
     agent.started_ms, agent.finished_ms = event.timestamp, None
-    agent.streamed_chars, agent.tokens_in, agent.tokens_out, agent.cost_usd = 0, 0, 0, 0.0
+    agent.streamed_chars = agent.streamed_tokens = 0
     agent.waiting = agent.waiting_until_ms = None
     agent.retries = 0
     agent.expected_chars = meta.get("expected_chars", DEFAULT_EXPECTED_CHARS)
@@ -181,7 +183,7 @@ def _text_content(view: RunView, event) -> None:
     message.add(event.delta)
     if agent := view.agents.get(message.agent):
         agent.streamed_chars += len(event.delta)
-        agent.tokens_out += 1
+        agent.streamed_tokens += 1
         agent.waiting = agent.waiting_until_ms = None
 
 
@@ -208,16 +210,18 @@ def _custom(view: RunView, event) -> None:
         case Usage():
             view.tokens += payload.prompt_tokens + payload.completion_tokens
             view.cost_usd += payload.cost_usd
-            if agent is not None:
-                agent.tokens_in, agent.tokens_out = payload.prompt_tokens, payload.completion_tokens
-                agent.cost_usd = payload.cost_usd
+            if agent is not None:  # the call's own count replaces the estimate made while it streamed
+                agent.tokens_in += payload.prompt_tokens
+                agent.tokens_out += payload.completion_tokens
+                agent.cost_usd += payload.cost_usd
+                agent.streamed_tokens = 0
         case AgentWaiting() if agent is not None:
             agent.waiting, agent.waiting_until_ms = payload.kind, payload.until_ms
             agent.retries += payload.kind != WaitKind.PACING
         case MessageDiscarded():
             view.messages = [m for m in view.messages if m.message_id != payload.message_id]
             if agent is not None:
-                agent.streamed_chars, agent.tokens_out, agent.streaming = 0, 0, False
+                agent.streamed_chars, agent.streamed_tokens, agent.streaming = 0, 0, False
         case RunConfigured():
             view.brief, view.approvals = payload.brief, list(payload.approvals)
         case RunQueued():

@@ -13,6 +13,7 @@ from .status import (
     VerifyStatus,
     WaitKind,
 )
+from .timeline import Timeline
 
 DEFAULT_EXPECTED_CHARS = 3000
 
@@ -25,9 +26,12 @@ class AgentView:
     task: str = ""
     streamed_chars: int = 0
     expected_chars: int = DEFAULT_EXPECTED_CHARS
+    # Every call of the agent in this run (redone work too), as the service counted it; with the answer streaming
+    # now, counted from its tokens until its call's count arrives. So the run's figures are the sum of its agents'.
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    streamed_tokens: int = 0
     waiting: WaitKind | None = None  # a visible pause (rate limit, retry, pacing) and until when
     waiting_until_ms: int | None = None
     retries: int = 0
@@ -47,7 +51,7 @@ class AgentView:
 
     @property
     def tokens(self) -> int:
-        return self.tokens_in + self.tokens_out
+        return self.tokens_in + self.tokens_out + self.streamed_tokens
 
     def elapsed_ms(self, now_ms: int) -> int:
         if self.started_ms is None:
@@ -183,7 +187,7 @@ class RunView:
     artifacts: dict[str, ArtifactView] = field(default_factory=dict)
     subagents: dict[str, str] = field(default_factory=dict)  # subagent run id -> agent name
     segments: int = 0  # how often the run was started: once, plus once per resume or decision
-    tokens: int = 0  # every call of the run, redone agents included
+    tokens: int = 0  # every call of the run, redone agents included, once the service counted it
     cost_usd: float = 0.0
     approvals: list[str] = field(default_factory=list)  # agents whose artifact waits for the user's decision
     approved: set[str] = field(default_factory=set)
@@ -194,6 +198,7 @@ class RunView:
     queue_position: int | None = None  # waiting for a free slot: 1 = next
     commands: dict[str, CommandView] = field(default_factory=dict)  # in the order they were asked for
     verify: VerifyView | None = None  # None until the pipeline first runs the project's tests
+    timeline: Timeline = field(default_factory=Timeline)
     last_seq: int = 0
 
     @property
@@ -205,6 +210,11 @@ class RunView:
         """The command that runs now: commands of a run take turns, so at most one does."""
         latest = next(reversed(self.commands.values()), None)
         return latest if latest is not None and latest.running else None
+
+    @property
+    def live_tokens(self) -> int:
+        """The tokens counted so far and those of the answers streaming now: the sum of the agents' figures."""
+        return self.tokens + sum(agent.streamed_tokens for agent in self.agents.values())
 
     def message(self, message_id: str) -> MessageView | None:
         # The message being streamed is almost always the last one.

@@ -50,9 +50,13 @@ def pages(browser, request):
     profiles: dict[str, BrowserContext] = {}
     opened: list[Page] = []
 
-    def open_page(url: str, user: str = "me") -> Page:
+    def open_page(url: str, user: str = "me", init_script: str | None = None, **context) -> Page:
+        """`context`: Playwright's options for this user's profile when it is made (bypass_csp, color_scheme, …),
+        and a script that runs in each of its pages before theirs."""
         if user not in profiles:
-            profiles[user] = browser.new_context(viewport={"width": 1400, "height": 1000})
+            profiles[user] = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context})
+            if init_script:
+                profiles[user].add_init_script(init_script)
         page = profiles[user].new_page()
         page.goto(url)
         opened.append(page)

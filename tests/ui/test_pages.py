@@ -11,7 +11,7 @@ from ui.pages import BUILD_TIMEOUT_S
 async def test_dashboard_states_the_limit_and_blocks_empty_and_oversized_briefs(user: User):
     await user.open("/")
     await user.should_see("Up to 500 characters")
-    start = user.find("Start").elements.pop()
+    start = user.find(kind=ui.button, content="Start").elements.pop()
     assert not start.enabled, "Start is disabled while the brief is empty"
     user.find(ui.textarea).type("x" * 501)
     await user.should_see("the limit is 500")
@@ -24,7 +24,7 @@ async def test_dashboard_states_the_limit_and_blocks_empty_and_oversized_briefs(
 async def test_starting_a_run_opens_its_page_and_all_five_agents_finish(user: User):
     await user.open("/")
     user.find(ui.textarea).type("A recipe box for a family, with shopping lists.")
-    user.find("Start").click()
+    user.find(kind=ui.button, content="Start").click()
     await user.should_see("Transcript")
     await user.should_see("Completed", retries=200)
     assert len(user.find("Done").elements) == 5
@@ -93,11 +93,11 @@ def one_start_a_minute(monkeypatch):
 async def test_a_limit_reached_is_said_in_the_form(one_start_a_minute, user: User):
     await user.open("/")
     user.find(ui.textarea).type("A sign-up sheet for a choir's summer concert.")
-    user.find("Start").click()
+    user.find(kind=ui.button, content="Start").click()
     await user.should_see("Transcript")
     await user.open("/")
     user.find(ui.textarea).type("A seating plan for the same concert.")
-    user.find("Start").click()
+    user.find(kind=ui.button, content="Start").click()
     await user.should_see("You started 1 run within a minute, the most allowed. Please wait")
     await user.open("/runs")
     await user.should_not_see("A seating plan for the same concert.")

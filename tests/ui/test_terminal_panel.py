@@ -12,7 +12,7 @@ from ui.terminal import UNSANDBOXED
 async def finished_run(user: User, brief: str) -> None:
     await user.open("/")
     user.find(ui.textarea).type(brief)
-    user.find("Start").click()
+    user.find(kind=ui.button, content="Start").click()
     await user.should_see("Completed", retries=300)
 
 

@@ -1,4 +1,5 @@
-from ag_ui.core import RunFinishedCancelledOutcome
+import pytest
+from ag_ui.core import Interrupt, RunFinishedCancelledOutcome, RunFinishedInterruptOutcome
 
 from core.domain.custom import (
     PAYLOADS,
@@ -86,7 +87,38 @@ def test_streaming_agent_shows_task_progress_and_typing():
     analyst = view.agents["analyst"]
     assert analyst.status == "working" and analyst.streaming and analyst.task == "Writing requirements"
     assert 0.4 < analyst.progress < 0.6
-    assert analyst.tokens_out == 1
+    assert (analyst.streamed_tokens, analyst.tokens, view.live_tokens) == (1, 1, 1)
+
+
+def test_the_runs_figures_are_the_sum_of_its_agents_after_every_event():
+    """The header shows the run's figures, each card its agent's: they agree while text streams, after a broken
+    answer, and when an agent redoes its work."""
+    usage = {"prompt_tokens": 30, "completion_tokens": 3, "cost_usd": 0.25}
+    events = stored([
+        started(), *analyst_answer(["a", "b", "c"]),
+        custom(MessageDiscarded(agent="analyst", message_id="m1", reason="cut")),
+        TextMessageStartEvent(message_id="m2", role="assistant", subagent_run_id="s1"),
+        *[TextMessageContentEvent(message_id="m2", delta=d, subagent_run_id="s1") for d in "xyz"],
+        TextMessageEndEvent(message_id="m2", subagent_run_id="s1"),
+        custom(Usage(agent="analyst", **usage)),
+        custom(ArtifactSaved(agent="analyst", title="R", filename="r.md", content="xyz")),
+        SubagentFinishedEvent(subagent_run_id="s1"),
+        RunFinishedEvent(thread_id="r", run_id="r", outcome=RunFinishedInterruptOutcome(interrupts=[
+            Interrupt(id="approval:analyst:1", reason="approval", metadata={"agent": "analyst"})])),
+        custom(ApprovalDecided(interrupt_id="approval:analyst:1", agent="analyst",
+                               decision=Decision.REQUEST_CHANGES, feedback="More")),
+        started(),
+        SubagentStartedEvent(subagent_run_id="s2", name="analyst", metadata={"title": "Analyst"}),
+        TextMessageStartEvent(message_id="m3", role="assistant", subagent_run_id="s2"),
+        TextMessageContentEvent(message_id="m3", delta="new", subagent_run_id="s2"),
+    ])
+    view = fold("r", [])
+    for item in events:
+        apply(view, item)
+        assert view.live_tokens == sum(agent.tokens for agent in view.agents.values())
+        assert view.cost_usd == pytest.approx(sum(agent.cost_usd for agent in view.agents.values()))
+    analyst = view.agents["analyst"]
+    assert (analyst.tokens, analyst.cost_usd, view.live_tokens, view.tokens) == (34, 0.25, 34, 33)
 
 
 def test_replaying_already_folded_events_changes_nothing():

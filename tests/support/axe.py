@@ -1,0 +1,38 @@
+"""axe-core, the accessibility checker, from npm (pinned by the committed lock file, installed on first use) and run
+inside a page. The pages' CSP lets no injected script run, so the page must come from a context made with
+`bypass_csp=True`."""
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+AXE_DIR = Path(__file__).resolve().parent / "axe"
+BLOCKING = ("serious", "critical")
+
+
+@cache
+def axe_source() -> str:
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        assert npm, "Node.js and npm are needed to install axe-core for the accessibility tests"
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, check=True, timeout=300,
+                       capture_output=True)
+    return script.read_text(encoding="utf-8")
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe's serious and critical findings on the page as it is now, one line per element."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source())
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{rule['id']} ({rule['impact']}) at {node['target']}: {' '.join(node['failureSummary'].split())}"
+            for rule in found if rule["impact"] in BLOCKING for node in rule["nodes"]]
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    violations = serious_violations(page)
+    assert not violations, f"axe-core on {where}:\n" + "\n".join(violations)

@@ -1,0 +1,45 @@
+"""What a run says to the user who is not looking: the tab's title, the notification, the spoken sentence."""
+
+from ag_ui.core import Interrupt, RunFinishedInterruptOutcome
+
+from core.domain.custom import ArtifactSaved, custom
+from core.domain.events import (
+    RunFinishedEvent,
+    RunStartedEvent,
+    StoredEvent,
+    SubagentFinishedEvent,
+    SubagentStartedEvent,
+    TextMessageContentEvent,
+    TextMessageStartEvent,
+)
+from core.domain.fold import apply, fold
+from ui.attention import headline, notice, spoken, states
+
+AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
+
+
+def stored(events, first: int = 1):
+    return [StoredEvent(run_id="r", seq=seq, event=event) for seq, event in enumerate(events, first)]
+
+
+def test_state_changes_are_spoken_and_titled_but_streamed_text_is_not():
+    view = fold("r", stored([RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": AGENTS}),
+                             SubagentStartedEvent(subagent_run_id="s1", name="analyst"),
+                             TextMessageStartEvent(message_id="m", role="assistant", subagent_run_id="s1")]))
+    assert headline(view) == "Analyst working" and notice(view) is None
+    before = states(view)
+    for item in stored([TextMessageContentEvent(message_id="m", delta="word ", subagent_run_id="s1")] * 50, 4):
+        apply(view, item)
+    assert spoken(view, before) == ""
+
+    for item in stored([custom(ArtifactSaved(agent="analyst", title="Requirements", filename="r.md", content="x")),
+                        SubagentFinishedEvent(subagent_run_id="s1"),
+                        RunFinishedEvent(thread_id="r", run_id="r", outcome=RunFinishedInterruptOutcome(interrupts=[
+                            Interrupt(id="approval:analyst:1", reason="approval", metadata={"agent": "analyst"})]))],
+                       60):
+        apply(view, item)
+    assert headline(view) == "Waiting for your approval"
+    assert notice(view) == ("approval:analyst:1", "Waiting for your approval",
+                            "Analyst's requirements waits for your review.")
+    assert spoken(view, before) == "Waiting for your approval: Analyst's requirements waits for your review."
+    assert spoken(view, None) == "", "what the page loaded with is not news"

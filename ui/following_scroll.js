@@ -1,0 +1,39 @@
+// A scrolling box that follows new content while the reader is at its end; once they scroll up, it keeps their
+// place until they come back down. Only the user leaves the end: when the page moves it (content above settling,
+// a message re-rendered once complete), a following box goes back to the end.
+const SLACK_PX = 48;
+const USER_INPUT_MS = 800; // a scroll this soon after a wheel, swipe or key in the box is the user's
+
+export default {
+  template: `<div tabindex="0" role="region" :aria-label="label" :data-following="String(following)"><slot></slot></div>`,
+  props: { label: String },
+  data() {
+    return { following: true };
+  },
+  mounted() {
+    let held = false; // the pointer is down on the box: its scrollbar may be dragged
+    let intent = -Infinity;
+    const box = this.$el;
+    const byUser = () => held || performance.now() - intent < USER_INPUT_MS;
+    for (const type of ["wheel", "touchmove", "keydown"]) {
+      box.addEventListener(type, () => (intent = performance.now()), { passive: true });
+    }
+    box.addEventListener("pointerdown", () => (held = true));
+    this.release = () => (held = false);
+    window.addEventListener("pointerup", this.release);
+    box.addEventListener("scroll", () => {
+      if (box.scrollHeight - box.scrollTop - box.clientHeight <= SLACK_PX) this.following = true;
+      else if (byUser()) this.following = false;
+      else if (this.following) box.scrollTop = box.scrollHeight;
+    }, { passive: true });
+    this.grown = new ResizeObserver(() => {
+      if (this.following) box.scrollTop = box.scrollHeight;
+    });
+    if (box.firstElementChild) this.grown.observe(box.firstElementChild);
+    box.scrollTop = box.scrollHeight;
+  },
+  unmounted() {
+    this.grown.disconnect();
+    window.removeEventListener("pointerup", this.release);
+  },
+};

@@ -1,0 +1,123 @@
+"""The run's timeline as a chart: one lane per agent and one for the run, drawn with the ECharts that NiceGUI ships
+for `ui.echart`.
+
+The chart is a small component of its own (timeline_chart.js) because the lanes need a drawing function, keyboard
+stepping and a clock for what is still going on, all in the browser. The server sends the spans only when the
+timeline moved (a few times per agent, never per token), each with the sentence that hover, focus and screen
+readers show.
+"""
+
+from nicegui import ui
+from nicegui.element import Element
+
+from core.domain.events import now_ms
+from core.domain.status import WaitKind
+from core.domain.timeline import Mark, Outcome, Span, SpanKind, Timeline
+from core.domain.view import RunView
+
+from . import status
+
+# The chart's series, in legend order: (key, name).
+SERIES = {
+    "working": "Working", "failed": "Failed", "stopped": "Stopped", "service_wait": "Waiting for the AI service",
+    "user_wait": "Waiting for you", "paused": "Paused", "queued": "Waiting for a slot", "end": "Run ended",
+}
+WAIT_REASONS = {
+    WaitKind.RATE_LIMITED: "the service was busy (rate limit)",
+    WaitKind.SERVICE_ERROR: "the service failed and was asked again",
+    WaitKind.CONNECTION: "the connection broke and was made again",
+    WaitKind.PACING: "keeping within BotArmy's own rate limit",
+}
+DECISIONS = {
+    Outcome.APPROVED: "you approved it", Outcome.EDITED: "you edited and approved it",
+    Outcome.CHANGES_REQUESTED: "you asked for changes", Outcome.CANCELLED: "the run was cancelled",
+}
+RUN_ENDS = {Outcome.DONE: "completed", Outcome.FAILED: "failed", Outcome.CANCELLED: "was cancelled",
+            Outcome.INTERRUPTED: "was interrupted"}
+CHART_LABEL = "Timeline of the run. Use the left and right arrow keys to step through what happened."
+EMPTY = "The timeline fills in as the agents work."
+
+
+class TimelineChart(Element, component="timeline_chart.js"):
+    """Lanes of spans; `items` carry the drawn values and their sentences (see `chart_items`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._props.update(label=CHART_LABEL, lanes=[], items=[], series=SERIES, origin=0, now=0, live=False)
+
+    def show(self, lanes: list[str], items: list[dict], origin: int, live: bool) -> None:
+        self._props.update(lanes=lanes, items=items, origin=origin, now=now_ms(), live=live)
+        self.update()
+
+
+class RunTimeline:
+    def __init__(self) -> None:
+        with ui.column().classes("w-full gap-1").props("data-testid=run-timeline"):
+            ui.label("Timeline").classes("text-h6")
+            self.empty = ui.label(EMPTY).classes("text-grey-7 text-body2")
+            self.chart = TimelineChart().classes("w-full")
+        self.shown: tuple[int, bool] | None = None
+
+    def update(self, view: RunView) -> None:
+        timeline = view.timeline
+        live = not view.finished  # waiting for the user grows too
+        if self.shown == (timeline.version, live):
+            return  # streamed text: nothing on the timeline moved
+        self.shown = (timeline.version, live)
+        self.empty.set_visibility(not timeline.spans)
+        origin = min((span.start_ms for span in timeline.spans), default=0)
+        self.chart.show(list(timeline.lanes.values()), chart_items(timeline, origin), origin, live)
+
+
+def chart_items(timeline: Timeline, origin: int) -> list[dict]:
+    """One item per span and per mark, in order of time: lane index, series, start and end (ms; None while it
+    lasts), and the sentence that describes it."""
+    index = {lane: number for number, lane in enumerate(timeline.lanes)}
+    items = [{"lane": index[span.lane], "series": _series(span), "start": span.start_ms, "end": span.end_ms,
+              "kind": span.kind, "outcome": span.outcome or "", "lane_name": span.lane,
+              "text": describe(span, timeline.lanes[span.lane], origin)} for span in timeline.spans]
+    items += [{"lane": index[mark.lane], "series": "end", "start": mark.at_ms, "end": mark.at_ms, "kind": "end",
+               "outcome": mark.outcome, "lane_name": mark.lane, "text": describe_mark(mark, origin)}
+              for mark in timeline.marks]
+    return sorted(items, key=lambda item: item["start"])
+
+
+def _series(span: Span) -> str:
+    if span.kind == SpanKind.WORKING and span.outcome in (Outcome.CANCELLED, Outcome.INTERRUPTED):
+        return "stopped"
+    if span.kind == SpanKind.WORKING and span.outcome == Outcome.FAILED:
+        return "failed"
+    return span.kind.value
+
+
+def clock(ms: int, origin: int) -> str:
+    """A moment as minutes and seconds from the timeline's start, e.g. 1:05."""
+    minutes, seconds = divmod(max(0, ms - origin) // 1000, 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def describe(span: Span, title: str, origin: int) -> str:
+    """The span in one sentence: who, what, when, for how long, and how it ended."""
+    start = clock(span.start_ms, origin)
+    when = (f"from {start} to {clock(span.end_ms, origin)} ({status.duration(span.end_ms - span.start_ms)})"
+            if span.outcome is not None else f"since {start}")
+    match span.kind:
+        case SpanKind.WORKING:
+            ending = {Outcome.DONE: "", Outcome.FAILED: f"; it failed: {span.reason}",
+                      Outcome.CANCELLED: "; cancelled", Outcome.INTERRUPTED: f"; interrupted: {span.reason}"}
+            return f"{title} worked {when}{ending.get(span.outcome, '')}."
+        case SpanKind.SERVICE_WAIT:
+            attempt = f" before attempt {span.attempt}" if span.reason != WaitKind.PACING else ""
+            return f"{title} waited for the AI service {when}{attempt}: {WAIT_REASONS[WaitKind(span.reason)]}."
+        case SpanKind.USER_WAIT:
+            decided = f"; {DECISIONS[span.outcome]}" if span.outcome in DECISIONS else ""
+            return f"{title}'s work waited for your decision {when}{decided}."
+        case SpanKind.PAUSED:
+            return f"The run was paused {when}."
+        case SpanKind.QUEUED:
+            return f"The run waited for a free slot {when}."
+
+
+def describe_mark(mark: Mark, origin: int) -> str:
+    reason = f": {mark.reason}" if mark.reason and mark.outcome != Outcome.DONE else ""
+    return f"The run {RUN_ENDS[mark.outcome]} at {clock(mark.at_ms, origin)}{reason}."

@@ -1,0 +1,185 @@
+// The run's timeline: one lane per agent, drawn with the ECharts that NiceGUI ships for ui.echart. Hover shows a
+// span's sentence; so does keyboard focus, stepping with the arrow keys; screen readers get every sentence as a
+// list and the focused one in a live region. What is still going on grows with a clock here, so the server sends
+// the spans only when they change.
+//
+// ECharts is imported once the page is up, not with it: a tab connects and streams without waiting for the
+// library to load.
+let echarts = null;
+
+const COLORS = {
+  light: {
+    working: "#3f51b5", failed: "#c62828", stopped: "#757575", service_wait: "#e65100", user_wait: "#8e24aa",
+    paused: "#546e7a", queued: "#90a4ae", end: "#2e7d32", text: "#3c4043", grid: "#e0e3ea",
+  },
+  dark: {
+    working: "#8c9eff", failed: "#ff8a80", stopped: "#9e9e9e", service_wait: "#ffb74d", user_wait: "#ce93d8",
+    paused: "#b0bec5", queued: "#78909c", end: "#81c784", text: "#dfe3ea", grid: "#3a3f4a",
+  },
+};
+const END_COLORS = { done: "end", failed: "failed", cancelled: "stopped", interrupted: "stopped" };
+// Height of each kind's bar as a share of its lane: waits sit on top of the work they interrupt.
+const HEIGHTS = { working: 0.6, failed: 0.6, stopped: 0.6, service_wait: 0.3, user_wait: 0.6, paused: 0.6, queued: 0.6 };
+const LANE_PX = 34;
+const CLOCK_MS = 5000;
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
+
+function seconds(value) {
+  const s = Math.max(0, Math.round(value));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+export default {
+  template: `
+    <div class="run-timeline">
+      <div ref="chart" class="run-timeline-chart" tabindex="0" role="group" :aria-label="label"
+           :style="{ height: (lanes.length * ${LANE_PX} + 70) + 'px' }"
+           @keydown="onKey" @focus="onFocus" @blur="onBlur"></div>
+      <p class="sr-only" aria-live="polite" data-testid="timeline-focused">{{ spoken }}</p>
+      <ul class="sr-only" data-testid="timeline-spans">
+        <li v-for="item in items" :data-lane="item.lane_name" :data-kind="item.kind" :data-outcome="item.outcome"
+            :data-start="item.start" :data-end="item.end === null ? '' : item.end">{{ item.text }}</li>
+      </ul>
+    </div>`,
+  props: { label: String, lanes: Array, items: Array, series: Object, origin: Number, now: Number, live: Boolean },
+  data() {
+    return { current: -1, spoken: "" };
+  },
+  async mounted() {
+    this.offset = this.now - Date.now(); // the server's clock, so a span still going on grows from its start
+    echarts ??= (await import("nicegui-echart")).echarts;
+    if (!this.$refs.chart) return; // gone while the library loaded
+    this.chart = echarts.init(this.$refs.chart, null, { renderer: "canvas" });
+    this.resize = new ResizeObserver(() => this.chart.resize());
+    this.resize.observe(this.$refs.chart);
+    this.theme = new MutationObserver(() => this.draw());
+    this.theme.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+    // The clock only runs while someone can see the chart, and only now and then: a redraw costs the browser a
+    // few milliseconds, and every tab of a run has one.
+    this.inView = false;
+    this.seen = new IntersectionObserver(([entry]) => (this.inView = entry.isIntersecting));
+    this.seen.observe(this.$refs.chart);
+    this.clock = setInterval(() => {
+      if (this.live && this.inView && document.visibilityState === "visible") this.tick();
+    }, CLOCK_MS);
+    this.draw();
+  },
+  unmounted() {
+    clearInterval(this.clock);
+    this.resize?.disconnect();
+    this.theme?.disconnect();
+    this.seen?.disconnect();
+    this.chart?.dispose();
+  },
+  watch: {
+    items() {
+      this.offset = this.now - Date.now();
+      this.$nextTick(() => {
+        this.chart?.resize();
+        this.draw();
+      });
+    },
+  },
+  methods: {
+    colors() {
+      return document.body.classList.contains("body--dark") ? COLORS.dark : COLORS.light;
+    },
+    nowSeconds() {
+      return (Date.now() + this.offset - this.origin) / 1000;
+    },
+    // Each series' items, in legend order; what still lasts ends now.
+    groups() {
+      const colors = this.colors();
+      const now = this.nowSeconds();
+      const groups = Object.fromEntries(Object.keys(this.series).map((key) => [key, []]));
+      for (const item of this.items) {
+        const start = (item.start - this.origin) / 1000;
+        const end = item.end == null ? Math.max(start, now) : (item.end - this.origin) / 1000;
+        const color = colors[item.series === "end" ? END_COLORS[item.outcome] : item.series];
+        groups[item.series].push({ value: [item.lane, start, end], text: item.text, itemStyle: { color } });
+      }
+      return groups;
+    },
+    // The whole chart: the series that have items; `order` lists every item by time, for the keyboard.
+    option() {
+      const colors = this.colors();
+      const groups = this.groups();
+      const keys = Object.keys(groups).filter((key) => groups[key].length);
+      const series = keys.map((key) =>
+        key === "end"
+          ? { id: key, name: this.series[key], type: "scatter", symbol: "diamond", symbolSize: 14,
+              data: groups[key], encode: { x: 1, y: 0 }, itemStyle: { color: colors.end } }
+          : { id: key, name: this.series[key], type: "custom", data: groups[key], encode: { x: [1, 2], y: 0 },
+              itemStyle: { color: colors[key] }, renderItem: (params, api) => this.bar(params, api, HEIGHTS[key]) });
+      this.order = [];
+      series.forEach((s, seriesIndex) =>
+        s.data.forEach((d, dataIndex) => this.order.push({ seriesIndex, dataIndex, start: d.value[1], text: d.text })));
+      this.order.sort((a, b) => a.start - b.start);
+      return {
+        animation: false,
+        aria: { enabled: false }, // the group's label and the list below describe the chart
+        grid: { left: 8, right: 24, top: 36, bottom: 28, containLabel: true },
+        legend: { top: 0, textStyle: { color: colors.text }, data: series.map((s) => s.name) },
+        tooltip: { trigger: "item", confine: true, formatter: (p) => escape(p.data.text) },
+        xAxis: { type: "value", min: 0, minInterval: 1, axisLabel: { color: colors.text, formatter: seconds },
+                 splitLine: { lineStyle: { color: colors.grid } } },
+        yAxis: { type: "category", inverse: true, data: this.lanes, axisLabel: { color: colors.text },
+                 axisLine: { lineStyle: { color: colors.grid } } },
+        series,
+      };
+    },
+    // A tick of the clock: only the series with something still lasting get new data.
+    tick() {
+      const lasting = new Set(this.items.filter((item) => item.end == null).map((item) => item.series));
+      if (!this.chart || !lasting.size) return;
+      const groups = this.groups();
+      this.chart.setOption({ series: [...lasting].map((id) => ({ id, data: groups[id] })) }, { lazyUpdate: true });
+    },
+    bar(params, api, share) {
+      const lane = api.value(0);
+      const from = api.coord([api.value(1), lane]);
+      const to = api.coord([api.value(2), lane]);
+      const height = api.size([0, 1])[1] * share;
+      const shape = echarts.graphic.clipRectByRect(
+        { x: from[0], y: from[1] - height / 2, width: Math.max(3, to[0] - from[0]), height },
+        { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+      return shape && { type: "rect", shape, style: api.style() };
+    },
+    draw() {
+      if (!this.chart) return;
+      this.chart.setOption(this.option(), { notMerge: true });
+      if (this.current >= 0 && document.activeElement === this.$refs.chart) this.show(this.current);
+    },
+    show(index) {
+      const step = this.order?.[index];
+      if (!step || !this.chart) return;
+      this.current = index;
+      this.chart.dispatchAction({ type: "showTip", seriesIndex: step.seriesIndex, dataIndex: step.dataIndex });
+    },
+    speak(index) {
+      if (this.order?.[index]) this.spoken = this.order[index].text;
+    },
+    onFocus() {
+      const index = this.current >= 0 ? this.current : 0;
+      this.show(index);
+      this.speak(index);
+    },
+    onBlur() {
+      this.chart?.dispatchAction({ type: "hideTip" });
+    },
+    onKey(event) {
+      const last = (this.order?.length ?? 0) - 1;
+      const moves = { ArrowRight: this.current + 1, ArrowDown: this.current + 1, ArrowLeft: this.current - 1,
+                      ArrowUp: this.current - 1, Home: 0, End: last };
+      if (!(event.key in moves) || last < 0) return;
+      event.preventDefault();
+      const index = Math.min(last, Math.max(0, moves[event.key]));
+      this.show(index);
+      this.speak(index);
+    },
+  },
+};
