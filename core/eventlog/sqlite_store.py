@@ -179,6 +179,8 @@ class Store:
                 if change.status is not None:
                     db.execute("UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?",
                                (change.status, stamp if change.status in NOT_WORKING else None, run_id))
+                if change.verdict is not None:
+                    db.execute("UPDATE runs SET verdict = ? WHERE run_id = ?", (change.verdict, run_id))
                 if change.tokens or change.cost_usd:
                     db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
                                (change.tokens, change.cost_usd, run_id))

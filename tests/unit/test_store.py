@@ -6,6 +6,7 @@ import pytest
 from core.domain.custom import RunQueued, UnknownCustomEvent, custom
 from core.domain.events import CustomEvent, RunStartedEvent, TextMessageContentEvent
 from core.domain.fold import SummaryChange
+from core.domain.status import VerifyStatus
 from core.eventlog.sqlite_store import Store
 from tests.support.engines import seed_runs
 
@@ -83,6 +84,15 @@ async def test_lists_runs_newest_first_per_owner(store):
     assert (await store.get_run("old")).status == "running"  # the default until an event says otherwise
     assert await store.get_run("missing") is None
     assert await store.check_writable()
+
+
+async def test_the_history_row_carries_the_tests_verdict_and_its_usage(store):
+    await store.create_run("r", "a brief", "b-me")
+    assert (await store.get_run("r")).verdict is None, "no verdict before the tests first run"
+    await store.append("r", [content("a")], SummaryChange(verdict=VerifyStatus.RUNNING, tokens=5, cost_usd=0.5))
+    await store.append("r", [content("b")], SummaryChange(verdict=VerifyStatus.FAILED))
+    [row] = (await store.list_runs("b-me")).rows
+    assert (row.verdict, row.tokens, row.cost_usd) == (VerifyStatus.FAILED, 5, 0.5)
 
 
 async def test_the_sqlite_file_uses_wal(tmp_path):
