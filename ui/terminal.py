@@ -10,7 +10,8 @@ from nicegui import ui
 
 from core.domain.inputs import InputError
 from core.domain.status import CommandOrigin, CommandStatus
-from core.domain.terminal import COLUMNS, terminal_length, text_after
+from core.domain.screen import COLUMNS
+from core.domain.terminal import terminal_length, text_after
 from core.domain.view import CommandView, RunView
 from core.engine.execution import ExecutionService
 from core.limits.buckets import TokenBucket

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from .status import CommandOrigin, CommandStatus
 from .view import CommandView, RunView
 
-ROWS, COLUMNS = 40, 100  # the terminal commands see; the page's terminal is as wide
 CUT_NOTE = ("\r\n\x1b[33m[The output is cut here: the run keeps only its beginning. "
             "Download the whole log under the terminal.]\x1b[0m\r\n")
 VERIFY_NOTE = "\x1b[2m# BotArmy runs the project's tests\x1b[0m\r\n"

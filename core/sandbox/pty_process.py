@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from core.domain.status import CommandEnd
-from core.domain.terminal import COLUMNS, ROWS
+from core.domain.screen import COLUMNS, ROWS
 
 from .base import INTERRUPT_GRACE_S, Exit, Limits, Sink
 from .processes import Members, memory_bytes, send, send_group
