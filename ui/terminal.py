@@ -30,8 +30,9 @@ class TerminalView(ui.xterm, component="terminal.js"):
     """xterm.js that is only ever appended to, a frame's worth at a time."""
 
     def __init__(self) -> None:
+        # Output's own colours (pytest's red above all) are brightened where they would fall below WCAG AA.
         super().__init__({"cols": COLUMNS, "rows": 22, "scrollback": 20000, "fontSize": 13, "cursorBlink": False,
-                          "disableStdin": False, "convertEol": False})
+                          "disableStdin": False, "convertEol": False, "minimumContrastRatio": 4.5})
         self.written: int | None = None  # characters of the terminal's text sent to this tab; None: not ready
 
     def append(self, text: str) -> None:
