@@ -25,8 +25,8 @@ SERIES = {
     "command": "Your commands", "fix": "Fix requested", "end": "Run ended",
 }
 TEST_SERIES = {None: "tests", Outcome.PASSED: "tests_passed", Outcome.FAILED: "tests_failed"}
-VERDICTS = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.SKIPPED: "not run",
-            Outcome.INTERRUPTED: "stopped before a verdict"}
+STOPPED = "stopped before a verdict"  # also when the run ended under them
+VERDICTS = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.SKIPPED: "not run"}
 COMMAND_SHOWN = 60  # characters of a command that its sentence quotes
 WAIT_REASONS = {
     WaitKind.RATE_LIMITED: "the service was busy (rate limit)",
@@ -141,7 +141,7 @@ def describe_tests(span: Span, when: str) -> str:
         return f"The project's tests{after} are running, {when}."
     counts = span.counts
     counted = f" ({counts.passed} passed, {counts.failed} failed, {counts.errors} errors)" if counts else ""
-    return f"The project's tests{after} ran {when}: {VERDICTS[span.outcome]}{counted}{_then(span.reason)}"
+    return f"The project's tests{after} ran {when}: {VERDICTS.get(span.outcome, STOPPED)}{counted}{_then(span.reason)}"
 
 
 def _then(sentence: str) -> str:

@@ -133,6 +133,7 @@ def test_failing_tests_and_the_terminal_are_accessible_and_driven_by_keyboard_in
         expect(page.get_by_test_id("terminal")).not_to_have_attribute("data-lines", "0")
 
         # The command line, Run and Stop by keyboard; Tab leaves the terminal rather than typing into it.
+        expect(page.get_by_role("textbox", name="Command to run in the project folder")).to_be_visible()
         type_into(page, "command-input", "echo typed by keyboard")
         press(page, "run-command")
         status = page.get_by_test_id("command-status")
