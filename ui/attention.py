@@ -8,7 +8,7 @@ from nicegui import ui
 from nicegui.element import Element
 
 from core.domain.events import now_ms
-from core.domain.status import AgentStatus, RunStatus
+from core.domain.status import AgentStatus, RunStatus, VerifyStatus
 from core.domain.view import RunView
 from core.llm.errors import wait_message
 
@@ -24,6 +24,7 @@ RUN_SENTENCES = {
     RunStatus.INTERRUPTED: "The run was interrupted.",
 }
 COMPLETED_NOTICE = "All agents finished: the artifacts are ready."
+TESTS_SPOKEN = {VerifyStatus.PASSED: "The project's tests passed", VerifyStatus.FAILED: "The project's tests failed"}
 # An agent's wait for approval is said as the run's; queued and idle agents are what every run starts with.
 UNSPOKEN = frozenset({AgentStatus.WAITING_APPROVAL, AgentStatus.QUEUED, AgentStatus.IDLE})
 
@@ -32,6 +33,8 @@ def headline(view: RunView) -> str:
     """The run's state in a few words, as the tab's title shows it."""
     if view.status == RunStatus.WAITING_APPROVAL:
         return "Waiting for your approval"
+    if view.status == RunStatus.COMPLETED and tests_failed(view):
+        return f"{status.label(view.status)}, tests failed"
     if view.status != RunStatus.RUNNING:
         return status.label(view.status)
     if view.queue_position is not None:
@@ -40,6 +43,15 @@ def headline(view: RunView) -> str:
         return "Pausing"
     working = [agent.title for agent in view.agents.values() if agent.status == AgentStatus.WORKING]
     return f"{working[0]} working" if working else "Running"
+
+
+def tests_failed(view: RunView) -> bool:
+    """The project's last verdict, as the run's card and header show it, is a failure."""
+    return view.verify is not None and view.verify.status == VerifyStatus.FAILED
+
+
+def verdict_sentence(view: RunView) -> str:
+    return f"{TESTS_SPOKEN[view.verify.status]}: {view.verify.summary}"
 
 
 def review_sentence(view: RunView) -> str:
@@ -55,12 +67,14 @@ def notice(view: RunView) -> tuple[str, str, str] | None:
         return view.pending.interrupt_id, "Waiting for your approval", review_sentence(view)
     if view.status == RunStatus.FAILED:
         return f"failed:{view.segments}", "Run failed", view.error or ""
+    if view.status == RunStatus.COMPLETED and tests_failed(view):
+        return f"completed:{view.segments}", "Run completed, tests failed", verdict_sentence(view)
     if view.status == RunStatus.COMPLETED:
         return f"completed:{view.segments}", "Run completed", COMPLETED_NOTICE
     return None
 
 
-def spoken(view: RunView, before: dict[str, tuple] | None) -> str:
+def spoken(view: RunView, before: dict[str, object] | None) -> str:
     """What changed since `before` (the run's and each agent's state), in sentences."""
     now = states(view)
     if before is None or now == before:
@@ -76,18 +90,22 @@ def spoken(view: RunView, before: dict[str, tuple] | None) -> str:
             sentences.append(f"{agent.title} failed: {agent.error or ''}")
         elif agent.status not in UNSPOKEN:
             sentences.append(f"{agent.title}: {status.label(agent.status).lower()}.")
+    if now["tests"] != before["tests"] and now["tests"] in TESTS_SPOKEN:
+        sentences.append(verdict_sentence(view))
     if now["run"] != before["run"]:
         if view.status == RunStatus.WAITING_APPROVAL and view.pending is not None:
             sentences.append(f"Waiting for your approval: {review_sentence(view)}")
         elif view.status == RunStatus.FAILED:
             sentences.append(f"The run failed. {view.error or ''}")
+        elif view.status == RunStatus.COMPLETED and tests_failed(view) and now["tests"] == before["tests"]:
+            sentences.append(f"{RUN_SENTENCES[view.status]} {verdict_sentence(view)}")  # said again: it matters
         else:
             sentences.append(RUN_SENTENCES[view.status])
     return " ".join(sentences)
 
 
-def states(view: RunView) -> dict[str, tuple]:
-    return {"run": (view.status, view.pending),
+def states(view: RunView) -> dict[str, object]:
+    return {"run": (view.status, view.pending), "tests": view.verify and view.verify.status,
             **{name: (agent.status, agent.waiting) for name, agent in view.agents.items()}}
 
 
@@ -105,7 +123,7 @@ class Attention:
         self.signal = TabSignal().props("data-testid=run-attention")
         self.voice = ui.label("").classes("sr-only").props(
             "role=status aria-live=polite aria-atomic=true data-testid=run-announcer")
-        self.said: dict[str, tuple] | None = None
+        self.said: dict[str, object] | None = None
         self.shown: tuple | None = None
 
     def update(self, view: RunView) -> None:

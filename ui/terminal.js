@@ -22,6 +22,9 @@ export default {
     this.pending = [];
     this.written = []; // what was written, in order: the page's own record of what it shows
     this.scheduled = false;
+    // Tab moves the focus on, as everywhere on the page: the terminal takes no input but Ctrl-C, and a keyboard
+    // user must not be trapped in it.
+    this.terminal.attachCustomKeyEventHandler((event) => event.key !== "Tab");
     this.terminal.onData((data) => {
       if (data.includes("\x03")) this.$emit("interrupt");
     });

@@ -19,6 +19,7 @@ from core.limits.buckets import TokenBucket
 from .props import set_prop, set_text, set_visible
 
 PUMP_INTERVAL_S = 0.1
+COMMAND_LABEL = "Command to run in the project folder"  # its name for screen readers: a placeholder goes away
 NO_COMMAND_YET = "No command has run yet. Type one below, such as pytest -q."
 UNSANDBOXED = ("Commands run WITHOUT a sandbox on this server (BOTARMY_SANDBOX=none): the generated code and what you "
                "type here can read and change everything the server's user can, and reach the network.")
@@ -31,8 +32,9 @@ class TerminalView(ui.xterm, component="terminal.js"):
     """xterm.js that is only ever appended to, a frame's worth at a time."""
 
     def __init__(self) -> None:
+        # Output's own colours (pytest's red above all) are brightened where they would fall below WCAG AA.
         super().__init__({"cols": COLUMNS, "rows": 22, "scrollback": 20000, "fontSize": 13, "cursorBlink": False,
-                          "disableStdin": False, "convertEol": False})
+                          "disableStdin": False, "convertEol": False, "minimumContrastRatio": 4.5})
         self.written: int | None = None  # characters of the terminal's text sent to this tab; None: not ready
 
     def append(self, text: str) -> None:
@@ -59,7 +61,8 @@ class TerminalPanel:
             self.terminal.on("interrupt", self.stop)
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 self.input = ui.input(placeholder="A command to run in the project folder, such as pytest -q").props(
-                    "outlined dense autocomplete=off spellcheck=false data-testid=command-input").classes(
+                    f'outlined dense autocomplete=off spellcheck=false aria-label="{COMMAND_LABEL}" '
+                    "data-testid=command-input").classes(
                     "command-line grow").mark("command-input")
                 self.input.on("keydown.enter", self.run)
                 self.input.on("keydown.up", lambda: self._recall(-1))

@@ -1,5 +1,5 @@
-"""The run's timeline as a chart: one lane per agent and one for the run, drawn with the ECharts that NiceGUI ships
-for `ui.echart`.
+"""The run's timeline as a chart: one lane per agent, one for the run and one for the tests and commands run in its
+workspace, drawn with the ECharts that NiceGUI ships for `ui.echart`.
 
 The chart is a small component of its own (timeline_chart.js) because the lanes need a drawing function, keyboard
 stepping and a clock for what is still going on, all in the browser. The server sends the spans only when the
@@ -12,7 +12,7 @@ from nicegui.element import Element
 
 from core.domain.events import now_ms
 from core.domain.status import WaitKind
-from core.domain.timeline import Mark, Outcome, Span, SpanKind, Timeline
+from core.domain.timeline import Mark, MarkKind, Outcome, Span, SpanKind, Timeline
 from core.domain.view import RunView
 
 from . import status
@@ -20,8 +20,14 @@ from . import status
 # The chart's series, in legend order: (key, name).
 SERIES = {
     "working": "Working", "failed": "Failed", "stopped": "Stopped", "service_wait": "Waiting for the AI service",
-    "user_wait": "Waiting for you", "paused": "Paused", "queued": "Waiting for a slot", "end": "Run ended",
+    "user_wait": "Waiting for you", "paused": "Paused", "queued": "Waiting for a slot", "tests": "Running the tests",
+    "tests_passed": "Tests passed", "tests_failed": "Tests failed", "tests_skipped": "Tests not run",
+    "command": "Your commands", "fix": "Fix requested", "end": "Run ended",
 }
+TEST_SERIES = {None: "tests", Outcome.PASSED: "tests_passed", Outcome.FAILED: "tests_failed"}
+STOPPED = "stopped before a verdict"  # also when the run ended under them
+VERDICTS = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.SKIPPED: "not run"}
+COMMAND_SHOWN = 60  # characters of a command that its sentence quotes
 WAIT_REASONS = {
     WaitKind.RATE_LIMITED: "the service was busy (rate limit)",
     WaitKind.SERVICE_ERROR: "the service failed and was asked again",
@@ -60,7 +66,8 @@ class RunTimeline:
 
     def update(self, view: RunView) -> None:
         timeline = view.timeline
-        live = not view.finished  # waiting for the user grows too
+        # Waiting for the user grows too, and so does a command typed after the run ended.
+        live = not view.finished or bool(timeline.open_spans())
         if self.shown == (timeline.version, live):
             return  # streamed text: nothing on the timeline moved
         self.shown = (timeline.version, live)
@@ -76,13 +83,16 @@ def chart_items(timeline: Timeline, origin: int) -> list[dict]:
     items = [{"lane": index[span.lane], "series": _series(span), "start": span.start_ms, "end": span.end_ms,
               "kind": span.kind, "outcome": span.outcome or "", "lane_name": span.lane,
               "text": describe(span, timeline.lanes[span.lane], origin)} for span in timeline.spans]
-    items += [{"lane": index[mark.lane], "series": "end", "start": mark.at_ms, "end": mark.at_ms, "kind": "end",
-               "outcome": mark.outcome, "lane_name": mark.lane, "text": describe_mark(mark, origin)}
+    items += [{"lane": index[mark.lane], "series": "end" if mark.kind == MarkKind.RUN_ENDED else "fix",
+               "start": mark.at_ms, "end": mark.at_ms, "kind": mark.kind, "outcome": mark.outcome or "",
+               "lane_name": mark.lane, "text": describe_mark(mark, timeline.lanes[mark.lane], origin)}
               for mark in timeline.marks]
     return sorted(items, key=lambda item: item["start"])
 
 
 def _series(span: Span) -> str:
+    if span.kind == SpanKind.TESTS:
+        return TEST_SERIES.get(span.outcome, "tests_skipped")
     if span.kind == SpanKind.WORKING and span.outcome in (Outcome.CANCELLED, Outcome.INTERRUPTED):
         return "stopped"
     if span.kind == SpanKind.WORKING and span.outcome == Outcome.FAILED:
@@ -105,7 +115,8 @@ def describe(span: Span, title: str, origin: int) -> str:
         case SpanKind.WORKING:
             ending = {Outcome.DONE: "", Outcome.FAILED: f"; it failed: {span.reason}",
                       Outcome.CANCELLED: "; cancelled", Outcome.INTERRUPTED: f"; interrupted: {span.reason}"}
-            return f"{title} worked {when}{ending.get(span.outcome, '')}."
+            fixing = f", fixing the failing tests (fix {span.fix})" if span.fix else ""
+            return f"{title} worked {when}{fixing}{ending.get(span.outcome, '')}."
         case SpanKind.SERVICE_WAIT:
             attempt = f" before attempt {span.attempt}" if span.reason != WaitKind.PACING else ""
             return f"{title} waited for the AI service {when}{attempt}: {WAIT_REASONS[WaitKind(span.reason)]}."
@@ -116,8 +127,31 @@ def describe(span: Span, title: str, origin: int) -> str:
             return f"The run was paused {when}."
         case SpanKind.QUEUED:
             return f"The run waited for a free slot {when}."
+        case SpanKind.TESTS:
+            return describe_tests(span, when)
+        case SpanKind.COMMAND:
+            command = span.label if len(span.label) <= COMMAND_SHOWN else span.label[:COMMAND_SHOWN - 1] + "…"
+            return f"You ran “{command}” {when}{_then(span.reason)}"
 
 
-def describe_mark(mark: Mark, origin: int) -> str:
+def describe_tests(span: Span, when: str) -> str:
+    """A run of the project's tests: when, after which fix, the verdict with its counts and its summary."""
+    after = f" (after fix {span.fix})" if span.fix else ""
+    if span.outcome is None:
+        return f"The project's tests{after} are running, {when}."
+    counts = span.counts
+    counted = f" ({counts.passed} passed, {counts.failed} failed, {counts.errors} errors)" if counts else ""
+    return f"The project's tests{after} ran {when}: {VERDICTS.get(span.outcome, STOPPED)}{counted}{_then(span.reason)}"
+
+
+def _then(sentence: str) -> str:
+    """A sentence that follows a colon, or the end of the one before it."""
+    return f": {sentence.rstrip('.')}." if sentence else "."
+
+
+def describe_mark(mark: Mark, title: str, origin: int) -> str:
+    at = clock(mark.at_ms, origin)
+    if mark.kind == MarkKind.FIX_REQUESTED:
+        return f"At {at} the failing tests went back to the {title} for fix {mark.fix}{_then(mark.reason)}"
     reason = f": {mark.reason}" if mark.reason and mark.outcome != Outcome.DONE else ""
-    return f"The run {RUN_ENDS[mark.outcome]} at {clock(mark.at_ms, origin)}{reason}."
+    return f"The run {RUN_ENDS[mark.outcome]} at {at}{reason}."

@@ -10,16 +10,22 @@ let echarts = null;
 const COLORS = {
   light: {
     working: "#3f51b5", failed: "#c62828", stopped: "#757575", service_wait: "#e65100", user_wait: "#8e24aa",
-    paused: "#546e7a", queued: "#90a4ae", end: "#2e7d32", text: "#3c4043", grid: "#e0e3ea",
+    paused: "#546e7a", queued: "#90a4ae", tests: "#00838f", tests_passed: "#2e7d32", tests_failed: "#c62828",
+    tests_skipped: "#757575", command: "#5d4037", fix: "#ad1457", end: "#2e7d32", text: "#3c4043", grid: "#e0e3ea",
   },
   dark: {
     working: "#8c9eff", failed: "#ff8a80", stopped: "#9e9e9e", service_wait: "#ffb74d", user_wait: "#ce93d8",
-    paused: "#b0bec5", queued: "#78909c", end: "#81c784", text: "#dfe3ea", grid: "#3a3f4a",
+    paused: "#b0bec5", queued: "#78909c", tests: "#80deea", tests_passed: "#81c784", tests_failed: "#ff8a80",
+    tests_skipped: "#9e9e9e", command: "#bcaaa4", fix: "#f48fb1", end: "#81c784", text: "#dfe3ea", grid: "#3a3f4a",
   },
 };
 const END_COLORS = { done: "end", failed: "failed", cancelled: "stopped", interrupted: "stopped" };
-// Height of each kind's bar as a share of its lane: waits sit on top of the work they interrupt.
-const HEIGHTS = { working: 0.6, failed: 0.6, stopped: 0.6, service_wait: 0.3, user_wait: 0.6, paused: 0.6, queued: 0.6 };
+// Moments rather than stretches, drawn as symbols: the run's ends, and failing tests sent back for a fix.
+const MARKS = { end: "diamond", fix: "triangle" };
+// Height of each kind's bar as a share of its lane: waits sit on top of the work they interrupt, and the user's
+// command on top of a test run it may overlap (one can be typed while the tests' packages download).
+const HEIGHTS = { working: 0.6, failed: 0.6, stopped: 0.6, service_wait: 0.3, user_wait: 0.6, paused: 0.6, queued: 0.6,
+                  tests: 0.6, tests_passed: 0.6, tests_failed: 0.6, tests_skipped: 0.6, command: 0.3 };
 const LANE_PX = 34;
 const CLOCK_MS = 5000;
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -110,9 +116,9 @@ export default {
       const groups = this.groups();
       const keys = Object.keys(groups).filter((key) => groups[key].length);
       const series = keys.map((key) =>
-        key === "end"
-          ? { id: key, name: this.series[key], type: "scatter", symbol: "diamond", symbolSize: 14,
-              data: groups[key], encode: { x: 1, y: 0 }, itemStyle: { color: colors.end } }
+        key in MARKS
+          ? { id: key, name: this.series[key], type: "scatter", symbol: MARKS[key], symbolSize: 14,
+              data: groups[key], encode: { x: 1, y: 0 }, itemStyle: { color: colors[key] } }
           : { id: key, name: this.series[key], type: "custom", data: groups[key], encode: { x: [1, 2], y: 0 },
               itemStyle: { color: colors[key] }, renderItem: (params, api) => this.bar(params, api, HEIGHTS[key]) });
       this.order = [];

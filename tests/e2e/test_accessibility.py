@@ -117,6 +117,50 @@ def test_a_failed_agent_is_retried_and_the_run_cancelled_by_keyboard(tmp_path, f
         assert_accessible(page, "a cancelled run")
 
 
+def test_failing_tests_and_the_terminal_are_accessible_and_driven_by_keyboard_in_both_schemes(tmp_path, pages):
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_DEMO_FAULTS": "buggy=1",
+                                          "BOTARMY_FIX_ROUNDS": "0"}) as server:
+        page = pages(server.url, **CHECKED)
+        type_into(page, "brief-input", "A seed swap list for a garden club.")
+        press(page, "start-run")
+        page.wait_for_url("**/runs/*")
+        run_id = page.url.rsplit("/", 1)[-1]
+        status_is(page, "completed")
+        titled(page, "Completed, tests failed")
+        expect(page.get_by_test_id("run-announcer")).to_contain_text("The project's tests failed")
+        expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "failed")
+        expect(page.get_by_test_id("verify-badge")).to_have_attribute("data-status", "failed")
+        expect(page.get_by_test_id("terminal")).not_to_have_attribute("data-lines", "0")
+
+        # The command line, Run and Stop by keyboard; Tab leaves the terminal rather than typing into it.
+        expect(page.get_by_role("textbox", name="Command to run in the project folder")).to_be_visible()
+        type_into(page, "command-input", "echo typed by keyboard")
+        press(page, "run-command")
+        status = page.get_by_test_id("command-status")
+        expect(status).to_have_attribute("data-status", "passed", timeout=30_000)
+        type_into(page, "command-input", "sleep 30")
+        page.keyboard.press("Enter")
+        expect(status).to_have_attribute("data-status", "running", timeout=30_000)
+        press(page, "stop-command")
+        expect(status).to_have_attribute("data-status", "interrupted", timeout=30_000)
+        page.locator("[data-testid=terminal] textarea").focus()
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !document.activeElement.closest('[data-testid=terminal]')")
+        assert_accessible(page, "a completed run whose tests failed, with the terminal's output")
+
+        # The timeline's lane for the tests and commands shows what the log holds.
+        events = from_server(server.events(run_id), run_id)
+        expect(page.get_by_test_id("timeline-spans").locator("li[data-kind=command]")).to_have_count(2)
+        assert shown_spans(page) == {(lane, kind.value, start, end, outcome.value)
+                                     for lane, kind, start, end, outcome in spans_from_the_log(events)}
+        expect(page.get_by_test_id("timeline-spans").locator("li[data-kind=tests]")).to_contain_text(
+            "failed (9 passed, 1 failed, 0 errors)")
+
+        press(page, "scheme-toggle")
+        expect(page.locator("body")).to_have_class(re.compile("body--dark"))
+        assert_accessible(page, "a completed run whose tests failed, with the terminal's output, dark")
+
+
 def test_sign_in_history_and_account_are_accessible_in_both_colour_schemes(tmp_path, pages):
     with start_server(tmp_path / "data", {"BOTARMY_AUTH": "password", "BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
         server.users("add", "alice", password="correct horse battery")

@@ -11,6 +11,10 @@ from playwright.sync_api import Page
 
 AXE_DIR = Path(__file__).resolve().parent / "axe"
 BLOCKING = ("serious", "critical")
+# Transitions that are under way (colours fading to a new scheme) end first: axe judges the page as it settles, not
+# a colour halfway. Endless animations (a spinner, the typing dots) have no end to wait for.
+_SETTLED = """async () => await Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null)))"""
 
 
 @cache
@@ -28,6 +32,7 @@ def serious_violations(page: Page) -> list[str]:
     """axe's serious and critical findings on the page as it is now, one line per element."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source())
+    page.evaluate(_SETTLED)
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [f"{rule['id']} ({rule['impact']}) at {node['target']}: {' '.join(node['failureSummary'].split())}"
             for rule in found if rule["impact"] in BLOCKING for node in rule["nodes"]]

@@ -5,9 +5,12 @@ import json
 
 from core.domain.custom import CustomKind
 from core.domain.events import EventType, StoredEvent, parse_event
-from core.domain.timeline import RUN_LANE, Outcome, SpanKind
+from core.domain.timeline import RUN_LANE, WORKSPACE_LANE, MarkKind, Outcome, SpanKind
 
 DECIDED = {"approve": Outcome.APPROVED, "request_changes": Outcome.CHANGES_REQUESTED, "edit": Outcome.EDITED}
+VERDICT = {"passed": Outcome.PASSED, "failed": Outcome.FAILED, "skipped": Outcome.SKIPPED}
+COMMAND_ENDED = {"passed": Outcome.PASSED, "interrupted": Outcome.CANCELLED}  # else failed
+MARKS = {kind.value for kind in MarkKind}  # moments, not spans
 
 
 def spans_from_the_log(events: list[StoredEvent]) -> set[tuple]:
@@ -33,6 +36,18 @@ def spans_from_the_log(events: list[StoredEvent]) -> set[tuple]:
         elif event.type == EventType.CUSTOM and event.name == CustomKind.AGENT_WAITING:
             value = event.value
             spans.add((value["agent"], SpanKind.SERVICE_WAIT, event.timestamp, value["until_ms"], Outcome.DONE))
+        elif event.type == EventType.CUSTOM and event.name == CustomKind.VERIFY_STARTED:
+            opened["tests"] = (WORKSPACE_LANE, SpanKind.TESTS, event.timestamp)
+        elif event.type == EventType.CUSTOM and event.name == CustomKind.VERIFY_FINISHED:
+            verdict = VERDICT[event.value["status"]] if event.value.get("conclusive", True) else Outcome.INTERRUPTED
+            spans.add((*opened.pop("tests"), event.timestamp, verdict))
+        elif (event.type == EventType.CUSTOM and event.name == CustomKind.COMMAND_REQUESTED
+              and event.value.get("origin", "user") == "user"):
+            opened[event.value["command_id"]] = (WORKSPACE_LANE, SpanKind.COMMAND, event.timestamp)
+        elif (event.type == EventType.CUSTOM and event.name == CustomKind.COMMAND_ENDED
+              and event.value["command_id"] in opened):
+            ended = COMMAND_ENDED.get(event.value["status"], Outcome.FAILED)
+            spans.add((*opened.pop(event.value["command_id"]), event.timestamp, ended))
     assert not opened, f"every stretch of a finished run has ended: {opened}"
     return spans
 
@@ -49,4 +64,10 @@ def shown_spans(page) -> set[tuple]:
         "items => items.map(li => [li.dataset.lane, li.dataset.kind, li.dataset.start, li.dataset.end,"
         " li.dataset.outcome])")
     return {(lane, kind, int(start), int(end) if end else None, outcome)
-            for lane, kind, start, end, outcome in items if kind != "end"}
+            for lane, kind, start, end, outcome in items if kind not in MARKS}
+
+
+def fix_requests_from_the_log(events: list[StoredEvent]) -> list[tuple]:
+    """(lane, at, fix) of each time failing tests went back to an agent."""
+    return [(event.value["agent"], event.timestamp, event.value["round"]) for event in (item.event for item in events)
+            if event.type == EventType.CUSTOM and event.name == CustomKind.FIX_REQUESTED]

@@ -2,7 +2,7 @@
 
 from ag_ui.core import Interrupt, RunFinishedInterruptOutcome
 
-from core.domain.custom import ArtifactSaved, custom
+from core.domain.custom import ArtifactSaved, VerifyFinished, VerifyStarted, custom
 from core.domain.events import (
     RunFinishedEvent,
     RunStartedEvent,
@@ -13,6 +13,7 @@ from core.domain.events import (
     TextMessageStartEvent,
 )
 from core.domain.fold import apply, fold
+from core.domain.status import VerifyStatus
 from ui.attention import headline, notice, spoken, states
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
@@ -43,3 +44,24 @@ def test_state_changes_are_spoken_and_titled_but_streamed_text_is_not():
                             "Analyst's requirements waits for your review.")
     assert spoken(view, before) == "Waiting for your approval: Analyst's requirements waits for your review."
     assert spoken(view, None) == "", "what the page loaded with is not news"
+
+
+def test_failing_tests_are_spoken_when_they_fail_and_again_in_the_title_and_notice_when_the_run_completes():
+    view = fold("r", stored([RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": AGENTS}),
+                             custom(VerifyStarted(round=0))]))
+    before = states(view)
+    apply(view, StoredEvent(run_id="r", seq=3, event=custom(VerifyFinished(
+        status=VerifyStatus.FAILED, summary="1 of 10 tests failed.", passed=9, failed=1))))
+    assert spoken(view, before) == "The project's tests failed: 1 of 10 tests failed."
+    before = states(view)
+    apply(view, StoredEvent(run_id="r", seq=4, event=RunFinishedEvent(thread_id="r", run_id="r")))
+    assert headline(view) == "Completed, tests failed"
+    assert notice(view)[1:] == ("Run completed, tests failed", "The project's tests failed: 1 of 10 tests failed.")
+    assert spoken(view, before) == ("The run is complete: every artifact is ready. "
+                                    "The project's tests failed: 1 of 10 tests failed.")
+
+    passed = fold("r", stored([RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": AGENTS}),
+                               custom(VerifyStarted(round=0)),
+                               custom(VerifyFinished(status=VerifyStatus.PASSED, summary="All 10 tests passed.")),
+                               RunFinishedEvent(thread_id="r", run_id="r")]))
+    assert headline(passed) == "Completed" and notice(passed)[1] == "Run completed"

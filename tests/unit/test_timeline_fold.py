@@ -1,9 +1,21 @@
 """The run's timeline, folded from events: working spans, waits for the AI service and for the user, pauses, the
-queue, failures, and the run's ends; and it never moves with streamed text."""
+queue, failures, the run's ends, the project's test runs with their verdicts, fixes asked for and the user's own
+commands; and it never moves with streamed text or command output."""
 
 from ag_ui.core import Interrupt, RunFinishedCancelledOutcome, RunFinishedInterruptOutcome
 
-from core.domain.custom import AgentWaiting, ApprovalDecided, RunQueued, custom
+from core.domain.custom import (
+    AgentWaiting,
+    ApprovalDecided,
+    CommandEnded,
+    CommandOutput,
+    CommandRequested,
+    FixRequested,
+    RunQueued,
+    VerifyFinished,
+    VerifyStarted,
+    custom,
+)
 from core.domain.events import (
     CustomEvent,
     RunErrorEvent,
@@ -17,8 +29,10 @@ from core.domain.events import (
     TextMessageStartEvent,
 )
 from core.domain.fold import apply, fold
-from core.domain.status import Decision, ErrorCode, WaitKind
-from core.domain.timeline import RUN_LANE, Outcome, SpanKind
+from core.domain.status import CommandEnd, CommandOrigin, CommandStatus, Decision, ErrorCode, VerifyStatus, WaitKind
+from core.domain.timeline import RUN_LANE, WORKSPACE_LANE, MarkKind, Outcome, SpanKind
+from core.domain.verdict import Counts
+from ui.timeline import chart_items
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
 
@@ -125,3 +139,94 @@ def test_streamed_text_never_changes_the_timeline():
         apply(view, StoredEvent(run_id="r", seq=seq, event=TextMessageContentEvent(
             message_id="m", delta="token ", subagent_run_id="s1")))
     assert view.timeline.version == version and len(view.messages[0].text) == 199 * 6
+
+
+def finished(ms: int, sub: str):
+    return at(ms, SubagentFinishedEvent(subagent_run_id=sub))
+
+
+def command(ms: int, cid: str, text: str, origin: CommandOrigin = CommandOrigin.USER):
+    return at(ms, custom(CommandRequested(command_id=cid, command=text, origin=origin)))
+
+
+def ended(ms: int, cid: str, status: CommandStatus, ending: CommandEnd, message: str):
+    return at(ms, custom(CommandEnded(command_id=cid, status=status, ending=ending, message=message)))
+
+
+def test_the_fix_loop_shows_each_test_run_with_its_verdict_the_fix_request_and_the_fix():
+    events = stored([
+        started(1000), working(1100, "developer", "s1"), finished(2000, "s1"),
+        working(2100, "tester", "s2"), finished(3000, "s2"),
+        at(3100, custom(VerifyStarted(round=0))), command(3150, "c1", "python -m pytest -q", CommandOrigin.VERIFY),
+        at(3300, custom(CommandOutput(command_id="c1", text="F........."))),
+        ended(3900, "c1", CommandStatus.FAILED, CommandEnd.EXITED, "Exited with code 1."),
+        at(4000, custom(VerifyFinished(status=VerifyStatus.FAILED, summary="1 of 10 tests failed.", passed=9,
+                                       failed=1, command_id="c1"))),
+        at(4100, custom(FixRequested(agent="developer", round=1, feedback="The project's tests failed …"))),
+        working(4200, "developer", "s3"), finished(5000, "s3"),
+        at(5100, custom(VerifyStarted(round=1))),
+        at(6000, custom(VerifyFinished(status=VerifyStatus.PASSED, summary="All 10 tests passed.", passed=10))),
+        at(6100, RunFinishedEvent(thread_id="r", run_id="r")),
+    ])
+    view = fold("r", events)
+    timeline = view.timeline
+    assert list(timeline.lanes)[-1] == WORKSPACE_LANE  # after the agents; the tests' own command is not a span
+    tests = [s for s in timeline.spans if s.lane == WORKSPACE_LANE]
+    assert [(s.kind, s.start_ms, s.end_ms, s.outcome, s.fix, s.counts) for s in tests] == [
+        (SpanKind.TESTS, 3100, 4000, Outcome.FAILED, 0, Counts(passed=9, failed=1)),
+        (SpanKind.TESTS, 5100, 6000, Outcome.PASSED, 1, Counts(passed=10)),
+    ]
+    fixing = [(s.start_ms, s.fix) for s in timeline.spans if s.lane == "developer"]
+    assert fixing == [(1100, 0), (4200, 1)]
+    fix = next(m for m in timeline.marks if m.kind == MarkKind.FIX_REQUESTED)
+    assert (fix.lane, fix.at_ms, fix.fix, fix.reason) == ("developer", 4100, 1, "1 of 10 tests failed.")
+
+    sentences = [item["text"] for item in chart_items(timeline, 1000)]
+    assert ("At 0:03 the failing tests went back to the Developer for fix 1: 1 of 10 tests failed."
+            in sentences)
+    assert ("The project's tests ran from 0:02 to 0:03 (0.9 s): failed (9 passed, 1 failed, 0 errors): 1 of 10 "
+            "tests failed." in sentences)
+    assert "Developer worked from 0:03 to 0:04 (0.8 s), fixing the failing tests (fix 1)." in sentences
+    assert any(text.startswith("The project's tests (after fix 1) ran from 0:04 to 0:05") and "passed (10 passed"
+               in text for text in sentences)
+
+    # The tests' output, however long, never moves the timeline.
+    version = timeline.version
+    for seq in range(len(events) + 1, len(events) + 100):
+        apply(view, StoredEvent(run_id="r", seq=seq, event=custom(CommandOutput(command_id="c1", text="."))))
+    assert timeline.version == version
+
+
+def test_tests_cut_short_by_a_server_stop_end_without_a_verdict_and_run_again():
+    view = fold("r", stored([
+        started(1000), at(1100, custom(VerifyStarted(round=0))),
+        at(1500, custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary="The tests were stopped before they "
+                                       "finished.", conclusive=False))),
+        at(1500, RunErrorEvent(message="The server stopped while this run was in progress.",
+                               code=ErrorCode.INTERRUPTED)),
+        started(9000), at(9100, custom(VerifyStarted(round=0))),
+        at(9500, custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary="The project has no tests to run."))),
+    ]))
+    assert [(s.start_ms, s.end_ms, s.outcome, s.counts) for s in view.timeline.spans] == [
+        (1100, 1500, Outcome.INTERRUPTED, None), (9100, 9500, Outcome.SKIPPED, None)]
+
+
+def test_the_users_commands_share_the_workspace_lane_and_outlast_the_run():
+    long = "echo " + "x" * 100
+    view = fold("r", stored([
+        started(1000), command(1200, "c1", "pytest -q"),
+        ended(2200, "c1", CommandStatus.PASSED, CommandEnd.EXITED, "Exited with code 0."),
+        at(3000, RunFinishedEvent(thread_id="r", run_id="r")),
+        command(4000, "c2", long),
+    ]))
+    timeline = view.timeline
+    assert timeline.lanes[WORKSPACE_LANE] == "Tests and commands"
+    assert [(s.kind, s.start_ms, s.end_ms, s.outcome, s.label) for s in timeline.spans] == [
+        (SpanKind.COMMAND, 1200, 2200, Outcome.PASSED, "pytest -q"), (SpanKind.COMMAND, 4000, None, None, long)]
+    texts = [item["text"] for item in chart_items(timeline, 1000) if item["kind"] == SpanKind.COMMAND]
+    assert texts[0] == "You ran “pytest -q” from 0:00 to 0:01 (1.0 s): Exited with code 0."
+    assert texts[1] == f"You ran “{long[:59]}…” since 0:03."
+
+    apply(view, StoredEvent(run_id="r", seq=view.last_seq + 1, event=ended(
+        5000, "c2", CommandStatus.INTERRUPTED, CommandEnd.INTERRUPTED, "Stopped by you.")))
+    assert (timeline.spans[1].end_ms, timeline.spans[1].outcome) == (5000, Outcome.CANCELLED)
