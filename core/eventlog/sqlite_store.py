@@ -184,8 +184,6 @@ class Store:
                 if change.tokens or change.cost_usd:
                     db.execute("UPDATE runs SET tokens = tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ?",
                                (change.tokens, change.cost_usd, run_id))
-                if change.verdict is not None:
-                    db.execute("UPDATE runs SET verdict = ? WHERE run_id = ?", (change.verdict, run_id))
         self._last_seq.update(last_seq)
         if TRACE.on:
             for run_id, seq, *_ in rows:
