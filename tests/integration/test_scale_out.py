@@ -75,8 +75,10 @@ def test_per_user_limits_hold_across_instances(deployment):
         first, second = start(on_a), start(on_b)
         third = on_a.post("/api/runs", json={"brief": BRIEF})
         assert third.status_code == 429 and "2 runs working" in third.json()["detail"]
+        # Both cancelled before either is waited for: on a busy machine the second could otherwise finish first.
         for run_id in (first, second):
             assert on_b.post(f"/api/runs/{run_id}/cancel").status_code == 204
+        for run_id in (first, second):
             deployment.wait_for(run_id, ("cancelled",), user="limited")
         start(on_b)  # the 3rd start of the minute: one too many for the other instance now
         fourth = on_a.post("/api/runs", json={"brief": BRIEF})
