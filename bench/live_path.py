@@ -4,8 +4,8 @@ opening a finished run with long answers, server memory per tab and after many r
 
     python bench/live_path.py [--quick] [--peer chainlit] [--leak-runs 100]
 
-Prints markdown tables and writes them to bench/RESULTS.md. Every latency row has its floor beside it, measured in
-the same run on the same server: a bare NiceGUI label pushed to as many tabs at the same pace (ui/floor_page.py).
+Prints markdown tables, which bench/RESULTS.md keeps with their date. Every latency row has its floor beside it,
+measured in the same run on the same server: a bare NiceGUI label pushed to as many tabs at the same pace (ui/floor_page.py).
 `--peer chainlit` installs Chainlit into its own virtual environment under bench/ (ignored by git) and measures it
 streaming the same tokens from the same demo model, watched by the same observer.
 
