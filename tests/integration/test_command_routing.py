@@ -1,4 +1,4 @@
-"""Commands of a run held by more than one process, on a real store: an interrupt recorded by a process that does not
+"""Commands of a run held by more than one process, on a real store (the shared fixtures'): an interrupt recorded by a process that does not
 run the command reaches the one that does through the run's log; a test command whose process died gets exactly one
 recorded end, whoever records it first (the run's close or the restarted process); workspaces of deleted runs are
 swept away."""
@@ -20,14 +20,6 @@ from core.sandbox.unsandboxed import Unsandboxed
 from core.workspace.workspaces import Workspaces
 
 
-@pytest.fixture
-async def store(tmp_path):
-    store = Store(tmp_path / "botarmy.db")
-    store.open()
-    yield store
-    await store.close()
-
-
 def service(store: Store, bus: Bus, data_dir) -> ExecutionService:
     """One process's commands: its own data directory, the deployment's log."""
     return ExecutionService(bus, RunQueries(store, bus), Unsandboxed(Limits(wall_s=60)), Workspaces(data_dir), TEAM)
@@ -40,8 +32,7 @@ async def ended(queries: RunQueries, run_id: str, command_id: str, timeout: floa
     return command
 
 
-async def test_an_interrupt_asked_of_another_process_reaches_the_command_through_the_log(store, tmp_path):
-    bus = Bus(store)
+async def test_an_interrupt_asked_of_another_process_reaches_the_command_through_the_log(store, bus, tmp_path):
     holder, other = service(store, bus, tmp_path / "a"), service(store, bus, tmp_path / "b")
     await store.create_run("r1", "A brief", "owner")
     command_id = await holder.start("r1", 'python -c "while True: print(1)"')
@@ -58,8 +49,7 @@ async def test_an_interrupt_asked_of_another_process_reaches_the_command_through
 
 
 @pytest.mark.parametrize("first", ["close", "recover"])
-async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_first(store, tmp_path, first):
-    bus = Bus(store)
+async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_first(store, bus, tmp_path, first):
     queries = RunQueries(store, bus)
     await store.create_run("r1", "A brief", "owner")
     await bus.emit("r1", custom(CommandRequested(command_id="t" * 32, command="pytest -q",
@@ -79,8 +69,7 @@ async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_fi
     assert workspaces.marked_running() == []
 
 
-async def test_workspaces_of_runs_deleted_elsewhere_are_swept_away(store, tmp_path):
-    bus = Bus(store)
+async def test_workspaces_of_runs_deleted_elsewhere_are_swept_away(store, bus, tmp_path):
     execution = service(store, bus, tmp_path / "data")
     for run_id in ("kept", "deleted"):
         await store.create_run(run_id, "A brief", "owner")
