@@ -95,7 +95,9 @@ def connected_clients() -> int:
 
 
 def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Metrics) -> ExecutionService:
-    """Commands in runs' workspaces, in the sandbox the settings choose."""
+    """Commands in runs' workspaces, in the sandbox the settings choose. Scaled out, each process runs its own (a web
+    instance the user's commands, a worker the tests of the runs it works) and sweeps away the workspaces of runs
+    deleted through other processes."""
     mb = 1 << 20
     limits = sandbox.Limits(wall_s=settings.command_timeout_s, cpu_s=settings.command_cpu_s,
                             memory_bytes=settings.command_memory_mb * mb, processes=settings.command_processes,
@@ -105,7 +107,7 @@ def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Met
         bus, RunQueries(store, bus), runner, Workspaces(settings.data_dir), TEAM,
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
                       max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
-        observer=metrics)
+        observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
 
 
 ROLES = ("web", "worker")

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # A worker's lease on a run lasts this long unless renewed (every quarter of it): a killed worker's runs are
     # taken over by another within about this time.
     lease_seconds: float = Field(10, ge=2, le=300, validation_alias="BOTARMY_LEASE_SECONDS")
+    # Scaled out, each process keeps runs' workspaces in its own data directory, and a run is deleted through one web
+    # instance: the others and the workers drop the workspaces of deleted runs this often (and at start-up).
+    workspace_sweep_s: float = Field(600, ge=1, validation_alias="BOTARMY_WORKSPACE_SWEEP_SECONDS")
     # Running what the agents wrote: each command in the run's workspace, in a sandbox (core.sandbox). `none` runs
     # commands on the host without one, and the page says so.
     sandbox: Literal["bubblewrap", "none"] = Field("bubblewrap", validation_alias="BOTARMY_SANDBOX")

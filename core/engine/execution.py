@@ -4,7 +4,15 @@ Each is recorded before anything runs (COMMAND_REQUESTED), then its workspace is
 artifacts, it starts in the sandbox (COMMAND_STARTED), its output goes to the run's log in batches
 (COMMAND_OUTPUT, at most BATCH_S apart and up to the kept limit; the whole output goes to a log file), and its
 end is recorded with how it ended (COMMAND_ENDED). A run's commands take turns, so its terminal only grows at the
-end. An interrupt is recorded too (COMMAND_INTERRUPT_REQUESTED) before the process group gets SIGINT.
+end.
+
+An interrupt is recorded first (COMMAND_INTERRUPT_REQUESTED), by whichever process was asked; the process running the
+command watches its run's log while it runs and sends SIGINT to the process group when it reads the request. So a
+Stop reaches a command on another web instance or on a worker the way every event reaches every viewer (through
+Redis when scaled out, re-read from the log when a message was lost); the one asked interrupts its own at once.
+
+Each process keeps workspaces in its own data directory. Runs deleted through another process leave theirs behind
+until `sweep` finds their runs gone (at start-up, and every `sweep_s` when set).
 """
 
 import asyncio
@@ -25,9 +33,10 @@ from core.domain.custom import (
     CommandOutput,
     CommandRequested,
     CommandStarted,
+    CustomKind,
     custom,
 )
-from core.domain.events import StoredEvent
+from core.domain.events import EventType, StoredEvent
 from core.domain.inputs import Busy, InputError, clean_command
 from core.domain.project import project_files
 from core.domain.status import CommandEnd, CommandOrigin, CommandStatus
@@ -101,12 +110,15 @@ class _Running:
 
 class ExecutionService:
     def __init__(self, bus: Bus, queries: RunQueries, sandbox: Sandbox, workspaces: Workspaces, team: Team,
-                 limits: CommandLimits = CommandLimits(), observer: CommandObserver = _Unobserved()) -> None:
+                 limits: CommandLimits = CommandLimits(), observer: CommandObserver = _Unobserved(),
+                 sweep_s: float | None = None) -> None:
         self.bus, self.queries, self.sandbox, self.workspaces, self.team = bus, queries, sandbox, workspaces, team
         self.limits = limits
         self.observer = observer
+        self.sweep_s = sweep_s  # scaled out, runs are deleted through other processes: their workspaces go this often
         self._turns: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)  # a run's commands take turns
         self._running: dict[str, _Running] = {}  # by command id
+        self._sweeper: asyncio.Task | None = None
 
     @property
     def sandboxed(self) -> bool:
@@ -145,7 +157,8 @@ class ExecutionService:
         command_id = uuid.uuid4().hex
         emit = partial(self.bus.emit, run_id)
         try:
-            await emit(custom(CommandRequested(command_id=command_id, command=text, origin=CommandOrigin.USER)))
+            requested = await emit(custom(CommandRequested(command_id=command_id, command=text,
+                                                           origin=CommandOrigin.USER)))
         except BaseException:
             turn.release()
             raise
@@ -153,7 +166,7 @@ class ExecutionService:
 
         async def in_turn() -> None:
             try:
-                await self._run(run_id, command_id, text, CommandOrigin.USER, emit)
+                await self._run(run_id, command_id, requested[0].seq, text, CommandOrigin.USER, emit)
             except Exception:  # noqa: BLE001 - logged; the command's end is recorded by _run where it can be
                 log.exception("command %s of run %s failed", command_id, run_id)
             finally:
@@ -169,30 +182,53 @@ class ExecutionService:
             command_id = uuid.uuid4().hex
             self._running[command_id] = _Running(run_id, task=asyncio.current_task())
             try:
-                await emit(custom(CommandRequested(command_id=command_id, command=command,
-                                                   origin=CommandOrigin.VERIFY)))
+                requested = await emit(custom(CommandRequested(command_id=command_id, command=command,
+                                                               origin=CommandOrigin.VERIFY)))
             except BaseException:
                 self._running.pop(command_id)
                 raise
-            return await self._run(run_id, command_id, command, CommandOrigin.VERIFY, emit, view, env or {},
-                                   read_only or {})
+            return await self._run(run_id, command_id, requested[0].seq, command, CommandOrigin.VERIFY, emit, view,
+                                   env or {}, read_only or {})
 
     async def interrupt(self, run_id: str, command_id: str) -> bool:
-        """Stop the command as Ctrl-C would; False when it is not running (any more)."""
+        """Stop the command as Ctrl-C would, whichever process runs it: the request is recorded in the run's log,
+        where the process running the command reads it (this one interrupts its own at once). False when the
+        command is not running (any more), or is being stopped already."""
         running = self._running.get(command_id)
-        if running is None or running.run_id != run_id or running.interrupt_asked:
-            return False
-        running.interrupt_asked = True
+        if running is not None and running.run_id == run_id:
+            if running.interrupt_asked:
+                return False
+            running.interrupt_asked = True
+        else:  # another process runs it, if any does: the log says whether it still runs
+            view = await self.queries.view(run_id)
+            command = view.commands.get(command_id) if view is not None else None
+            if command is None or not command.running or command.interrupt_requested:
+                return False
         await self.bus.emit(run_id, custom(CommandInterruptRequested(command_id=command_id)))
-        if running.process is not None:
+        if running is not None and running.run_id == run_id and running.process is not None:
             running.process.interrupt()
         return True
 
-    async def _run(self, run_id: str, command_id: str, text: str, origin: CommandOrigin, emit: Emit,
-                   view: RunView | None = None, env: dict[str, str] | None = None,
+    async def _heed_interrupts(self, run_id: str, command_id: str, after_seq: int) -> None:
+        """While the command runs here, read its run's log for an interrupt another process recorded."""
+        async for item in self.bus.subscribe(run_id, after_seq):
+            event = item.event
+            if (event.type == EventType.CUSTOM and event.name == CustomKind.COMMAND_INTERRUPT_REQUESTED
+                    and event.value.get("command_id") == command_id):
+                running = self._running.get(command_id)
+                if running is not None and not running.interrupt_asked:
+                    running.interrupt_asked = True
+                    if running.process is not None:  # not started yet: it is interrupted as it starts
+                        running.process.interrupt()
+                return
+
+    async def _run(self, run_id: str, command_id: str, requested_seq: int, text: str, origin: CommandOrigin,
+                   emit: Emit, view: RunView | None = None, env: dict[str, str] | None = None,
                    read_only: dict[str, Path] | None = None) -> Ran:
         running = self._running[command_id]
         started = time.monotonic()
+        heeding = asyncio.create_task(self._heed_interrupts(run_id, command_id, requested_seq),
+                                      name=f"interrupts-{command_id}")
         try:
             if problem := self.sandbox.problem():
                 return await self._record_end(emit, command_id, origin, started, 0,
@@ -207,6 +243,7 @@ class ExecutionService:
                 raise
             return await self._execute(run_id, command_id, text, origin, emit, workspace, env or {}, read_only or {})
         finally:
+            heeding.cancel()
             running.ended.set()
             self._running.pop(command_id, None)
 
@@ -317,13 +354,40 @@ class ExecutionService:
     # --- the server's life --------------------------------------------------------------------------------
 
     async def recover(self) -> None:
-        """Record the end of commands an earlier server process left running: it stopped while they ran."""
+        """Record the end of commands an earlier server process left running (it stopped while they ran), unless
+        the log has it already (the run's close recorded it: core.engine.closing); drop the workspaces of runs that
+        are gone, now and every `sweep_s` when set."""
         for run_id, command_id in self.workspaces.marked_running():
-            if await self.queries.row(run_id) is not None:
+            view = await self.queries.view(run_id)
+            command = view.commands.get(command_id) if view is not None else None
+            if command is not None and command.running:
                 await self.bus.emit(run_id, custom(CommandEnded(
                     command_id=command_id, status=CommandStatus.INTERRUPTED, ending=CommandEnd.SERVER_STOPPED,
                     message=SERVER_STOPPED)))
             self.workspaces.mark_ended(run_id, command_id)
+        await self.sweep()
+        if self.sweep_s is not None and self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._keep_swept(self.sweep_s), name="workspace-sweeper")
+
+    async def sweep(self) -> list[str]:
+        """Remove the workspaces and logs this process keeps for runs that no longer exist; their ids."""
+        busy = {running.run_id for running in self._running.values()}
+        gone = [run_id for run_id in sorted(self.workspaces.run_ids() - busy)
+                if await self.queries.row(run_id) is None]
+        for run_id in gone:
+            await asyncio.to_thread(self.workspaces.remove, run_id)
+            self._turns.pop(run_id, None)
+        if gone:
+            log.info("removed the workspaces of %d deleted run(s)", len(gone))
+        return gone
+
+    async def _keep_swept(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.sweep()
+            except Exception:  # noqa: BLE001 - the store may be restarting: the next sweep tries again
+                log.exception("sweeping workspaces failed")
 
     async def forget(self, run_id: str) -> None:
         """Before a run is deleted: its commands stop, and its workspace and logs go."""
@@ -334,6 +398,8 @@ class ExecutionService:
 
     async def shutdown(self) -> None:
         """Stop every command still running; each records how it ended before the store closes."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         await asyncio.gather(*(self._stop(running, CommandEnd.SERVER_STOPPED)
                                for running in list(self._running.values())), return_exceptions=True)
 

@@ -67,6 +67,11 @@ class Workspaces:
         return [(marker.parent.name, marker.name.removesuffix(_RUNNING))
                 for marker in sorted(self.logs.glob(f"*/*{_RUNNING}"))]
 
+    def run_ids(self) -> set[str]:
+        """Every run that has a workspace or logs here."""
+        return {entry.name for folder in (self.root, self.logs) if folder.is_dir()
+                for entry in folder.iterdir() if entry.is_dir() and _ID.fullmatch(entry.name)}
+
     def remove(self, run_id: str) -> None:
         """The run's workspace and logs, gone (blocking)."""
         remove_tree(self.path(run_id))

@@ -1,6 +1,8 @@
 """A scaled deployment of real processes, through its HTTP API: two web instances and two workers on PostgreSQL and
-Redis. Commands sent to any instance reach the worker that runs the run, limits hold across instances, an identity
-works on every instance, and an instance with another storage secret refuses to start."""
+Redis. Commands sent to any instance reach the worker that runs the run, a terminal interrupt reaches the instance that
+runs the command, the workers run the projects' tests, every process drops the workspaces of deleted runs, limits hold
+across instances, an identity works on every instance, and an instance with another storage secret refuses to
+start."""
 
 import re
 import subprocess
@@ -11,6 +13,7 @@ import httpx
 import pytest
 
 from tests.support.cluster import SECRET, cluster
+from tests.support.commands import output_of, start_command, wait_for_command
 from tests.support.server import ROOT, server_env
 
 pytestmark = pytest.mark.scale
@@ -23,7 +26,7 @@ def deployment(tmp_path_factory, postgres, redis_service):
     """Paced so a run lasts long enough to steer; per-user limits low enough to reach."""
     with cluster(tmp_path_factory.mktemp("cluster"), postgres, redis_service,
                  env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "8", "BOTARMY_MAX_RUNS_PER_USER": "2",
-                      "BOTARMY_STARTS_PER_MINUTE": "3"}) as made:
+                      "BOTARMY_STARTS_PER_MINUTE": "3", "BOTARMY_WORKSPACE_SWEEP_SECONDS": "2"}) as made:
         yield made
 
 
@@ -67,6 +70,43 @@ def test_pause_resume_and_cancel_from_one_instance_reach_the_worker_of_a_run_sta
         print(f"cancel from web instance to worker to log: {(done - asked) * 1000:.0f} ms")
         assert deployment.wait_for(run_id, ("cancelled",))["status"] == "cancelled"
     assert f"holds run {run_id}" in worker.log()
+
+
+def test_the_workers_run_the_tests_and_a_command_started_on_one_instance_is_interrupted_through_the_other(
+        deployment):
+    a, b = deployment.webs
+    with a.api("commander") as on_a, b.api("commander") as on_b:
+        run_id = start(on_a)
+        run = deployment.wait_for(run_id, ("completed", "failed"), user="commander", timeout=300)
+        assert (run["status"], run["verify"]["status"]) == ("completed", "passed")
+        tests = [c for c in run["commands"] if c["origin"] == "verify"]
+        assert tests and tests[-1]["status"] == "passed"
+        ran_tests = [w for w in deployment.workers if (w.data_dir / "workspaces" / run_id).is_dir()]
+        assert len(ran_tests) == 1, "the worker that worked the run ran its tests in its own workspace"
+
+        command_id = start_command(on_a, run_id, 'python -c "while True: print(1)"')
+        deadline = time.monotonic() + 60
+        while not output_of(on_b, run_id, command_id):  # its output reaches the other instance's viewers
+            assert time.monotonic() < deadline, "the command printed nothing"
+            time.sleep(0.1)
+        assert on_b.post(f"/api/runs/{run_id}/commands/{command_id}/interrupt").status_code == 202
+        ended = wait_for_command(on_b, run_id, command_id, timeout=60)
+        assert (ended.status, ended.detail["ending"]) == ("interrupted", "interrupted")
+        assert ended.detail["message"].startswith("Interrupted by you after ")
+        events = {e["name"]: e for e in deployment.web.events(run_id)
+                  if e["type"] == "CUSTOM" and e["value"].get("command_id") == command_id}
+        took_ms = events["command_ended"]["timestamp"] - events["command_interrupt_requested"]["timestamp"]
+        print(f"interrupt from web instance B to the command on web instance A, asked to ended: {took_ms} ms")
+        assert took_ms < 10_000
+        assert on_a.post(f"/api/runs/{run_id}/commands/{command_id}/interrupt").status_code == 409
+
+        holding = [a, *ran_tests]
+        assert all((instance.data_dir / "workspaces" / run_id).is_dir() for instance in holding)
+        assert on_b.delete(f"/api/runs/{run_id}").status_code == 204
+        deadline = time.monotonic() + 60
+        while any((instance.data_dir / "workspaces" / run_id).exists() for instance in holding):
+            assert time.monotonic() < deadline, "a deleted run's workspace stayed on another process"
+            time.sleep(0.2)
 
 
 def test_per_user_limits_hold_across_instances(deployment):
