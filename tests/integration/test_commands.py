@@ -19,6 +19,8 @@ from tests.support.commands import (
 )
 from tests.support.server import start_server
 
+pytestmark = pytest.mark.sandbox
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

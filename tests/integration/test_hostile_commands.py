@@ -23,6 +23,8 @@ from tests.support.commands import (
 )
 from tests.support.server import start_server
 
+pytestmark = pytest.mark.sandbox
+
 API_KEY = "sk-hostile-test-KEY-9f8e7d6c5b4a"
 STORAGE_SECRET = "storage-secret-MARKER-1a2b3c4d"
 SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY----- SSH-MARKER-5e6f7a8b"

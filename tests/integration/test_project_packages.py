@@ -12,6 +12,8 @@ import pytest
 from tests.support.commands import wait_for_run
 from tests.support.server import start_server
 
+pytestmark = pytest.mark.sandbox
+
 REQUIREMENT = "botarmy-fixture==1.0"
 
 
