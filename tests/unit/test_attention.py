@@ -15,12 +15,9 @@ from core.domain.events import (
 from core.domain.fold import apply, fold
 from core.domain.status import VerifyStatus
 from ui.attention import headline, notice, spoken, states
+from tests.support.events import stored
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
-
-
-def stored(events, first: int = 1):
-    return [StoredEvent(run_id="r", seq=seq, event=event) for seq, event in enumerate(events, first)]
 
 
 def test_state_changes_are_spoken_and_titled_but_streamed_text_is_not():

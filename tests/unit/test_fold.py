@@ -40,12 +40,9 @@ from core.domain.events import (
 )
 from core.domain.status import CommandEnd, CommandStatus, Decision, ErrorCode, VerifyStatus, WaitKind
 from core.domain.fold import SummaryChange, apply, fold, summary_change
+from tests.support.events import stored
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
-
-
-def stored(events):
-    return [StoredEvent(run_id="r", seq=i, event=e) for i, e in enumerate(events, 1)]
 
 
 def started():

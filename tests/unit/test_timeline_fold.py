@@ -33,6 +33,7 @@ from core.domain.status import CommandEnd, CommandOrigin, CommandStatus, Decisio
 from core.domain.timeline import RUN_LANE, WORKSPACE_LANE, MarkKind, Outcome, SpanKind
 from core.domain.verdict import Counts
 from ui.timeline import chart_items
+from tests.support.events import stored
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
 
@@ -40,10 +41,6 @@ AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title"
 def at(ms: int, event):
     event.timestamp = ms
     return event
-
-
-def stored(events):
-    return [StoredEvent(run_id="r", seq=i, event=e) for i, e in enumerate(events, 1)]
 
 
 def started(ms: int):
