@@ -1,13 +1,12 @@
 """The OpenAPI schema documents every call with its models and errors, and schemathesis, generating requests from
 it against a real server, finds no server error and no response that breaks the schema."""
 
-import shutil
 import subprocess
 
 import httpx
 import pytest
 
-from tests.support.server import start_server
+from tests.support.tools import tool
 
 OPERATIONS = {
     ("post", "/api/runs"), ("get", "/api/runs"), ("get", "/api/runs/{run_id}"), ("patch", "/api/runs/{run_id}"),
@@ -25,9 +24,8 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with start_server(tmp_path_factory.mktemp("contract"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
-        yield server
+def server(servers, request):
+    return servers.get({"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}, request.node.nodeid)
 
 
 def test_every_call_is_documented_with_its_models_and_errors(server):
@@ -54,7 +52,7 @@ def test_every_call_is_documented_with_its_models_and_errors(server):
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_path):
     # The two streams are left to their own tests: a followed run's stream only ends when its client goes.
     done = subprocess.run(
-        [shutil.which("schemathesis") or "schemathesis", "run", f"{server.url}/openapi.json", "--checks", CHECKS,
+        [*tool("schemathesis"), "run", f"{server.url}/openapi.json", "--checks", CHECKS,
          "--mode", "all", "--max-examples", "20", "--seed", "20261122", "--no-color",
          "--exclude-path", "/agui", "--exclude-path", "/api/runs/{run_id}/events", "--request-timeout", "30",
          "--header", f"Authorization: Bearer {server.token()}"],

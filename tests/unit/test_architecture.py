@@ -2,16 +2,16 @@
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.tools import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_import_contract_is_kept():
-    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    done = subprocess.run([lint, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run([*tool("lint-imports"), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout and "15 kept" in done.stdout
 
@@ -23,8 +23,8 @@ def test_a_forbidden_import_is_caught(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     fold = tmp_path / "core" / "domain" / "fold.py"
     fold.write_text("import core.web.api  # noqa\n" + fold.read_text())
-    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    done = subprocess.run([lint, "--config", str(tmp_path / "pyproject.toml")], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=False, env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    done = subprocess.run([*tool("lint-imports"), "--config", str(tmp_path / "pyproject.toml")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": ""})
     assert done.returncode != 0
     assert "core.domain.fold -> core.web.api" in done.stdout
