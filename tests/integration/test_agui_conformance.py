@@ -3,14 +3,13 @@ event rule, plus the refusals a client gets before any stream starts."""
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import start_server
+from tests.support.npm import installed
 
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "support" / "agui_client"
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
@@ -19,18 +18,12 @@ AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 @pytest.fixture(scope="module")
 def agui_client() -> Path:
     """Install the pinned client from npm (once per checkout); the machine has Node but no browser download."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "Node.js and npm are needed for the AG-UI conformance test"
-    if not (CLIENT_DIR / "node_modules" / "@ag-ui" / "client").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=CLIENT_DIR, check=True, timeout=300,
-                       capture_output=True)
-    return CLIENT_DIR
+    return installed(CLIENT_DIR, "@ag-ui/client", "for the AG-UI conformance test")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with start_server(tmp_path_factory.mktemp("agui"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}) as server:
-        yield server
+def server(servers, request):
+    return servers.get({"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}, request.node.nodeid)
 
 
 def drive(agui_client: Path, server, scenario: str) -> list[dict]:

@@ -2,12 +2,12 @@
 inside a page. The pages' CSP lets no injected script run, so the page must come from a context made with
 `bypass_csp=True`."""
 
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
 from playwright.sync_api import Page
+
+from tests.support.npm import installed
 
 AXE_DIR = Path(__file__).resolve().parent / "axe"
 BLOCKING = ("serious", "critical")
@@ -19,13 +19,8 @@ _SETTLED = """async () => await Promise.all(document.getAnimations()
 
 @cache
 def axe_source() -> str:
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        npm = shutil.which("npm")
-        assert npm, "Node.js and npm are needed to install axe-core for the accessibility tests"
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, check=True, timeout=300,
-                       capture_output=True)
-    return script.read_text(encoding="utf-8")
+    folder = installed(AXE_DIR, "axe-core", "to install axe-core for the accessibility tests")
+    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
 
 def serious_violations(page: Page) -> list[str]:
