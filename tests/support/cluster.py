@@ -7,14 +7,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import psycopg
 
 from tests.support.engines import Postgres, Redis
-from tests.support.server import Server, start_server, users_command
+from tests.support.server import Server, start_server
 
 SECRET = "a-storage-secret-shared-by-every-web-instance-0123456789"
 LEASE_S = 4  # short leases, so a killed worker's run is taken over within seconds
@@ -23,8 +23,6 @@ LEASE_S = 4  # short leases, so a killed worker's run is taken over within secon
 @dataclass
 class Instance(Server):
     """One web instance or worker; its events are the deployment's, read straight from PostgreSQL."""
-
-    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -38,9 +36,6 @@ class Instance(Server):
     def sequence(self, run_id: str) -> list[int]:
         with psycopg.connect(self.database_url) as db:
             return [seq for (seq,) in db.execute("SELECT seq FROM events WHERE run_id = %s ORDER BY seq", (run_id,))]
-
-    def users(self, *args: str, password: str | None = None) -> str:
-        return users_command(self.data_dir, *args, password=password, env=self.env)
 
     def health(self) -> dict:
         return httpx.get(f"{self.url}/health", timeout=10).json()
@@ -95,9 +90,7 @@ def cluster(directory: Path, postgres: Postgres, redis: Redis, *, webs: int = 2,
     instances: list[Instance] = []
 
     def start(role: str, index: int) -> Instance:
-        instance = start_server(directory / f"{role}-{index}", shared, role=role, kind=Instance, ready_s=90)
-        instance.env = shared
-        return instance
+        return start_server(directory / f"{role}-{index}", shared, role=role, kind=Instance, ready_s=90)
 
     try:
         # Started together (the first web instance creates the tables, the others wait for its lock).

@@ -1,5 +1,6 @@
 """Start `python main.py` as a real subprocess on a free port, with its own data dir, and wait until it is ready."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -16,6 +17,17 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+JSON_LOG = Path("logs") / "botarmy.log"
+# `python main.py users …` is core.users.admin.main behind the whole app's imports; fixtures that only need users
+# and tokens call that entry point without them, in one short process per user: a fifth of the CPU of one
+# `python main.py` start, and `python main.py users` itself stays tested as an operator runs it (test_access).
+USERS = "import sys; from core.users.admin import main; sys.exit(main(sys.argv[1:]))"
+ADD_AND_TOKEN = """import contextlib, io, sys
+from core.users.admin import main
+name, data_dir = sys.argv[1:]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    main(["add", name, "--no-password", "--data-dir", data_dir])  # refused when the user exists: then just the token
+sys.exit(main(["token", name, "--data-dir", data_dir]))"""
 
 
 def free_port() -> int:
@@ -30,19 +42,29 @@ class Server:
     port: int
     data_dir: Path
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)  # what it was started with, beyond server_env's defaults
     tokens: dict[str, str] = field(default_factory=dict)  # API tokens made by token(), by user
+    user: str = "tester"  # whom api() and token() act for unless told
+    log_from: int = 0  # where log() and log_entries() start: a shared server's tests read only their own lines
+    entries_from: int = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_from)
+            return log.read().decode(errors="replace")
 
     def log_entries(self) -> list[dict]:
         """The JSON lines of the server's log file so far; a line still being written is left out."""
-        path = self.data_dir / "logs" / "botarmy.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
+        path = self.data_dir / JSON_LOG
+        if not path.exists():
+            return []
+        with open(path, "rb") as log:
+            log.seek(self.entries_from)
+            text = log.read().decode(errors="replace")
         return [json.loads(line) for line in text.split("\n")[:-1]]
 
     def stream_ends(self) -> list[float]:
@@ -56,6 +78,10 @@ class Server:
             rows = db.execute("SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
         return [json.loads(payload) for (payload,) in rows]
 
+    def run_ids(self) -> list[str]:
+        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+            return [run_id for (run_id,) in db.execute("SELECT run_id FROM runs")]
+
     def runs_of_thread(self, thread_id: str) -> list[str]:
         """The runs that answer an AG-UI thread of this name: one per user that used the name."""
         with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
@@ -66,19 +92,25 @@ class Server:
                 if e["type"] == "CUSTOM" and e["name"] == "artifact_saved"}
 
     def users(self, *args: str, password: str | None = None) -> str:
-        return users_command(self.data_dir, *args, password=password)
+        return _users(["-c", USERS], self.data_dir, *args, password=password, env=self.env)
 
-    def token(self, user: str = "tester") -> str:
-        """An API token of `user`, a user for API tokens only, added on first use; one token per user and server."""
+    def token(self, user: str | None = None) -> str:
+        """An API token of `user` (this server's user by default), a user for API tokens only, added on first use;
+        one token per user and server."""
+        user = user or self.user
         if user not in self.tokens:
-            if user not in self.users("list"):
-                self.users("add", user, "--no-password")
-            self.tokens[user] = self.users("token", user)
+            self.tokens[user] = _users(["-c", ADD_AND_TOKEN, user, str(self.data_dir)], env=self.env)
         return self.tokens[user]
 
-    def api(self, user: str = "tester", timeout: float = 60) -> httpx.Client:
+    def api(self, user: str | None = None, timeout: float = 60) -> httpx.Client:
         """An HTTP client of the server that acts as `user` (close it, or use it in a `with`)."""
         return httpx.Client(base_url=self.url, timeout=timeout, headers={"Authorization": f"Bearer {self.token(user)}"})
+
+    def lease(self, user: str) -> "Server":
+        """The same process for a test of its own: `user` by default, and the log from here on."""
+        json_log = self.data_dir / JSON_LOG
+        return dataclasses.replace(self, user=user, log_from=self.log_path.stat().st_size,
+                                   entries_from=json_log.stat().st_size if json_log.exists() else 0)
 
     def __enter__(self) -> "Server":
         return self
@@ -108,32 +140,52 @@ def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 def users_command(data_dir: Path, *args: str, password: str | None = None, env: dict[str, str] | None = None) -> str:
     """`python main.py users …` on a data dir, as an operator runs it (the password on stdin); its stdout."""
-    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "users", *args, "--data-dir", str(data_dir)],
-                          input=password, capture_output=True, text=True, timeout=60, env=server_env(env),
-                          check=False)
+    return _users([str(ROOT / "main.py"), "users"], data_dir, *args, password=password, env=env)
+
+
+def _users(program: list[str], data_dir: Path | None = None, *args: str, password: str | None = None,
+           env: dict[str, str] | None = None) -> str:
+    data_dir_args = ["--data-dir", str(data_dir)] if data_dir is not None else []
+    done = subprocess.run([sys.executable, *program, *args, *data_dir_args], cwd=ROOT, input=password,
+                          capture_output=True, text=True, timeout=60, env=server_env(env), check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, *,
                  role: str | None = None, kind: type[Server] = Server, python: Path | str = sys.executable,
-                 ready_s: float = 30) -> Server:
+                 program: list[str] | None = None, ready_s: float = 30) -> Server:
     """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals.
     `role`: `web` or `worker` of a scaled deployment (`env` names its database and Redis), as a `kind` of Server.
     `python` is the interpreter (the ControlFlow orchestrator's has its own environment:
-    tests/support/controlflow_env.py)."""
-    port = port or free_port()
+    tests/support/controlflow_env.py); `program` what it runs instead of main.py (tests/support/demo_model.py)."""
+    attempts = 1 if port else 3
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start(data_dir, env or {}, port or free_port(), role, kind, python, program, ready_s)
+        except PortTaken:
+            if attempt == attempts:
+                raise
+
+
+class PortTaken(RuntimeError):
+    """The free port found was taken before the server bound it (by another test process, or another suite)."""
+
+
+def _start(data_dir: Path, env: dict[str, str], port: int, role: str | None, kind: type[Server],
+           python: Path | str, program: list[str] | None, ready_s: float) -> Server:
     data_dir.mkdir(parents=True, exist_ok=True)
-    child_env = server_env(env)
     log_path = data_dir / f"server-{port}.log"
+    argv = [str(python), *(program or [str(ROOT / "main.py")]), *([role] if role else []), "--port", str(port),
+            "--data-dir", str(data_dir)]
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [str(python), str(ROOT / "main.py"), *([role] if role else []), "--port", str(port),
-             "--data-dir", str(data_dir)], cwd=data_dir, env=child_env, stdout=log, stderr=subprocess.STDOUT)
-    server = kind(process, port, data_dir, log_path)
+        process = subprocess.Popen(argv, cwd=data_dir, env=server_env(env), stdout=log, stderr=subprocess.STDOUT)
+    server = kind(process, port, data_dir, log_path, env)
     deadline = time.monotonic() + ready_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in server.log():
+                raise PortTaken(port)
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
         try:
             with urllib.request.urlopen(f"{server.url}/health", timeout=1) as response:
