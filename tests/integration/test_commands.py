@@ -57,14 +57,14 @@ def test_stop_interrupts_the_process_group_at_once_and_says_so(server, api, run_
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "No such command in this run.")
 
 
-def test_a_program_that_ignores_sigint_is_killed_two_seconds_later(api, run_id):
+def test_a_program_that_ignores_sigint_is_killed_two_seconds_later(server, api, run_id):
     command_id = start_command(api, run_id, "trap '' INT; echo ready; sleep 60")
     while "ready" not in output_of(api, run_id, command_id):
         time.sleep(0.1)
     api.post(f"/api/runs/{run_id}/commands/{command_id}/interrupt")
     ended = wait_for_command(api, run_id, command_id)
     assert ended.status == "interrupted" and 2000 <= ended.detail["duration_ms"] < 10_000
-    assert sandbox_processes() == []
+    assert sandbox_processes(server) == []
 
 
 def test_the_whole_log_is_what_the_command_printed(api, run_id):
@@ -93,7 +93,7 @@ def test_a_server_killed_mid_command_records_how_it_ended_after_the_restart(tmp_
         while "started" not in output_of(api, run_id, command_id):
             time.sleep(0.1)
         first.stop(signal.SIGKILL)
-    assert sandbox_processes() == []  # bubblewrap dies with its parent, and its sandbox with it
+    assert sandbox_processes(first) == []  # bubblewrap dies with its parent, and its sandbox with it
     with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}, port=first.port) as again, \
             httpx.Client(base_url=again.url, headers=api.headers) as api:
         ended = wait_for_command(api, run_id, command_id, timeout=30)

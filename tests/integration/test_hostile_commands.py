@@ -122,10 +122,10 @@ class StreamWatch:
         assert max(self.health) < 5, f"/health took {max(self.health):.1f} s while the attack ran"
 
 
-def no_sandbox_process_left() -> None:
+def no_sandbox_process_left(server) -> None:
     deadline = time.monotonic() + 10
-    while sandbox_processes():
-        assert time.monotonic() < deadline, f"sandbox processes outlived their command: {sandbox_processes()}"
+    while sandbox_processes(server):
+        assert time.monotonic() < deadline, f"sandbox processes outlived their command: {sandbox_processes(server)}"
         time.sleep(0.2)
 
 
@@ -136,16 +136,16 @@ def test_fork_bombs_are_held_at_the_process_limit_then_stopped_by_the_time_limit
         command_id = start_command(api, run_id, relentless)
         peak = 0
         for _ in range(20):
-            peak = max(peak, len(sandbox_processes()))
+            peak = max(peak, len(sandbox_processes(server)))
             time.sleep(0.2)
         ended = wait_for_command(api, run_id, command_id)
     assert 10 < peak <= 32, f"{peak} processes at the peak, the limit is 32"
     assert (ended.status, ended.detail["ending"]) == ("timeout", "time_limit")
     assert ended.detail["message"] == "Stopped: it ran longer than the time limit of 6 s."
-    no_sandbox_process_left()
+    no_sandbox_process_left(server)
     classic = run_command(api, run_id, "b() { b | b & }; b; sleep 60")
     assert classic.status == "timeout" and "Cannot fork" in classic.output
-    no_sandbox_process_left()
+    no_sandbox_process_left(server)
 
 
 def test_a_memory_bomb_fails_alone_and_many_processes_together_are_stopped(server, api, run_id):
@@ -156,7 +156,7 @@ def test_a_memory_bomb_fails_alone_and_many_processes_together_are_stopped(serve
                                         "x = b'x' * (100 * 1024**2); time.sleep(30)\"")
     assert (many.status, many.detail["ending"]) == ("failed", "memory_limit")
     assert "used more memory than the limit allows" in many.detail["message"]
-    no_sandbox_process_left()
+    no_sandbox_process_left(server)
 
 
 def test_an_endless_loop_meets_the_cpu_limit_and_a_sleeper_the_time_limit(server, api, run_id):
@@ -167,7 +167,7 @@ def test_an_endless_loop_meets_the_cpu_limit_and_a_sleeper_the_time_limit(server
     assert "SIGXCPU (its CPU time limit)" in busy.detail["message"] or "time limit" in busy.detail["message"]
     sleeper = run_command(api, run_id, "sleep 600")
     assert sleeper.status == "timeout" and 5 <= sleeper.detail["duration_ms"] / 1000 < 16
-    no_sandbox_process_left()
+    no_sandbox_process_left(server)
 
 
 def test_a_100_mb_flood_is_cut_in_the_run_stopped_at_the_log_limit_and_downloadable(server, api, run_id):
@@ -256,7 +256,7 @@ def test_someone_elses_run_is_not_found(server, api, run_id):
             assert (response.status_code, response.json()["detail"]) == (404, "No such run."), path
 
 
-def test_after_every_attack_what_was_saved_is_intact(api, run_id, saved):
+def test_after_every_attack_what_was_saved_is_intact(server, api, run_id, saved):
     assert api.get(f"/api/runs/{run_id}/artifacts").json() == saved
     assert api.get(f"/api/runs/{run_id}").json()["status"] == "waiting_approval"
-    assert sandbox_processes() == []
+    assert sandbox_processes(server) == []

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import httpx
 
-SANDBOX_UIDS = range(2_000_000_000, 2_000_000_000 + (1 << 20))  # core.sandbox.bubblewrap's users
+from core.sandbox.base import Limits
+from core.sandbox.bubblewrap import Bubblewrap
 
 
 @dataclass
@@ -57,13 +58,16 @@ def run_command(api: httpx.Client, run_id: str, command: str, timeout: float = 1
     return wait_for_command(api, run_id, start_command(api, run_id, command), timeout)
 
 
-def sandbox_processes() -> list[int]:
-    """Processes on the host that run as a sandbox user."""
+def sandbox_processes(server) -> list[int]:
+    """Processes on the host that run as the sandbox user of one of the server's runs (each run's commands run as
+    a user of their own): other servers' sandboxes, of other test workers or test sessions, are not its business."""
+    sandbox = Bubblewrap(Limits())
+    uids = {sandbox.owner(run_id)[0] for run_id in server.run_ids()} if sandbox.as_root else set()
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if os.stat(entry.path).st_uid in SANDBOX_UIDS:
+                if os.stat(entry.path).st_uid in uids:
                     found.append(int(entry.name))
             except OSError:
                 continue
