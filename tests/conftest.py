@@ -1,22 +1,88 @@
 """Shared fixtures: a real SQLite store in a temporary folder, a bus on top of it, and a real demo-model server;
-throwaway PostgreSQL and Redis servers for the tests that run on both backends and for the scaled deployment."""
+servers of the app shared per configuration; throwaway PostgreSQL and Redis servers for the tests that run on both
+backends and for the scaled deployment. And the ControlFlow orchestrator's tests, started in the background as soon
+as the session knows it will need them.
+
+Under pytest-xdist every worker process has its own session fixtures (servers, databases, temporary folders); what
+the workers share on disk (npm installs, the ControlFlow environment) is made under a file lock."""
+
+import os
+import uuid
 
 import pytest
 
 from core.eventlog.bus import Bus
 from core.eventlog.pg_store import PgStore
 from core.eventlog.sqlite_store import Store
+from tests.support import controlflow_run
 from tests.support.engines import postgres_server, redis_server
-from tests.support.server import start_server
+from tests.support.server import ROOT, start_server
+from tests.support.shared_servers import SharedServers
 
 BACKENDS = ["sqlite", "postgresql"]
+UNPACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}
+_background: list = []  # the ControlFlow job, in the process that started it
+
+
+def pytest_configure(config):
+    os.environ.setdefault(controlflow_run.SESSION, uuid.uuid4().hex)  # the workers inherit the first process's
+
+
+def pytest_collection_finish(session):
+    """Without xdist: this process collected the tests and runs them."""
+    if not hasattr(session.config, "workerinput") and controlflow_run.TEST in {item.nodeid for item in session.items}:
+        _start_controlflow()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under xdist, in the controller: the first worker that finished collecting says which tests will run."""
+    if controlflow_run.TEST in ids:
+        _start_controlflow()
+
+
+def _start_controlflow() -> None:
+    if job := controlflow_run.start():
+        _background.append(job)
+
+
+def pytest_sessionfinish(session):
+    for job in _background:
+        controlflow_run.stop(job)
 
 
 @pytest.fixture(scope="session")
-def llm_server(tmp_path_factory):
-    """`python main.py` as a subprocess: its offline demo model is the OpenAI-compatible endpoint of the tests."""
-    with start_server(tmp_path_factory.mktemp("llm-server"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
-        yield server
+def servers(tmp_path_factory):
+    """`servers.get(env, nodeid)`: the session's server of a configuration, as a user of the test's (or module's)
+    own (tests/support/shared_servers.py)."""
+    shared = SharedServers(tmp_path_factory.mktemp("shared-servers"))
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(scope="session")
+def llm_server(servers):
+    """`python main.py` as a subprocess: its offline demo model is the OpenAI-compatible endpoint of the tests (the
+    session's unpaced server, which API tests share)."""
+    return servers.get(UNPACED, "llm_server")
+
+
+@pytest.fixture
+def app_server(servers, request, tmp_path):
+    """`app_server(env)`: the app with these settings for this test, which acts on it as a user of its own: the
+    session's server of that configuration; or, for a test marked `own_server` (it stops, kills or restarts the
+    server), a process of its own, stopped after the test."""
+    own = []
+
+    def get(env: dict[str, str]):
+        if request.node.get_closest_marker("own_server") is None:
+            return servers.get(env, request.node.nodeid)
+        own.append(start_server(tmp_path / "data", env))
+        return own[-1]
+
+    yield get
+    for server in own:
+        server.stop()
 
 
 @pytest.fixture
@@ -59,12 +125,15 @@ async def any_store(request, tmp_path):
 
 @pytest.fixture
 def fault_server(tmp_path):
-    """Start demo-model servers that inject the given faults (see core/demo_faults.py); stopped after the test."""
+    """Start demo models that inject the given faults (see core/demo/faults.py); stopped after the test. A fault
+    script is used up by the requests that meet it, so each is a process of its own: the demo model alone
+    (tests/support/demo_model.py)."""
     servers = []
 
     def start(faults: str, delay_ms: float = 0):
         server = start_server(tmp_path / f"faults-{len(servers)}",
-                              {"BOTARMY_DEMO_FAULTS": faults, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(delay_ms)})
+                              {"BOTARMY_DEMO_FAULTS": faults, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(delay_ms),
+                               "PYTHONPATH": str(ROOT)}, program=["-m", "tests.support.demo_model"])
         servers.append(server)
         return server
 

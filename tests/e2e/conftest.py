@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
-from tests.support.server import start_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -35,11 +34,14 @@ def browser() -> Browser:
         browser.close()
 
 
+PACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}
+
+
 @pytest.fixture
-def server(tmp_path):
-    """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream."""
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as server:
-        yield server
+def server(app_server):
+    """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream (shared by the
+    tests, each browser profile a user of its own: see `app_server`)."""
+    return app_server(PACED)
 
 
 @pytest.fixture

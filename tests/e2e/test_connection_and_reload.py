@@ -4,6 +4,7 @@ interrupts runs cleanly."""
 import json
 import sqlite3
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import assert_same_text, start_run, transcript_text
@@ -27,6 +28,7 @@ def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(serv
     expect(start).to_be_enabled()
 
 
+@pytest.mark.own_server
 def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
     page = pages(server.url)
     indicator = page.get_by_test_id("connection-status")
@@ -51,6 +53,7 @@ def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
     expect(page.get_by_test_id("error-notice")).to_have_count(0)
 
 
+@pytest.mark.own_server
 def test_a_graceful_stop_marks_the_run_interrupted_for_every_later_view(server, pages):
     page = pages(server.url)
     start_run(page, "A shared calendar for a community garden.", until_working="architect")

@@ -67,6 +67,7 @@ def test_closing_every_tab_does_not_stop_the_run(server, pages):
     expect_completed_exactly(again, server)
 
 
+@pytest.mark.own_server
 def test_kill_9_mid_run_then_restart_shows_interrupted_and_resume_completes_it(server, pages):
     page = pages(server.url)
     start_run(page, "A booking sheet for a shared community kitchen.", until_working="developer")

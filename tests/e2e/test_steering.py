@@ -14,11 +14,9 @@ from ui.approval_panel import ALREADY_DECIDED
 
 
 @pytest.fixture
-def approving_server(tmp_path):
+def approving_server(app_server):
     """The app with the default checkpoints (after the Analyst and the Architect) and a brisk demo model."""
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
-                                          "BOTARMY_APPROVALS": "analyst,architect"}) as server:
-        yield server
+    return app_server({"BOTARMY_DEMO_TOKEN_DELAY_MS": "1", "BOTARMY_APPROVALS": "analyst,architect"})
 
 
 def decided(server, run_id: str) -> list[dict]:
@@ -110,6 +108,7 @@ def test_an_edit_becomes_the_artifact(approving_server, pages):
     assert decided(approving_server, run_id)[0]["decision"] == "edit"
 
 
+@pytest.mark.own_server
 def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_once(approving_server, pages):
     server = approving_server
     page = pages(server.url)

@@ -6,13 +6,10 @@ import json
 import httpx
 import pytest
 
-from tests.support.server import start_server
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with start_server(tmp_path_factory.mktemp("events"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}) as server:
-        yield server
+def server(servers, request):
+    return servers.get({"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}, request.node.nodeid)
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,8 @@ SOCKET_HANDSHAKE = "/_nicegui_ws/socket.io/?EIO=4&transport=polling"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with start_server(tmp_path_factory.mktemp("hardening"), env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
-        yield server
+def server(servers, request):
+    return servers.get({"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}, request.node.nodeid)
 
 
 @pytest.fixture(scope="module")
