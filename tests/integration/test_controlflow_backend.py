@@ -12,16 +12,15 @@ import sys
 import pytest
 
 from agents.controlflow.orchestrator import NOT_INSTALLED
-from tests.support.controlflow_env import ROOT, controlflow_python, environment
-from tests.support.server import server_env
+from tests.support import controlflow_run
+from tests.support.server import ROOT, server_env
 
 
 @pytest.mark.controlflow
 @pytest.mark.timeout(2400)
 def test_the_controlflow_orchestrator_passes_its_tests_in_its_own_environment():
-    done = subprocess.run([str(controlflow_python()), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-                           "tests/controlflow_orchestrator"], cwd=ROOT, env=environment(), capture_output=True,
-                          text=True, timeout=2100, check=False)
+    # Started when the session began (tests/conftest.py), so that it ran beside the other tests.
+    done = controlflow_run.result(timeout=2300)
     output = done.stdout[-6000:] + done.stderr[-2000:]
     assert done.returncode == 0, output
     summary = re.search(r"(\d+) passed", output)

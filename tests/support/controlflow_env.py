@@ -8,26 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .locks import held
 from .server import ROOT
 
 VENV = ROOT / ".venvs" / "controlflow"
 
 
 def environment() -> dict[str, str]:
+    """This environment for the nested pytest: without the outer session's pytest and xdist variables."""
     return {key: value for key, value in os.environ.items()
-            if key not in {"PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "VIRTUAL_ENV", "PYTHONHOME"}}
+            if key not in {"PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "VIRTUAL_ENV", "PYTHONHOME"}
+            and not key.startswith("PYTEST_XDIST_")}
 
 
 def controlflow_python() -> Path:
-    """The environment's interpreter, with the pinned extra installed as pyproject.toml has it now."""
+    """The environment's interpreter, with the pinned extra installed as pyproject.toml has it now (made by one
+    process at a time: two test sessions of this checkout may both want it)."""
     python, stamp = VENV / "bin" / "python", VENV / "pyproject.sha256"
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
-    if not stamp.exists() or stamp.read_text() != wanted:
-        install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", ".[controlflow,test]"], cwd=ROOT,
-                                 env=environment(), capture_output=True, text=True, timeout=1200, check=False)
-        if install.returncode:
-            raise RuntimeError(f"installing ControlFlow failed:\n{install.stdout[-3000:]}{install.stderr[-3000:]}")
-        stamp.write_text(wanted)
+    with held(VENV):
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
+        if not stamp.exists() or stamp.read_text() != wanted:
+            install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", ".[controlflow,test]"],
+                                     cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=1200,
+                                     check=False)
+            if install.returncode:
+                raise RuntimeError(f"installing ControlFlow failed:\n{install.stdout[-3000:]}{install.stderr[-3000:]}")
+            stamp.write_text(wanted)
     return python
