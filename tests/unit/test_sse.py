@@ -11,12 +11,12 @@ def test_frames_are_lf_only_with_the_sequence_number_as_id():
 
 
 async def test_an_idle_stream_sends_keepalives_and_closes_its_source_when_the_client_goes():
-    closed = asyncio.Event()
+    closed, idle = asyncio.Event(), asyncio.Event()
 
     async def slow():
         try:
             yield "first"
-            await asyncio.sleep(0.35)
+            await idle.wait()  # idle until the client has had its keep-alives, however slowly the machine runs
             yield "second"
             await asyncio.Event().wait()  # nothing more, ever
         finally:
@@ -26,6 +26,7 @@ async def test_an_idle_stream_sends_keepalives_and_closes_its_source_when_the_cl
     received = [await anext(stream) for _ in range(4)]
     assert received[0] == "first"
     assert received[1:3] == [KEEPALIVE, KEEPALIVE]
+    idle.set()
     while received[-1] != "second":
         received.append(await anext(stream))
     await stream.aclose()  # the client went away
