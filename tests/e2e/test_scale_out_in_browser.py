@@ -15,16 +15,28 @@ from tests.support.browser import (
 )
 from tests.support.cluster import cluster
 from tests.support.proxy import failover_proxy
+from tests.support.shared_servers import user_of
 
 pytestmark = pytest.mark.scale
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 
 
-@pytest.fixture
-def deployment(tmp_path, postgres, redis_service):
-    with cluster(tmp_path, postgres, redis_service, env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as made:
+@pytest.fixture(scope="module")
+def running_deployment(tmp_path_factory, postgres, redis_service):
+    with cluster(tmp_path_factory.mktemp("cluster"), postgres, redis_service,
+                 env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as made:
         yield made
+
+
+@pytest.fixture
+def deployment(running_deployment, redis_service, request):
+    """The module's deployment, whole again after whatever the test before killed or stopped, and the test's own
+    logs: four processes started once, not four per test."""
+    if redis_service.process.poll() is not None:
+        redis_service.start()
+    running_deployment.revive()
+    return running_deployment.lease(user_of(request.node.nodeid))
 
 
 def run_id_of(page) -> str:

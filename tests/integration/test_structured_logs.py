@@ -12,7 +12,7 @@ import time
 import urllib.request
 
 from agents.roles import AGENT_NAMES
-from tests.support.server import ROOT, free_port, server_env, users_command
+from tests.support.server import ROOT, api_token, free_port, server_env
 
 LOG_KEYS = {"ts", "level", "logger", "message", "run_id", "agent"}
 
@@ -57,8 +57,7 @@ def test_a_run_logs_json_lines_tagged_with_its_run_and_agents(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: request(f"{url}/health"))
-        users_command(data_dir, "add", "ops", "--no-password")
-        token = users_command(data_dir, "token", "ops")
+        token = api_token(data_dir, "ops")
         run_id = request(f"{url}/api/runs", {"brief": "A booking tool for a climbing gym."}, token)["run_id"]
         wait_until(lambda: request(f"{url}/api/runs/{run_id}", token=token)["status"] == "completed")
     finally:

@@ -79,6 +79,23 @@ class Cluster:
     def web_alive(self) -> Instance:
         return next(web for web in self.webs if web.process.poll() is None)
 
+    def revive(self) -> None:
+        """Start again, on its data dir, every process that was killed: a deployment kept for several tests is
+        whole when each begins."""
+        for role, group in (("web", self.webs), ("worker", self.workers)):
+            for index, instance in enumerate(group):
+                if instance.process.poll() is not None:
+                    group[index] = start_instance(instance.data_dir, self.env, role)
+
+    def lease(self, user: str) -> "Cluster":
+        """The same processes for a test of its own: each one's log from here on (see Server.lease)."""
+        return Cluster([web.lease(user) for web in self.webs], [worker.lease(user) for worker in self.workers],
+                       self.env)
+
+
+def start_instance(data_dir: Path, env: dict[str, str], role: str) -> Instance:
+    return start_server(data_dir, env, role=role, kind=Instance)
+
 
 @contextmanager
 def cluster(directory: Path, postgres: Postgres, redis: Redis, *, webs: int = 2, workers: int = 2,
@@ -87,22 +104,21 @@ def cluster(directory: Path, postgres: Postgres, redis: Redis, *, webs: int = 2,
     shared = {"BOTARMY_DATABASE_URL": postgres.new_database(), "BOTARMY_REDIS_URL": redis.url,
               "BOTARMY_STORAGE_SECRET": SECRET, "BOTARMY_LEASE_SECONDS": str(LEASE_S), **(env or {})}
     redis.flush()
-    instances: list[Instance] = []
-
-    def start(role: str, index: int) -> Instance:
-        return start_server(directory / f"{role}-{index}", shared, role=role, kind=Instance, ready_s=90)
-
+    made = Cluster([], [], shared)
     try:
         # Started together (the first web instance creates the tables, the others wait for its lock).
         with ThreadPoolExecutor(webs + workers) as starting:
-            started = [starting.submit(start, role, i) for role, count in (("web", webs), ("worker", workers))
-                       for i in range(count)]
-            failures = [future.exception() for future in started if future.exception() is not None]
-            instances += [future.result() for future in started if future.exception() is None]
+            started = [(role, starting.submit(start_instance, directory / f"{role}-{i}", shared, role))
+                       for role, count in (("web", webs), ("worker", workers)) for i in range(count)]
+            failures = [future.exception() for _, future in started if future.exception() is not None]
+            for role, future in started:
+                if future.exception() is None:
+                    (made.webs if role == "web" else made.workers).append(future.result())
         if failures:
             raise failures[0]
-        yield Cluster(instances[:webs], instances[webs:], shared)
+        yield made
     finally:
+        instances = made.webs + made.workers  # as they are now: revived ones included
         for instance in instances:  # all at once, then each is waited for
             if instance.process.poll() is None:
                 instance.process.send_signal(signal.SIGTERM)

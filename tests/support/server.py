@@ -99,7 +99,7 @@ class Server:
         one token per user and server."""
         user = user or self.user
         if user not in self.tokens:
-            self.tokens[user] = _users(["-c", ADD_AND_TOKEN, user, str(self.data_dir)], env=self.env)
+            self.tokens[user] = api_token(self.data_dir, user, self.env)
         return self.tokens[user]
 
     def api(self, user: str | None = None, timeout: float = 60) -> httpx.Client:
@@ -143,18 +143,23 @@ def users_command(data_dir: Path, *args: str, password: str | None = None, env: 
     return _users([str(ROOT / "main.py"), "users"], data_dir, *args, password=password, env=env)
 
 
+def api_token(data_dir: Path, user: str, env: dict[str, str] | None = None) -> str:
+    """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be."""
+    return _users(["-c", ADD_AND_TOKEN, user, str(data_dir)], env=env)
+
+
 def _users(program: list[str], data_dir: Path | None = None, *args: str, password: str | None = None,
            env: dict[str, str] | None = None) -> str:
     data_dir_args = ["--data-dir", str(data_dir)] if data_dir is not None else []
     done = subprocess.run([sys.executable, *program, *args, *data_dir_args], cwd=ROOT, input=password,
-                          capture_output=True, text=True, timeout=60, env=server_env(env), check=False)
+                          capture_output=True, text=True, timeout=120, env=server_env(env), check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, *,
                  role: str | None = None, kind: type[Server] = Server, python: Path | str = sys.executable,
-                 program: list[str] | None = None, ready_s: float = 30) -> Server:
+                 program: list[str] | None = None, ready_s: float = 120) -> Server:
     """Runs go straight through unless `env` sets BOTARMY_APPROVALS: most tests are not about approvals.
     `role`: `web` or `worker` of a scaled deployment (`env` names its database and Redis), as a `kind` of Server.
     `python` is the interpreter (the ControlFlow orchestrator's has its own environment:
