@@ -15,6 +15,7 @@ from core.eventlog.bus import Bus
 from core.eventlog.pg_store import PgStore
 from core.eventlog.sqlite_store import Store
 from tests.support import controlflow_run
+from tests.support.demo_model import add_model
 from tests.support.engines import postgres_server, redis_server
 from tests.support.server import ROOT, start_server
 from tests.support.shared_servers import SharedServers
@@ -26,6 +27,12 @@ _background: list = []  # the ControlFlow job, in the process that started it
 
 def pytest_configure(config):
     os.environ.setdefault(controlflow_run.SESSION, uuid.uuid4().hex)  # the workers inherit the first process's
+
+
+def pytest_collection_modifyitems(items):
+    """The ControlFlow test waits for its job: its file goes last, so that every other test runs meanwhile."""
+    last = controlflow_run.TEST.split("::")[0]
+    items.sort(key=lambda item: item.nodeid.startswith(last))  # a stable sort: the others keep their order
 
 
 def pytest_collection_finish(session):
@@ -123,20 +130,24 @@ async def any_store(request, tmp_path):
     await store.close()
 
 
+@pytest.fixture(scope="session")
+def demo_models(tmp_path_factory):
+    """The process that serves the session's fault-injecting demo models (tests/support/demo_model.py)."""
+    with start_server(tmp_path_factory.mktemp("demo-models"), {"PYTHONPATH": str(ROOT)},
+                      program=["-m", "tests.support.demo_model"]) as process:
+        yield process
+
+
 @pytest.fixture
-def fault_server(tmp_path):
-    """Start demo models that inject the given faults (see core/demo/faults.py); stopped after the test. A fault
-    script is used up by the requests that meet it, so each is a process of its own: the demo model alone
-    (tests/support/demo_model.py)."""
-    servers = []
+def fault_server(demo_models, tmp_path):
+    """Start demo models that inject the given faults (see core/demo/faults.py), each on a port of its own (a fault
+    script is used up by the requests that meet it); stopped after the test."""
+    models = []
 
     def start(faults: str, delay_ms: float = 0):
-        server = start_server(tmp_path / f"faults-{len(servers)}",
-                              {"BOTARMY_DEMO_FAULTS": faults, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(delay_ms),
-                               "PYTHONPATH": str(ROOT)}, program=["-m", "tests.support.demo_model"])
-        servers.append(server)
-        return server
+        models.append(add_model(demo_models, tmp_path / f"faults-{len(models)}", faults, delay_ms))
+        return models[-1]
 
     yield start
-    for server in servers:
-        server.stop()
+    for model in models:
+        model.stop()
