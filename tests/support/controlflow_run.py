@@ -20,8 +20,10 @@ from tests.support.controlflow_env import ROOT, controlflow_python, environment
 TEST = ("tests/integration/test_controlflow_backend.py::"
         "test_the_controlflow_orchestrator_passes_its_tests_in_its_own_environment")
 SESSION = "BOTARMY_TEST_SESSION"  # names the session's job folder; set by the first process of the session
-# Serially (-n 0): it runs beside the whole suite already.
-NESTED = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "-x", "tests/controlflow_orchestrator"]
+# Serially (-n 0): it runs beside the whole suite already, and so more slowly than alone, hence the longer timeout
+# of each test (each starts Prefect's server, up to three times).
+NESTED = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "--timeout", "900", "-x",
+          "tests/controlflow_orchestrator"]
 NESTED_TIMEOUT_S = 2100
 
 
