@@ -433,7 +433,8 @@ def _near_miss(whole: list[str], part: list[str], replace: str, content: str) ->
     if best >= NEAR_MISS_RATIO:
         shown = whole[best_start:best_start + min(length, _SHOWN_LINES)]
         text = "".join(line.rstrip("\r\n") + "\n" for line in shown)
-        extra += NEAR_MISS.format(first=best_start + 1, last=best_start + len(shown), fence=_fence_for(text), lines=text)
+        extra += NEAR_MISS.format(first=best_start + 1, last=best_start + len(shown), fence=_fence_for(text),
+                                  lines=text)
     if replace.strip() and replace.strip() in content:
         extra += ALREADY_DONE
     return extra

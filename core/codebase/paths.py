@@ -18,9 +18,17 @@ def is_git_folder(name: str) -> bool:
 def project_path(raw: str) -> str | None:
     """The path inside the project that `raw` names, or None for one that leaves it, holds control characters or
     goes into a `.git` folder."""
-    if _CONTROL.search(raw):
+    if _CONTROL.search(raw) or not _encodable(raw):
         return None
     path = safe_path(raw)
     if path is None or any(is_git_folder(part) for part in path.split("/")):
         return None
     return path
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
