@@ -27,7 +27,7 @@ _STOP_WORDS = frozenset(
     "the and for with that this from into then than when what which where there their them they its also are was "
     "were been being have has had not but all any can could should would will shall may might must each every some "
     "such only other more most very too just like make makes made add adds added use uses using new please want need "
-    "file files code project change changes update support able way get set".split())
+    "file files code project change changes update support able way get set test tests testing".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _DEFINITION = re.compile(
@@ -226,14 +226,19 @@ def _request_terms(request: str) -> set[str]:
 
 
 def _terms(text: str) -> list[str]:
-    """Lower-case words, identifiers split at underscores and camel case (both the parts and the whole)."""
+    """Lower-case words, identifiers split at underscores and camel case (both the parts and the whole), a plural's
+    s taken off so "invoices" meets "invoice"."""
     terms = []
     for word in _WORD.findall(text):
         parts = _CAMEL.findall(word)
-        terms.append(word.lower())
+        terms.append(_singular(word.lower()))
         if len(parts) > 1:
-            terms += [part.lower() for part in parts]
+            terms += [_singular(part.lower()) for part in parts]
     return terms
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _is_test(path: str) -> bool:

@@ -282,10 +282,10 @@ def replace_text(content: str, search: str, replace: str) -> tuple[str, MatchKin
             continue
         # Indentation is compared after taking off what SEARCH and REPLACE share, so the replacement keeps its shape.
         by = min((_indent_of(line) for line in lines + new if line.strip()), default=0)
-        for match, same, wanted, given in ((MatchKind.EXACT, _exact, lines, new),
-                                           (MatchKind.WHITESPACE, _trailing, lines, new),
-                                           (MatchKind.INDENTATION, _indented, _dedent(lines, by), _dedent(new, by))):
-            places = _windows(whole, wanted, same)
+        for match, key, wanted, given in ((MatchKind.EXACT, _without_ending, lines, new),
+                                          (MatchKind.WHITESPACE, str.rstrip, lines, new),
+                                          (MatchKind.INDENTATION, str.strip, _dedent(lines, by), _dedent(new, by))):
+            places = _windows(whole, wanted, key, _indented if match is MatchKind.INDENTATION else None)
             if len(places) > 1:
                 shown = ", ".join(str(start + 1) for start, _ in places[:5]) + (", …" if len(places) > 5 else "")
                 raise _NoPlace(FailureReason.AMBIGUOUS, AMBIGUOUS, count=len(places), lines=shown)
@@ -313,22 +313,22 @@ def _trim_blank(lines: list[str]) -> list[str]:
     return lines[start:end]
 
 
-def _windows(whole: list[str], part: list[str], same: Callable[[list[str], list[str]], str | None]):
-    """(start, indentation to add) of every window of `whole` that `same` accepts."""
+def _windows(whole: list[str], part: list[str], key: Callable[[str], str],
+             same: Callable[[list[str], list[str]], str | None] | None) -> list[tuple[int, str]]:
+    """(start, indentation to add) of every window of `whole` whose lines have the keys of `part`'s, and that `same`
+    (when given) accepts."""
+    keys, wanted = [key(line) for line in whole], [key(line) for line in part]
     found = []
-    for start in range(len(whole) - len(part) + 1):
-        prefix = same(whole[start:start + len(part)], part)
-        if prefix is not None:
-            found.append((start, prefix))
+    for start in range(len(keys) - len(wanted) + 1):
+        if keys[start] == wanted[0] and keys[start:start + len(wanted)] == wanted:
+            prefix = same(whole[start:start + len(part)], part) if same else ""
+            if prefix is not None:
+                found.append((start, prefix))
     return found
 
 
-def _exact(window: list[str], part: list[str]) -> str | None:
-    return "" if all(a.rstrip("\r\n") == b.rstrip("\r\n") for a, b in zip(window, part)) else None
-
-
-def _trailing(window: list[str], part: list[str]) -> str | None:
-    return "" if all(a.rstrip() == b.rstrip() for a, b in zip(window, part)) else None
+def _without_ending(line: str) -> str:
+    return line.rstrip("\r\n")
 
 
 def _indented(window: list[str], part: list[str]) -> str | None:

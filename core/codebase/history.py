@@ -11,6 +11,7 @@ repository with its work tree checked out; or zipped, `.git` included, so `git l
 
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from collections import Counter
@@ -18,8 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dulwich.index import build_index_from_tree, commit_tree
-from dulwich.objects import Blob, Commit
+from dulwich.index import build_index_from_tree
+from dulwich.object_store import commit_tree_changes
+from dulwich.objects import Blob, Commit, ShaFile, Tree
+from dulwich.pack import write_pack
 from dulwich.refs import check_ref_format
 from dulwich.repo import MemoryRepo, Repo
 
@@ -29,6 +32,8 @@ FILE_MODE = 0o100644  # every file is a plain, non-executable file: modes are no
 DEFAULT_BRANCH = "main"
 _MAX_TIMEZONE_S = 14 * 3600
 _IDENTITY_FORBIDDEN = str.maketrans("", "", "<>\n\r\0")
+
+_TreeChange = tuple[bytes, int | None, bytes | None]
 
 BAD_PATH = "The path {path!r} cannot be in the project."
 TWICE = "Two changes of one commit name the same file {path}."
@@ -95,6 +100,8 @@ class History:
             raise HistoryError(BAD_TAG.format(name=branch))
         self.branch = branch
         self.repository = MemoryRepo()  # dulwich's objects and refs, for push and diff in this package
+        self.repository.refs.set_symbolic_ref(b"HEAD", f"refs/heads/{branch}".encode())
+        self._tree: bytes | None = None  # the last commit's tree
         self._files: dict[bytes, bytes] = {}  # path -> blob id, as of the last commit
         self._folders: Counter[bytes] = Counter()  # folder -> files under it, as of the last commit
         self._commits: list[CommitInfo] = []
@@ -116,10 +123,11 @@ class History:
         if not isinstance(step.time, int) or step.time < 0 or not isinstance(step.timezone, int) \
                 or step.timezone % 60 or abs(step.timezone) > _MAX_TIMEZONE_S:
             raise HistoryError(BAD_TIME)
-        changed = self._apply(step.changes)
+        changed, tree_changes = self._apply(step.changes)
         commit = Commit()
-        commit.tree = commit_tree(self.repository.object_store,
-                                  ((path, blob, FILE_MODE) for path, blob in sorted(self._files.items())))
+        # Only the folders on the changed paths are built again: the others keep their tree objects.
+        commit.tree = self._tree = commit_tree_changes(self.repository.object_store, self._tree or Tree(),
+                                                       tree_changes)
         parent = self._commits[-1].id if self._commits else None
         commit.parents = [parent.encode()] if parent else []
         commit.author = _identity(step.author)
@@ -131,12 +139,12 @@ class History:
         self.repository.object_store.add_object(commit)
         commit_id = commit.id.decode()
         self.repository.refs[f"refs/heads/{self.branch}".encode()] = commit.id
-        self.repository.refs.set_symbolic_ref(b"HEAD", f"refs/heads/{self.branch}".encode())
         self._commits.append(CommitInfo(commit_id, parent, step.author, step.time, step.timezone, message, changed))
         return commit_id
 
-    def _apply(self, changes: Mapping[str, bytes | None]) -> tuple[str, ...]:
-        """Writes the changes into the current files (all or none); the paths, normalised and sorted."""
+    def _apply(self, changes: Mapping[str, bytes | None]) -> tuple[tuple[str, ...], list[_TreeChange]]:
+        """Writes the changes into the current files (all or none): the paths, normalised and sorted, and the changes
+        of the tree (path, mode, blob; None and None for a deletion)."""
         normalised: dict[str, bytes | None] = {}
         for raw, data in changes.items():
             path = project_path(raw)
@@ -146,9 +154,11 @@ class History:
                 raise HistoryError(TWICE.format(path=path))
             normalised[path] = data
         files, folders = dict(self._files), self._folders.copy()
+        tree_changes: list[_TreeChange] = []
         for path in sorted(path for path, data in normalised.items() if data is None):
             if files.pop(path.encode(), None) is not None:
                 folders.subtract(_parents(path.encode()))
+                tree_changes.append((path.encode(), None, None))
         for path, data in sorted((path, data) for path, data in normalised.items() if data is not None):
             key = path.encode()
             if key not in files:
@@ -159,9 +169,11 @@ class History:
             blob = Blob.from_string(bytes(data))
             if blob.id not in self.repository.object_store:
                 self.repository.object_store.add_object(blob)
-            files[key] = blob.id
+            if files.get(key) != blob.id:
+                files[key] = blob.id
+                tree_changes.append((key, FILE_MODE, blob.id))
         self._files, self._folders = files, +folders
-        return tuple(sorted(normalised))
+        return tuple(sorted(normalised)), tree_changes
 
     def tag(self, revision: int, commit: int | None = None, name: str = "") -> str:
         """Tags a commit (the last one when not given) as the revision; the tag's name."""
@@ -235,7 +247,12 @@ class History:
         directory.mkdir(parents=True, exist_ok=True)
         # Passing the branch and symlinks keeps dulwich from reading the user's or the system's git configuration.
         with Repo.init(str(directory), default_branch=self.branch.encode(), symlinks=False) as repo:
-            repo.object_store.add_pack_data(*self.repository.generate_pack_data(set(), {head.encode()}))
+            # One pack written straight from the objects: dulwich's add_pack_data re-reads and indexes what it was
+            # given, ten times slower. A pack is named after its checksum, known once it is written.
+            pack_folder = Path(repo.controldir()) / "objects" / "pack"
+            checksum, _ = write_pack(str(pack_folder / "incoming"), self._reachable(last), repo.object_format)
+            for suffix in (".pack", ".idx"):
+                (pack_folder / f"incoming{suffix}").rename(pack_folder / f"pack-{checksum.hex()}{suffix}")
             repo.refs[f"refs/heads/{self.branch}".encode()] = head.encode()
             for name, place in self._tags.values():
                 if place <= last:
@@ -243,6 +260,26 @@ class History:
             tree = self.repository.object_store[head.encode()].tree
             build_index_from_tree(repo.path, repo.index_path(), repo.object_store, tree)
         return directory
+
+    def _reachable(self, last: int) -> list[ShaFile]:
+        """The objects of the commits up to `last`: each commit, its trees and blobs, once."""
+        store = self.repository.object_store
+        found: dict[bytes, ShaFile] = {}
+        for info in self._commits[:last + 1]:
+            commit = store[info.id.encode()]
+            found[commit.id] = commit
+            trees = [commit.tree]
+            while trees:
+                tree_id = trees.pop()
+                if tree_id in found:
+                    continue  # an unchanged folder: everything under it is found already
+                found[tree_id] = tree = store[tree_id]
+                for entry in tree.iteritems():
+                    if stat.S_ISDIR(entry.mode):
+                        trees.append(entry.sha)
+                    elif entry.sha not in found:
+                        found[entry.sha] = store[entry.sha]
+        return list(found.values())
 
     def zip(self, folder: str, revision: int | None = None) -> bytes:
         """The project at the revision (the last commit when None) in one top folder, its `.git` included."""

@@ -43,8 +43,8 @@ HTTP_ERROR = "{remote} answered with HTTP {status}; nothing was pushed."
 UNREACHABLE = "{host} cannot be reached: check the address, or try again later."
 CERTIFICATE = "{host}'s certificate could not be verified, so nothing was sent to it."
 HUNG_UP = "{remote} closed the connection during the push; nothing may have been pushed."
-NON_FAST_FORWARD = ("The branch {branch} at {remote} has commits this project does not have, so it was not overwritten: "
-                    "push to a new branch or an empty repository.")
+NON_FAST_FORWARD = ("The branch {branch} at {remote} has commits this project does not have, so it was not "
+                    "overwritten: push to a new branch or an empty repository.")
 TAG_TAKEN = "The tag {tag} at {remote} points at another commit, so it was not moved."
 REFUSED = "{remote} refused {ref}: {reason}"
 FAILED = "The push to {remote} failed ({reason})."

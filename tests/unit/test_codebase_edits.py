@@ -86,7 +86,8 @@ code
 
 
 def test_a_block_under_a_file_header_is_an_edit_of_that_file_not_its_whole_content():
-    answer = "**File: `src/app/core.py`**\n```python\n<<<<<<< SEARCH\nimport os\n=======\nimport sys\n>>>>>>> REPLACE\n```\n"
+    answer = ("**File: `src/app/core.py`**\n```python\n<<<<<<< SEARCH\nimport os\n=======\nimport sys\n"
+              ">>>>>>> REPLACE\n```\n")
     assert parse_edits(answer) == [Replace("src/app/core.py", "import os\n", "import sys\n")]
 
 

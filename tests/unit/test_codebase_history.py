@@ -76,7 +76,8 @@ def test_any_difference_in_a_step_is_a_different_commit():
         Step(TESTER, STEPS[0].message, STEPS[0].time, STEPS[0].changes, timezone=3600),
         Step(DEVELOPER, STEPS[0].message + "!", STEPS[0].time, STEPS[0].changes, timezone=3600),
         Step(DEVELOPER, STEPS[0].message, STEPS[0].time, STEPS[0].changes, timezone=0),
-        Step(DEVELOPER, STEPS[0].message, STEPS[0].time, {**STEPS[0].changes, "README.md": b"# Calc!\n"}, timezone=3600),
+        Step(DEVELOPER, STEPS[0].message, STEPS[0].time, {**STEPS[0].changes, "README.md": b"# Calc!\n"},
+             timezone=3600),
     ]
     assert len({History.build([step]).head for step in variants} | {IDS[0]}) == len(variants) + 1
 

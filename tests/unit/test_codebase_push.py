@@ -1,5 +1,5 @@
 """What a push refuses before it connects anywhere: remotes it cannot or must not push to, tokens it must not send,
-branch names git refuses. Pushes to a real server are in tests/integration/test_codebase_push.py."""
+branch names git refuses. Pushes to a real server are in tests/integration/test_git_push.py."""
 
 import pytest
 
