@@ -97,7 +97,7 @@ def _push(history: History, remote: str, branch: str, token: str | None, allow_l
                 raise PushError(TAG_TAKEN.format(tag=ref.removeprefix(b"refs/tags/").decode(), remote=remote))
             if old.decode() not in ids:  # the history is one line: every commit of it is an ancestor of the head
                 raise PushError(NON_FAST_FORWARD.format(branch=branch, remote=remote))
-        return {**refs, **wanted}
+        return wanted  # the refs to set; the remote's others stay as they are
 
     try:
         result = client.send_pack(path, update_refs, history.repository.generate_pack_data)
