@@ -40,6 +40,7 @@ TWICE = "Two changes of one commit name the same file {path}."
 FILE_AND_FOLDER = "{path} cannot be both a file and a folder."
 BAD_TIME = "A commit's time must be whole seconds since 1970 and its time zone whole minutes within 14 hours of UTC."
 BAD_TAG = "{name!r} is not a name git accepts for a tag."
+BAD_BRANCH = "{name!r} is not a name git accepts for a branch."
 TAG_MOVED = "Revision {revision} is already tagged at another commit."
 NO_COMMIT = "There is no commit {commit} to tag."
 NO_REVISION = "There is no revision {revision}."
@@ -97,7 +98,7 @@ class History:
 
     def __init__(self, branch: str = DEFAULT_BRANCH):
         if not check_ref_format(f"refs/heads/{branch}".encode()):
-            raise HistoryError(BAD_TAG.format(name=branch))
+            raise HistoryError(BAD_BRANCH.format(name=branch))
         self.branch = branch
         self.repository = MemoryRepo()  # dulwich's objects and refs, for push and diff in this package
         self.repository.refs.set_symbolic_ref(b"HEAD", f"refs/heads/{branch}".encode())

@@ -131,6 +131,8 @@ def test_times_tags_and_refs_that_git_cannot_hold_are_refused(history):
         history.files("nope")
     with pytest.raises(HistoryError, match="no commit yet"):
         History().files()
+    with pytest.raises(HistoryError, match="not a name git accepts for a branch"):
+        History(branch="main.lock")
 
 
 def test_a_repository_written_at_a_revision_is_one_git_reads_with_nothing_after_it(history, tmp_path):
