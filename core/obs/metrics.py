@@ -128,7 +128,7 @@ class Metrics:
         self.llm_tokens.labels("completion").inc(completion_tokens)
         self.llm_cost.inc(cost_usd)
 
-    # The command runner's observer (core.engine.execution.CommandObserver).
+    # The command runner's observer (core.engine.execution.interfaces.CommandObserver).
 
     def command_ended(self, origin: CommandOrigin, status: CommandStatus, seconds: float, output_bytes: int) -> None:
         self.commands.labels(origin, status).inc()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
 from core.domain.inputs import InputError
-from core.engine.execution import CommandInProgress, ExecutionService
+from core.engine.execution import CommandInProgress, UserCommands
 from core.engine.queries import RunQueries
 
 from .access import AUTH_ERRORS, Caller
@@ -20,7 +20,7 @@ NOT_RUNNING = "This command is not running any more (or is being stopped already
 _COMMAND_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def commands_router(queries: RunQueries, execution: ExecutionService, caller: Caller) -> APIRouter:
+def commands_router(queries: RunQueries, execution: UserCommands, caller: Caller) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["commands"], responses={**BAD_INPUT, **AUTH_ERRORS})
     owned = owned_run(queries, caller)
 
