@@ -13,7 +13,6 @@ from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, c
 from core.domain.fold import apply, fold
 from core.domain.inputs import (
     Busy,
-    InputError,
     clean_brief,
     clean_edit,
     clean_feedback,
@@ -138,9 +137,11 @@ class RunService:
             await self.runner.signal(run_id, Signal.PAUSE)
             return True
 
-    async def decide(self, run_id: str, decision: Decision | str, *, interrupt_id: str | None = None,
+    async def decide(self, run_id: str, decision: Decision, *, interrupt_id: str | None = None,
                      feedback: str | None = None, content: str | None = None) -> bool:
         """Decide the pending approval once: approve, request changes (with feedback) or edit (with the new text).
+        Text from outside becomes a Decision where it arrives (core.domain.interrupts.approval_answer, the API's
+        routes, the page's buttons).
 
         False when nothing is pending (or a different checkpoint than `interrupt_id` is); InputError for unusable
         feedback or text. The run goes on at once.
@@ -153,8 +154,6 @@ class RunService:
             if (pending is None or interrupt_id not in (None, pending.interrupt_id)
                     or await self.runner.working(run_id)):
                 return False
-            if decision not in Decision:
-                raise InputError(f"Unknown decision {decision!r}: approve, request_changes or edit.")
             decided = ApprovalDecided(
                 interrupt_id=pending.interrupt_id, agent=pending.agent, decision=decision,
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
