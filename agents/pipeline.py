@@ -21,7 +21,7 @@ from core.domain.events import (
     RunFinishedInterruptOutcome,
     RunStartedEvent,
 )
-from core.domain.interrupts import APPROVAL_ANSWER, PAUSE_ANSWER
+from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER, PAUSE_ANSWER
 from core.domain.status import AgentStatus, ErrorCode, InterruptReason
 from core.domain.view import RunView
 from core.engine.context import RunContext
@@ -89,7 +89,7 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
         if role.name in view.approvals and role.name not in view.approved:
             await emit(_interrupt(run.run_id, Interrupt(
                 id=f"approval:{role.name}:{segment}", reason=InterruptReason.APPROVAL,
-                metadata={"agent": role.name}, response_schema=APPROVAL_ANSWER,
+                metadata={APPROVAL_AGENT: role.name}, response_schema=APPROVAL_ANSWER,
                 message=f"Review the {role.artifact_title.lower()}: approve, request changes, or edit it.")))
             return
         if role.runs_tests and tests is not None and not await verify_and_fix(run, tests, FIXER, work, fix_rounds):
