@@ -80,10 +80,6 @@ class RunService:
     def queued_runs(self) -> int:
         return self.runner.queued_runs
 
-    def is_working(self, run_id: str) -> bool:
-        """The run has a task in this process (working, or waiting for a slot)."""
-        return self.runner.is_working(run_id)
-
     async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *, owner: str,
                     thread_id: str | None = None) -> str:
         """Validate (InputError carries the user's message), record the run's choices and start it for `owner`.

@@ -141,13 +141,21 @@ class Worker:
         task.add_done_callback(self._chores.discard)
 
     async def _deliver(self, run_id: str, signals: tuple[str, ...]) -> None:
-        """Give the run's task each signal once, whether it came over Redis or with the lease."""
-        for signal in signals:
+        """Give the run's task each signal once, whether it came over Redis or with the lease (as its name)."""
+        for name in signals:
             delivered = self._delivered.get(run_id)
+            if delivered is None or name in delivered:
+                continue
+            try:
+                signal = Signal(name)
+            except ValueError:  # from a newer version of BotArmy, say: nothing here handles it
+                log.warning("run %s: unknown signal %r ignored", run_id, name)
+                delivered.add(name)
+                continue
             # Marked only once the task took it: a signal that came before the task started comes again with the
             # next renewal.
-            if delivered is not None and signal not in delivered and await self.executor.signal(run_id, signal):
-                delivered.add(signal)
+            if await self.executor.signal(run_id, signal):
+                delivered.add(name)
 
     async def shutdown(self) -> None:
         """Stop taking runs, stop the held ones without a word, and hand them over to the other workers at once."""
