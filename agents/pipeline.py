@@ -25,7 +25,7 @@ from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER, PAUSE_ANSWER
 from core.domain.status import AgentStatus, ErrorCode, InterruptReason
 from core.domain.view import RunView
 from core.engine.context import RunContext
-from core.llm.client import LLM, prompt_tokens
+from core.llm.client import LLM
 from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
@@ -115,10 +115,10 @@ def _interrupt(run_id: str, interrupt: Interrupt) -> RunFinishedEvent:
 
 def _over_budget(role: Role, inputs: AgentInputs, llm: LLM, budget: Budget, view: RunView) -> str | None:
     """The user's sentence when the next call could take the run past its budget, else None."""
-    prompt = prompt_tokens(build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous))
-    if view.tokens + prompt + llm.max_output_tokens > budget.tokens:
+    most = llm.ceiling(build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous))
+    if view.tokens + most.tokens > budget.tokens:
         limit = f"{budget.tokens:,} tokens"
-    elif budget.cost_usd and view.cost_usd + llm.cost_usd(prompt, llm.max_output_tokens) > budget.cost_usd:
+    elif budget.cost_usd and view.cost_usd + most.cost_usd > budget.cost_usd:
         limit = f"${budget.cost_usd:.2f}"
     else:
         return None

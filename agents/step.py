@@ -17,7 +17,6 @@ from core.domain.events import (
     now_ms,
 )
 from core.domain.status import ErrorCode
-from core.llm import client
 from core.llm.client import LLM, Restart, Source, Waiting
 from core.llm.errors import classify
 from core.trace import TRACE, Stage
@@ -71,10 +70,8 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
                     for event in discard_answer(role.name, message_id, subagent_id, piece.kind):
                         yield event
                     chunks, message_id, length = [], None, 0
-                elif isinstance(piece, client.Usage):
-                    yield custom(Usage(agent=role.name, prompt_tokens=piece.prompt_tokens,
-                                       completion_tokens=piece.completion_tokens, estimated=piece.estimated,
-                                       cost_usd=llm.cost_usd(piece.prompt_tokens, piece.completion_tokens)))
+                elif isinstance(piece, Usage):
+                    yield custom(piece)
                 else:
                     if message_id is None:
                         streams += 1

@@ -24,8 +24,9 @@ from controlflow.events.history import InMemoryHistory
 from controlflow.orchestration.handler import AsyncHandler
 from langchain_openai import ChatOpenAI
 
+from core.domain.custom import Usage
 from core.domain.events import Event
-from core.llm.client import AGENT_HEADER, LLM, Usage, estimate_tokens, prompt_tokens
+from core.llm.client import AGENT_HEADER, LLM, estimate_tokens, estimated_usage
 from core.llm.errors import NotFinished, StreamCut
 
 from ..roles import Role, build_messages
@@ -143,6 +144,6 @@ async def _attempt(role: Role, messages: list[dict], model: ChatOpenAI) -> Async
     if not task.is_successful():
         raise NotFinished()
     if relay.estimated:
-        yield Usage(prompt_tokens(messages), estimate_tokens("".join(relay.text)), estimated=True)
+        yield estimated_usage(role.name, messages, "".join(relay.text))
     else:
-        yield Usage(relay.prompt_tokens, relay.completion_tokens, estimated=False)
+        yield Usage(agent=role.name, prompt_tokens=relay.prompt_tokens, completion_tokens=relay.completion_tokens)
