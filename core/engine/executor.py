@@ -39,7 +39,7 @@ class Executor:
         self._pausing: set[str] = set()
         self._abandoned: set[str] = set()  # stopped without a word: the run is not this process's any more
         self._born_ms = now_ms()
-        self.ended: Callable[[str], None] = lambda run_id: None  # called when a run's task is over
+        self.ended: Callable[[str], None] | None = None  # called when a run's task is over
 
     @property
     def active_runs(self) -> int:
@@ -95,7 +95,8 @@ class Executor:
         def ended(_: asyncio.Task) -> None:
             self._tasks.pop(run_id, None)
             self._owners.pop(run_id, None)
-            self.ended(run_id)
+            if self.ended is not None:
+                self.ended(run_id)
 
         task.add_done_callback(ended)
 
