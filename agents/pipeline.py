@@ -29,7 +29,7 @@ from core.llm.client import LLM
 from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
-from .roles import ROLES, Role, build_messages
+from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
 
@@ -115,7 +115,7 @@ def _interrupt(run_id: str, interrupt: Interrupt) -> RunFinishedEvent:
 
 def _over_budget(role: Role, inputs: AgentInputs, llm: LLM, budget: Budget, view: RunView) -> str | None:
     """The user's sentence when the next call could take the run past its budget, else None."""
-    most = llm.ceiling(build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous))
+    most = llm.ceiling(inputs.messages(role))
     if view.tokens + most.tokens > budget.tokens:
         limit = f"{budget.tokens:,} tokens"
     elif budget.cost_usd and view.cost_usd + most.cost_usd > budget.cost_usd:

@@ -38,6 +38,10 @@ class AgentInputs:
     attempt: int = 1
     label: str | None = None  # names this invocation instead of `attempt` (a fix round within one segment)
 
+    def messages(self, role: Role) -> list[dict]:
+        """The chat messages of `role`'s step with these inputs."""
+        return build_messages(role, self.brief, self.earlier, self.feedback, self.previous)
+
 
 # One agent step as an orchestrator runs it: run_agent here, or another orchestrator's (agents.controlflow).
 AgentStep = Callable[[Role, AgentInputs, LLM], AsyncIterator[Event]]
@@ -56,7 +60,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",
                   "expected_chars": role.expected_chars})
-    messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
+    messages = inputs.messages(role)
     label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
     message_id, streams, length = None, 0, 0

@@ -29,7 +29,7 @@ from core.domain.events import Event
 from core.llm.client import AGENT_HEADER, LLM, estimate_tokens, estimated_usage
 from core.llm.errors import NotFinished, StreamCut
 
-from ..roles import Role, build_messages
+from ..roles import Role
 from ..step import AgentInputs, AgentStep, run_agent
 
 FINISH = ("Write your whole answer as your message, in markdown, then call the tool that marks this task "
@@ -82,7 +82,7 @@ class Models:
 
 def controlflow_step(models: Models) -> AgentStep:
     def step(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
-        messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
+        messages = inputs.messages(role)
         return run_agent(role, inputs, llm, source=partial(_attempt, role, messages, models(role)))
     return step
 

@@ -45,8 +45,7 @@ def commands_router(queries: RunQueries, execution: UserCommands, caller: Caller
                  responses={**NOT_FOUND, 409: problem("The command is not running.")})
     async def interrupt_command(command_id: str, run_id: str = Depends(owned)) -> CommandAccepted:
         """As Ctrl-C: SIGINT to the command's process group, SIGKILL 2 s later if it is still running."""
-        view = await queries.view(run_id)
-        if view is None or command_id not in view.commands:
+        if await queries.command(run_id, command_id) is None:
             raise HTTPException(404, NO_SUCH_COMMAND)
         if not await execution.interrupt(run_id, command_id):
             raise HTTPException(409, NOT_RUNNING)

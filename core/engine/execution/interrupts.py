@@ -26,8 +26,7 @@ class Interrupts:
                 return False
             here.interrupt_asked = True
         else:  # another process runs it, if any does: the log says whether it still runs
-            view = await self.queries.view(run_id)
-            command = view.commands.get(command_id) if view is not None else None
+            command = await self.queries.command(run_id, command_id)
             if command is None or not command.running or command.interrupt_requested:
                 return False
         await self.bus.emit(run_id, custom(CommandInterruptRequested(command_id=command_id)))

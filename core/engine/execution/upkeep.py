@@ -32,8 +32,7 @@ class Upkeep:
         the log has it already (the run's close recorded it: core.engine.closing); drop the workspaces of runs that
         are gone, now and every `sweep_s` when set."""
         for run_id, command_id in self.workspaces.marked_running():
-            view = await self.queries.view(run_id)
-            command = view.commands.get(command_id) if view is not None else None
+            command = await self.queries.command(run_id, command_id)
             if command is not None and command.running:
                 await self.bus.emit(run_id, custom(ended(command_id, WITH_SERVER)))
             self.workspaces.mark_ended(run_id, command_id)
