@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
-from core.domain.fold import apply, fold
+from core.domain.fold import fold
 from core.domain.inputs import (
     Busy,
     clean_brief,
@@ -26,6 +26,7 @@ from core.limits.shared import PerKeyLimit
 
 from .closing import INTERRUPTED_MESSAGE, cancelled, close_out
 from .context import Orchestrator
+from .emitter import emitter
 from .executor import Executor
 from .queries import RunQueries
 from .runner import ControlLock, Runner, process_lock
@@ -157,8 +158,7 @@ class RunService:
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
             await self._check_capacity(owner)
             await self.runner.hold(run_id)
-            for item in await self.bus.emit(run_id, custom(decided)):
-                apply(view, item)
+            await emitter(self.bus, run_id, view)(custom(decided))
             await self.runner.launch(run_id, view, owner)
             return True
 

@@ -10,8 +10,7 @@ import logging
 from collections.abc import Callable
 
 from core.domain.custom import RunQueued, custom
-from core.domain.events import Event, RunErrorEvent, now_ms
-from core.domain.fold import apply
+from core.domain.events import RunErrorEvent, now_ms
 from core.domain.status import ErrorCode, RunStatus
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
@@ -20,6 +19,7 @@ from core.obs.logs import bind_log_context
 
 from .closing import cancelled, close_out, interrupted
 from .context import Orchestrator, RunContext
+from .emitter import emitter
 from .queries import RunQueries
 from .run_queue import RunQueue
 from .signals import Signal
@@ -103,11 +103,7 @@ class Executor:
     async def _execute(self, run_id: str, view: RunView) -> None:
         bind_log_context(run_id=run_id)  # this task's own context: every line it logs names the run
 
-        async def emit(*events: Event):
-            stored = await self.bus.emit(run_id, *events)
-            for item in stored:
-                apply(view, item)
-            return stored
+        emit = emitter(self.bus, run_id, view)
 
         async def queued(position: int) -> None:
             await emit(custom(RunQueued(position=position)))

@@ -11,12 +11,12 @@ import asyncio
 import logging
 import uuid
 
-from core.domain.fold import apply
 from core.domain.status import ErrorCode, RunStatus
 from core.eventlog.protocols import Claim, JobBoard, LeaseLost
 from core.eventlog.redis_fanout import RedisHub
 
 from .closing import TAKEN_OVER_MESSAGE, cancelled, close_out, unfinished
+from .emitter import emitter
 from .executor import Executor
 from .jobs import JOBS_CHANNEL, SIGNALS
 from .signals import Signal
@@ -84,9 +84,7 @@ class Worker:
             if claim.taken_over and view.status == RunStatus.RUNNING:
                 # The previous worker stopped mid-segment: its half-written answer is voided, as after a restart,
                 # and the segment goes on with the first agent that has no artifact.
-                for item in await executor.bus.emit(run_id, *unfinished(view, TAKEN_OVER_MESSAGE,
-                                                                         ErrorCode.INTERRUPTED)):
-                    apply(view, item)
+                await emitter(executor.bus, run_id, view)(*unfinished(view, TAKEN_OVER_MESSAGE, ErrorCode.INTERRUPTED))
             await executor.launch(run_id, view, claim.owner)
             await self._deliver(run_id, claim.signals)
         except LeaseLost:
