@@ -6,7 +6,7 @@ the log), `ending` (how a command ended, judged from its exit: pure), `interrupt
 Callers import from here and depend on the interface they use (`interfaces`).
 """
 
-from .ending import SERVER_STOPPED, WITH_SERVER, ended
+from .ending import WITH_SERVER, ended
 from .interfaces import (
     CommandInProgress,
     CommandLimits,
@@ -18,5 +18,5 @@ from .interfaces import (
 )
 from .service import ExecutionService
 
-__all__ = ["SERVER_STOPPED", "WITH_SERVER", "CommandInProgress", "CommandLimits", "CommandObserver",
-           "ExecutionService", "ProjectCommands", "Ran", "TerminalCommands", "UserCommands", "ended"]
+__all__ = ["WITH_SERVER", "CommandInProgress", "CommandLimits", "CommandObserver", "ExecutionService",
+           "ProjectCommands", "Ran", "TerminalCommands", "UserCommands", "ended"]
