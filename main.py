@@ -45,7 +45,7 @@ from core.obs.metrics import Metrics
 from core.sandbox import base as sandbox
 from core.sandbox.bubblewrap import Bubblewrap
 from core.sandbox.unsandboxed import Unsandboxed
-from core.settings import Settings
+from core.settings import OrchestratorName, SandboxName, Settings
 from core.trace import TRACE
 from core.users import admin
 from core.users.identity import (
@@ -102,7 +102,7 @@ def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Met
     limits = sandbox.Limits(wall_s=settings.command_timeout_s, cpu_s=settings.command_cpu_s,
                             memory_bytes=settings.command_memory_mb * mb, processes=settings.command_processes,
                             file_bytes=settings.command_file_mb * mb)
-    runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == "bubblewrap" else Unsandboxed(limits)
+    runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == SandboxName.BUBBLEWRAP else Unsandboxed(limits)
     return ExecutionService(
         bus, RunQueries(store, bus), runner, Workspaces(settings.data_dir), TEAM,
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
@@ -232,7 +232,7 @@ def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
     tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
     options = {"tests": tests, "fix_rounds": settings.fix_rounds}
-    if settings.orchestrator != "controlflow":
+    if settings.orchestrator != OrchestratorName.CONTROLFLOW:
         return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
     if not installed():

@@ -10,7 +10,7 @@ from nicegui import app, ui
 
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
-from core.engine.execution import ExecutionService
+from core.engine.execution import TerminalCommands
 from core.users.identity import Identity
 
 from .account import account_page
@@ -32,7 +32,7 @@ BUILD_TIMEOUT_S = 30
 page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S, language="en-US")
 
 
-def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: ExecutionService,
+def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: TerminalCommands,
                    terminal_rate: int, *, offline_demo: bool) -> None:
     """`terminal_rate`: characters a second one tab's terminal receives at most."""
     # Quasar's loading bar would flash up, unnamed, for the socket's own requests: it tells a user nothing here.

@@ -1,13 +1,13 @@
 """A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
 the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
-RunService and the ExecutionService as commands; the view only renders the fold."""
+RunService and the terminal's commands (core.engine.execution) as commands; the view only renders the fold."""
 
 from nicegui import ui
 
 from core.domain.inputs import InputError
 from core.domain.view import RunView
 from core.engine.commands import RunService
-from core.engine.execution import ExecutionService
+from core.engine.execution import TerminalCommands
 
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
@@ -23,7 +23,7 @@ from .transcript import Transcript
 from .verify import VerifyCard
 
 
-async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: ExecutionService,
+async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: TerminalCommands,
                     terminal_rate: int) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary] = []

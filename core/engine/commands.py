@@ -10,10 +10,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
-from core.domain.fold import apply, fold
+from core.domain.fold import fold
 from core.domain.inputs import (
     Busy,
-    InputError,
     clean_brief,
     clean_edit,
     clean_feedback,
@@ -27,6 +26,7 @@ from core.limits.shared import PerKeyLimit
 
 from .closing import INTERRUPTED_MESSAGE, cancelled, close_out
 from .context import Orchestrator
+from .emitter import emitter
 from .executor import Executor
 from .queries import RunQueries
 from .runner import ControlLock, Runner, process_lock
@@ -81,10 +81,6 @@ class RunService:
     def queued_runs(self) -> int:
         return self.runner.queued_runs
 
-    def is_working(self, run_id: str) -> bool:
-        """The run has a task in this process (working, or waiting for a slot)."""
-        return self.runner.is_working(run_id)
-
     async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *, owner: str,
                     thread_id: str | None = None) -> str:
         """Validate (InputError carries the user's message), record the run's choices and start it for `owner`.
@@ -138,9 +134,11 @@ class RunService:
             await self.runner.signal(run_id, Signal.PAUSE)
             return True
 
-    async def decide(self, run_id: str, decision: Decision | str, *, interrupt_id: str | None = None,
+    async def decide(self, run_id: str, decision: Decision, *, interrupt_id: str | None = None,
                      feedback: str | None = None, content: str | None = None) -> bool:
         """Decide the pending approval once: approve, request changes (with feedback) or edit (with the new text).
+        Text from outside becomes a Decision where it arrives (core.domain.interrupts.approval_answer, the API's
+        routes, the page's buttons).
 
         False when nothing is pending (or a different checkpoint than `interrupt_id` is); InputError for unusable
         feedback or text. The run goes on at once.
@@ -153,8 +151,6 @@ class RunService:
             if (pending is None or interrupt_id not in (None, pending.interrupt_id)
                     or await self.runner.working(run_id)):
                 return False
-            if decision not in Decision:
-                raise InputError(f"Unknown decision {decision!r}: approve, request_changes or edit.")
             decided = ApprovalDecided(
                 interrupt_id=pending.interrupt_id, agent=pending.agent, decision=decision,
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
@@ -162,8 +158,7 @@ class RunService:
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
             await self._check_capacity(owner)
             await self.runner.hold(run_id)
-            for item in await self.bus.emit(run_id, custom(decided)):
-                apply(view, item)
+            await emitter(self.bus, run_id, view)(custom(decided))
             await self.runner.launch(run_id, view, owner)
             return True
 

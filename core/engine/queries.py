@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from core.domain.events import StoredEvent
 from core.domain.fold import fold
 from core.domain.status import RunStatus
-from core.domain.view import RunView
+from core.domain.view import CommandView, RunView
 from core.eventlog.bus import Bus
 from core.eventlog.protocols import EventStore
 from core.eventlog.rows import RunPage, RunRow
@@ -20,6 +20,11 @@ class RunQueries:
         if await self._store.get_run(run_id) is None:
             return None
         return fold(run_id, await self._store.read(run_id))
+
+    async def command(self, run_id: str, command_id: str) -> CommandView | None:
+        """The run's command as its log tells it (whichever process runs it); None when there is no such one."""
+        view = await self.view(run_id)
+        return view.commands.get(command_id) if view is not None else None
 
     async def owned(self, run_id: str, owner: str) -> RunRow | None:
         """The run, if it exists and is the owner's: anyone else's run is as absent as one that never existed."""

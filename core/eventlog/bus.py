@@ -49,14 +49,6 @@ class BusObserver(Protocol):
     def delivered(self, source: str, latency_s: float | None = None) -> None: ...
 
 
-class _Unobserved:
-    def appended(self, events: Sequence[Event]) -> None:
-        pass
-
-    def delivered(self, source: str, latency_s: float | None = None) -> None:
-        pass
-
-
 class LocalFanout:
     """Subscribers in this process only: a hand-over cannot be lost."""
 
@@ -78,7 +70,7 @@ class LocalFanout:
 class Bus:
     """Persists before fan-out (`emit`), and serves gap-free, duplicate-free subscriptions (`subscribe`)."""
 
-    def __init__(self, store: EventStore, capacity: int = 2000, observer: BusObserver = _Unobserved(),
+    def __init__(self, store: EventStore, capacity: int = 2000, observer: BusObserver | None = None,
                  fanout: Fanout | None = None) -> None:
         self.store = store
         self.capacity = capacity
@@ -90,7 +82,8 @@ class Bus:
     async def emit(self, run_id: str, *events: Event) -> list[StoredEvent]:
         emitted_at = time.time()  # before the write: a viewer waits for persistence too
         stored = await self.store.append(run_id, list(events), summary_change(events))
-        self.observer.appended(events)
+        if self.observer is not None:
+            self.observer.appended(events)
         await self.fanout.publish(run_id, stored, emitted_at)
         return stored
 
@@ -122,7 +115,8 @@ class Bus:
                 await self.fanout.watch(run_id)
             while True:
                 for item in await self.store.read(run_id, last):
-                    self.observer.delivered("store")
+                    if self.observer is not None:
+                        self.observer.delivered("store")
                     yield item
                     last = item.seq
                 while True:
@@ -136,7 +130,8 @@ class Bus:
                     if live is _LAGGED or live.item.seq > last + 1:
                         break  # fell behind or saw a gap: catch up from the store
                     if live.item.seq == last + 1:
-                        self.observer.delivered("live", max(0.0, time.time() - live.emitted_at))
+                        if self.observer is not None:
+                            self.observer.delivered("live", max(0.0, time.time() - live.emitted_at))
                         yield live.item
                         last = live.item.seq
         finally:

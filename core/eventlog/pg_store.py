@@ -26,7 +26,7 @@ from core.domain.fold import SummaryChange
 from core.domain.status import NOT_WORKING, RunStatus
 
 from .protocols import Claim, LeaseLost
-from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, ignore_write, run_row
+from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, run_row
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -95,7 +95,7 @@ async def _unlock_all(connection: psycopg.AsyncConnection) -> None:
 class PgStore:
     dialect = "postgresql"
 
-    def __init__(self, url: str, observe_write: WriteObserver = ignore_write, pool_size: int = 10) -> None:
+    def __init__(self, url: str, observe_write: WriteObserver | None = None, pool_size: int = 10) -> None:
         self.url = url
         self._observe_write = observe_write
         self._pool_size = pool_size
@@ -220,7 +220,8 @@ class PgStore:
                                  (change.tokens, change.cost_usd, run_id))
             if ends:  # the segment's end and the job's end are one fact: no moment where one is seen without the other
                 await db.execute(f"UPDATE runs SET {_RELEASE} WHERE run_id = %s AND lease_epoch = %s", (run_id, fence))
-        self._observe_write("append", time.perf_counter() - started)
+        if self._observe_write is not None:
+            self._observe_write("append", time.perf_counter() - started)
         if ends:
             self._fences.pop(run_id, None)
         return stored
@@ -234,7 +235,8 @@ class PgStore:
             await db.execute("DELETE FROM event_heads WHERE run_id = %s", (run_id,))
             await db.execute("DELETE FROM events WHERE run_id = %s", (run_id,))
             deleted = (await db.execute("DELETE FROM runs WHERE run_id = %s", (run_id,))).rowcount == 1
-        self._observe_write("delete", time.perf_counter() - started)
+        if self._observe_write is not None:
+            self._observe_write("delete", time.perf_counter() - started)
         return deleted
 
     async def check_writable(self) -> bool:

@@ -9,10 +9,6 @@ from core.domain.status import RunStatus, VerifyStatus
 WriteObserver = Callable[[str, float], None]  # (operation, seconds): "append" or "delete", BEGIN to COMMIT
 
 
-def ignore_write(operation: str, seconds: float) -> None:
-    """The observer of a store nobody measures."""
-
-
 @dataclass(frozen=True)
 class RunRow:
     run_id: str

@@ -16,7 +16,7 @@ from core.domain.status import NOT_WORKING, RunStatus
 from core.trace import TRACE, Stage
 
 from .group_commit import GroupCommit
-from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, ignore_write, run_row
+from .rows import RUN_COLUMNS, RunPage, RunRow, WriteObserver, run_row
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest integer: a bigger offset or sequence number cannot be bound
 
@@ -66,7 +66,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection, observe: WriteObserver, operation: str) -> Iterator[None]:
+def _transaction(db: sqlite3.Connection, observe: WriteObserver | None, operation: str) -> Iterator[None]:
     """`observe` gets BEGIN to COMMIT, timed in the writer thread that waits for the disk."""
     started = time.perf_counter()
     db.execute("BEGIN")
@@ -76,7 +76,8 @@ def _transaction(db: sqlite3.Connection, observe: WriteObserver, operation: str)
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-    observe(operation, time.perf_counter() - started)
+    if observe is not None:
+        observe(operation, time.perf_counter() - started)
 
 
 class Store:
@@ -84,7 +85,7 @@ class Store:
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, observe_write: WriteObserver = ignore_write) -> None:
+    def __init__(self, path: Path, observe_write: WriteObserver | None = None) -> None:
         self.path = path
         self._observe_write = observe_write
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")

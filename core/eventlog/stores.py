@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from .protocols import EventStore
-from .rows import WriteObserver, ignore_write
+from .rows import WriteObserver
 
 
-def event_store(database_url: str | None, sqlite_path: Path, observe_write: WriteObserver = ignore_write) -> EventStore:
+def event_store(database_url: str | None, sqlite_path: Path, observe_write: WriteObserver | None = None) -> EventStore:
     """Not opened yet: call `open()` before the first request."""
     if database_url:
         from .pg_store import PgStore  # only a scaled deployment loads the PostgreSQL driver

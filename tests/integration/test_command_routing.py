@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from agents.roles import TEAM
-from core.domain.custom import CommandRequested, CommandStarted, custom
+from core.domain.custom import CommandEnded, CommandRequested, CommandStarted, custom, payload_as
 from core.domain.status import CommandOrigin
 from core.engine.closing import close_out, interrupted
 from core.engine.execution import ExecutionService
@@ -64,8 +64,8 @@ async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_fi
     steps = {"close": lambda: close_out(bus, queries, "r1", interrupted()), "recover": restarted.recover}
     await steps[first]()
     await steps["recover" if first == "close" else "close"]()
-    ends = [e.event.value["command_id"] for e in await store.read("r1") if getattr(e.event, "name", "") == "command_ended"]
-    assert sorted(ends) == ["t" * 32, "u" * 32]
+    ends = [end for item in await store.read("r1") if (end := payload_as(item.event, CommandEnded)) is not None]
+    assert sorted(end.command_id for end in ends) == ["t" * 32, "u" * 32]
     assert workspaces.marked_running() == []
 
 

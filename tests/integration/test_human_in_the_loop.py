@@ -18,11 +18,11 @@ BRIEF = "A lending shelf where neighbours borrow garden tools and bring them bac
 
 
 async def settled(runs, run_id: str, *statuses: str, timeout: float = 60) -> RunView:
-    """The run's view once it reached one of `statuses` and no task works on it any more."""
+    """The run's view once it reached one of `statuses` and its runner works it no more."""
     async with asyncio.timeout(timeout):
         while True:
             view = await runs.queries.view(run_id)
-            if view.status in statuses and not runs.is_working(run_id):
+            if view.status in statuses and not await runs.runner.working(run_id):
                 return view
             await asyncio.sleep(0.02)
 
