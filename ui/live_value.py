@@ -3,7 +3,8 @@ update.
 
 An element update makes NiceGUI's page re-render its whole element tree in the browser, so a card whose counter
 changed with every flush cost every tab a render of the whole page. A live value changes with one small message
-that only its own component handles; the element itself is sent again only when the page is built.
+that only its own component handles, and its props follow without an update, so whenever the element itself is sent
+again it shows the value it has.
 """
 
 from typing import Any
@@ -16,18 +17,18 @@ from .calls import call
 class _LiveValue(Element, component="live_value.js"):
     def __init__(self, value: Any) -> None:
         super().__init__()
-        self.value = value
-        self.data: dict[str, str] = {}
+        self.props.update(value=value, data={})
+
+    @property
+    def value(self) -> Any:
+        return self.props["value"]
 
     def set(self, value: Any, **data: str) -> None:
         """`data`: the element's data attributes by their dataset names (costUsd is data-cost-usd)."""
-        if value != self.value or data != self.data:
-            self.value, self.data = value, data
+        if value != self.props["value"] or data != self.props["data"]:
+            with self.props.suspend_updates():  # the browser is told by the call
+                self.props.update(value=value, data=data)
             call(self, "show", value, data)
-
-    def _to_dict(self) -> dict[str, Any]:
-        self._props["value"], self._props["data"] = self.value, self.data  # current whenever the element is sent
-        return super()._to_dict()
 
 
 class LiveText(_LiveValue):
@@ -40,4 +41,4 @@ class LiveBar(_LiveValue):
 
     def __init__(self, value: float) -> None:
         super().__init__(value)
-        self._props["bar"] = True
+        self.props["bar"] = True
