@@ -3,8 +3,7 @@ update.
 
 An element update makes NiceGUI's page re-render its whole element tree in the browser, so a card whose counter
 changed with every flush cost every tab a render of the whole page. A live value changes with one small message
-that only its own component handles, and its props follow without an update, so whenever the element itself is sent
-again it shows the value it has.
+that only its own component handles; whenever the element itself is sent again, it carries the value it shows.
 """
 
 from typing import Any
@@ -17,18 +16,26 @@ from .calls import call
 class _LiveValue(Element, component="live_value.js"):
     def __init__(self, value: Any) -> None:
         super().__init__()
-        self.props.update(value=value, data={})
-
-    @property
-    def value(self) -> Any:
-        return self.props["value"]
+        self.value = value
+        self.data: dict[str, str] = {}
+        self._hold()
 
     def set(self, value: Any, **data: str) -> None:
         """`data`: the element's data attributes by their dataset names (costUsd is data-cost-usd)."""
-        if value != self.props["value"] or data != self.props["data"]:
-            with self.props.suspend_updates():  # the browser is told by the call
-                self.props.update(value=value, data=data)
+        if value != self.value or data != self.data:
+            self.value, self.data = value, data
             call(self, "show", value, data)
+
+    def update(self) -> None:
+        """The element is sent again: it carries the value it shows now."""
+        self._hold()
+        super().update()
+
+    def _hold(self) -> None:
+        # Into the props only when the element itself is sent (made, or sent again), not with each change: a change
+        # goes as a call, and changing the props costs more than the call.
+        with self.props.suspend_updates():
+            self.props.update(value=self.value, data=self.data)
 
 
 class LiveText(_LiveValue):

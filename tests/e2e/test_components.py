@@ -48,6 +48,7 @@ def shown_paragraphs(page: Page) -> list[str]:
 
 
 def test_a_streamed_answer_sent_again_shows_its_text_once_and_later_appends_neither_doubled_nor_lost(app_url, pages):
+    """The live value beside it, sent again too, shows its latest value."""
     page = open_connected(pages, f"{app_url}/streaming")
     body = page.get_by_test_id("message-body")
     expected = ["Paragraph 1."]
@@ -58,6 +59,7 @@ def test_a_streamed_answer_sent_again_shows_its_text_once_and_later_appends_neit
         text = "".join(f"{line}\n\n" for line in expected)
         expect(body).to_have_attribute("data-length", str(len(text)))
         assert shown_paragraphs(page) == expected, action
+        expect(page.get_by_test_id("counter")).to_have_text(f"{len(expected)} paragraphs")
 
 
 def test_the_calls_of_one_flush_leave_as_one_message_and_each_is_made_in_order_on_its_own(app_url, pages):

@@ -1,9 +1,10 @@
 """BotArmy's client-side components alone in a NiceGUI app, for browser tests of what they do with what the server
 sends them: `python -m tests.support.component_app PORT`.
 
-/streaming: an answer that grows by a paragraph a click (`grow`), is sent again as a whole (`resend`; `remount`:
-and mounted afresh), or both with an append still on its way (`race`). /calls: two probes that note the calls they get, in order (window.notes), and
-a flush of calls that includes one that throws.
+/streaming: an answer that grows by a paragraph a click (`grow`), with its count of paragraphs beside it (a live
+value), is sent again as a whole (`resend`; `remount`: and mounted afresh), or both with an append still on its way
+(`race`). /calls: two probes that note the calls they get, in order (window.notes), and a flush of calls that
+includes one that throws.
 """
 
 import sys
@@ -13,6 +14,7 @@ from nicegui.element import Element
 
 from core.domain.view import MessageView
 from ui.calls import Calls, call
+from ui.live_value import LiveText
 from ui.streaming_markdown import StreamingMarkdown
 
 
@@ -29,6 +31,7 @@ def streaming() -> None:
     calls = Calls()
     message = MessageView("message", "analyst", paragraph(1))
     body = StreamingMarkdown(message)
+    counter = LiveText("1 paragraph").props("data-testid=counter")
     count = 1
 
     def add() -> None:
@@ -40,10 +43,12 @@ def streaming() -> None:
         add()
         with calls.gathered():
             body.show()
+            counter.set(f"{count} paragraphs")
 
     def remount() -> None:
-        """Sent again with a new listener, which makes the browser mount the element afresh from what it is sent."""
+        """Sent again with a new listener, which makes the browser mount the elements afresh from what they are sent."""
         body.on("noted", lambda: None)
+        counter.on("noted", lambda: None)
 
     def race(send_again) -> None:
         """An append leaves, the element is sent again with more text before the append arrives, then one more."""
