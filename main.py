@@ -57,7 +57,7 @@ from core.users.identity import (
     session_cookie,
     storage_secret,
 )
-from core.web.access import caller_dependency, sign_in_router
+from core.web.access import PageRedirects, caller_dependency, sign_in_router
 from core.web.agui import agui_router
 from core.web.api import api_router
 from core.web.bench_route import bench_router
@@ -200,8 +200,8 @@ def main(role: str | None) -> None:
     app.add_exception_handler(RequestValidationError, validation_problem)
     install_web_security(app, settings)
     install_socket_guard(settings)
-    register_pages(runs, LiveRuns(runs.queries), identity, execution, settings.terminal_bytes_per_second,
-                   offline_demo=settings.offline_demo)
+    register_pages(runs, LiveRuns(runs.queries), identity, execution, PageRedirects(),
+                   settings.terminal_bytes_per_second, offline_demo=settings.offline_demo)
     if settings.bench_pages:
         TRACE.on = True
         app.include_router(bench_router())

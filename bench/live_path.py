@@ -82,11 +82,14 @@ OBSERVER = """
     value.prependAny((event, message) => {
       if (event !== 'run_javascript' || typeof message?.code !== 'string') return;
       const t = now();
-      for (const line of message.code.split('\\n')) {
-        const call = /runMethod\\((\\d+), "append", (\\[.*\\])\\)/.exec(line);
-        if (!call) continue;
-        const [offset, delta] = JSON.parse(call[2]);
-        const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;
+      // One element's method (run_method), or a flush's calls gathered for the page's Calls element (ui/calls.py).
+      const sent = /^return runMethod\\((\\d+), "(\\w+)", (.*)\\)$/s.exec(message.code);
+      if (!sent) return;
+      const args = JSON.parse(sent[3]);
+      const calls = sent[2] === 'apply' ? args[0] : [[Number(sent[1]), sent[2], args]];
+      for (const [id, method, [offset, delta]] of calls) {
+        if (method !== 'append') continue;
+        const agent = document.getElementById('c' + id)?.closest('[data-testid=message]')?.dataset.agent;
         seen.push(['r', agent || '', offset + delta.length, t]);
       }
     });

@@ -16,6 +16,7 @@ from core.domain.view import CommandView, RunView
 from core.engine.execution import TerminalCommands
 from core.limits.buckets import TokenBucket
 
+from .calls import call
 from .props import set_prop, set_text, set_visible
 
 PUMP_INTERVAL_S = 0.1
@@ -38,7 +39,7 @@ class TerminalView(ui.xterm, component="terminal.js"):
         self.written: int | None = None  # characters of the terminal's text sent to this tab; None: not ready
 
     def append(self, text: str) -> None:
-        self.run_method("append", self.written, text)
+        call(self, "append", self.written, text)
         self.written += len(text)
 
 
