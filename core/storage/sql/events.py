@@ -1,10 +1,18 @@
-"""Reading a run's events, the same on SQLite and PostgreSQL."""
+"""A run's events as rows, the same on SQLite and PostgreSQL: written by the appends, read from a sequence number."""
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from core.domain.events import StoredEvent, parse_event
 
+from .precompiled import Precompiled
 from .tables import events
+
+INSERT_EVENTS = Precompiled(insert(events))
+
+
+def event_rows(stored: list[StoredEvent]) -> list[dict]:
+    return [{"run_id": item.run_id, "seq": item.seq, "type": item.event.type.value, "payload": item.event_json()}
+            for item in stored]
 
 
 def read_events(db: Connection, run_id: str, after_seq: int) -> list[StoredEvent]:

@@ -8,7 +8,7 @@ are fenced by its lease (AppendGuard, the job board's) in the same transaction.
 
 from typing import Protocol
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects.postgresql import insert as upsert
 
 from core.domain.catalogue import row_change
@@ -16,11 +16,11 @@ from core.domain.custom import check
 from core.domain.events import Event, StoredEvent, now_ms
 from core.domain.fold import SummaryChange
 
-from .events import read_events
+from .events import INSERT_EVENTS, event_rows, read_events
 from .postgres import PgDatabase
+from .precompiled import Precompiled
 from .run_catalogue import summary_update
 from .tables import event_heads
-from .tables import events as events_table
 
 
 class AppendGuard(Protocol):
@@ -40,11 +40,11 @@ class Unguarded:
         pass
 
 
-def _next_head(run_id: str, count: int):
-    head = upsert(event_heads).values(run_id=run_id, last_seq=count)
-    return head.on_conflict_do_update(index_elements=[event_heads.c.run_id],
-                                      set_={"last_seq": event_heads.c.last_seq + head.excluded.last_seq}
-                                      ).returning(event_heads.c.last_seq)
+_head = upsert(event_heads).values(run_id=bindparam("run_id"), last_seq=bindparam("count"))
+# The run's last sequence number once `count` more events are in; the row stays locked until the append commits.
+_NEXT_HEAD = Precompiled(_head.on_conflict_do_update(
+    index_elements=[event_heads.c.run_id], set_={"last_seq": event_heads.c.last_seq + _head.excluded.last_seq}
+).returning(event_heads.c.last_seq))
 
 
 class PgEventLog:
@@ -65,12 +65,11 @@ class PgEventLog:
     def _append(self, db: Connection, run_id: str, events: list[Event], change) -> list[StoredEvent]:
         # The head row first, then the guard's (the run's job), then the run's own, in every transaction: no two
         # appends can deadlock.
-        last = db.execute(_next_head(run_id, len(events))).scalar_one()
+        last = _NEXT_HEAD.execute(db, run_id=run_id, count=len(events)).fetchone()[0]
         self._guard.check(db, run_id, events)
         first = last - len(events) + 1
         stored = [StoredEvent(run_id=run_id, seq=first + i, event=event) for i, event in enumerate(events)]
-        db.execute(insert(events_table), [{"run_id": run_id, "seq": item.seq, "type": item.event.type.value,
-                                           "payload": item.event_json()} for item in stored])
+        INSERT_EVENTS.execute_many(db, event_rows(stored))
         if change:
             db.execute(summary_update(run_id, change))
         return stored

@@ -2,7 +2,7 @@
 flight share the next one (core.storage.group_commit), and sequence numbers are assigned inside it, so they are
 gap-free."""
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from core.domain.catalogue import row_change
 from core.domain.custom import check
@@ -11,31 +11,33 @@ from core.domain.fold import SummaryChange
 from core.storage.group_commit import GroupCommit
 from core.trace import TRACE, Stage
 
-from .events import read_events
+from .events import INSERT_EVENTS, event_rows, read_events
+from .precompiled import Precompiled
 from .run_catalogue import summary_update
 from .sqlite import SqliteDatabase
 from .tables import events as events_table
 
 Append = tuple[str, list[Event], SummaryChange]
 
+_LAST_SEQ = Precompiled(select(func.max(events_table.c.seq)).where(events_table.c.run_id == bindparam("run_id")))
+
 
 def _append_batch(db: Connection, batch: list[Append]) -> list[list[StoredEvent]]:
+    """In the writer thread, which holds the write lock: the last sequence number read here is the last there is."""
     stamp = now_ms()
     last_seq: dict[str, int] = {}
     results, rows = [], []
     for run_id, events, _ in batch:
         last = last_seq.get(run_id)
         if last is None:
-            last = db.execute(select(func.coalesce(func.max(events_table.c.seq), 0))
-                              .where(events_table.c.run_id == run_id)).scalar_one()
+            last = _LAST_SEQ.execute(db, run_id=run_id).fetchone()[0] or 0
         for event in events:
             event.timestamp = event.timestamp or stamp
         stored = [StoredEvent(run_id=run_id, seq=last + i, event=event) for i, event in enumerate(events, 1)]
-        rows += [{"run_id": run_id, "seq": item.seq, "type": item.event.type.value, "payload": item.event_json()}
-                 for item in stored]
+        rows += event_rows(stored)
         last_seq[run_id] = last + len(events)
         results.append(stored)
-    db.execute(insert(events_table), rows)
+    INSERT_EVENTS.execute_many(db, rows)
     for run_id, _, change in batch:
         if changed := row_change(change, stamp):
             db.execute(summary_update(run_id, changed))
