@@ -58,9 +58,9 @@ async def main(runs: int, repeat: int) -> None:
         for name, query in QUERIES.items():
             offset = query["offset"] if query["offset"] >= 0 else runs + query["offset"]
             args = {key: value for key, value in query.items() if key != "offset"}
-            page = await store.catalogue.list_runs(OWNER, 25, offset, **args)
-            p50, p95 = await timed(lambda offset=offset, args=args: store.catalogue.list_runs(OWNER, 25, offset, **args),
-                                   repeat)
+            runs_page = store.catalogue.list_runs
+            page = await runs_page(OWNER, 25, offset, **args)
+            p50, p95 = await timed(lambda offset=offset, args=args: runs_page(OWNER, 25, offset, **args), repeat)
             print(f"| {name} | {len(page.rows)} | {page.total:,} | {p50:.2f} | {p95:.2f} | {p50 / floor[0]:.1f}× |")
         await store.close()
 

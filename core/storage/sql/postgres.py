@@ -37,7 +37,7 @@ class PgDatabase:
         self.url = _psycopg(url)
         self._observe_write = observe_write
         self._pool_size = pool_size
-        self.engine: AsyncEngine | None = None
+        self._engine: AsyncEngine | None = None
 
     def open(self) -> None:
         """Create or upgrade the tables; synchronous, so the database is ready before the first request."""
@@ -50,7 +50,7 @@ class PgDatabase:
         finally:
             setup.dispose()
         # Connections are made on first use, in the event loop that serves requests.
-        self.engine = create_async_engine(self.url, pool_size=self._pool_size, max_overflow=0, pool_timeout=30)
+        self._engine = create_async_engine(self.url, pool_size=self._pool_size, max_overflow=0, pool_timeout=30)
 
     def now(self, work: Work[T], *args) -> T:
         """`work(connection, *args)` in a transaction of its own, synchronously: for checks at start-up."""
@@ -62,23 +62,23 @@ class PgDatabase:
             setup.dispose()
 
     async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.dispose()
+        if self._engine is not None:
+            await self._engine.dispose()
 
     @asynccontextmanager
     async def holding(self, work: Work[T], *args) -> AsyncIterator[T]:
         """`work(connection, *args)` in a transaction that stays open until the block ends (what it locked stays
         locked), then commits; rolled back if the block fails or is cancelled."""
-        async with self.engine.begin() as db:
+        async with self._engine.begin() as db:
             yield await db.run_sync(work, *args)
 
     async def read(self, work: Work[T], *args) -> T:
-        async with self.engine.connect() as db:
+        async with self._engine.connect() as db:
             return await db.run_sync(work, *args)
 
     async def write(self, work: Work[T], *args, timed_as: str | None = None) -> T:
         started = time.perf_counter()
-        async with self.engine.begin() as db:
+        async with self._engine.begin() as db:
             result = await db.run_sync(work, *args)
         if timed_as:
             self._observe_write(timed_as, time.perf_counter() - started)
