@@ -57,7 +57,8 @@ events = Table(
     sqlite_with_rowid=False,
 )
 
-# PostgreSQL's sequence numbers: one row per run, incremented in the append's transaction (core.storage.sql.pg_event_log).
+# PostgreSQL's sequence numbers: one row per run, incremented in the append's transaction
+# (core.storage.sql.pg_event_log).
 event_heads = Table(
     "event_heads", metadata,
     Column("run_id", Text, primary_key=True),
@@ -79,7 +80,7 @@ jobs = Table(
 )
 Index("jobs_wanting_work", jobs.c.job_since, postgresql_where=jobs.c.job_wanted)
 
-# Values every scaled instance must agree on (core.storage.sql.pg_cluster): the first one written wins.
+# Values every scaled instance must agree on (core.storage.sql.pg_cluster_facts): the first one written wins.
 cluster_facts = Table(
     "cluster_facts", metadata,
     Column("name", Text, primary_key=True),
