@@ -21,7 +21,7 @@ from .tables import jobs, runs
 
 _ENDINGS = (EventType.RUN_FINISHED, EventType.RUN_ERROR)
 _RELEASED = {"job_wanted": False, "job_since": None, "lease_owner": None, "lease_expires": None, "signals": []}
-HOLDER = "launcher"  # the lease owner of a job held back until its launch
+_LAUNCHER = "launcher"  # the lease owner of a job held back until its launch
 
 
 def _from_now(seconds: float):
@@ -49,7 +49,7 @@ class PgJobBoard:
         """With `held_s`, the caller records what the worker must see first; if it dies meanwhile, the run is
         claimed all the same once that time has passed."""
         wanted = {"job_wanted": True, "job_since": func.now(), "signals": [],
-                  "lease_owner": HOLDER if held_s > 0 else None,
+                  "lease_owner": _LAUNCHER if held_s > 0 else None,
                   "lease_expires": _from_now(held_s) if held_s > 0 else None}
         job = upsert(jobs).values(run_id=run_id, **wanted)
         try:
@@ -71,8 +71,9 @@ class PgJobBoard:
 
     async def job_counts(self) -> tuple[int, int]:
         held = jobs.c.lease_expires > func.now()
-        [counts] = await self._db.read(_all, select(func.count().filter(held), func.count().filter(~held | jobs.c
-                                                    .lease_expires.is_(None))).where(jobs.c.job_wanted))
+        waiting = jobs.c.lease_expires.is_(None) | (jobs.c.lease_expires <= func.now())
+        [counts] = await self._db.read(_all, select(func.count().filter(held), func.count().filter(waiting))
+                                       .where(jobs.c.job_wanted))
         return counts
 
     async def add_signal(self, run_id: str, signal: str) -> bool:
