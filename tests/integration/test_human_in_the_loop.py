@@ -178,7 +178,7 @@ async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_serve
     assert tests.returncode == 0 and " passed" in output, output
 
 
-async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
+async def test_deleting_a_run_removes_it_from_disk(llm_server, store, tmp_path):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
     marker = "Zanzibar-marmalade-7431"
     kept = await runs.start(BRIEF, [], owner=OWNER)
@@ -188,6 +188,6 @@ async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
     assert await runs.delete(doomed)
     assert await runs.queries.view(doomed) is None and await store.log.read(doomed) == []
     assert not await runs.delete(doomed)
-    for path in store.path.parent.iterdir():
+    for path in tmp_path.iterdir():  # the store's file, its WAL and its shared memory
         assert marker.encode() not in path.read_bytes(), f"{path.name} still holds the deleted run"
     assert (await runs.queries.view(kept)).status == "completed"
