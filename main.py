@@ -33,10 +33,7 @@ from core.engine.worker import Worker
 from core.engine.execution import CommandLimits, ExecutionService
 from core.engine.project_tests import ProjectTests
 from core.eventlog.bus import Bus
-from core.eventlog.pg_store import PgStore
-from core.eventlog.protocols import EventStore
 from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
-from core.eventlog.sqlite_store import Store
 from core.limits.redis_buckets import RedisBuckets
 from core.limits.shared import PerKeyLimit
 from core.llm.client import LLM
@@ -46,6 +43,7 @@ from core.sandbox import base as sandbox
 from core.sandbox.bubblewrap import Bubblewrap
 from core.sandbox.unsandboxed import Unsandboxed
 from core.settings import OrchestratorName, SandboxName, Settings
+from core.storage.backends import ScaledStorage, Storage, postgres_storage, sqlite_storage, storage_for
 from core.trace import TRACE
 from core.users import admin
 from core.users.identity import (
@@ -94,7 +92,7 @@ def connected_clients() -> int:
     return sum(1 for client in Client.instances.values() if client.has_socket_connection)
 
 
-def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Metrics) -> ExecutionService:
+def command_runner(settings: Settings, bus: Bus, storage: Storage, metrics: Metrics) -> ExecutionService:
     """Commands in runs' workspaces, in the sandbox the settings choose. Scaled out, each process runs its own (a web
     instance the user's commands, a worker the tests of the runs it works) and sweeps away the workspaces of runs
     deleted through other processes."""
@@ -104,7 +102,7 @@ def command_runner(settings: Settings, bus: Bus, store: EventStore, metrics: Met
                             file_bytes=settings.command_file_mb * mb)
     runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == SandboxName.BUBBLEWRAP else Unsandboxed(limits)
     return ExecutionService(
-        bus, RunQueries(store, bus), runner, Workspaces(settings.data_dir), TEAM,
+        bus, RunQueries(storage.catalogue, storage.log, bus), runner, Workspaces(settings.data_dir), TEAM,
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
                       max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
         observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
@@ -146,32 +144,33 @@ def main(role: str | None) -> None:
     metrics = Metrics()
     configure_logging(settings.data_dir, [*secrets_of(settings), secret])
     if role is None:
-        store = Store(settings.database_path, metrics.write)
-        store.open()
-        bus = Bus(store, observer=metrics)
+        storage = sqlite_storage(settings.database_path, metrics.write)
+        bus = Bus(storage.log, observer=metrics)
         llm = LLM(settings, metrics)
-        execution = command_runner(settings, bus, store, metrics)
+        execution = command_runner(settings, bus, storage, metrics)
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
-        runs = RunService(store, bus, orchestrator, agents=TEAM.names, limits=limits,
+        runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
                           default_approvals=default_approvals, before_delete=[execution.forget])
-        checks, closing = {}, [llm.close, store.close]
+        checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
             closing.insert(0, controlflow.stop)
     else:
         controlflow = None  # a web instance works no runs: its workers do
-        store, hub, buckets = scaled_parts(settings, metrics)
-        if store.cluster_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
+        storage, hub, buckets = scaled_parts(settings, metrics)
+        if storage.agreed_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
             sys.exit(SECRET_DIFFERS)
-        bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
-        execution = command_runner(settings, bus, store, metrics)  # the user's commands; workers run the tests
-        runner = JobRunner(store, hub, bus, RunQueries(store, bus), held_s=settings.lease_seconds)
-        runs = RunService(store, bus, None, agents=TEAM.names, limits=limits, default_approvals=default_approvals,
-                          runner=runner, control=shared_lock(store.control_lock),
+        bus = Bus(storage.log, observer=metrics, fanout=RedisEventFanout(hub))
+        execution = command_runner(settings, bus, storage, metrics)  # the user's commands; workers run the tests
+        runner = JobRunner(storage.jobs, hub, bus, RunQueries(storage.catalogue, storage.log, bus),
+                           held_s=settings.lease_seconds)
+        runs = RunService(storage.catalogue, storage.log, bus, None, agents=TEAM.names, limits=limits,
+                          default_approvals=default_approvals, runner=runner,
+                          control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
                           before_delete=[execution.forget])
-        checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, store.close]
-    identity = Identity(store, settings.auth)
+        checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, storage.close]
+    identity = Identity(storage.users, settings.auth, storage.catalogue.adopt_unowned_runs)
     caller = caller_dependency(identity, settings.allowed_origins)
     metrics.watch(lambda: runs.active_runs, lambda: runs.queued_runs, connected_clients, lambda: execution.running)
 
@@ -190,7 +189,8 @@ def main(role: str | None) -> None:
     if settings.offline_demo and role is None:  # scaled, the workers serve the demo model to themselves
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
     app.include_router(health_router(role or "single", runs.queries.writable, checks, runs.runner.counts,
-                                     connected_clients, settings.offline_demo, store.dialect, settings.orchestrator,
+                                     connected_clients, settings.offline_demo, "postgresql" if role else "sqlite",
+                                     settings.orchestrator,
                                      lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
@@ -241,12 +241,11 @@ def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
     return controlflow, controlflow
 
 
-def scaled_parts(settings: Settings, metrics: Metrics) -> tuple[PgStore, RedisHub, RedisBuckets]:
-    """The event log in PostgreSQL (opened: tables made), and Redis for messages and shared limits."""
-    store = PgStore(settings.database_url.get_secret_value(), metrics.write)
-    store.open()
+def scaled_parts(settings: Settings, metrics: Metrics) -> tuple[ScaledStorage, RedisHub, RedisBuckets]:
+    """The stores in PostgreSQL (opened: tables made), and Redis for messages and shared limits."""
+    storage = postgres_storage(settings.database_url.get_secret_value(), metrics.write)
     redis_url = settings.redis_url.get_secret_value()
-    return store, RedisHub(redis_url), RedisBuckets(redis_url)
+    return storage, RedisHub(redis_url), RedisBuckets(redis_url)
 
 
 def worker(settings: Settings) -> None:
@@ -254,13 +253,14 @@ def worker(settings: Settings) -> None:
     to its own runs when there is no API key."""
     metrics = Metrics()
     configure_logging(settings.data_dir, secrets_of(settings))
-    store, hub, buckets = scaled_parts(settings, metrics)
-    bus = Bus(store, observer=metrics, fanout=RedisEventFanout(hub))
+    storage, hub, buckets = scaled_parts(settings, metrics)
+    bus = Bus(storage.log, observer=metrics, fanout=RedisEventFanout(hub))
     llm = LLM(settings, metrics, shared_limits=buckets)
-    execution = command_runner(settings, bus, store, metrics)  # the project's tests of the runs it works
+    execution = command_runner(settings, bus, storage, metrics)  # the project's tests of the runs it works
     orchestrator, controlflow = orchestrator_for(settings, llm, execution)
-    executor = Executor(bus, RunQueries(store, bus), orchestrator, settings.max_concurrent_runs)
-    runs = Worker(store, hub, executor, capacity=settings.max_concurrent_runs, lease_s=settings.lease_seconds)
+    executor = Executor(bus, RunQueries(storage.catalogue, storage.log, bus), orchestrator,
+                        settings.max_concurrent_runs)
+    runs = Worker(storage.jobs, hub, executor, capacity=settings.max_concurrent_runs, lease_s=settings.lease_seconds)
     metrics.watch(lambda: runs.active_runs, lambda: 0, lambda: 0, lambda: execution.running)
 
     async def counts() -> tuple[int, int]:
@@ -279,14 +279,14 @@ def worker(settings: Settings) -> None:
         await execution.shutdown()
         if controlflow is not None:
             await controlflow.stop()
-        for close in (llm.close, hub.close, buckets.close, store.close):
+        for close in (llm.close, hub.close, buckets.close, storage.close):
             await close()
 
     service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     if settings.offline_demo:
         service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
-    service.include_router(health_router("worker", store.check_writable, {"redis": hub.ping}, counts, lambda: 0,
-                                         settings.offline_demo, store.dialect, settings.orchestrator,
+    service.include_router(health_router("worker", storage.log.check_writable, {"redis": hub.ping}, counts,
+                                         lambda: 0, settings.offline_demo, "postgresql", settings.orchestrator,
                                          lambda: controlflow is None or controlflow.ready))
     service.include_router(metrics_router(metrics))
     uvicorn.run(service, host=settings.host, port=settings.port, log_config=None)
@@ -294,5 +294,5 @@ def worker(settings: Settings) -> None:
 
 if __name__ in {"__main__", "__mp_main__"}:
     if sys.argv[1:2] == ["users"]:
-        sys.exit(admin.main(sys.argv[2:]))
+        sys.exit(admin.main(sys.argv[2:], storage_for))
     main(sys.argv[1] if sys.argv[1:2] and sys.argv[1] in ROLES else None)
