@@ -21,15 +21,15 @@ from core.domain.events import (
     RunFinishedInterruptOutcome,
     RunStartedEvent,
 )
-from core.domain.interrupts import APPROVAL_ANSWER, PAUSE_ANSWER
+from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER, PAUSE_ANSWER
 from core.domain.status import AgentStatus, ErrorCode, InterruptReason
 from core.domain.view import RunView
 from core.engine.context import RunContext
-from core.llm.client import LLM, prompt_tokens
+from core.llm.client import LLM
 from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
-from .roles import ROLES, Role, build_messages
+from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
 
@@ -89,7 +89,7 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
         if role.name in view.approvals and role.name not in view.approved:
             await emit(_interrupt(run.run_id, Interrupt(
                 id=f"approval:{role.name}:{segment}", reason=InterruptReason.APPROVAL,
-                metadata={"agent": role.name}, response_schema=APPROVAL_ANSWER,
+                metadata={APPROVAL_AGENT: role.name}, response_schema=APPROVAL_ANSWER,
                 message=f"Review the {role.artifact_title.lower()}: approve, request changes, or edit it.")))
             return
         if role.runs_tests and tests is not None and not await verify_and_fix(run, tests, FIXER, work, fix_rounds):
@@ -115,10 +115,10 @@ def _interrupt(run_id: str, interrupt: Interrupt) -> RunFinishedEvent:
 
 def _over_budget(role: Role, inputs: AgentInputs, llm: LLM, budget: Budget, view: RunView) -> str | None:
     """The user's sentence when the next call could take the run past its budget, else None."""
-    prompt = prompt_tokens(build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous))
-    if view.tokens + prompt + llm.max_output_tokens > budget.tokens:
+    most = llm.ceiling(inputs.messages(role))
+    if view.tokens + most.tokens > budget.tokens:
         limit = f"{budget.tokens:,} tokens"
-    elif budget.cost_usd and view.cost_usd + llm.cost_usd(prompt, llm.max_output_tokens) > budget.cost_usd:
+    elif budget.cost_usd and view.cost_usd + most.cost_usd > budget.cost_usd:
         limit = f"${budget.cost_usd:.2f}"
     else:
         return None

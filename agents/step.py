@@ -17,7 +17,6 @@ from core.domain.events import (
     now_ms,
 )
 from core.domain.status import ErrorCode
-from core.llm import client
 from core.llm.client import LLM, Restart, Source, Waiting
 from core.llm.errors import classify
 from core.trace import TRACE, Stage
@@ -39,6 +38,10 @@ class AgentInputs:
     attempt: int = 1
     label: str | None = None  # names this invocation instead of `attempt` (a fix round within one segment)
 
+    def messages(self, role: Role) -> list[dict]:
+        """The chat messages of `role`'s step with these inputs."""
+        return build_messages(role, self.brief, self.earlier, self.feedback, self.previous)
+
 
 # One agent step as an orchestrator runs it: run_agent here, or another orchestrator's (agents.controlflow).
 AgentStep = Callable[[Role, AgentInputs, LLM], AsyncIterator[Event]]
@@ -57,7 +60,7 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",
                   "expected_chars": role.expected_chars})
-    messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
+    messages = inputs.messages(role)
     label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
     message_id, streams, length = None, 0, 0
@@ -71,10 +74,8 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
                     for event in discard_answer(role.name, message_id, subagent_id, piece.kind):
                         yield event
                     chunks, message_id, length = [], None, 0
-                elif isinstance(piece, client.Usage):
-                    yield custom(Usage(agent=role.name, prompt_tokens=piece.prompt_tokens,
-                                       completion_tokens=piece.completion_tokens, estimated=piece.estimated,
-                                       cost_usd=llm.cost_usd(piece.prompt_tokens, piece.completion_tokens)))
+                elif isinstance(piece, Usage):
+                    yield custom(piece)
                 else:
                     if message_id is None:
                         streams += 1

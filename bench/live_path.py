@@ -82,11 +82,14 @@ OBSERVER = """
     value.prependAny((event, message) => {
       if (event !== 'run_javascript' || typeof message?.code !== 'string') return;
       const t = now();
-      for (const line of message.code.split('\\n')) {
-        const call = /runMethod\\((\\d+), "append", (\\[.*\\])\\)/.exec(line);
-        if (!call) continue;
-        const [offset, delta] = JSON.parse(call[2]);
-        const agent = document.getElementById('c' + call[1])?.closest('[data-testid=message]')?.dataset.agent;
+      // One element's method (run_method), or a flush's calls gathered for the page's Calls element (ui/calls.py).
+      const sent = /^return runMethod\\((\\d+), "(\\w+)", (.*)\\)$/s.exec(message.code);
+      if (!sent) return;
+      const args = JSON.parse(sent[3]);
+      const calls = sent[2] === 'apply' ? args[0] : [[Number(sent[1]), sent[2], args]];
+      for (const [id, method, [offset, delta]] of calls) {
+        if (method !== 'append') continue;
+        const agent = document.getElementById('c' + id)?.closest('[data-testid=message]')?.dataset.agent;
         seen.push(['r', agent || '', offset + delta.length, t]);
       }
     });
@@ -503,15 +506,14 @@ def finished_run_open(browser, data_dir: Path) -> float:
     from core.domain.events import (RunFinishedEvent, RunStartedEvent, SubagentFinishedEvent,
                                     SubagentStartedEvent, TextMessageContentEvent, TextMessageEndEvent,
                                     TextMessageStartEvent)
-    from core.eventlog.sqlite_store import Store
+    from core.storage.backends import sqlite_storage
 
     brief = "A tool-lending library with very long answers."
     run_id = "long" + hashlib.sha1(brief.encode()).hexdigest()[:12]
 
     async def write() -> None:
-        store = Store(data_dir / "botarmy.sqlite3")
-        store.open()
-        await store.create_run(run_id, brief, "")  # adopted by the first user who appears
+        store = sqlite_storage(data_dir / "botarmy.sqlite3")
+        await store.catalogue.create_run(run_id, brief, "")  # adopted by the first user who appears
         events = [custom(RunConfigured(brief=brief, approvals=[])), RunStartedEvent(
             thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": [
                 {"name": name, "title": name.title()} for name in AGENTS]})]
@@ -527,7 +529,7 @@ def finished_run_open(browser, data_dir: Path) -> float:
                        custom(ArtifactSaved(agent=name, title=name, filename=f"{name}.md", content=answer)),
                        SubagentFinishedEvent(subagent_run_id=sub, result={})]
         events.append(RunFinishedEvent(thread_id=run_id, run_id=run_id))
-        await store.append(run_id, events)
+        await store.log.append(run_id, events)
         await store.close()
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Settings from the environment and `.env`, named as in the UI contract."""
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +14,35 @@ DEFAULT_PRICES = {
     "gpt-4.1": (2.00, 8.00),
     "botarmy-demo": (0.0, 0.0),
 }
+
+
+class OrchestratorName(StrEnum):
+    """What drives the agents (BOTARMY_ORCHESTRATOR)."""
+
+    NATIVE = "native"  # BotArmy's own pipeline
+    CONTROLFLOW = "controlflow"  # the same pipeline, each agent step a ControlFlow task
+
+
+class SandboxName(StrEnum):
+    """Where commands run (BOTARMY_SANDBOX)."""
+
+    BUBBLEWRAP = "bubblewrap"
+    NONE = "none"  # on the host, without a sandbox
+
+
+class Role(StrEnum):
+    """What one process of BotArmy does (`python main.py [web|worker]`)."""
+
+    SINGLE = "single"  # everything, in one process on SQLite
+    WEB = "web"  # scaled out: pages, API and AG-UI
+    WORKER = "worker"  # scaled out: works runs
+
+
+class AuthMode(StrEnum):
+    """Who is who (BOTARMY_AUTH)."""
+
+    BROWSER = "browser"  # every browser is its own user
+    PASSWORD = "password"  # users added on the command line sign in
 
 
 class Settings(BaseSettings):
@@ -34,14 +63,14 @@ class Settings(BaseSettings):
     # absent: the agents that ask for it by default (agents.roles).
     approvals: str | None = Field(None, validation_alias=AliasChoices("BOTARMY_APPROVALS", "approvals"))
     # What drives the agents: BotArmy's own pipeline, or ControlFlow (after `pip install -e '.[controlflow]'`).
-    orchestrator: Literal["native", "controlflow"] = Field(
-        "native", validation_alias=AliasChoices("BOTARMY_ORCHESTRATOR", "orchestrator"))
+    orchestrator: OrchestratorName = Field(
+        OrchestratorName.NATIVE, validation_alias=AliasChoices("BOTARMY_ORCHESTRATOR", "orchestrator"))
     # Runs working at once in this process; later runs wait in a queue and show their place in it.
     max_concurrent_runs: int = Field(3, ge=1, le=100, validation_alias="BOTARMY_MAX_CONCURRENT_RUNS")
 
     # Who is who: `browser` gives every browser its own identity (a signed, HttpOnly cookie); `password` asks users
     # added with `python main.py users add NAME` to sign in. API calls carry a user's bearer token either way.
-    auth: Literal["browser", "password"] = Field("browser", validation_alias="BOTARMY_AUTH")
+    auth: AuthMode = Field(AuthMode.BROWSER, validation_alias="BOTARMY_AUTH")
     # Signs the session cookie; absent: generated once and kept in the data dir, so identities survive restarts.
     storage_secret: SecretStr | None = Field(None, validation_alias="BOTARMY_STORAGE_SECRET")
     # Behind HTTPS: the session cookie is sent over HTTPS only.
@@ -87,7 +116,7 @@ class Settings(BaseSettings):
     workspace_sweep_s: float = Field(600, ge=1, validation_alias="BOTARMY_WORKSPACE_SWEEP_SECONDS")
     # Running what the agents wrote: each command in the run's workspace, in a sandbox (core.sandbox). `none` runs
     # commands on the host without one, and the page says so.
-    sandbox: Literal["bubblewrap", "none"] = Field("bubblewrap", validation_alias="BOTARMY_SANDBOX")
+    sandbox: SandboxName = Field(SandboxName.BUBBLEWRAP, validation_alias="BOTARMY_SANDBOX")
     bwrap: str = Field("bwrap", validation_alias="BOTARMY_BWRAP")  # the bubblewrap program
     # After the Tester, run the project's tests; when they fail, the Developer fixes the code this often at most.
     run_tests: bool = Field(True, validation_alias="BOTARMY_RUN_TESTS")

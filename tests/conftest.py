@@ -1,7 +1,7 @@
-"""Shared fixtures: a real SQLite store in a temporary folder, a bus on top of it, and a real demo-model server;
-servers of the app shared per configuration; throwaway PostgreSQL and Redis servers for the tests that run on both
-backends and for the scaled deployment. And the ControlFlow orchestrator's tests, started in the background as soon
-as the session knows it will need them.
+"""Shared fixtures: the real SQLite stores in a temporary folder, a bus on top of them, and a real demo-model server;
+servers of the app shared per configuration; throwaway PostgreSQL and Redis servers for the tests that run on every
+backend and for the scaled deployment. And the ControlFlow orchestrator's tests, started in the background as soon as
+the session knows it will need them.
 
 Under pytest-xdist every worker process has its own session fixtures (servers, databases, temporary folders); what
 the workers share on disk (npm installs, the ControlFlow environment) is made under a file lock."""
@@ -12,15 +12,14 @@ import uuid
 import pytest
 
 from core.eventlog.bus import Bus
-from core.eventlog.pg_store import PgStore
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import sqlite_storage
 from tests.support import controlflow_run
 from tests.support.demo_model import add_model
 from tests.support.engines import postgres_server, redis_server
 from tests.support.server import ROOT, start_server
 from tests.support.shared_servers import SharedServers
+from tests.support.stores import BACKENDS, Backend, memory_backend, postgres_backend, sqlite_backend
 
-BACKENDS = ["sqlite", "postgresql"]
 UNPACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}
 _background: list = []  # the ControlFlow job, in the process that started it
 
@@ -94,15 +93,15 @@ def app_server(servers, request, tmp_path):
 
 @pytest.fixture
 async def store(tmp_path):
-    store = Store(tmp_path / "botarmy.sqlite3")
-    store.open()
+    """The event log, the run catalogue and the user store of one SQLite file (core.storage.backends.Storage)."""
+    store = sqlite_storage(tmp_path / "botarmy.sqlite3")
     yield store
     await store.close()
 
 
 @pytest.fixture
 def bus(store):
-    return Bus(store)
+    return Bus(store.log)
 
 
 @pytest.fixture(scope="session")
@@ -119,13 +118,19 @@ def redis_service():
 
 
 @pytest.fixture(params=BACKENDS)
-async def any_store(request, tmp_path):
-    """The event store on each backend in turn: SQLite in a file, PostgreSQL in a fresh database."""
+def backend(request, tmp_path) -> Backend:
+    """Each backend in turn: SQLite in a file, PostgreSQL in a fresh database, memory."""
     if request.param == "sqlite":
-        store = Store(tmp_path / "botarmy.sqlite3")
-    else:
-        store = PgStore(request.getfixturevalue("postgres").new_database())
-    store.open()
+        return sqlite_backend(tmp_path / "botarmy.sqlite3")
+    if request.param == "postgresql":
+        return postgres_backend(request.getfixturevalue("postgres").new_database())
+    return memory_backend()
+
+
+@pytest.fixture
+async def any_store(backend):
+    """The stores of `backend`'s database, opened."""
+    store = backend.open()
     yield store
     await store.close()
 

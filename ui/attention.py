@@ -114,7 +114,7 @@ class TabSignal(Element, component="attention.js"):
 
     def __init__(self) -> None:
         super().__init__()
-        self._props.update({"title": "", "status": "", "notice": None, "opt-in": NOTIFY_OPT_IN})
+        self.props.update({"title": "", "status": "", "notice": None, "opt-in": NOTIFY_OPT_IN})
 
 
 class Attention:

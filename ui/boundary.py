@@ -2,26 +2,59 @@
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
 from nicegui import ui
 
+from core.domain.view import RunView
+
 log = logging.getLogger("botarmy.ui")
 
+FALLBACK = "This part of the page could not be shown."
 
-class Boundary:
-    """Builds a component inside its own container and routes every call to it through a guard.
 
-    `build` creates the elements and returns an object whose methods (such as `update(view)`) the page calls.
+class Component(Protocol):
+    """What a boundary wraps: a part of the run's page that shows the run's view."""
+
+    def update(self, view: RunView) -> None: ...
+
+
+class Ticking(Component, Protocol):
+    """A component with a clock: `tick` moves what time alone changes (elapsed time, a countdown) between updates."""
+
+    def tick(self, view: RunView) -> None: ...
+
+
+C = TypeVar("C", bound=Component, covariant=True)
+T = TypeVar("T", bound=Ticking)
+
+
+class Boundary(Generic[C]):
+    """Builds a component inside its own container and guards every call to it.
+
+    `build` creates the elements and returns the component. A failure, building it or showing a view, swaps it for
+    the fallback; Retry builds it again and shows it the last view it was given.
     """
 
-    def __init__(self, name: str, build: Callable[[], Any]) -> None:
+    def __init__(self, name: str, build: Callable[[], C]) -> None:
         self.name = name
         self.build = build
-        self.component: Any = None
-        self._last_calls: dict[str, tuple] = {}
+        self.component: C | None = None
+        self.view: RunView | None = None
         self.container = ui.element("div").classes("w-full")
         self._mount()
+
+    def update(self, view: RunView) -> None:
+        self.view = view
+        self._guard(lambda component: component.update(view))
+
+    def tick(self: "Boundary[T]", view: RunView) -> None:
+        self._guard(lambda component: component.tick(view))
+
+    def retry(self) -> None:
+        self._mount()
+        if self.view is not None:
+            self.update(self.view)
 
     def _mount(self) -> None:
         self.container.clear()
@@ -31,20 +64,13 @@ class Boundary:
         except Exception:  # noqa: BLE001 - the boundary's whole job
             self._fail()
 
-    def call(self, method: str, *args: Any) -> None:
-        """Call a method of the component; a failure swaps the component for the fallback."""
-        self._last_calls[method] = args
+    def _guard(self, action: Callable[[C], None]) -> None:
         if self.component is None:
             return
         try:
-            getattr(self.component, method)(*args)
+            action(self.component)
         except Exception:  # noqa: BLE001 - the boundary's whole job
             self._fail()
-
-    def retry(self) -> None:
-        self._mount()
-        for method, args in list(self._last_calls.items()):
-            self.call(method, *args)
 
     def _fail(self) -> None:
         log.exception("component %r failed; showing its fallback", self.name)
@@ -52,5 +78,5 @@ class Boundary:
         self.container.clear()
         with self.container:
             with ui.card().classes("w-full items-start gap-2 bg-amber-50").props("flat bordered data-testid=component-fallback"):
-                ui.label("This part of the page could not be shown.").classes("text-sm")
+                ui.label(FALLBACK).classes("text-sm")
                 ui.button("Retry", icon="refresh", on_click=self.retry).props("flat dense data-testid=component-retry")

@@ -1,38 +1,39 @@
 """Calls of client-side component methods, gathered per tab while a flush renders and sent as one message.
 
-`element.run_method` sends one socket message per call, each through a task of its own. A tab's update of one frame
-makes several calls (the appended text, the token count, the progress), so while `gathered(client)` is open they
-are collected and then leave as one message, one call per line, in order, straight into the tab's outbox.
+`element.run_method` sends one socket message per call. A tab's update of one frame makes several calls (the
+appended text, the token count, the progress), so while the page's `Calls` element has a batch open they are
+collected, and then leave with one `run_method` of that element, whose component (calls.js) makes them in order.
 """
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nicegui import Client
 from nicegui.element import Element
 
-_open: dict[str, list[str]] = {}  # client id -> the calls gathered so far
+_open: dict[str, list[tuple[int, str, tuple]]] = {}  # client id -> the calls gathered so far
 
 
-@contextmanager
-def gathered(client: Client) -> Iterator[None]:
-    lines = _open[client.id] = []
-    try:
-        yield
-    finally:
-        del _open[client.id]
-        if lines and not client.is_deleted:
-            client.outbox.enqueue_message("run_javascript", {"code": "\n".join(lines)}, client.id)
+class Calls(Element, component="calls.js"):
+    """One per page; shows nothing."""
+
+    @contextmanager
+    def gathered(self) -> Iterator[None]:
+        """Gather the calls made inside (by `call`) for the elements of this page's tab, and send them as one."""
+        client_id = self.client.id
+        batch = _open[client_id] = []
+        try:
+            yield
+        finally:
+            del _open[client_id]
+            if batch:
+                self.run_method("apply", batch)
 
 
 def call(element: Element, method: str, *args: Any) -> None:
     """`element.run_method(method, *args)`, without waiting for an answer; gathered when a batch is open."""
-    lines = _open.get(element.client.id)
-    if lines is None:
+    batch = _open.get(element.client.id)
+    if batch is None:
         element.run_method(method, *args)
     else:
-        # Each call on its own, as separate messages would be: one that throws does not stop the others.
-        lines.append(f"try {{ runMethod({element.id}, {json.dumps(method)}, {json.dumps(args)}); }} "
-                     "catch (error) { console.error(error); }")
+        batch.append((element.id, method, args))

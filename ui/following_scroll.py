@@ -7,4 +7,4 @@ from nicegui.element import Element
 class FollowingScroll(Element, component="following_scroll.js"):
     def __init__(self, label: str) -> None:
         super().__init__()
-        self._props["label"] = label
+        self.props["label"] = label

@@ -7,9 +7,13 @@ export default {
   mounted() {
     this.show(this.value, this.data);
   },
+  // The element sent again (its props are kept current on the server) shows what it carries.
   watch: {
-    value(value) {
-      this.show(value);
+    value() {
+      this.show(this.value, this.data);
+    },
+    data() {
+      this.show(this.value, this.data);
     },
   },
   methods: {

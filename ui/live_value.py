@@ -3,7 +3,7 @@ update.
 
 An element update makes NiceGUI's page re-render its whole element tree in the browser, so a card whose counter
 changed with every flush cost every tab a render of the whole page. A live value changes with one small message
-that only its own component handles; the element itself is sent again only when the page is built.
+that only its own component handles; whenever the element itself is sent again, it carries the value it shows.
 """
 
 from typing import Any
@@ -18,6 +18,7 @@ class _LiveValue(Element, component="live_value.js"):
         super().__init__()
         self.value = value
         self.data: dict[str, str] = {}
+        self._hold()
 
     def set(self, value: Any, **data: str) -> None:
         """`data`: the element's data attributes by their dataset names (costUsd is data-cost-usd)."""
@@ -25,9 +26,16 @@ class _LiveValue(Element, component="live_value.js"):
             self.value, self.data = value, data
             call(self, "show", value, data)
 
-    def _to_dict(self) -> dict[str, Any]:
-        self._props["value"], self._props["data"] = self.value, self.data  # current whenever the element is sent
-        return super()._to_dict()
+    def update(self) -> None:
+        """The element is sent again: it carries the value it shows now."""
+        self._hold()
+        super().update()
+
+    def _hold(self) -> None:
+        # Into the props only when the element itself is sent (made, or sent again), not with each change: a change
+        # goes as a call, and changing the props costs more than the call.
+        with self.props.suspend_updates():
+            self.props.update(value=self.value, data=self.data)
 
 
 class LiveText(_LiveValue):
@@ -40,4 +48,4 @@ class LiveBar(_LiveValue):
 
     def __init__(self, value: float) -> None:
         super().__init__(value)
-        self._props["bar"] = True
+        self.props["bar"] = True

@@ -9,12 +9,18 @@ event loop only ever takes the result from the cache.
 import asyncio
 from pathlib import Path
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks
+from nicegui.element import Element
+from pygments.formatters import HtmlFormatter
 
 from . import model_html
 
 # The browser-side rules for model output, shared with the streaming renderer.
 CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / "model_content")}
+
+# The colours of highlighted code, light and dark (the page's own style sheet, see ui.theme.frame).
+CODE_STYLE = (HtmlFormatter(nobackground=True).get_style_defs(".codehilite")
+              + HtmlFormatter(nobackground=True, style="github-dark").get_style_defs(".body--dark .codehilite"))
 
 # Loads what the first answer would otherwise load while a user waits: pygments' lexers, including the search of
 # every installed lexer that a diagram's fence (no lexer of that name) sets off, which takes about a second.
@@ -23,19 +29,15 @@ _WARM_UP = "# Warm-up\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nx = 1\n``
 _rendering: dict[str, asyncio.Future] = {}
 
 
-class ModelMarkdown(ui.markdown, component="model_markdown.js", esm=CONTENT_RULES):
-    def __init__(self, content: str = "") -> None:
-        super().__init__(content, extras=model_html.EXTRAS)
-        # Our component always sanitizes, with its own profile, and always draws diagrams: these flags mean nothing.
-        self.props(remove="sanitize use-mermaid")
+class ModelMarkdown(Element, component="model_markdown.js", esm=CONTENT_RULES, default_classes="nicegui-markdown"):
+    """A complete answer or artifact, as HTML rendered by model_html (taken from its cache once prerendered)."""
 
-    def _handle_content_change(self, content: str) -> None:
-        html = model_html.render(content)
-        if self._props.get("innerHTML") != html:
-            self._props["innerHTML"] = html
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self.props["innerHTML"] = model_html.render(content)
 
 
-def markdown(content: str = "") -> ModelMarkdown:
+def markdown(content: str) -> ModelMarkdown:
     return ModelMarkdown(content).classes("botarmy-markdown w-full")
 
 

@@ -1,9 +1,8 @@
-// A complete model answer or artifact: NiceGUI's markdown element, with the model's output treated as untrusted.
-// The server-rendered HTML is sanitized with the strict rules for model content (not NiceGUI's default DOMPurify
+// A complete model answer or artifact, with the model's output treated as untrusted. The server-rendered HTML
+// (ui/model_html.py) is sanitized with the strict rules for model content (not NiceGUI's default DOMPurify
 // profile), and mermaid is told its security level before every diagram, as another element initializing it must
 // not loosen ours. Directives inside a diagram cannot change the options listed in `secure`, so a diagram cannot
 // lower the level, loosen mermaid's sanitizer or inject CSS.
-import { loadResource } from "../../static/utils/resources.js";
 import { sanitize, sanitizeDiagram } from "botarmy-model-content";
 
 const MERMAID = {
@@ -36,9 +35,7 @@ export default {
   data() {
     return { shown: null };
   },
-  async mounted() {
-    await this.$nextTick(); // wait for window.path_prefix to be set
-    await loadResource(window.path_prefix + `${this.dynamicResourcePath}/${this.resourceName}`);
+  mounted() {
     this.render();
   },
   updated() {
@@ -63,7 +60,5 @@ export default {
   },
   props: {
     innerHTML: String,
-    dynamicResourcePath: String,
-    resourceName: String,
   },
 };

@@ -1,16 +1,18 @@
 """The pages: dashboard, one run, the run history, the account, and sign-in. Each page acts for the user of the
-browser's session and shows only that user's runs."""
+browser's session and shows only that user's runs.
+
+A page that answers with a redirect instead of itself returns what `Redirects` makes: the web layer's HTTP
+responses, so the UI imports no HTTP framework (NiceGUI gives each page its request: `ui.context.client.request`).
+"""
 
 from functools import partial
-from urllib.parse import urlencode
+from typing import Any, Protocol
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
-from core.engine.execution import ExecutionService
+from core.engine.execution import TerminalCommands
 from core.users.identity import Identity
 
 from .account import account_page
@@ -32,23 +34,31 @@ BUILD_TIMEOUT_S = 30
 page = partial(ui.page, response_timeout=BUILD_TIMEOUT_S, language="en-US")
 
 
-def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: ExecutionService,
-                   terminal_rate: int, *, offline_demo: bool) -> None:
+class Redirects(Protocol):
+    """303 answers (core.web.access.PageRedirects)."""
+
+    def to_sign_in(self, next_path: str) -> Any: ...
+
+    def see_other(self, path: str) -> Any: ...
+
+
+def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: TerminalCommands,
+                   redirects: Redirects, terminal_rate: int, *, offline_demo: bool) -> None:
     """`terminal_rate`: characters a second one tab's terminal receives at most."""
     # Quasar's loading bar would flash up, unnamed, for the socket's own requests: it tells a user nothing here.
     app.config.quasar_config["loadingBar"]["skipHijack"] = True
 
-    async def user_of(request: Request) -> str | None:
-        return await identity.for_page(request.session)
+    async def user_of_page() -> str | None:
+        return await identity.for_page(ui.context.client.request.session)
 
-    def to_sign_in(request: Request) -> RedirectResponse:
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': path})}", status_code=303)
+    def to_sign_in() -> Any:
+        url = ui.context.client.request.url
+        return redirects.to_sign_in(url.path + (f"?{url.query}" if url.query else ""))
 
     @page("/")
-    async def dashboard(request: Request):
-        if (user := await user_of(request)) is None:
-            return to_sign_in(request)
+    async def dashboard():
+        if (user := await user_of_page()) is None:
+            return to_sign_in()
         with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
             brief = brief_form(runs, user)
             example_briefs(brief.set_value)
@@ -59,9 +69,9 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, ex
                 await run_panel(latest[0].run_id, runs, live_runs, execution, terminal_rate)
 
     @page("/runs/{run_id}")
-    async def run_page(request: Request, run_id: str):
-        if (user := await user_of(request)) is None:
-            return to_sign_in(request)
+    async def run_page(run_id: str):
+        if (user := await user_of_page()) is None:
+            return to_sign_in()
         with frame("Run", offline_demo=offline_demo, passwords=identity.passwords):
             # Another user's run is as absent as one that never existed: same page, same 404.
             if await runs.queries.owned(run_id, user) is None or \
@@ -69,24 +79,24 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, ex
                 not_found()
 
     @page("/runs")
-    async def history(request: Request):
-        if (user := await user_of(request)) is None:
-            return to_sign_in(request)
+    async def history():
+        if (user := await user_of_page()) is None:
+            return to_sign_in()
         with frame("History", offline_demo=offline_demo, passwords=identity.passwords):
             await RecentRunsChart(runs.queries, user).refresh()
             await History(runs, user).show()
 
     @page("/account")
-    async def account(request: Request):
-        if (user := await user_of(request)) is None:
-            return to_sign_in(request)
+    async def account():
+        if (user := await user_of_page()) is None:
+            return to_sign_in()
         with frame("Account", offline_demo=offline_demo, passwords=identity.passwords):
-            await account_page(identity, user, str(request.base_url).rstrip("/"))
+            await account_page(identity, user, str(ui.context.client.request.base_url).rstrip("/"))
 
     @page("/login")
-    async def login(request: Request, error: str = "", wait: int = 0, next: str = "/"):
+    async def login(error: str = "", wait: int = 0, next: str = "/"):
         if not identity.passwords:
-            return RedirectResponse("/", status_code=303)
+            return redirects.see_other("/")
         with frame("Sign in", offline_demo=offline_demo, passwords=False):
             login_page(error, wait, next)
 

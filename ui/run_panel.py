@@ -1,20 +1,20 @@
 """A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
 the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
-RunService and the ExecutionService as commands; the view only renders the fold."""
+RunService and the terminal's commands (core.engine.execution) as commands; the view only renders the fold."""
 
 from nicegui import ui
 
 from core.domain.inputs import InputError
 from core.domain.view import RunView
 from core.engine.commands import RunService
-from core.engine.execution import ExecutionService
+from core.engine.execution import TerminalCommands
 
 from .agent_card import AgentCards
 from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
 from .attention import Attention
-from .boundary import Boundary
-from .calls import gathered
+from .boundary import Boundary, Component
+from .calls import Calls
 from .live import LiveRuns
 from .run_header import RunHeader
 from .terminal import TerminalPanel
@@ -23,16 +23,16 @@ from .transcript import Transcript
 from .verify import VerifyCard
 
 
-async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: ExecutionService,
+async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: TerminalCommands,
                     terminal_rate: int) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
-    boundaries: list[Boundary] = []
-    client = ui.context.client
+    boundaries: list[Boundary[Component]] = []
+    calls = Calls()
 
     def render(view: RunView) -> None:
-        with gathered(client):
+        with calls.gathered():
             for boundary in boundaries:
-                boundary.call("update", view)
+                boundary.update(view)
 
     view = await live_runs.attach(run_id, render)
     if view is None:
@@ -78,9 +78,9 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
 
     def tick() -> None:
         if not view.finished:
-            with gathered(client):
-                header.call("tick", view)
-                cards.call("tick", view)
+            with calls.gathered():
+                header.tick(view)
+                cards.tick(view)
 
     ui.timer(1.0, tick)
     return True

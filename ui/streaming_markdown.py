@@ -6,7 +6,6 @@ server-rendered markdown with highlighted code and drawn diagrams.
 """
 
 from pathlib import Path
-from typing import Any
 
 from nicegui.element import Element
 
@@ -23,7 +22,7 @@ class StreamingMarkdown(Element, component="streaming_markdown.js",
     def __init__(self, message: MessageView) -> None:
         super().__init__()
         self.message = message
-        self.shown = message.length
+        self._hold_text()
 
     def show(self) -> None:
         """Send what the message gained since the last call."""
@@ -31,8 +30,14 @@ class StreamingMarkdown(Element, component="streaming_markdown.js",
             call(self, "append", self.shown, self.message.since(self.shown))
             self.shown = self.message.length
 
-    def _to_dict(self) -> dict[str, Any]:
-        # The whole text only when the element itself is sent (the page is built, or a client renders it afresh),
-        # never per update; the appends the client gets afterwards skip what this text already holds.
-        self._props["text"] = self.message.text
-        return super()._to_dict()
+    def update(self) -> None:
+        """The element is sent again: it carries the whole text, and the appends after it start at its end."""
+        self._hold_text()
+        super().update()
+
+    def _hold_text(self) -> None:
+        # The whole text only when the element itself is sent (it is made, or sent again), never per token; the
+        # browser skips what an append repeats of it, so an append sent before the text arrives is not doubled.
+        with self.props.suspend_updates():
+            self.props["text"] = self.message.text
+        self.shown = self.message.length

@@ -13,9 +13,10 @@ from core.domain.status import CommandOrigin, CommandStatus
 from core.domain.screen import COLUMNS
 from core.domain.terminal import terminal_length, text_after
 from core.domain.view import CommandView, RunView
-from core.engine.execution import ExecutionService
+from core.engine.execution import TerminalCommands
 from core.limits.buckets import TokenBucket
 
+from .calls import call
 from .props import set_prop, set_text, set_visible
 
 PUMP_INTERVAL_S = 0.1
@@ -38,21 +39,21 @@ class TerminalView(ui.xterm, component="terminal.js"):
         self.written: int | None = None  # characters of the terminal's text sent to this tab; None: not ready
 
     def append(self, text: str) -> None:
-        self.run_method("append", self.written, text)
+        call(self, "append", self.written, text)
         self.written += len(text)
 
 
 class TerminalPanel:
-    def __init__(self, run_id: str, execution: ExecutionService, bytes_per_second: int) -> None:
-        self.run_id, self.execution = run_id, execution
+    def __init__(self, run_id: str, commands: TerminalCommands, bytes_per_second: int) -> None:
+        self.run_id, self.commands = run_id, commands
         self.view: RunView | None = None
         self.bucket = TokenBucket(bytes_per_second * 60, capacity=bytes_per_second)
         self.history: list[str] = []
         self.recalled: int | None = None  # position in the history while ↑ / ↓ walk it
         with ui.column().classes("terminal-panel w-full gap-2").props("data-testid=terminal-panel"):
-            if not execution.sandboxed:
+            if not commands.sandboxed:
                 ui.label(UNSANDBOXED).classes("sandbox-warning w-full").props("data-testid=sandbox-warning role=alert")
-            if problem := execution.problem():
+            if problem := commands.problem():
                 ui.label(problem).classes("sandbox-warning w-full").props("data-testid=sandbox-unavailable")
             with ui.element("div").classes("terminal-frame w-full"):
                 self.terminal = TerminalView().props("data-testid=terminal data-lines=0")
@@ -131,7 +132,7 @@ class TerminalPanel:
     async def run(self) -> None:
         command = self.input.value or ""
         try:
-            await self.execution.start(self.run_id, command)
+            await self.commands.start(self.run_id, command)
         except InputError as error:
             ui.notify(str(error), type="warning", attrs={"data-testid": "command-refused"})
             return
@@ -141,7 +142,7 @@ class TerminalPanel:
     async def stop(self) -> None:
         command = self.view and self.view.running_command
         if command is not None:
-            await self.execution.interrupt(self.run_id, command.command_id)
+            await self.commands.interrupt(self.run_id, command.command_id)
 
     def _recall(self, step: int) -> None:
         if not self.history:

@@ -7,6 +7,8 @@ from pathlib import Path
 from nicegui import ui
 from nicegui.element import Element
 
+from .markdown import CODE_STYLE
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 _CSS = (ASSETS / "botarmy.css").read_text(encoding="utf-8")
 _CONNECTION_JS = (ASSETS / "connection.js").read_text(encoding="utf-8")
@@ -75,7 +77,7 @@ class NotifySwitch(Element, component="notify_switch.js"):
 
     def __init__(self) -> None:
         super().__init__()
-        self._props.update({"opt-in": NOTIFY_OPT_IN, "labels": NOTIFY_LABELS})
+        self.props.update({"opt-in": NOTIFY_OPT_IN, "labels": NOTIFY_LABELS})
 
 
 @contextmanager
@@ -84,6 +86,7 @@ def frame(words: str, *, offline_demo: bool, passwords: bool):
     ui.page_title(title(words))
     ui.colors(**COLORS)
     ui.add_css(_CSS)
+    ui.add_css(CODE_STYLE)
     ui.add_body_html(f"<script>{_CONNECTION_JS}</script>")
     with ui.header().classes("items-center justify-between bg-indigo-9 q-px-md q-py-sm gap-y-1 wrap"):
         skip = ui.link("Skip to the page's content").classes("skip-link")

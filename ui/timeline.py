@@ -49,11 +49,10 @@ class TimelineChart(Element, component="timeline_chart.js"):
 
     def __init__(self) -> None:
         super().__init__()
-        self._props.update(label=CHART_LABEL, lanes=[], items=[], series=SERIES, origin=0, now=0, live=False)
+        self.props.update(label=CHART_LABEL, lanes=[], items=[], series=SERIES, origin=0, now=0, live=False)
 
     def show(self, lanes: list[str], items: list[dict], origin: int, live: bool) -> None:
-        self._props.update(lanes=lanes, items=items, origin=origin, now=now_ms(), live=live)
-        self.update()
+        self.props.update(lanes=lanes, items=items, origin=origin, now=now_ms(), live=live)  # sends it, once
 
 
 class RunTimeline:

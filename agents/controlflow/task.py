@@ -24,11 +24,12 @@ from controlflow.events.history import InMemoryHistory
 from controlflow.orchestration.handler import AsyncHandler
 from langchain_openai import ChatOpenAI
 
+from core.domain.custom import Usage
 from core.domain.events import Event
-from core.llm.client import AGENT_HEADER, LLM, Usage, estimate_tokens, prompt_tokens
+from core.llm.client import AGENT_HEADER, LLM, estimate_tokens, estimated_usage
 from core.llm.errors import NotFinished, StreamCut
 
-from ..roles import Role, build_messages
+from ..roles import Role
 from ..step import AgentInputs, AgentStep, run_agent
 
 FINISH = ("Write your whole answer as your message, in markdown, then call the tool that marks this task "
@@ -81,7 +82,7 @@ class Models:
 
 def controlflow_step(models: Models) -> AgentStep:
     def step(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
-        messages = build_messages(role, inputs.brief, inputs.earlier, inputs.feedback, inputs.previous)
+        messages = inputs.messages(role)
         return run_agent(role, inputs, llm, source=partial(_attempt, role, messages, models(role)))
     return step
 
@@ -143,6 +144,6 @@ async def _attempt(role: Role, messages: list[dict], model: ChatOpenAI) -> Async
     if not task.is_successful():
         raise NotFinished()
     if relay.estimated:
-        yield Usage(prompt_tokens(messages), estimate_tokens("".join(relay.text)), estimated=True)
+        yield estimated_usage(role.name, messages, "".join(relay.text))
     else:
-        yield Usage(relay.prompt_tokens, relay.completion_tokens, estimated=False)
+        yield Usage(agent=role.name, prompt_tokens=relay.prompt_tokens, completion_tokens=relay.completion_tokens)

@@ -6,7 +6,7 @@ append, so a misspelt name fails loudly instead of being ignored by every view.
 """
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -217,6 +217,16 @@ def payload_of(event: CustomEvent) -> Payload:
         return model.model_validate(event.value)
     except ValidationError as error:
         raise UnknownCustomEvent(f"custom event {event.name!r} has a payload that does not fit: {error}") from error
+
+
+P = TypeVar("P", bound=Payload)
+
+
+def payload_as(event: Event, model: type[P]) -> P | None:
+    """The event's payload when it is a CUSTOM event of `model`'s kind; None for any other event (not parsed)."""
+    if event.type != EventType.CUSTOM or event.name != model.KIND:
+        return None
+    return cast(P, payload_of(event))
 
 
 def check(events: list[Event]) -> None:

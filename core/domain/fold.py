@@ -18,6 +18,7 @@ from .custom import (
     CommandOutput,
     CommandRequested,
     CommandStarted,
+    CustomKind,
     FixRequested,
     MessageDiscarded,
     PauseRequested,
@@ -28,7 +29,14 @@ from .custom import (
     VerifyStarted,
     payload_of,
 )
-from .events import EventType, StoredEvent
+from .events import (
+    Event,
+    EventType,
+    RunFinishedCancelledOutcome,
+    RunFinishedInterruptOutcome,
+    StoredEvent,
+)
+from .interrupts import approval_agent
 from .status import (
     AgentStatus,
     Decision,
@@ -67,9 +75,32 @@ def apply(view: RunView, item: StoredEvent) -> RunView:
     handler = _HANDLERS.get(event.type)
     if handler is not None:
         handler(view, event)
-    if event.type != EventType.TEXT_MESSAGE_CONTENT:  # streamed text never moves the timeline
+    if event.type != EventType.TEXT_MESSAGE_CONTENT:  # streamed text never changes the status or the timeline
+        if (status := run_status(event)) is not None:
+            view.status = status
         view.timeline.record(item.seq, event)
     return view
+
+
+def run_status(event: Event) -> RunStatus | None:
+    """The status an event puts its run in; None when it leaves the status as it was. The one rule for the view and
+    for the history list (summary_change)."""
+    match event.type:
+        case EventType.RUN_STARTED:
+            return RunStatus.RUNNING
+        case EventType.RUN_FINISHED:
+            match event.outcome:
+                case RunFinishedInterruptOutcome(interrupts=interrupts):
+                    waits = any(interrupt.reason == InterruptReason.APPROVAL for interrupt in interrupts)
+                    return RunStatus.WAITING_APPROVAL if waits else RunStatus.PAUSED
+                case RunFinishedCancelledOutcome():
+                    return RunStatus.CANCELLED
+            return RunStatus.COMPLETED  # a success, stated or not
+        case EventType.RUN_ERROR:
+            return RunStatus.INTERRUPTED if event.code == ErrorCode.INTERRUPTED else RunStatus.FAILED
+        case EventType.CUSTOM if event.name == CustomKind.APPROVAL_DECIDED:
+            return RunStatus.RUNNING  # the run goes on at once
+    return None
 
 
 def _run_started(view: RunView, event) -> None:
@@ -77,7 +108,7 @@ def _run_started(view: RunView, event) -> None:
     view.brief = meta.get("brief", view.brief)
     view.model = meta.get("model", view.model)
     view.offline_demo = bool(meta.get("offline_demo", view.offline_demo))
-    view.status, view.error, view.finished_ms = RunStatus.RUNNING, None, None
+    view.error, view.finished_ms = None, None
     view.started_ms = view.started_ms or event.timestamp
     view.segments += 1
     view.queue_position = view.pending = None
@@ -92,27 +123,22 @@ def _run_started(view: RunView, event) -> None:
 
 
 def _run_finished(view: RunView, event) -> None:
-    outcome = event.outcome
     view.finished_ms = event.timestamp
-    kind = getattr(outcome, "type", "success")
-    if kind == "interrupt":
-        view.status = RunStatus.PAUSED
-        for interrupt in outcome.interrupts:
-            if interrupt.reason == InterruptReason.APPROVAL:
-                agent = (interrupt.metadata or {}).get("agent", "")
-                view.status, view.pending = RunStatus.WAITING_APPROVAL, PendingApproval(interrupt.id, agent)
-                if agent in view.agents:
-                    view.agents[agent].status = AgentStatus.WAITING_APPROVAL
-            elif interrupt.reason == InterruptReason.PAUSE:
-                view.pause_requested = False
-        return
-    view.status = RunStatus.COMPLETED if kind == "success" else RunStatus.CANCELLED
-    if kind == "cancelled":
-        _settle_unfinished_agents(view, AgentStatus.CANCELLED, AgentStatus.CANCELLED)
+    match event.outcome:
+        case RunFinishedInterruptOutcome(interrupts=interrupts):
+            for interrupt in interrupts:
+                if interrupt.reason == InterruptReason.APPROVAL:
+                    agent = approval_agent(interrupt)
+                    view.pending = PendingApproval(interrupt.id, agent)
+                    if agent in view.agents:
+                        view.agents[agent].status = AgentStatus.WAITING_APPROVAL
+                elif interrupt.reason == InterruptReason.PAUSE:
+                    view.pause_requested = False
+        case RunFinishedCancelledOutcome():
+            _settle_unfinished_agents(view, AgentStatus.CANCELLED, AgentStatus.CANCELLED)
 
 
 def _run_error(view: RunView, event) -> None:
-    view.status = RunStatus.INTERRUPTED if event.code == ErrorCode.INTERRUPTED else RunStatus.FAILED
     view.error = event.message
     view.finished_ms = event.timestamp
     _settle_unfinished_agents(view, AgentStatus.SKIPPED, AgentStatus.FAILED)
@@ -288,7 +314,7 @@ def _fix_requested(view: RunView, agent: AgentView | None, fix: FixRequested) ->
 def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalDecided) -> None:
     """Approve keeps the artifact; edit replaces it with the user's text; request changes sends the agent back to
     work with the feedback. Earlier versions are kept in `revisions`. The run goes on at once."""
-    view.status, view.pending, view.finished_ms = RunStatus.RUNNING, None, None
+    view.pending, view.finished_ms = None, None
     name, decision = decided.agent, decided.decision
     artifact = view.artifacts.get(name)
     if decision == Decision.REQUEST_CHANGES:
@@ -336,13 +362,16 @@ class SummaryChange:
 _SUMMARY_EVENTS = frozenset({EventType.RUN_STARTED, EventType.RUN_FINISHED, EventType.RUN_ERROR, EventType.CUSTOM})
 
 
-def summary_change(events: Iterable) -> SummaryChange:
-    """Fold the batch into an empty view: the run list's status and usage follow exactly the fold's rules."""
-    probe = None
+def summary_change(events: Iterable[Event]) -> SummaryChange:
+    """What the batch changes in the history list, by the fold's own rules: the status the last event that sets one
+    puts the run in, and the usage and verdict the batch's CUSTOM events fold into a blank view."""
+    status, probe = None, None
     for event in events:
         if event.type in _SUMMARY_EVENTS:
-            probe = probe or RunView(run_id="", status=None)
-            _HANDLERS[event.type](probe, event)
+            status = run_status(event) or status
+            if event.type == EventType.CUSTOM:
+                probe = probe or RunView(run_id="")
+                _custom(probe, event)
     if probe is None:
-        return SummaryChange()
-    return SummaryChange(probe.status, probe.tokens, probe.cost_usd, probe.verify and probe.verify.status)
+        return SummaryChange(status)
+    return SummaryChange(status, probe.tokens, probe.cost_usd, probe.verify and probe.verify.status)

@@ -5,8 +5,11 @@ entry with status `resolved` and a payload valid under the schema, or with statu
 run (the artifacts finished so far are kept).
 """
 
+from .events import Interrupt
 from .inputs import InputError
 from .status import Decision
+
+APPROVAL_AGENT = "agent"  # the key in an approval interrupt's metadata naming the agent whose work waits
 
 CANCELLED_ANSWER = "A resume entry with status `cancelled` cancels the run; the artifacts finished so far are kept."
 
@@ -50,3 +53,8 @@ def approval_answer(payload: object) -> tuple[Decision, dict[str, str]]:
     if any(not isinstance(value, str) for value in details.values()):
         raise InputError("feedback and content must be text.")
     return decision, details
+
+
+def approval_agent(interrupt: Interrupt) -> str:
+    """The agent whose artifact an approval interrupt waits on ("" when it names none)."""
+    return (interrupt.metadata or {}).get(APPROVAL_AGENT, "")

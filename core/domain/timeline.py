@@ -25,7 +25,8 @@ from .custom import (
     VerifyStarted,
     payload_of,
 )
-from .events import EventType
+from .events import EventType, RunFinishedCancelledOutcome, RunFinishedInterruptOutcome
+from .interrupts import approval_agent
 from .status import (
     CommandEnd,
     CommandOrigin,
@@ -190,17 +191,18 @@ def _ending(code: str | None) -> Outcome:
 
 
 def _run_finished(timeline: Timeline, seq: int, event) -> None:
-    outcome = event.outcome
-    kind = getattr(outcome, "type", "success")
-    if kind == "interrupt":
-        for interrupt in outcome.interrupts:
-            if interrupt.reason == InterruptReason.APPROVAL:
-                agent = (interrupt.metadata or {}).get("agent", "")
-                timeline._open(agent, SpanKind.USER_WAIT, event.timestamp, seq, ref=interrupt.id)
-            elif interrupt.reason == InterruptReason.PAUSE:
-                timeline._open(RUN_LANE, SpanKind.PAUSED, event.timestamp, seq, ref=interrupt.id)
-        return
-    timeline._end_run(seq, event.timestamp, Outcome.CANCELLED if kind == "cancelled" else Outcome.DONE)
+    match event.outcome:
+        case RunFinishedInterruptOutcome(interrupts=interrupts):
+            for interrupt in interrupts:
+                if interrupt.reason == InterruptReason.APPROVAL:
+                    timeline._open(approval_agent(interrupt), SpanKind.USER_WAIT, event.timestamp, seq,
+                                   ref=interrupt.id)
+                elif interrupt.reason == InterruptReason.PAUSE:
+                    timeline._open(RUN_LANE, SpanKind.PAUSED, event.timestamp, seq, ref=interrupt.id)
+        case RunFinishedCancelledOutcome():
+            timeline._end_run(seq, event.timestamp, Outcome.CANCELLED)
+        case _:
+            timeline._end_run(seq, event.timestamp, Outcome.DONE)
 
 
 def _run_error(timeline: Timeline, seq: int, event) -> None:

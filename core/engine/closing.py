@@ -1,7 +1,7 @@
 """Ending a run that was cut short, the same way wherever it happens: half-written answers are voided first, so no
 view keeps a fragment, then the agents at work and the run end."""
 
-from core.domain.custom import CommandEnded, VerifyFinished, custom, discard_answer
+from core.domain.custom import VerifyFinished, custom, discard_answer
 from core.domain.events import (
     Event,
     RunErrorEvent,
@@ -10,12 +10,12 @@ from core.domain.events import (
     StoredEvent,
     SubagentErrorEvent,
 )
-from core.domain.status import AgentStatus, CommandEnd, CommandOrigin, CommandStatus, ErrorCode, VerifyStatus
+from core.domain.status import AgentStatus, CommandOrigin, ErrorCode, VerifyStatus
 from core.domain.verdict import TESTS_STOPPED
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
 
-from .execution import SERVER_STOPPED
+from .execution import WITH_SERVER, ended
 from .queries import RunQueries
 
 INTERRUPTED_MESSAGE = "The server stopped while this run was in progress."
@@ -33,8 +33,7 @@ def unfinished(view: RunView, reason: str, code: ErrorCode) -> list[Event]:
                                       ErrorCode.INTERRUPTED)
     # The run's own commands (its tests) died with the process that ran them, which can no longer say how they ended:
     # a worker killed mid-test, say. The user's commands belong to the process that runs them, not to the run.
-    closing += [custom(CommandEnded(command_id=command.command_id, status=CommandStatus.INTERRUPTED,
-                                    ending=CommandEnd.SERVER_STOPPED, message=SERVER_STOPPED))
+    closing += [custom(ended(command.command_id, WITH_SERVER))
                 for command in view.commands.values() if command.running and command.origin == CommandOrigin.VERIFY]
     if view.verify is not None and view.verify.status == VerifyStatus.RUNNING:  # they run again on resume
         closing.append(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=TESTS_STOPPED, conclusive=False)))

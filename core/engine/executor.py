@@ -2,33 +2,31 @@
 Runner, and what a worker (core.engine.worker) uses for the runs it holds.
 
 At most `limit` runs work at once; the others wait in a queue and are told their place in it. Signals reach a run's
-task here: cancel and pause are built in, other kinds register a handler (`on_signal`).
+task here (`signal`): cancel stops it now, pause at its next safe point.
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from core.domain.custom import RunQueued, custom
-from core.domain.events import Event, RunErrorEvent, now_ms
-from core.domain.fold import apply
+from core.domain.events import RunErrorEvent, now_ms
 from core.domain.status import ErrorCode, RunStatus
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
-from core.eventlog.protocols import LeaseLost
 from core.obs.logs import bind_log_context
+from core.storage.job_board import LeaseLost
 
 from .closing import cancelled, close_out, interrupted
 from .context import Orchestrator, RunContext
+from .emitter import emitter
 from .queries import RunQueries
 from .run_queue import RunQueue
-from .signals import Signal, split
+from .signals import Signal
 
 log = logging.getLogger("botarmy.runs")
 
 CRASHED_MESSAGE = "Something went wrong inside BotArmy; the details are in the server log."
-
-SignalHandler = Callable[[str, str], Awaitable[object] | None]  # (run_id, argument)
 
 
 class Executor:
@@ -40,9 +38,8 @@ class Executor:
         self._cancelled: set[str] = set()
         self._pausing: set[str] = set()
         self._abandoned: set[str] = set()  # stopped without a word: the run is not this process's any more
-        self._handlers: dict[str, SignalHandler] = {Signal.CANCEL: self._cancel, Signal.PAUSE: self._pause}
         self._born_ms = now_ms()
-        self.ended: Callable[[str], None] = lambda run_id: None  # called when a run's task is over
+        self.ended: Callable[[str], None] | None = None  # called when a run's task is over
 
     @property
     def active_runs(self) -> int:
@@ -55,41 +52,31 @@ class Executor:
     async def counts(self) -> tuple[int, int]:
         return self.active_runs, self.queued_runs
 
-    def is_working(self, run_id: str) -> bool:
-        """The run has a task in this process (working, or waiting for a slot)."""
-        return run_id in self._tasks
-
     async def working(self, run_id: str) -> bool:
         return run_id in self._tasks
 
     async def working_for(self, owner: str) -> int:
         return sum(1 for runs_owner in self._owners.values() if runs_owner == owner)
 
-    def on_signal(self, kind: str, handler: SignalHandler) -> None:
-        """Handle signals of `kind` sent to runs this process works (`handler(run_id, argument)`)."""
-        self._handlers[kind] = handler
-
-    async def signal(self, run_id: str, signal: str) -> bool:
-        """Deliver a signal to the run's task; False when the run has none here, or nobody handles the kind."""
-        kind, argument = split(signal)
-        handler = self._handlers.get(kind)
-        if run_id not in self._tasks or handler is None:
+    async def signal(self, run_id: str, signal: Signal) -> bool:
+        """Deliver a signal to the run's task; False when the run has none here."""
+        if run_id not in self._tasks:
             return False
-        if (done := handler(run_id, argument)) is not None:
-            await done
+        match signal:
+            case Signal.CANCEL:
+                self._cancel(run_id)
+            case Signal.PAUSE:
+                self._pausing.add(run_id)
         return True
 
-    def _cancel(self, run_id: str, _: str) -> None:
+    def _cancel(self, run_id: str) -> None:
         self._cancelled.add(run_id)
         self._tasks[run_id].cancel()
-
-    def _pause(self, run_id: str, _: str) -> None:
-        self._pausing.add(run_id)
 
     async def stop(self, run_id: str) -> None:
         """Cancel the run's task, if any, and wait until it has recorded that it was cancelled."""
         if (task := self._tasks.get(run_id)) is not None:
-            self._cancel(run_id, "")
+            self._cancel(run_id)
             await asyncio.gather(task, return_exceptions=True)
 
     def abandon(self, run_id: str) -> None:
@@ -108,18 +95,15 @@ class Executor:
         def ended(_: asyncio.Task) -> None:
             self._tasks.pop(run_id, None)
             self._owners.pop(run_id, None)
-            self.ended(run_id)
+            if self.ended is not None:
+                self.ended(run_id)
 
         task.add_done_callback(ended)
 
     async def _execute(self, run_id: str, view: RunView) -> None:
         bind_log_context(run_id=run_id)  # this task's own context: every line it logs names the run
 
-        async def emit(*events: Event):
-            stored = await self.bus.emit(run_id, *events)
-            for item in stored:
-                apply(view, item)
-            return stored
+        emit = emitter(self.bus, run_id, view)
 
         async def queued(position: int) -> None:
             await emit(custom(RunQueued(position=position)))

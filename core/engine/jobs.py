@@ -3,9 +3,9 @@ a job in PostgreSQL and wakes the workers through Redis; a signal is recorded on
 holding the run hears it at once, or at its next lease renewal if Redis lost it."""
 
 from core.eventlog.bus import Bus
-from core.eventlog.protocols import JobBoard
 from core.eventlog.redis_fanout import PREFIX, RedisHub
 from core.domain.view import RunView
+from core.storage.job_board import JobBoard
 
 from .closing import cancelled, close_out
 from .queries import RunQueries
@@ -34,9 +34,6 @@ class JobRunner:
         self._counts = await self.board.job_counts()
         return self._counts
 
-    def is_working(self, run_id: str) -> bool:
-        return False  # a web instance works no run itself
-
     async def working(self, run_id: str) -> bool:
         return await self.board.job_wanted(run_id)
 
@@ -50,7 +47,7 @@ class JobRunner:
         await self.board.enqueue(run_id)
         await self.hub.publish(JOBS_CHANNEL, run_id)
 
-    async def signal(self, run_id: str, signal: str) -> bool:
+    async def signal(self, run_id: str, signal: Signal) -> bool:
         if signal == Signal.CANCEL and await self.board.dequeue_unclaimed(run_id):
             await close_out(self.bus, self.queries, run_id, cancelled(run_id))  # no worker had it yet
             return True

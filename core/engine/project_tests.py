@@ -27,7 +27,7 @@ from core.domain.verdict import (
 )
 
 from .context import RunContext
-from .execution import ExecutionService, Ran
+from .execution import ProjectCommands, Ran
 
 TEST_COMMAND = "python -m pytest -q"
 # The server's own pytest plugins are not the project's: they would only slow its tests down and warn.
@@ -40,8 +40,8 @@ INSTALL_COMMAND = ("python -m venv --without-pip --system-site-packages .venv &&
 
 
 class ProjectTests:
-    def __init__(self, execution: ExecutionService, team: Team, install_packages: bool = True) -> None:
-        self.execution, self.team, self.install_packages = execution, team, install_packages
+    def __init__(self, commands: ProjectCommands, team: Team, install_packages: bool = True) -> None:
+        self.commands, self.team, self.install_packages = commands, team, install_packages
 
     async def run(self, run: RunContext, round: int) -> None:
         """Run the tests once; the verdict ends up in `run.view.verify`."""
@@ -53,7 +53,7 @@ class ProjectTests:
         if problem := await self._install(run, files):
             await run.emit(custom(VerifyFinished(status=VerifyStatus.FAILED, summary=problem)))
             return
-        ran = await self.execution.run_to_end(run.run_id, TEST_COMMAND, emit=run.emit, view=run.view, env=TEST_ENV)
+        ran = await self.commands.run_to_end(run.run_id, TEST_COMMAND, emit=run.emit, view=run.view, env=TEST_ENV)
         await run.emit(custom(verdict(ran)))
 
     async def _install(self, run: RunContext, files: dict[str, str]) -> str | None:
@@ -69,10 +69,10 @@ class ProjectTests:
         if not self.install_packages:
             return (f"The project needs packages that are not installed here: {names}. Installing packages is "
                     "turned off (BOTARMY_INSTALL_PACKAGES=false).")
-        wheels = self.execution.workspaces.wheels(run.run_id)
+        wheels = self.commands.wheels(run.run_id)
         if reason := await asyncio.to_thread(download_wheels, lacking, wheels):
             return f"The project needs packages that could not be downloaded: {names} ({reason})."
-        ran = await self.execution.run_to_end(
+        ran = await self.commands.run_to_end(
             run.run_id, INSTALL_COMMAND.format(packages=" ".join(shlex.quote(name) for name in lacking)),
             emit=run.emit, view=run.view, read_only={WHEELS: wheels})
         if ran.status != CommandStatus.PASSED:

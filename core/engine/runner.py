@@ -12,6 +12,8 @@ from typing import Protocol
 
 from core.domain.view import RunView
 
+from .signals import Signal
+
 ControlLock = Callable[[str], AbstractAsyncContextManager[None]]  # keyed by the run's owner
 
 
@@ -25,9 +27,6 @@ class Runner(Protocol):
     async def counts(self) -> tuple[int, int]:
         """(runs working, runs waiting for a slot or a worker), read now."""
 
-    def is_working(self, run_id: str) -> bool:
-        """The run has a task in this very process."""
-
     async def working(self, run_id: str) -> bool:
         """Some process works the run, or it waits for one."""
 
@@ -40,7 +39,7 @@ class Runner(Protocol):
 
     async def launch(self, run_id: str, view: RunView, owner: str) -> None: ...
 
-    async def signal(self, run_id: str, signal: str) -> bool:
+    async def signal(self, run_id: str, signal: Signal) -> bool:
         """Send a signal (core.engine.signals) to the process working the run; False when none does."""
 
     async def stop(self, run_id: str) -> None:

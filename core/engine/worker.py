@@ -1,22 +1,22 @@
 """`python main.py worker`: claims runs that want a worker, works them with an Executor, and keeps their leases.
 
-A claim takes a run's row with FOR UPDATE SKIP LOCKED and starts a lease (core.eventlog.pg_store); the worker renews
-it every quarter of its length while it works. A worker killed with `kill -9` renews nothing: its lease expires, and
-another worker claims the run, voids the half-written answer and carries on from the log. A worker that lost a lease
-stops the run's task without writing (and could not write: every append checks the lease epoch). A worker stopped
-with SIGTERM hands its runs over at once instead of waiting for their leases to expire.
+A claim takes a run's job with FOR UPDATE SKIP LOCKED and starts a lease (core.storage.sql.pg_job_board); the worker
+renews it every quarter of its length while it works. A worker killed with `kill -9` renews nothing: its lease
+expires, and another worker claims the run, voids the half-written answer and carries on from the log. A worker that
+lost a lease stops the run's task without writing (and could not write: every append checks the lease epoch). A
+worker stopped with SIGTERM hands its runs over at once instead of waiting for their leases to expire.
 """
 
 import asyncio
 import logging
 import uuid
 
-from core.domain.fold import apply
 from core.domain.status import ErrorCode, RunStatus
-from core.eventlog.protocols import Claim, JobBoard, LeaseLost
 from core.eventlog.redis_fanout import RedisHub
+from core.storage.job_board import Claim, JobBoard, LeaseLost
 
 from .closing import TAKEN_OVER_MESSAGE, cancelled, close_out, unfinished
+from .emitter import emitter
 from .executor import Executor
 from .jobs import JOBS_CHANNEL, SIGNALS
 from .signals import Signal
@@ -84,9 +84,7 @@ class Worker:
             if claim.taken_over and view.status == RunStatus.RUNNING:
                 # The previous worker stopped mid-segment: its half-written answer is voided, as after a restart,
                 # and the segment goes on with the first agent that has no artifact.
-                for item in await executor.bus.emit(run_id, *unfinished(view, TAKEN_OVER_MESSAGE,
-                                                                         ErrorCode.INTERRUPTED)):
-                    apply(view, item)
+                await emitter(executor.bus, run_id, view)(*unfinished(view, TAKEN_OVER_MESSAGE, ErrorCode.INTERRUPTED))
             await executor.launch(run_id, view, claim.owner)
             await self._deliver(run_id, claim.signals)
         except LeaseLost:
@@ -141,13 +139,21 @@ class Worker:
         task.add_done_callback(self._chores.discard)
 
     async def _deliver(self, run_id: str, signals: tuple[str, ...]) -> None:
-        """Give the run's task each signal once, whether it came over Redis or with the lease."""
-        for signal in signals:
+        """Give the run's task each signal once, whether it came over Redis or with the lease (as its name)."""
+        for name in signals:
             delivered = self._delivered.get(run_id)
+            if delivered is None or name in delivered:
+                continue
+            try:
+                signal = Signal(name)
+            except ValueError:  # from a newer version of BotArmy, say: nothing here handles it
+                log.warning("run %s: unknown signal %r ignored", run_id, name)
+                delivered.add(name)
+                continue
             # Marked only once the task took it: a signal that came before the task started comes again with the
             # next renewal.
-            if delivered is not None and signal not in delivered and await self.executor.signal(run_id, signal):
-                delivered.add(signal)
+            if await self.executor.signal(run_id, signal):
+                delivered.add(name)
 
     async def shutdown(self) -> None:
         """Stop taking runs, stop the held ones without a word, and hand them over to the other workers at once."""

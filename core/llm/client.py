@@ -2,7 +2,8 @@
 
 Every call goes through the process-wide rate limiter and the one retry policy. What the caller sees is a stream
 of text deltas plus two kinds of notices: Waiting (a visible pause before sending or retrying) and Restart (the
-partial answer streamed so far is void because the stream broke; a fresh attempt follows).
+partial answer streamed so far is void because the stream broke; a fresh attempt follows), and at the end the call's
+Usage, the payload of the run's USAGE event, priced.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import openai
 from openai import AsyncOpenAI
 
+from core.domain.custom import Usage
 from core.domain.status import WaitKind
 from core.limits.shared import SharedBuckets
 from core.obs.metrics import Metrics
@@ -23,6 +25,7 @@ from core.settings import Settings
 from .errors import (
     CallTimeout,
     ContentFiltered,
+    FailureKind,
     FirstTokenTimeout,
     StreamCut,
     StreamStalled,
@@ -42,13 +45,6 @@ AGENT_HEADER = "X-BotArmy-Agent"
 
 
 @dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-    estimated: bool
-
-
-@dataclass(frozen=True)
 class Waiting:
     kind: WaitKind
     seconds: float
@@ -57,7 +53,7 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Restart:
-    kind: str  # why the partial answer was dropped
+    kind: FailureKind  # why the partial answer was dropped
 
 
 @dataclass(frozen=True)
@@ -68,8 +64,17 @@ class Timeouts:
     total_s: float = 600
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """The most one call can take: its prompt and the longest answer allowed, and what they would cost."""
+
+    tokens: int
+    cost_usd: float
+
+
 Chunk = str | Usage | Waiting | Restart
-# One attempt at an answer, made another way than by this client's own chat completion: text deltas, then its Usage.
+# One attempt at an answer, made another way than by this client's own chat completion: text deltas, then its Usage
+# (priced by the client).
 Source = Callable[[], AsyncIterator[str | Usage]]
 
 
@@ -80,6 +85,12 @@ def estimate_tokens(text: str) -> int:
 
 def prompt_tokens(messages: list[dict]) -> int:
     return estimate_tokens("".join(message["content"] for message in messages))
+
+
+def estimated_usage(agent: str, messages: list[dict], answer: str) -> Usage:
+    """The usage of a call whose service counted nothing, estimated from its prompt and its answer."""
+    return Usage(agent=agent, prompt_tokens=prompt_tokens(messages), completion_tokens=estimate_tokens(answer),
+                 estimated=True)
 
 
 class LLM:
@@ -116,7 +127,7 @@ class LLM:
         either way under the same rate limit, time limits and retry policy. Raises the last error when it is not
         transient or the retry policy gives up.
         """
-        reserved = prompt_tokens(messages) + self.max_output_tokens
+        reserved = self.ceiling(messages).tokens
         retrier = Retrier(self.policy)
         wait, kind = await self.limits.reserve(reserved), WaitKind.PACING
         while True:
@@ -131,6 +142,8 @@ class LLM:
                 async for chunk in self._timed(attempt):
                     if isinstance(chunk, Usage):
                         await self.limits.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
+                        chunk = chunk.model_copy(update={
+                            "cost_usd": self.cost_usd(chunk.prompt_tokens, chunk.completion_tokens)})
                     else:
                         streamed = True
                     yield chunk
@@ -173,7 +186,8 @@ class LLM:
         async with stream:
             async for chunk in stream:
                 if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, estimated=False)
+                    usage = Usage(agent=agent, prompt_tokens=chunk.usage.prompt_tokens,
+                                  completion_tokens=chunk.usage.completion_tokens)
                 for choice in chunk.choices:
                     if choice.finish_reason == "content_filter":
                         raise ContentFiltered()
@@ -183,7 +197,13 @@ class LLM:
                         yield choice.delta.content
         if not finished:
             raise StreamCut()
-        yield usage or Usage(prompt_tokens(messages), estimate_tokens("".join(pieces)), estimated=True)
+        yield usage or estimated_usage(agent, messages, "".join(pieces))
+
+    def ceiling(self, messages: list[dict]) -> Ceiling:
+        """The most one call with these messages can take: what the rate limit reserves, and a run's budget checks
+        before the call."""
+        prompt = prompt_tokens(messages)
+        return Ceiling(prompt + self.max_output_tokens, self.cost_usd(prompt, self.max_output_tokens))
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Cost by the configured price table (US dollars per million tokens); unknown models cost 0."""

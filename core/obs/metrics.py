@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from core.domain.custom import Usage, payload_of
-from core.domain.events import Event, EventType
+from core.domain.custom import Usage, payload_as
+from core.domain.events import Event
 from core.domain.status import CommandOrigin, CommandStatus, WaitKind
 
 # In-process hand-overs and small SQLite commits take well under a millisecond; a lagging viewer or a slow disk
@@ -106,13 +106,13 @@ class Metrics:
         self.queued_runs.set_function(queued_runs)
         self.connected_clients.set_function(connected_clients)
 
-    # The event log's observer (core.eventlog.bus.BusObserver, core.eventlog.rows.WriteObserver).
+    # The event log's observer (core.eventlog.bus.BusObserver, core.storage.sql.database.WriteObserver).
 
     def appended(self, events: Sequence[Event]) -> None:
         """Every persisted event passes here once, so usage is counted from the USAGE events the log keeps."""
         self.events_appended.inc(len(events))
         for event in events:
-            if event.type == EventType.CUSTOM and isinstance(usage := payload_of(event), Usage):
+            if (usage := payload_as(event, Usage)) is not None:
                 self.usage(usage.prompt_tokens, usage.completion_tokens, usage.cost_usd)
 
     def delivered(self, source: str, latency_s: float | None = None) -> None:
@@ -128,7 +128,7 @@ class Metrics:
         self.llm_tokens.labels("completion").inc(completion_tokens)
         self.llm_cost.inc(cost_usd)
 
-    # The command runner's observer (core.engine.execution.CommandObserver).
+    # The command runner's observer (core.engine.execution.interfaces.CommandObserver).
 
     def command_ended(self, origin: CommandOrigin, status: CommandStatus, seconds: float, output_bytes: int) -> None:
         self.commands.labels(origin, status).inc()

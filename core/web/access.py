@@ -59,36 +59,49 @@ def caller_dependency(identity: Identity, allowed_origins: list[str]) -> Caller:
     return caller
 
 
+def see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def to_sign_in(next_path: str, **query: str | int) -> RedirectResponse:
+    """To the sign-in page, which leads back to `next_path`; `query`: what it says (an error, a wait)."""
+    return see_other(f"/login?{urlencode({**query, 'next': next_path})}")
+
+
+class PageRedirects:
+    """What a page answers instead of itself (ui.pages), made here: the UI speaks no HTTP framework."""
+
+    to_sign_in = staticmethod(to_sign_in)
+    see_other = staticmethod(see_other)
+
+
 def sign_in_router(identity: Identity, allowed_origins: list[str]) -> APIRouter:
     """The sign-in page's form posts here, so the session cookie is set by a plain HTTP response."""
     router = APIRouter(prefix="/auth", include_in_schema=False)
-
-    def back_to_sign_in(next_path: str, **query: str | int) -> RedirectResponse:
-        return RedirectResponse(f"/login?{urlencode({**query, 'next': next_path})}", status_code=303)
 
     @router.post("/login")
     async def sign_in(request: Request) -> RedirectResponse:
         form = await request.form()
         next_path = safe_next(str(form.get("next", "")))
         if not identity.passwords:
-            return RedirectResponse(next_path, status_code=303)
+            return see_other(next_path)
         if not same_origin(request, allowed_origins):
-            return back_to_sign_in(next_path, error="cross-site")
+            return to_sign_in(next_path, error="cross-site")
         name, password = str(form.get("username", "")), str(form.get("password", ""))
         address = request.client.host if request.client else "unknown"
         try:
             user = await identity.sign_in(request.session, name, password, address)
         except SignInThrottled as throttled:
-            return back_to_sign_in(next_path, error="throttled", wait=max(1, round(throttled.wait_s)))
+            return to_sign_in(next_path, error="throttled", wait=max(1, round(throttled.wait_s)))
         if user is None:
-            return back_to_sign_in(next_path, error="wrong")
-        return RedirectResponse(next_path, status_code=303)
+            return to_sign_in(next_path, error="wrong")
+        return see_other(next_path)
 
     @router.post("/logout")
     async def sign_out(request: Request) -> RedirectResponse:
         if not same_origin(request, allowed_origins):
             raise HTTPException(403, CROSS_SITE)
         identity.sign_out(request.session)
-        return RedirectResponse("/login" if identity.passwords else "/", status_code=303)
+        return see_other("/login" if identity.passwords else "/")
 
     return router

@@ -5,12 +5,12 @@ import json
 
 from ag_ui.core import ToolCallArgsEvent, ToolCallEndEvent, ToolCallResultEvent, ToolCallStartEvent
 
-from core.domain.custom import CustomKind
+from core.domain.custom import CommandEnded, CommandStarted, payload_of
 from core.domain.events import Event, EventType
 from core.domain.view import CommandView, RunView
 
 TOOL_NAME = "run_command"
-_AS_TOOL_CALL = {CustomKind.COMMAND_STARTED, CustomKind.COMMAND_ENDED}
+_AS_TOOL_CALL = {CommandStarted.KIND, CommandEnded.KIND}
 
 
 class CommandToolCalls:
@@ -23,11 +23,12 @@ class CommandToolCalls:
     def translate(self, event: Event, view: RunView) -> list[Event]:
         if event.type != EventType.CUSTOM or event.name not in _AS_TOOL_CALL:
             return [event]
-        command = view.commands.get(event.value.get("command_id", ""))
+        payload: CommandStarted | CommandEnded = payload_of(event)
+        command = view.commands.get(payload.command_id)
         if command is None:
             return []
         events = self._open(command)
-        if event.name == CustomKind.COMMAND_ENDED:
+        if isinstance(payload, CommandEnded):
             events.append(ToolCallResultEvent(
                 message_id=f"{command.command_id}:result", tool_call_id=command.command_id, role="tool",
                 content=json.dumps({"status": command.status, "exitCode": command.exit_code,

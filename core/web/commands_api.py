@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
 from core.domain.inputs import InputError
-from core.engine.execution import CommandInProgress, ExecutionService
+from core.engine.execution import CommandInProgress, UserCommands
 from core.engine.queries import RunQueries
 
 from .access import AUTH_ERRORS, Caller
@@ -20,7 +20,7 @@ NOT_RUNNING = "This command is not running any more (or is being stopped already
 _COMMAND_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def commands_router(queries: RunQueries, execution: ExecutionService, caller: Caller) -> APIRouter:
+def commands_router(queries: RunQueries, execution: UserCommands, caller: Caller) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["commands"], responses={**BAD_INPUT, **AUTH_ERRORS})
     owned = owned_run(queries, caller)
 
@@ -45,8 +45,7 @@ def commands_router(queries: RunQueries, execution: ExecutionService, caller: Ca
                  responses={**NOT_FOUND, 409: problem("The command is not running.")})
     async def interrupt_command(command_id: str, run_id: str = Depends(owned)) -> CommandAccepted:
         """As Ctrl-C: SIGINT to the command's process group, SIGKILL 2 s later if it is still running."""
-        view = await queries.view(run_id)
-        if view is None or command_id not in view.commands:
+        if await queries.command(run_id, command_id) is None:
             raise HTTPException(404, NO_SUCH_COMMAND)
         if not await execution.interrupt(run_id, command_id):
             raise HTTPException(409, NOT_RUNNING)

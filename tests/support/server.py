@@ -18,16 +18,21 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_LOG = Path("logs") / "botarmy.log"
-# `python main.py users …` is core.users.admin.main behind the whole app's imports; fixtures that only need users
-# and tokens call that entry point without them, in one short process per user: a fifth of the CPU of one
-# `python main.py` start, and `python main.py users` itself stays tested as an operator runs it (test_access).
-USERS = "import sys; from core.users.admin import main; sys.exit(main(sys.argv[1:]))"
+# `python main.py users …` is core.users.admin.main(argv, storage_for) behind the whole app's imports; fixtures that
+# only need users and tokens call that entry point without them, in one short process per user: a fifth of the CPU of
+# one `python main.py` start, and `python main.py users` itself stays tested as an operator runs it (test_access).
+USERS = """import sys
+from core.storage.backends import storage_for
+from core.users.admin import main
+sys.exit(main(sys.argv[1:], storage_for))"""
 ADD_AND_TOKEN = """import contextlib, io, sys
+from core.storage.backends import storage_for
 from core.users.admin import main
 name, data_dir = sys.argv[1:]
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    main(["add", name, "--no-password", "--data-dir", data_dir])  # refused when the user exists: then just the token
-sys.exit(main(["token", name, "--data-dir", data_dir]))"""
+    # refused when the user exists: then just the token
+    main(["add", name, "--no-password", "--data-dir", data_dir], storage_for)
+sys.exit(main(["token", name, "--data-dir", data_dir], storage_for))"""
 
 
 def free_port() -> int:

@@ -4,7 +4,8 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from ui.boundary import Boundary
+from core.domain.view import RunView
+from ui.boundary import FALLBACK, Boundary
 from ui.pages import BUILD_TIMEOUT_S
 
 
@@ -45,20 +46,24 @@ async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_kee
         def __init__(self) -> None:
             self.label = ui.label("fragile content")
 
-        def update(self, value: str) -> None:
+        def update(self, view: RunView) -> None:
             if state["broken"]:
                 raise RuntimeError("forced failure")
-            self.label.set_text(value)
+            self.label.set_text(view.brief)
+
+        def tick(self, view: RunView) -> None:
+            self.label.set_text(f"{view.brief}, ticked")
 
     @ui.page("/boundary-check")
     def page() -> None:
         boundary = Boundary("fragile", Fragile)
         ui.label("the rest of the page")
-        ui.button("Poke", on_click=lambda: boundary.call("update", "updated content"))
-        boundary.call("update", "first content")
+        ui.button("Poke", on_click=lambda: boundary.update(RunView("run", brief="updated content")))
+        ui.button("Tick", on_click=lambda: boundary.tick(RunView("run", brief="updated content")))
+        boundary.update(RunView("run", brief="first content"))
 
     await user.open("/boundary-check")
-    await user.should_see("This part of the page could not be shown.")
+    await user.should_see(FALLBACK)
     await user.should_see("the rest of the page")
     await user.should_not_see("fragile content")
     assert "forced failure" in caplog.text
@@ -66,10 +71,12 @@ async def test_a_failing_component_shows_a_fallback_and_the_rest_of_the_page_kee
 
     state["broken"] = False
     user.find("Retry").click()
-    await user.should_see("first content")
-    await user.should_not_see("This part of the page could not be shown.")
+    await user.should_see("first content")  # the last view, shown again
+    await user.should_not_see(FALLBACK)
     user.find("Poke").click()
     await user.should_see("updated content")
+    user.find("Tick").click()
+    await user.should_see("updated content, ticked")
 
 
 async def test_an_unknown_run_says_so_with_a_404(user: User):

@@ -38,8 +38,18 @@ from core.domain.events import (
     TextMessageStartEvent,
     parse_event,
 )
-from core.domain.status import CommandEnd, CommandStatus, Decision, ErrorCode, VerifyStatus, WaitKind
+from core.domain.status import (
+    CommandEnd,
+    CommandStatus,
+    Decision,
+    ErrorCode,
+    InterruptReason,
+    RunStatus,
+    VerifyStatus,
+    WaitKind,
+)
 from core.domain.fold import SummaryChange, apply, fold, summary_change
+from core.domain.view import RunView
 from tests.support.events import stored
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
@@ -161,6 +171,32 @@ def test_summary_change_for_the_run_list():
     assert summary_change([custom(AgentTask(agent="analyst", task="Reading"))]) == SummaryChange()
     usage = {"agent": "analyst", "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.5}
     assert summary_change([custom(Usage(**usage)), custom(Usage(**usage))]) == SummaryChange(None, 30, 1.0)
+
+
+def test_the_run_list_follows_the_views_status_event_by_event():
+    def interrupt(reason: InterruptReason, interrupt_id: str, **metadata) -> RunFinishedEvent:
+        return RunFinishedEvent(thread_id="r", run_id="r", outcome=RunFinishedInterruptOutcome(interrupts=[
+            Interrupt(id=interrupt_id, reason=reason, metadata=metadata or None)]))
+
+    events = [started(), *analyst_answer(["# Requirements"]),
+              interrupt(InterruptReason.APPROVAL, "approval:analyst:1", agent="analyst"),
+              custom(ApprovalDecided(interrupt_id="approval:analyst:1", agent="analyst", decision=Decision.APPROVE)),
+              started(), interrupt(InterruptReason.PAUSE, "pause:2"), started(),
+              RunErrorEvent(message="x", code=ErrorCode.AGENT_FAILED), started(),
+              RunErrorEvent(message="x", code=ErrorCode.INTERRUPTED), started(),
+              RunFinishedEvent(thread_id="r", run_id="r", outcome=RunFinishedCancelledOutcome()), started(),
+              RunFinishedEvent(thread_id="r", run_id="r")]
+    view, seen = RunView(run_id="r"), []
+    for item in stored(events):
+        before = view.status
+        apply(view, item)
+        change = summary_change([item.event])
+        assert change.status in (None, view.status) and (change.status is not None or view.status == before)
+        assert isinstance(change.status, RunStatus | None)
+        seen.append(view.status)
+    assert set(seen) == {RunStatus.RUNNING, RunStatus.WAITING_APPROVAL, RunStatus.PAUSED, RunStatus.FAILED,
+                         RunStatus.INTERRUPTED, RunStatus.CANCELLED, RunStatus.COMPLETED}
+    assert summary_change(events).status == RunStatus.COMPLETED, "a batch's status is its last"
 
 
 def test_every_custom_kind_has_a_payload_model_and_round_trips_through_the_log_format():

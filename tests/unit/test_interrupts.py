@@ -16,10 +16,13 @@ from core.domain.status import Decision
 ])
 def test_each_answer_the_schema_admits_is_the_decision_it_names(payload, decision, details):
     jsonschema.validate(payload, APPROVAL_ANSWER)
-    assert approval_answer(payload) == (decision, details)
+    answer = approval_answer(payload)
+    assert answer == (decision, details) and type(answer[0]) is Decision, "the command gets the enum, not text"
 
 
-@pytest.mark.parametrize("payload", [{"decision": "maybe"}, {"decision": 1}, "approve", ["approve"]])
+@pytest.mark.parametrize("payload", [{"decision": "maybe"}, {"decision": "Approve"}, {"decision": 1},
+                                     {"decision": None}, {"decision": ["approve"]}, {"decision": {"approve": 1}},
+                                     "approve", ["approve"]])
 def test_answers_outside_the_schema_are_refused_by_both(payload):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(payload, APPROVAL_ANSWER)

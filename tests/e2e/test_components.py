@@ -1,0 +1,87 @@
+"""BotArmy's own components in real Chromium, on what crosses the socket: a streamed answer sent again as a whole
+shows its text once, and a flush's calls leave as one message and are made in order, each on its own."""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.server import ROOT, free_port, server_env
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("component-app") / "app.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "tests.support.component_app", str(port)], cwd=ROOT,
+                                   env=server_env(), stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120  # a loaded machine (other test workers) starts it in tens of seconds
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/calls", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the component app did not start:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def open_connected(pages, url: str) -> Page:
+    page = pages(url)
+    page.wait_for_function("window.socket?.connected === true")
+    return page
+
+
+def shown_paragraphs(page: Page) -> list[str]:
+    return page.get_by_test_id("message-body").locator("p").all_inner_texts()
+
+
+def test_a_streamed_answer_sent_again_shows_its_text_once_and_later_appends_neither_doubled_nor_lost(app_url, pages):
+    """The live value beside it, sent again too, shows its latest value."""
+    page = open_connected(pages, f"{app_url}/streaming")
+    body = page.get_by_test_id("message-body")
+    expected = ["Paragraph 1."]
+    for action, added in [("grow", 1), ("resend", 0), ("grow", 1), ("remount", 0), ("grow", 1), ("race", 3),
+                          ("race remounted", 3), ("resend", 0), ("grow", 1)]:
+        page.get_by_role("button", name=action, exact=True).click()
+        expected += [f"Paragraph {number}." for number in range(len(expected) + 1, len(expected) + 1 + added)]
+        text = "".join(f"{line}\n\n" for line in expected)
+        expect(body).to_have_attribute("data-length", str(len(text)))
+        assert shown_paragraphs(page) == expected, action
+        expect(page.get_by_test_id("counter")).to_have_text(f"{len(expected)} paragraphs")
+
+
+def test_the_calls_of_one_flush_leave_as_one_message_and_each_is_made_in_order_on_its_own(app_url, pages):
+    page = pages("about:blank")
+    messages: list[str] = []  # the run_javascript messages the page received, as Socket.IO frames
+    page.on("websocket", lambda socket: socket.on(
+        "framereceived", lambda frame: messages.append(frame) if '"run_javascript"' in str(frame) else None))
+    errors: list[str] = []
+    page.on("console", lambda entry: errors.append(entry.text) if entry.type == "error" else None)
+    page.goto(f"{app_url}/calls")
+    page.wait_for_function("window.socket?.connected === true")
+    before = len(messages)
+
+    page.get_by_role("button", name="flush").click()
+    page.get_by_role("button", name="single").click()  # a message of its own, after the flush's
+    page.wait_for_function("window.notes?.length === 5")
+
+    assert page.evaluate("window.notes") == [["first", 1], ["second", 2], ["second", 3], ["first", 4],
+                                             ["second", "single"]]
+    assert any("probe failure" in error for error in errors), errors
+    received = messages[before:]
+    assert len(received) == 2, received
+    code = json.loads(received[0][received[0].index("["):])[1]["code"]
+    [gathered] = json.loads(code[code.index("["):-1])
+    assert [method for _, method, _ in gathered] == ["note", "note", "fail", "note", "note"]
