@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from core.demo.model import AGENTS
 from tests.support.server import start_server
 from ui.approval_panel import ALREADY_DECIDED
 
@@ -141,31 +142,45 @@ def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_o
         assert len(decided(restarted, run_id)) == 1
 
 
-def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(server, pages):
-    page = pages(server.url)
-    page.get_by_test_id("brief-input").fill("A timetable for a village minibus run by volunteers.")
-    page.get_by_test_id("start-run").click()
-    page.wait_for_url("**/runs/*")
-    run_id = page.url.rsplit("/", 1)[-1]
-    expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "working")
-    page.get_by_test_id("pause-run").click()
-    expect(page.get_by_test_id("run-note")).to_contain_text("Pausing after the current agent")
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "paused", timeout=30_000)
-    expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
-    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "queued")
-    expect(page.locator("[data-testid=message][data-agent=analyst][data-complete=true]")).to_have_count(1)
+def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(tmp_path, fault_server, pages):
+    # The Analyst answers at 20 ms a token (seconds), every later agent at 220 ms (a minute an answer): the pause,
+    # clicked while the Analyst works, takes effect after whichever agent works when it lands, and the cancel lands
+    # while the resumed agent streams, however busy the machine.
+    model = fault_server("script:ok,slow,slow,slow,slow", delay_ms=20)
+    with start_server(tmp_path / "app", model.app_env) as server:
+        page = pages(server.url)
+        page.get_by_test_id("brief-input").fill("A timetable for a village minibus run by volunteers.")
+        page.get_by_test_id("start-run").click()
+        page.wait_for_url("**/runs/*")
+        run_id = page.url.rsplit("/", 1)[-1]
+        expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "working")
+        page.get_by_test_id("pause-run").click()
+        expect(page.get_by_test_id("run-note")).to_contain_text("Pausing after the current agent")
+        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "paused", timeout=120_000)
+        # What the pause did: the agents before it are done, the next one waits, and none works.
+        cards = [page.get_by_test_id(f"agent-card-{agent}") for agent in AGENTS]
+        for card in cards:
+            expect(card).not_to_have_attribute("data-status", "working")
+        finished = next(index for index, card in enumerate(cards) if card.get_attribute("data-status") != "done")
+        assert finished >= 1, "the Analyst was working when the pause was clicked"
+        for card in cards[:finished]:
+            expect(card).to_have_attribute("data-status", "done")
+        resumed, after = AGENTS[finished], cards[finished]
+        expect(after).to_have_attribute("data-status", "queued")
+        expect(page.locator("[data-testid=message][data-agent=analyst][data-complete=true]")).to_have_count(1)
+        expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(finished)
 
-    page.get_by_test_id("resume-run").click()
-    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "working")
-    expect(page.locator("[data-testid=message][data-agent=architect]")).to_be_visible()
-    page.get_by_test_id("cancel-run").click()
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "cancelled")
-    expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "cancelled")
-    expect(page.get_by_test_id("artifact-analyst")).to_be_visible()  # finished work is kept
+        page.get_by_test_id("resume-run").click()
+        expect(after).to_have_attribute("data-status", "working")
+        expect(page.locator(f"[data-testid=message][data-agent={resumed}]")).to_be_visible()
+        page.get_by_test_id("cancel-run").click()
+        expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "cancelled")
+        expect(after).to_have_attribute("data-status", "cancelled")
+        expect(page.get_by_test_id("artifact-analyst")).to_be_visible()  # finished work is kept
 
-    cancelled = next(e for e in server.events(run_id) if e["type"] == "RUN_FINISHED"
-                     and (e.get("outcome") or {}).get("type") == "cancelled")
-    ended = server.stream_ends()
+        cancelled = next(e for e in server.events(run_id) if e["type"] == "RUN_FINISHED"
+                         and (e.get("outcome") or {}).get("type") == "cancelled")
+    ended = model.stream_ends()
     assert ended, "the demo model saw its stream closed"
     closed_at = ended[-1]
     assert abs(closed_at - cancelled["timestamp"] / 1000) <= 1.0

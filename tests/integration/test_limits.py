@@ -8,18 +8,25 @@ import time
 import httpx
 import pytest
 
+from tests.support.demo_model import add_model
 from tests.support.server import start_server
 
 BRIEF = "A tool shed sign-out sheet for an allotment society."
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # Slow enough that runs are still working while the limits are tried.
-    with start_server(tmp_path_factory.mktemp("limits"), {
-            "BOTARMY_DEMO_TOKEN_DELAY_MS": "30", "BOTARMY_MAX_RUNS_PER_USER": "2", "BOTARMY_STARTS_PER_MINUTE": "3",
-            "BOTARMY_MAX_CONCURRENT_RUNS": "10"}) as server:
-        yield server
+def server(tmp_path_factory, demo_models):
+    """Every answer stalls mid-stream (and the app waits for it longer than the tests last): runs are still working
+    while the limits are tried, however fast or slow the machine, until they are cancelled or the server stops."""
+    folder = tmp_path_factory.mktemp("limits")
+    model = add_model(demo_models, folder / "model", "stall=1", 0)
+    try:
+        with start_server(folder / "app", {
+                **model.app_env, "BOTARMY_LLM_STALL_TIMEOUT_S": "900", "BOTARMY_MAX_RUNS_PER_USER": "2",
+                "BOTARMY_STARTS_PER_MINUTE": "3", "BOTARMY_MAX_CONCURRENT_RUNS": "10"}) as server:
+            yield server
+    finally:
+        model.stop()
 
 
 def start(api: httpx.Client) -> httpx.Response:

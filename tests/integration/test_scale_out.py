@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.cluster import SECRET, cluster
 from tests.support.commands import output_of, start_command, wait_for_command
+from tests.support.demo_model import add_model
 from tests.support.server import ROOT, server_env
 
 pytestmark = pytest.mark.scale
@@ -22,10 +23,27 @@ BRIEF = "A booking tool for a climbing gym"
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory, postgres, redis_service):
-    """Paced so a run lasts long enough to steer; per-user limits low enough to reach."""
+def model(tmp_path_factory, demo_models):
+    """The deployment's AI service: a demo model paced so a run lasts long enough to steer, which a test can make hold
+    its answers (replan)."""
+    made = add_model(demo_models, tmp_path_factory.mktemp("cluster-model"), "", 8)
+    yield made
+    made.stop()
+
+
+@pytest.fixture
+def hold(model):
+    """hold(): from then on every answer stalls mid-stream, so a run works until it is cancelled, however fast or
+    slow the machine; answers are whole again after the test."""
+    yield lambda: model.replan("stall=1")
+    model.replan("")
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory, postgres, redis_service, model):
+    """Per-user limits low enough to reach; the app waits for a held answer longer than a test lasts."""
     with cluster(tmp_path_factory.mktemp("cluster"), postgres, redis_service,
-                 env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "8", "BOTARMY_MAX_RUNS_PER_USER": "2",
+                 env={**model.app_env, "BOTARMY_LLM_STALL_TIMEOUT_S": "900", "BOTARMY_MAX_RUNS_PER_USER": "2",
                       "BOTARMY_STARTS_PER_MINUTE": "3", "BOTARMY_WORKSPACE_SWEEP_SECONDS": "2"}) as made:
         yield made
 
@@ -53,7 +71,7 @@ def test_each_role_reports_itself_and_its_dependencies(deployment):
             role, "ok", {"postgresql": True, "redis": True})
 
 
-def test_pause_resume_and_cancel_from_one_instance_reach_the_worker_of_a_run_started_on_the_other(deployment):
+def test_pause_resume_and_cancel_from_one_instance_reach_the_worker_of_a_run_started_on_the_other(deployment, hold):
     a, b = deployment.webs
     with a.api() as on_a, b.api() as on_b:
         run_id = start(on_a)
@@ -61,6 +79,7 @@ def test_pause_resume_and_cancel_from_one_instance_reach_the_worker_of_a_run_sta
         first_event(deployment, run_id, lambda e: e["type"] == "TEXT_MESSAGE_CONTENT")
         assert on_b.post(f"/api/runs/{run_id}/pause").status_code == 204
         assert deployment.wait_for(run_id, ("paused",))["status"] == "paused"
+        hold()  # the resumed agent's answer: the cancel lands mid-run
         assert on_b.post(f"/api/runs/{run_id}/resume").status_code == 204
         deployment.wait_for(run_id, ("running",))
         asked = time.monotonic()
@@ -109,7 +128,8 @@ def test_the_workers_run_the_tests_and_a_command_started_on_one_instance_is_inte
             time.sleep(0.2)
 
 
-def test_per_user_limits_hold_across_instances(deployment):
+def test_per_user_limits_hold_across_instances(deployment, hold):
+    hold()
     a, b = deployment.webs
     with a.api("limited") as on_a, b.api("limited") as on_b:
         first, second = start(on_a), start(on_b)

@@ -7,6 +7,7 @@ thread and loop of its own, with its log lines (the app's JSON lines) in its own
 
     python -m tests.support.demo_model --port PORT --data-dir PATH      the process (start_server starts it)
     add_model(process, folder, faults, delay_ms)                        a model of it, as a Server
+    model.replan(faults)                                                 the model's plan from now on
 """
 
 import argparse
@@ -34,11 +35,16 @@ class Plan(BaseModel):
     folder: Path
 
 
+class Replan(BaseModel):
+    faults: str
+
+
 @dataclass
 class _Model:
     server: uvicorn.Server
     thread: threading.Thread
     handlers: list[logging.Handler]
+    plan: FaultPlan
 
 
 def _handlers(folder: Path, thread: str) -> list[logging.Handler]:
@@ -63,8 +69,8 @@ def hub() -> FastAPI:
 
     @app.post("/models")
     def add(plan: Plan) -> dict:
-        model_app = FastAPI()
-        model_app.include_router(demo_router(plan.delay_ms, FaultPlan(plan.faults)))
+        model_app, faults = FastAPI(), FaultPlan(plan.faults)
+        model_app.include_router(demo_router(plan.delay_ms, faults))
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)  # connections wait in the backlog until the model's loop accepts them
@@ -74,8 +80,14 @@ def hub() -> FastAPI:
         handlers = _handlers(plan.folder, name)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
         thread.start()
-        models[port] = _Model(server, thread, handlers)
+        models[port] = _Model(server, thread, handlers, faults)
         return {"port": port}
+
+    @app.put("/models/{port}/faults")
+    def replan(port: int, plan: Replan) -> None:
+        """The model's router keeps its FaultPlan object: it takes the new plan's script and rates."""
+        fresh, kept = FaultPlan(plan.faults), models[port].plan
+        kept.script, kept.rates = fresh.script, fresh.rates
 
     @app.delete("/models/{port}")
     def remove(port: int) -> None:
@@ -98,6 +110,16 @@ class FaultModel(Server):
     def stop(self, *_) -> int:
         _call("DELETE", f"{self.hub_url}/models/{self.port}")
         return 0
+
+    @property
+    def app_env(self) -> dict[str, str]:
+        """The settings of an app that asks this model, as it would a real AI service."""
+        return {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{self.url}/demo/v1", "BOTARMY_MODEL": "botarmy-demo"}
+
+    def replan(self, faults: str) -> None:
+        """This fault plan from the next request on, e.g. "stall=1" to hold every answer mid-stream until the
+        client gives up on it, then "" for faultless answers again."""
+        _call("PUT", f"{self.hub_url}/models/{self.port}/faults", {"faults": faults})
 
 
 def add_model(process: Server, folder: Path, faults: str, delay_ms: float) -> FaultModel:
