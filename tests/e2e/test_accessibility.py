@@ -97,7 +97,8 @@ def test_a_whole_run_with_approvals_by_keyboard_alone_is_accessible_in_every_sta
 
 
 def test_a_failed_agent_is_retried_and_the_run_cancelled_by_keyboard(tmp_path, fault_server, pages):
-    faults = fault_server("script:400", delay_ms=10)  # the first call fails for good; later ones stream slowly
+    # The first call fails for good; the retried one streams at 210 ms a token, so the cancel lands mid-answer.
+    faults = fault_server("script:400,slow", delay_ms=10)
     with start_server(tmp_path / "app", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
                                          "BOTARMY_MODEL": "botarmy-demo"}) as app:
         page = pages(app.url, **CHECKED)

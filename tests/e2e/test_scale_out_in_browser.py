@@ -14,6 +14,7 @@ from tests.support.browser import (
     start_run,
 )
 from tests.support.cluster import cluster
+from tests.support.demo_model import add_model
 from tests.support.proxy import failover_proxy
 from tests.support.shared_servers import user_of
 
@@ -23,9 +24,18 @@ AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
 
 
 @pytest.fixture(scope="module")
-def running_deployment(tmp_path_factory, postgres, redis_service):
+def model(tmp_path_factory, demo_models):
+    """The deployment's AI service, a demo model at 4 ms a token; a test can change its fault plan (replan)."""
+    made = add_model(demo_models, tmp_path_factory.mktemp("cluster-model"), "", 4)
+    yield made
+    made.stop()
+
+
+@pytest.fixture(scope="module")
+def running_deployment(tmp_path_factory, postgres, redis_service, model):
+    # The app waits for a held answer longer than a test lasts.
     with cluster(tmp_path_factory.mktemp("cluster"), postgres, redis_service,
-                 env={"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}) as made:
+                 env={**model.app_env, "BOTARMY_LLM_STALL_TIMEOUT_S": "900"}) as made:
         yield made
 
 
@@ -52,7 +62,17 @@ def expect_completed_exactly(page, deployment) -> None:
     assert deployment.web.sequence(run_id) == list(range(1, len(deployment.web.events(run_id)) + 1))
 
 
-def test_a_worker_killed_mid_stream_the_other_carries_the_run_on_and_the_page_matches_the_log(deployment, pages):
+@pytest.fixture
+def architect_held(model):
+    """The Architect's first answer stalls a third of the way in, however fast the machine: the worker is killed
+    mid-stream. Its next request, the other worker's, gets a whole answer."""
+    model.replan("script:ok,stall")
+    yield
+    model.replan("")
+
+
+def test_a_worker_killed_mid_stream_the_other_carries_the_run_on_and_the_page_matches_the_log(deployment, pages,
+                                                                                              architect_held):
     page = pages(deployment.web.url)
     start_run(page, "A rota for a cycling club's Sunday rides.", until_working="architect")
     run_id = run_id_of(page)
