@@ -285,6 +285,9 @@ def worker(settings: Settings) -> None:
     service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     if settings.offline_demo:
         service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
+    if settings.bench_pages:  # the demo model's stamps of when it sent each chunk
+        TRACE.on = True
+        service.include_router(bench_router())
     service.include_router(health_router("worker", store.check_writable, {"redis": hub.ping}, counts, lambda: 0,
                                          settings.offline_demo, store.dialect, settings.orchestrator,
                                          lambda: controlflow is None or controlflow.ready))

@@ -76,6 +76,11 @@ OBSERVER = """
     }
   }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
                         attributeFilter: ['data-length']});
+  // Every task that held the main thread over 50 ms: [start in Unix ms, duration in ms].
+  const longTasks = window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) longTasks.push([performance.timeOrigin + task.startTime, task.duration]);
+  }).observe({type: 'longtask', buffered: true});
   let socket;
   Object.defineProperty(window, 'socket', {configurable: true, get: () => socket, set(value) {
     socket = value;
