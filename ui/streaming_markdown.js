@@ -177,6 +177,7 @@ export default {
       const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
       if (end - this.stable > PIECE_CHARS) {
         this.behind = true;
+        if (this.renderPiece()) return; // the first piece at once: the page shows text as soon as it can
         backlog.push(this);
         if (!slicing) {
           slicing = true;

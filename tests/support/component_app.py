@@ -6,6 +6,8 @@ value), is sent again as a whole (`resend`; `remount`: and mounted afresh), or b
 (`race`). /calls: two probes that note the calls they get, in order (window.notes), and a flush of calls that
 includes one that throws. /transcript: the run page's transcript, in the page's own styles, with three long finished
 answers and one that streams: `100 tokens` sends it a hundred tokens, each on its own, and `complete` ends it.
+/stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
+what an update costs the browser at different lengths).
 """
 
 import asyncio
@@ -115,6 +117,28 @@ def transcript_page() -> None:
 
     ui.button("100 tokens", on_click=tokens)
     ui.button("complete", on_click=complete)
+
+
+@ui.page("/stream")
+def stream_page(chars: int = 1000) -> None:
+    ui.add_css((ASSETS / "botarmy.css").read_text(encoding="utf-8"))
+    ui.add_css(CODE_STYLE)
+    calls = Calls()
+    text = long_answer(0) * (chars // len(long_answer(0)) + 1)
+    streaming = MessageView("streaming", "developer", text[:text.rindex("\n\n", 0, chars) + 2])
+    view = RunView("run", messages=[streaming])
+    transcript = Transcript()
+    transcript.update(view)
+    count = 0
+
+    def token() -> None:
+        nonlocal count
+        count += 1
+        streaming.add(f"word{count} " + ("\n\n" if count % 40 == 0 else ""))
+        with calls.gathered():
+            transcript.update(view)
+
+    ui.timer(0.01, token)
 
 
 if __name__ in {"__main__", "__mp_main__"}:
