@@ -603,7 +603,8 @@ def update_cost_by_length(browser, lengths: tuple[int, ...] = (1_000, 20_000)) -
             cost.session.on("Tracing.dataCollected", lambda data: trace.extend(data["value"]))
             done = []
             cost.session.on("Tracing.tracingComplete", lambda _: done.append(True))
-            cost.session.send("Tracing.start", {"categories": "toplevel,devtools.timeline,__metadata", "transferMode": "ReportEvents"})
+            cost.session.send("Tracing.start", {"categories": "toplevel,devtools.timeline,__metadata",
+                                                "transferMode": "ReportEvents"})
             before = len(observed(page))
             cost.start()
             time.sleep(WINDOW_S)
@@ -731,9 +732,9 @@ def main() -> None:
     if costs:
         lines += ["", "| an update when the answer holds | updates | script · layout · style · main-thread CPU "
                   "ms/update | main-thread task p50 ms | p99 ms |", "|---:|---:|---:|---:|---:|"]
-        lines += [f"| {length:,} characters | {c['updates']} | {c['ScriptDuration']:.2f} · {c['LayoutDuration']:.2f} · "
-                  f"{c['RecalcStyleDuration']:.2f} · {c['ThreadTime']:.2f} | {ms(c['task_p50'])} | {ms(c['task_p99'])} |"
-                  for length, c in costs]
+        lines += [f"| {length:,} characters | {c['updates']} | {c['ScriptDuration']:.2f} · "
+                  f"{c['LayoutDuration']:.2f} · {c['RecalcStyleDuration']:.2f} · {c['ThreadTime']:.2f} "
+                  f"| {ms(c['task_p50'])} | {ms(c['task_p99'])} |" for length, c in costs]
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
     lines += [f"| {s} s | {value:.0f} |" for s, value in catch]
     lines += ["", "| opening a finished run | transcript painted (ms) | interactive (ms) | long tasks "

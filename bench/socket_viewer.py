@@ -50,8 +50,8 @@ class SocketViewer:
         query |= {"document_id": str(uuid.uuid4()), "tab_id": str(uuid.uuid4()), "old_tab_id": "null"}
         origin = str(self.http.base_url).rstrip("/")
         cookies = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        await self.sio.connect(f"{origin}?{urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()})}",
-                               socketio_path="/_nicegui_ws/socket.io", transports=["websocket"],
+        query = {key: str(value).lower() if isinstance(value, bool) else value for key, value in query.items()}
+        await self.sio.connect(f"{origin}?{urlencode(query)}", socketio_path="/_nicegui_ws/socket.io", transports=["websocket"],
                                headers={"Origin": origin, "Cookie": cookies}, wait_timeout=60)
         self._acking = asyncio.create_task(self._ack())
 

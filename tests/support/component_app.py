@@ -91,7 +91,8 @@ def calls_page() -> None:
 
 def long_answer(number: int) -> str:
     sections = [f"## Part {part}\n\nThe {number}. answer says more in part {part}. " * 3 for part in range(40)]
-    return f"# Answer {number}\n\n```python\ndef answer():\n    return {number}\n```\n\n" + "\n\n".join(sections) + "\n\n"
+    code = f"```python\ndef answer():\n    return {number}\n```"
+    return f"# Answer {number}\n\n{code}\n\n" + "\n\n".join(sections) + "\n\n"
 
 
 @ui.page("/transcript")
