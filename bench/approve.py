@@ -31,7 +31,8 @@ from core.domain.events import (Interrupt, RunFinishedEvent, RunFinishedInterrup
                                 TextMessageContentEvent, TextMessageEndEvent, TextMessageStartEvent)
 from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER  # noqa: E402
 from core.domain.status import InterruptReason  # noqa: E402
-from core.eventlog.sqlite_store import Store  # noqa: E402
+from core.domain.fold import summary_change  # noqa: E402
+from core.storage.backends import sqlite_storage  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 
 ENV = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10", "BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
@@ -63,12 +64,11 @@ def waiting_run(events: int, number: int) -> tuple[str, list]:
 
 def write(data_dir: Path, runs: list[tuple[str, list]]) -> None:
     async def go() -> None:
-        store = Store(data_dir / "botarmy.sqlite3")
-        store.open()
+        storage = sqlite_storage(data_dir / "botarmy.sqlite3")
         for run_id, log in runs:
-            await store.create_run(run_id, run_id, "")  # adopted by the first user who appears
-            await store.append(run_id, log)
-        await store.close()
+            await storage.catalogue.create_run(run_id, run_id, "")  # adopted by the first user who appears
+            await storage.log.append(run_id, log, summary_change(log))
+        await storage.close()
 
     data_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(1) as thread:

@@ -2,8 +2,8 @@
 
     python bench/history.py [--runs 10000] [--repeat 50]
 
-Each query goes through the Store exactly as the /runs page and GET /api/runs call it (reader thread, SQLite
-file on disk). The floor is the cheapest read the store makes, one run by its key, over the same path.
+Each query goes through the run catalogue exactly as the /runs page and GET /api/runs call it (reader thread, SQLite
+file on disk). The floor is the cheapest read the catalogue makes, one run by its key, over the same path.
 """
 
 import argparse
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.eventlog.sqlite_store import Store  # noqa: E402
+from core.storage.backends import sqlite_storage  # noqa: E402
 
 OWNER = "b-bench"  # every run is one user's: the history list is always one user's runs
 
@@ -42,15 +42,15 @@ async def timed(call, repeat: int) -> tuple[float, float]:
 
 async def main(runs: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "bench.sqlite3")
-        store.open()
-        with sqlite3.connect(store.path) as db:
+        path = Path(folder) / "bench.sqlite3"
+        store = sqlite_storage(path)
+        with sqlite3.connect(path) as db:
             db.executemany(
                 "INSERT INTO runs (run_id, brief, created_ms, status, tokens, owner) VALUES (?, ?, ?, ?, ?, ?)",
                 [(f"run{i:06}", f"Brief {i}: a booking page for a {'sauna' if i % 100 == 0 else 'garden'} club. "
                   + "Details of the project. " * 20, i, "completed" if i % 3 else "failed", 12_000, OWNER)
                  for i in range(runs)])
-        floor = await timed(lambda: store.get_run(f"run{runs // 2:06}"), repeat)
+        floor = await timed(lambda: store.catalogue.get_run(f"run{runs // 2:06}"), repeat)
         print(f"{runs:,} runs; median and p95 of {repeat} calls each\n")
         print("| query | rows | total | p50 ms | p95 ms | p50 / floor p50 |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -58,9 +58,9 @@ async def main(runs: int, repeat: int) -> None:
         for name, query in QUERIES.items():
             offset = query["offset"] if query["offset"] >= 0 else runs + query["offset"]
             args = {key: value for key, value in query.items() if key != "offset"}
-            page = await store.list_runs(OWNER, 25, offset, **args)
-            p50, p95 = await timed(lambda offset=offset, args=args: store.list_runs(OWNER, 25, offset, **args),
-                                   repeat)
+            runs_page = store.catalogue.list_runs
+            page = await runs_page(OWNER, 25, offset, **args)
+            p50, p95 = await timed(lambda offset=offset, args=args: runs_page(OWNER, 25, offset, **args), repeat)
             print(f"| {name} | {len(page.rows)} | {page.total:,} | {p50:.2f} | {p95:.2f} | {p50 / floor[0]:.1f}× |")
         await store.close()
 

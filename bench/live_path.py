@@ -515,16 +515,15 @@ def finished_run_open(browser, data_dir: Path, lengths: list[int]) -> dict:
     from core.domain.events import (RunFinishedEvent, RunStartedEvent, SubagentFinishedEvent,
                                     SubagentStartedEvent, TextMessageContentEvent, TextMessageEndEvent,
                                     TextMessageStartEvent)
-    from core.eventlog.sqlite_store import Store
+    from core.storage.backends import sqlite_storage
 
     brief = f"A tool-lending library with very long answers ({'+'.join(map(str, lengths))})."
     run_id = "long" + hashlib.sha1(brief.encode()).hexdigest()[:12]
     agents = AGENTS[:len(lengths)]
 
     async def write() -> None:
-        store = Store(data_dir / "botarmy.sqlite3")
-        store.open()
-        await store.create_run(run_id, brief, "")  # adopted by the first user who appears
+        store = sqlite_storage(data_dir / "botarmy.sqlite3")
+        await store.catalogue.create_run(run_id, brief, "")  # adopted by the first user who appears
         events = [custom(RunConfigured(brief=brief, approvals=[])), RunStartedEvent(
             thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": [
                 {"name": name, "title": name.title()} for name in AGENTS]})]
@@ -540,7 +539,7 @@ def finished_run_open(browser, data_dir: Path, lengths: list[int]) -> dict:
                        custom(ArtifactSaved(agent=name, title=name, filename=f"{name}.md", content=answer)),
                        SubagentFinishedEvent(subagent_run_id=sub, result={})]
         events.append(RunFinishedEvent(thread_id=run_id, run_id=run_id))
-        await store.append(run_id, events)
+        await store.log.append(run_id, events)
         await store.close()
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.eventlog.sqlite_store import Store  # noqa: E402
+from core.storage.backends import sqlite_storage  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 from tests.support.services import llm_for, run_service, run_to_end  # noqa: E402
 
@@ -23,8 +23,7 @@ MIX = "429=0.06,500=0.06,503=0.06,cut=0.06,malformed=0.03,stall=0.03;seed=5"
 
 
 async def measure(url: str, runs: int, data_dir: Path) -> tuple[list[float], int, int]:
-    store = Store(data_dir / "bench.sqlite3")
-    store.open()
+    store = sqlite_storage(data_dir / "bench.sqlite3")
     llm = llm_for(f"{url}/demo/v1", llm_backoff_initial_s=0.2, llm_backoff_max_s=1, llm_stall_timeout_s=1)
     service = run_service(store, llm)
     times, completed, retries = [], 0, 0

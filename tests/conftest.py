@@ -1,15 +1,13 @@
-"""Shared fixtures: a real SQLite store in a temporary folder, a bus on top of it, and a real demo-model server;
-throwaway PostgreSQL and Redis servers for the tests that run on both backends and for the scaled deployment."""
+"""Shared fixtures: the real SQLite stores in a temporary folder, a bus on top of them, and a real demo-model server;
+throwaway PostgreSQL and Redis servers for the tests that run on every backend and for the scaled deployment."""
 
 import pytest
 
 from core.eventlog.bus import Bus
-from core.eventlog.pg_store import PgStore
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import sqlite_storage
 from tests.support.engines import postgres_server, redis_server
 from tests.support.server import start_server
-
-BACKENDS = ["sqlite", "postgresql"]
+from tests.support.stores import BACKENDS, Backend, memory_backend, postgres_backend, sqlite_backend
 
 
 @pytest.fixture(scope="session")
@@ -21,15 +19,15 @@ def llm_server(tmp_path_factory):
 
 @pytest.fixture
 async def store(tmp_path):
-    store = Store(tmp_path / "botarmy.sqlite3")
-    store.open()
+    """The event log, the run catalogue and the user store of one SQLite file (core.storage.backends.Storage)."""
+    store = sqlite_storage(tmp_path / "botarmy.sqlite3")
     yield store
     await store.close()
 
 
 @pytest.fixture
 def bus(store):
-    return Bus(store)
+    return Bus(store.log)
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +44,19 @@ def redis_service():
 
 
 @pytest.fixture(params=BACKENDS)
-async def any_store(request, tmp_path):
-    """The event store on each backend in turn: SQLite in a file, PostgreSQL in a fresh database."""
+def backend(request, tmp_path) -> Backend:
+    """Each backend in turn: SQLite in a file, PostgreSQL in a fresh database, memory."""
     if request.param == "sqlite":
-        store = Store(tmp_path / "botarmy.sqlite3")
-    else:
-        store = PgStore(request.getfixturevalue("postgres").new_database())
-    store.open()
+        return sqlite_backend(tmp_path / "botarmy.sqlite3")
+    if request.param == "postgresql":
+        return postgres_backend(request.getfixturevalue("postgres").new_database())
+    return memory_backend()
+
+
+@pytest.fixture
+async def any_store(backend):
+    """The stores of `backend`'s database, opened."""
+    store = backend.open()
     yield store
     await store.close()
 

@@ -4,11 +4,11 @@ import asyncio
 
 from nicegui import ui
 
+from core.domain.catalogue import RunRow
 from core.domain.events import now_ms
 from core.domain.inputs import InputError, clean_query
 from core.domain.status import RunStatus
 from core.engine.commands import RunService
-from core.eventlog.rows import RunRow
 
 from . import status, verify
 

@@ -2,9 +2,9 @@
 
 from nicegui import ui
 
+from core.domain.catalogue import RunRow
 from core.domain.events import now_ms
 from core.engine.queries import RunQueries
-from core.eventlog.rows import RunRow
 
 from . import status
 from .history import excerpt

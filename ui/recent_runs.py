@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from core.eventlog.rows import RunRow
+from core.domain.catalogue import RunRow
 
 from . import status
 from .history import excerpt

@@ -21,8 +21,9 @@ from core.domain.inputs import (
 )
 from core.domain.status import AT_REST, RESUMABLE, Decision
 from core.eventlog.bus import Bus
-from core.eventlog.protocols import EventStore
 from core.limits.shared import PerKeyLimit
+from core.storage.event_log import EventLog
+from core.storage.run_catalogue import RunCatalogue
 
 from .closing import INTERRUPTED_MESSAGE, cancelled, close_out
 from .context import Orchestrator
@@ -52,19 +53,20 @@ class Limits:
 
 
 class RunService:
-    """The commands that change runs. Each records an event first; reads go through `queries`.
+    """The commands that change runs. Each records an event first (through `bus`, on `log`); the runs' rows are
+    `catalogue`'s; reads go through `queries`.
 
     Without `runner` the runs work in this process (an Executor running `pipeline`; None when a runner is given);
     `control` is the lock of commands that look at a run and then change it, and `starts` the per-user start limit
     (both per process by default). `before_delete`: what else a run leaves behind (its commands, its workspace)
     goes first."""
 
-    def __init__(self, store: EventStore, bus: Bus, pipeline: Orchestrator | None, *, agents: Sequence[str] = (),
-                 limits: Limits = Limits(), default_approvals: Sequence[str] = (), runner: Runner | None = None,
-                 control: ControlLock | None = None, starts: PerKeyLimit | None = None,
+    def __init__(self, catalogue: RunCatalogue, log: EventLog, bus: Bus, pipeline: Orchestrator | None, *,
+                 agents: Sequence[str] = (), limits: Limits = Limits(), default_approvals: Sequence[str] = (),
+                 runner: Runner | None = None, control: ControlLock | None = None, starts: PerKeyLimit | None = None,
                  before_delete: Sequence[Callable[[str], Awaitable[None]]] = ()) -> None:
-        self.store, self.bus = store, bus
-        self.queries = RunQueries(store, bus)
+        self.catalogue, self.bus = catalogue, bus
+        self.queries = RunQueries(catalogue, log, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
         self.default_approvals = list(default_approvals)
         self.limits = limits
@@ -95,7 +97,7 @@ class RunService:
                 raise Busy(f"You started {_runs(self.limits.starts_per_minute)} within a minute, the most allowed. "
                            f"Please wait {max(1, round(wait))} s.", wait)
             run_id = uuid.uuid4().hex
-            if not await self.store.create_run(run_id, brief, owner, thread_id):
+            if not await self.catalogue.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
             configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
@@ -183,13 +185,13 @@ class RunService:
             await self.runner.stop(run_id)
             for cleanup in self.before_delete:
                 await cleanup(run_id)
-            return await self.store.delete_run(run_id)
+            return await self.catalogue.delete_run(run_id)
 
     async def rename(self, run_id: str, title: str) -> bool:
-        return await self.store.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))
+        return await self.catalogue.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))
 
     async def _owner_of(self, run_id: str) -> str | None:
-        row = await self.store.get_run(run_id)
+        row = await self.catalogue.get_run(run_id)
         return row.owner if row is not None else None
 
     async def recover(self) -> None:

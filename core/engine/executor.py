@@ -14,8 +14,8 @@ from core.domain.events import RunErrorEvent, now_ms
 from core.domain.status import ErrorCode, RunStatus
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
-from core.eventlog.protocols import LeaseLost
 from core.obs.logs import bind_log_context
+from core.storage.job_board import LeaseLost
 
 from .closing import cancelled, close_out, interrupted
 from .context import Orchestrator, RunContext

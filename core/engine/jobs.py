@@ -3,9 +3,9 @@ a job in PostgreSQL and wakes the workers through Redis; a signal is recorded on
 holding the run hears it at once, or at its next lease renewal if Redis lost it."""
 
 from core.eventlog.bus import Bus
-from core.eventlog.protocols import JobBoard
 from core.eventlog.redis_fanout import PREFIX, RedisHub
 from core.domain.view import RunView
+from core.storage.job_board import JobBoard
 
 from .closing import cancelled, close_out
 from .queries import RunQueries

@@ -1,10 +1,10 @@
 """`python main.py worker`: claims runs that want a worker, works them with an Executor, and keeps their leases.
 
-A claim takes a run's row with FOR UPDATE SKIP LOCKED and starts a lease (core.eventlog.pg_store); the worker renews
-it every quarter of its length while it works. A worker killed with `kill -9` renews nothing: its lease expires, and
-another worker claims the run, voids the half-written answer and carries on from the log. A worker that lost a lease
-stops the run's task without writing (and could not write: every append checks the lease epoch). A worker stopped
-with SIGTERM hands its runs over at once instead of waiting for their leases to expire.
+A claim takes a run's job with FOR UPDATE SKIP LOCKED and starts a lease (core.storage.sql.pg_job_board); the worker
+renews it every quarter of its length while it works. A worker killed with `kill -9` renews nothing: its lease
+expires, and another worker claims the run, voids the half-written answer and carries on from the log. A worker that
+lost a lease stops the run's task without writing (and could not write: every append checks the lease epoch). A
+worker stopped with SIGTERM hands its runs over at once instead of waiting for their leases to expire.
 """
 
 import asyncio
@@ -12,8 +12,8 @@ import logging
 import uuid
 
 from core.domain.status import ErrorCode, RunStatus
-from core.eventlog.protocols import Claim, JobBoard, LeaseLost
 from core.eventlog.redis_fanout import RedisHub
+from core.storage.job_board import Claim, JobBoard, LeaseLost
 
 from .closing import TAKEN_OVER_MESSAGE, cancelled, close_out, unfinished
 from .emitter import emitter

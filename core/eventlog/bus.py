@@ -2,7 +2,7 @@
 
 How an event reaches the subscribers is the bus's Fanout (core.eventlog.protocols): in this process by default
 (LocalFanout), or through Redis to every process (core.eventlog.redis_fanout). Either way a subscriber trusts only the
-store for completeness: a gap, a lag or a lost message sends it back to the log.
+event log (core.storage.event_log) for completeness: a gap, a lag or a lost message sends it back to the log.
 """
 
 import asyncio
@@ -15,7 +15,9 @@ from typing import NamedTuple, Protocol
 from core.domain.events import Event, StoredEvent
 from core.domain.fold import summary_change
 
-from .protocols import EventStore, Fanout, FanoutTarget
+from core.storage.event_log import EventLog
+
+from .protocols import Fanout, FanoutTarget
 
 # Marker put in a subscriber's queue when it fell too far behind: it re-reads from the store instead.
 _LAGGED = None
@@ -70,9 +72,9 @@ class LocalFanout:
 class Bus:
     """Persists before fan-out (`emit`), and serves gap-free, duplicate-free subscriptions (`subscribe`)."""
 
-    def __init__(self, store: EventStore, capacity: int = 2000, observer: BusObserver | None = None,
+    def __init__(self, log: EventLog, capacity: int = 2000, observer: BusObserver | None = None,
                  fanout: Fanout | None = None) -> None:
-        self.store = store
+        self.log = log
         self.capacity = capacity
         self.observer = observer
         self.fanout = fanout or LocalFanout()
@@ -81,7 +83,7 @@ class Bus:
 
     async def emit(self, run_id: str, *events: Event) -> list[StoredEvent]:
         emitted_at = time.time()  # before the write: a viewer waits for persistence too
-        stored = await self.store.append(run_id, list(events), summary_change(events))
+        stored = await self.log.append(run_id, list(events), summary_change(events))
         if self.observer is not None:
             self.observer.appended(events)
         await self.fanout.publish(run_id, stored, emitted_at)
@@ -105,7 +107,7 @@ class Bus:
     async def subscribe(self, run_id: str, after_seq: int = 0) -> AsyncIterator[StoredEvent]:
         """Yield every event with seq > after_seq, in order, exactly once, then follow the run live."""
         subscriber = _Subscriber(self.capacity)
-        # Registered (and watched) before reading the store, so nothing persisted in between is missed; duplicates
+        # Registered (and watched) before reading the log, so nothing persisted in between is missed; duplicates
         # drop by seq.
         first = not self._subscribers.get(run_id)
         self._subscribers[run_id].add(subscriber)
@@ -114,7 +116,7 @@ class Bus:
             if first:
                 await self.fanout.watch(run_id)
             while True:
-                for item in await self.store.read(run_id, last):
+                for item in await self.log.read(run_id, last):
                     if self.observer is not None:
                         self.observer.delivered("store")
                     yield item

@@ -106,7 +106,7 @@ class Metrics:
         self.queued_runs.set_function(queued_runs)
         self.connected_clients.set_function(connected_clients)
 
-    # The event log's observer (core.eventlog.bus.BusObserver, core.eventlog.rows.WriteObserver).
+    # The event log's observer (core.eventlog.bus.BusObserver, core.storage.sql.database.WriteObserver).
 
     def appended(self, events: Sequence[Event]) -> None:
         """Every persisted event passes here once, so usage is counted from the USAGE events the log keeps."""

@@ -14,14 +14,27 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from core.domain.inputs import InputError
-from core.eventlog.protocols import EventStore
-from core.eventlog.stores import event_store
 from core.settings import Settings
+from core.storage.run_catalogue import RunCatalogue
+from core.storage.user_store import UserStore
 
 from . import accounts as users
+
+
+class Stores(Protocol):
+    """What the command line works on: the users, and the runs that the first user adopts."""
+
+    users: UserStore
+    catalogue: RunCatalogue
+    close: Callable[[], Awaitable[None]]
+
+
+OpenStores = Callable[[str | None, Path], Stores]  # (database URL or None, SQLite file) -> opened stores
 
 
 def _password() -> str:
@@ -53,45 +66,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(store: EventStore, args: argparse.Namespace) -> str:
+async def _run(stores: Stores, args: argparse.Namespace) -> str:
     """What to print on stdout; InputError for a refusal."""
+    store = stores.users
     if args.command == "list":
-        listed = await store.in_reader(users.list_users)
+        listed = await store.list_users()
         return "\n".join(f"{user.name}\t{'password' if user.has_password else 'API tokens only'}"
                          for user in listed) or "No users yet."
     if args.command == "add":
         users.check_name(args.name)  # before asking for a password
         password_hash = None if args.no_password else users.hash_password(_password())
-        user = await store.in_writer(users.add_user, args.name, password_hash)
-        if adopted := await store.adopt_unowned_runs(user.user_id):
+        user = await users.add_user(store, args.name, password_hash)
+        if adopted := await stores.catalogue.adopt_unowned_runs(user.user_id):
             print(f"{adopted} runs from before users existed now belong to {user.name}.", file=sys.stderr)
         return f"Added {user.name}."
-    user = await store.in_reader(users.find_user, args.name)
+    user = await store.find_user(args.name.strip())
     if user is None:
         raise InputError(f"There is no user named {args.name!r}.")
     if args.command == "passwd":
-        await store.in_writer(users.set_password, user.name, users.hash_password(_password()))
+        await store.set_password(user.name, users.hash_password(_password()))
         return f"Changed the password of {user.name}; their sessions are signed out."
     if args.command == "remove":
-        await store.in_writer(users.remove_user, user.name)
+        await store.remove_user(user.name)
         return f"Removed {user.name} and their API tokens."
-    _, secret = await store.in_writer(users.create_token, user.user_id, args.label)
+    _, secret = await users.create_token(store, user.user_id, args.label)
     return secret
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], open_stores: OpenStores) -> int:
     args = _parser().parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if "data_dir" in args else {}))
     url = settings.database_url and settings.database_url.get_secret_value()
-    store = event_store(url, settings.database_path)
-    store.open()
-    users.create_tables(store)
+    stores = open_stores(url, settings.database_path)
 
     async def run() -> str:
         try:
-            return await _run(store, args)
+            return await _run(stores, args)
         finally:
-            await store.close()
+            await stores.close()
 
     try:
         print(asyncio.run(run()))

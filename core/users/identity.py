@@ -11,14 +11,14 @@ import os
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 
 from core.domain.events import now_ms
-from core.eventlog.protocols import EventStore
+from core.storage.user_store import ApiToken, User, UserStore
 
 from . import accounts as users
-from .accounts import BROWSER_PREFIX, ApiToken, User
+from .accounts import BROWSER_PREFIX
 
 SESSION_KEY = "botarmy_user"  # {"id": user id, "epoch": the user's epoch when they signed in}
 SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_S = 5, 300  # failed attempts per name and per address, then a wait
@@ -76,10 +76,12 @@ def safe_next(path: str | None) -> str:
 
 
 class Identity:
-    def __init__(self, store: EventStore, mode: str) -> None:
-        users.create_tables(store)
+    def __init__(self, store: UserStore, mode: str, adopt_unowned_runs: Callable[[str], Awaitable[int]]) -> None:
+        """`adopt_unowned_runs(user_id)` gives the runs made before users existed to that user (the run
+        catalogue's)."""
         self.store = store
         self.mode = mode
+        self._adopt_unowned_runs = adopt_unowned_runs
         self._unowned_runs_given = False
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
@@ -88,13 +90,12 @@ class Identity:
         return self.mode == "password"
 
     async def from_token(self, secret: str) -> str | None:
-        found = await self.store.in_reader(users.token_owner, secret)
+        found = await users.token_owner(self.store, secret)
         if found is None:
             return None
-        user_id, token_id, last_used_ms = found
-        if last_used_ms is None or now_ms() - last_used_ms > users.LAST_USED_GRANULARITY_MS:
-            await self.store.in_writer(users.mark_token_used, token_id)
-        return user_id
+        if found.last_used_ms is None or now_ms() - found.last_used_ms > users.LAST_USED_GRANULARITY_MS:
+            await self.store.mark_token_used(found.token_id, now_ms())
+        return found.user_id
 
     async def from_session(self, session: MutableMapping) -> str | None:
         entry = session.get(SESSION_KEY)
@@ -103,7 +104,7 @@ class Identity:
             return None
         if user_id.startswith(BROWSER_PREFIX):
             return None if self.passwords else user_id
-        user = await self.store.in_reader(users.user_by_id, user_id)
+        user = await self.store.user_by_id(user_id)
         return user_id if user is not None and user.epoch == entry.get("epoch") else None
 
     async def for_page(self, session: MutableMapping) -> str | None:
@@ -120,7 +121,7 @@ class Identity:
         keys = (f"name:{name.strip().lower()}", f"address:{address}")
         if wait := max(self._throttle_wait(key) for key in keys):
             raise SignInThrottled(wait)
-        user, password_hash = await self.store.in_reader(users.password_hash_of, name)
+        user, password_hash = await self.store.password_hash_of(name.strip())
         if not await asyncio.to_thread(users.password_matches, password_hash, password):
             for key in keys:
                 self._failures[key].append(time.monotonic())
@@ -137,18 +138,18 @@ class Identity:
 
     async def user(self, user_id: str) -> User | None:
         """The named user behind an id; None for a browser's own identity."""
-        return await self.store.in_reader(users.user_by_id, user_id)
+        return await self.store.user_by_id(user_id)
 
     async def tokens(self, user_id: str) -> list[ApiToken]:
-        return await self.store.in_reader(users.list_tokens, user_id)
+        return await self.store.list_tokens(user_id)
 
     async def create_token(self, user_id: str, label: str) -> str:
         """A new API token for the user; the secret is returned once and kept nowhere."""
-        _, secret = await self.store.in_writer(users.create_token, user_id, label)
+        _, secret = await users.create_token(self.store, user_id, label)
         return secret
 
     async def revoke_token(self, user_id: str, token_id: str) -> bool:
-        return await self.store.in_writer(users.revoke_token, user_id, token_id)
+        return await self.store.revoke_token(user_id, token_id)
 
     def _throttle_wait(self, key: str) -> float:
         if key not in self._failures:
@@ -165,4 +166,4 @@ class Identity:
         """Runs made before users existed belong to the first identity that appears after the upgrade."""
         if not self._unowned_runs_given:
             self._unowned_runs_given = True
-            await self.store.adopt_unowned_runs(user_id)
+            await self._adopt_unowned_runs(user_id)

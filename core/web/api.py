@@ -14,7 +14,7 @@ from core.domain.status import AgentStatus, Decision, RunStatus
 from core.domain.team import Team
 from core.engine.commands import RunService
 from core.engine.queries import RunQueries
-from core.eventlog.sqlite_store import MAX_INTEGER
+from core.storage.event_log import MAX_SEQ
 
 from .access import AUTH_ERRORS, Caller
 from .owned import owned_run
@@ -72,7 +72,7 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
 
     @router.get("/runs", response_model=RunList)
-    async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_INTEGER),
+    async def list_runs(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_SEQ),
                         status: RunStatusName | None = None,
                         q: str | None = Query(None, max_length=200, description="Text in the brief or name."),
                         user: str = Depends(caller)):
@@ -86,9 +86,9 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
     @router.get("/runs/{run_id}/events", response_class=StreamingResponse, responses={**_EVENT_STREAM, **NOT_FOUND})
     async def run_events(
             run_id: str = Depends(owned),
-            after: int = Query(0, ge=0, le=MAX_INTEGER, description="Send the events after this sequence number."),
+            after: int = Query(0, ge=0, le=MAX_SEQ, description="Send the events after this sequence number."),
             follow: bool = Query(True, description="Stay open and send new events as they happen."),
-            last_event_id: int | None = Header(None, ge=0, le=MAX_INTEGER,
+            last_event_id: int | None = Header(None, ge=0, le=MAX_SEQ,
                                                description="Set by a reconnecting EventSource; replaces `after`.")):
         start = after if last_event_id is None else last_event_id
         items = queries.follow(run_id, start) if follow else _stored(queries, run_id, start)

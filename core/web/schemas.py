@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, Field
 
+from core.domain.catalogue import RunRow
 from core.domain.status import (
     AgentStatus,
     CommandEnd,
@@ -13,7 +14,6 @@ from core.domain.status import (
     WaitKind,
 )
 from core.domain.view import ArtifactView, CommandView, RunView, VerifyView
-from core.eventlog.rows import RunRow
 
 
 class StartRun(BaseModel):

@@ -14,15 +14,15 @@ from core.engine.closing import close_out, interrupted
 from core.engine.execution import ExecutionService
 from core.engine.queries import RunQueries
 from core.eventlog.bus import Bus
-from core.eventlog.sqlite_store import Store
 from core.sandbox.base import Limits
 from core.sandbox.unsandboxed import Unsandboxed
+from core.storage.backends import Storage
 from core.workspace.workspaces import Workspaces
 
 
-def service(store: Store, bus: Bus, data_dir) -> ExecutionService:
+def service(store: Storage, bus: Bus, data_dir) -> ExecutionService:
     """One process's commands: its own data directory, the deployment's log."""
-    return ExecutionService(bus, RunQueries(store, bus), Unsandboxed(Limits(wall_s=60)), Workspaces(data_dir), TEAM)
+    return ExecutionService(bus, RunQueries(store.catalogue, store.log, bus), Unsandboxed(Limits(wall_s=60)), Workspaces(data_dir), TEAM)
 
 
 async def ended(queries: RunQueries, run_id: str, command_id: str, timeout: float = 30):
@@ -34,7 +34,7 @@ async def ended(queries: RunQueries, run_id: str, command_id: str, timeout: floa
 
 async def test_an_interrupt_asked_of_another_process_reaches_the_command_through_the_log(store, bus, tmp_path):
     holder, other = service(store, bus, tmp_path / "a"), service(store, bus, tmp_path / "b")
-    await store.create_run("r1", "A brief", "owner")
+    await store.catalogue.create_run("r1", "A brief", "owner")
     command_id = await holder.start("r1", 'python -c "while True: print(1)"')
     async with asyncio.timeout(30):
         while not (await holder.queries.view("r1")).commands[command_id].output:
@@ -50,8 +50,8 @@ async def test_an_interrupt_asked_of_another_process_reaches_the_command_through
 
 @pytest.mark.parametrize("first", ["close", "recover"])
 async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_first(store, bus, tmp_path, first):
-    queries = RunQueries(store, bus)
-    await store.create_run("r1", "A brief", "owner")
+    queries = RunQueries(store.catalogue, store.log, bus)
+    await store.catalogue.create_run("r1", "A brief", "owner")
     await bus.emit("r1", custom(CommandRequested(command_id="t" * 32, command="pytest -q",
                                                  origin=CommandOrigin.VERIFY)),
                    custom(CommandStarted(command_id="t" * 32)),
@@ -64,7 +64,7 @@ async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_fi
     steps = {"close": lambda: close_out(bus, queries, "r1", interrupted()), "recover": restarted.recover}
     await steps[first]()
     await steps["recover" if first == "close" else "close"]()
-    ends = [end for item in await store.read("r1") if (end := payload_as(item.event, CommandEnded)) is not None]
+    ends = [end for item in await store.log.read("r1") if (end := payload_as(item.event, CommandEnded)) is not None]
     assert sorted(end.command_id for end in ends) == ["t" * 32, "u" * 32]
     assert workspaces.marked_running() == []
 
@@ -72,11 +72,11 @@ async def test_a_test_command_whose_process_died_ends_once_whoever_records_it_fi
 async def test_workspaces_of_runs_deleted_elsewhere_are_swept_away(store, bus, tmp_path):
     execution = service(store, bus, tmp_path / "data")
     for run_id in ("kept", "deleted"):
-        await store.create_run(run_id, "A brief", "owner")
+        await store.catalogue.create_run(run_id, "A brief", "owner")
         execution.workspaces.sync(run_id, {"README.md": "# Project\n"})
         execution.workspaces.mark_running(run_id, "c" * 32)
         execution.workspaces.mark_ended(run_id, "c" * 32)
-    await store.delete_run("deleted")  # through another process, which removed only its own copy
+    await store.catalogue.delete_run("deleted")  # through another process, which removed only its own copy
     assert await execution.sweep() == ["deleted"]
     assert execution.workspaces.run_ids() == {"kept"}
     assert (execution.workspaces.path("kept") / "README.md").exists()

@@ -59,7 +59,7 @@ async def test_approve_then_request_changes_reaches_the_agent_and_keeps_the_earl
     view = await settled(runs, run_id, "completed")
     assert view.artifacts["analyst"].content == first_requirements
     assert sorted(view.artifacts) == sorted(ROLE_BY_NAME)
-    assert [v["decision"] for v in customs(await store.read(run_id), CustomKind.APPROVAL_DECIDED)] == [
+    assert [v["decision"] for v in customs(await store.log.read(run_id), CustomKind.APPROVAL_DECIDED)] == [
         Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.APPROVE]
 
 
@@ -74,7 +74,7 @@ async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
     assert view.artifacts["analyst"].content == edited.strip() and view.artifacts["analyst"].edited
     assert len(view.revisions["analyst"]) == 1
     # The demo model counts the prompt it received: exactly the architect's prompt built on the edited text.
-    architect_usage = next(u for u in customs(await store.read(run_id), CustomKind.USAGE) if u["agent"] == "architect")
+    architect_usage = next(u for u in customs(await store.log.read(run_id), CustomKind.USAGE) if u["agent"] == "architect")
     expected = build_messages(ROLE_BY_NAME["architect"], BRIEF, {"analyst": edited.strip()})
     assert architect_usage["prompt_tokens"] == len("".join(m["content"] for m in expected)) // 4
 
@@ -88,7 +88,7 @@ async def test_two_decisions_at_once_make_exactly_one(llm_server, store):
         runs.decide(run_id, Decision.REQUEST_CHANGES, interrupt_id=view.pending.interrupt_id, feedback="Shorter, please."),
         runs.decide(run_id, Decision.APPROVE, interrupt_id=view.pending.interrupt_id))
     assert sorted(results) == [False, False, True]
-    assert len(customs(await store.read(run_id), CustomKind.APPROVAL_DECIDED)) == 1
+    assert len(customs(await store.log.read(run_id), CustomKind.APPROVAL_DECIDED)) == 1
     await settled(runs, run_id, "completed")
 
 
@@ -139,12 +139,12 @@ async def test_runs_beyond_the_limit_wait_in_order_and_say_where(llm_server, sto
             await asyncio.sleep(0.01)
     for run_id in (first, second, third):
         await settled(runs, run_id, "completed", timeout=120)
-    assert customs(await store.read(first), CustomKind.RUN_QUEUED) == []
-    assert [v["position"] for v in customs(await store.read(second), CustomKind.RUN_QUEUED)] == [1]
-    assert [v["position"] for v in customs(await store.read(third), CustomKind.RUN_QUEUED)] == [2, 1]
-    started = {run_id: next(i.event.timestamp for i in await store.read(run_id)
+    assert customs(await store.log.read(first), CustomKind.RUN_QUEUED) == []
+    assert [v["position"] for v in customs(await store.log.read(second), CustomKind.RUN_QUEUED)] == [1]
+    assert [v["position"] for v in customs(await store.log.read(third), CustomKind.RUN_QUEUED)] == [2, 1]
+    started = {run_id: next(i.event.timestamp for i in await store.log.read(run_id)
                             if i.event.type == EventType.RUN_STARTED) for run_id in (first, second, third)}
-    finished = {run_id: (await store.get_run(run_id)).ended_ms for run_id in (first, second)}
+    finished = {run_id: (await store.catalogue.get_run(run_id)).ended_ms for run_id in (first, second)}
     assert started[second] >= finished[first] and started[third] >= finished[second]
 
 
@@ -178,7 +178,7 @@ async def test_the_project_zip_unpacks_into_a_project_whose_tests_pass(llm_serve
     assert tests.returncode == 0 and " passed" in output, output
 
 
-async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
+async def test_deleting_a_run_removes_it_from_disk(llm_server, store, tmp_path):
     runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
     marker = "Zanzibar-marmalade-7431"
     kept = await runs.start(BRIEF, [], owner=OWNER)
@@ -186,8 +186,8 @@ async def test_deleting_a_run_removes_it_from_disk(llm_server, store):
     await settled(runs, kept, "completed")
     await settled(runs, doomed, "completed")
     assert await runs.delete(doomed)
-    assert await runs.queries.view(doomed) is None and await store.read(doomed) == []
+    assert await runs.queries.view(doomed) is None and await store.log.read(doomed) == []
     assert not await runs.delete(doomed)
-    for path in store.path.parent.iterdir():
+    for path in tmp_path.iterdir():  # the store's file, its WAL and its shared memory
         assert marker.encode() not in path.read_bytes(), f"{path.name} still holds the deleted run"
     assert (await runs.queries.view(kept)).status == "completed"

@@ -11,14 +11,13 @@ from agents.roles import ROLES, build_messages
 from core.demo.model import tokens_of
 from core.llm.errors import CONFIGURATION, CONNECTION_GAVE_UP, classify
 from core.domain.fold import apply, fold
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import sqlite_storage
 from tests.support.server import free_port
 from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
 
 async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_of_the_log(tmp_path, llm_server):
-    store = Store(tmp_path / "db.sqlite3")
-    store.open()
+    store = sqlite_storage(tmp_path / "db.sqlite3")
     llm = llm_for(f"{llm_server.url}/demo/v1")
     runs = run_service(store, llm)
     bus = runs.bus
@@ -34,7 +33,7 @@ async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_o
                 return
 
     await asyncio.wait_for(watch(), 60)
-    stored = fold(run_id, await store.read(run_id))
+    stored = fold(run_id, await store.log.read(run_id))
     assert live == stored
     assert stored.status == "completed"
     assert [a.status for a in stored.agents.values()] == ["done"] * 5
@@ -44,7 +43,7 @@ async def test_a_run_produces_five_artifacts_and_the_live_view_equals_the_fold_o
     assert brief in stored.artifacts["analyst"].content
     assert "```mermaid" in stored.artifacts["architect"].content
     assert all(agent.tokens_in > 0 and agent.tokens_out > 0 for agent in stored.agents.values())
-    assert (await store.get_run(run_id)).status == "completed"
+    assert (await store.catalogue.get_run(run_id)).status == "completed"
     await llm.close()
     await store.close()
 
@@ -87,8 +86,7 @@ def rejecting_endpoint():
 
 @pytest.mark.parametrize("case", ["bad key", "no server"])
 async def test_a_failing_ai_service_ends_the_run_with_a_plain_sentence(tmp_path, rejecting_endpoint, case):
-    store = Store(tmp_path / "db.sqlite3")
-    store.open()
+    store = sqlite_storage(tmp_path / "db.sqlite3")
     if case == "bad key":
         llm = llm_for(rejecting_endpoint)
         expected = CONFIGURATION

@@ -104,7 +104,7 @@ async def test_with_30_percent_mixed_faults_every_run_finishes_and_each_message_
         for message in view.messages:
             assert message.complete and message.text == view.artifacts[message.agent].content
         retried += sum(agent.retries for agent in view.agents.values())
-        events = await store.read(view.run_id)
+        events = await store.log.read(view.run_id)
         discarded = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == CustomKind.MESSAGE_DISCARDED]
         waits = [e for e in events if e.event.type == EventType.CUSTOM and e.event.name == CustomKind.AGENT_WAITING]
         assert len(waits) >= len(discarded)

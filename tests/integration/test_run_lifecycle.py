@@ -8,7 +8,7 @@ from core.eventlog.bus import Bus
 from core.domain.events import EventType, RunStartedEvent
 from core.domain.fold import fold
 from core.engine.commands import INTERRUPTED_MESSAGE, RunService
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import sqlite_storage
 from tests.support.services import OWNER, llm_for, run_service
 
 
@@ -19,31 +19,29 @@ async def never_ending_pipeline(run):
 
 async def test_a_run_left_running_by_an_earlier_process_is_marked_interrupted(tmp_path):
     path = tmp_path / "db.sqlite3"
-    first = Store(path)
-    first.open()
-    await first.create_run("old", "brief", OWNER)
-    await Bus(first).emit("old", RunStartedEvent(thread_id="old", run_id="old"))
+    first = sqlite_storage(path)
+    await first.catalogue.create_run("old", "brief", OWNER)
+    await Bus(first.log).emit("old", RunStartedEvent(thread_id="old", run_id="old"))
     await first.close()
 
-    second = Store(path)
-    second.open()
-    runs = RunService(second, Bus(second), never_ending_pipeline)
+    second = sqlite_storage(path)
+    runs = RunService(second.catalogue, second.log, Bus(second.log), never_ending_pipeline)
     await runs.recover()
-    view = fold("old", await second.read("old"))
+    view = fold("old", await second.log.read("old"))
     assert (view.status, view.error) == ("interrupted", INTERRUPTED_MESSAGE)
-    assert (await second.get_run("old")).status == "interrupted"
+    assert (await second.catalogue.get_run("old")).status == "interrupted"
     await second.close()
 
 
 async def test_shutdown_stops_running_runs_and_records_why(store):
-    runs = RunService(store, Bus(store), never_ending_pipeline)
+    runs = RunService(store.catalogue, store.log, Bus(store.log), never_ending_pipeline)
     run_id = await runs.start("A brief that never finishes", owner=OWNER)
     await asyncio.sleep(0.05)
     assert runs.active_runs == 1
     await runs.recover()  # a run of this very process is not mistaken for a leftover
-    assert fold(run_id, await store.read(run_id)).status == "running"
+    assert fold(run_id, await store.log.read(run_id)).status == "running"
     await runs.shutdown()
-    assert fold(run_id, await store.read(run_id)).status == "interrupted"
+    assert fold(run_id, await store.log.read(run_id)).status == "interrupted"
     assert runs.active_runs == 0
 
 
@@ -83,6 +81,6 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
     assert [m.agent for m in resumed.messages] == ["analyst", "architect", "developer", "tester", "deployer"]
     for message in resumed.messages:
         assert message.complete and message.text == resumed.artifacts[message.agent].content
-    starts = [e for e in await store.read(run_id) if e.event.type == EventType.SUBAGENT_STARTED]
+    starts = [e for e in await store.log.read(run_id) if e.event.type == EventType.SUBAGENT_STARTED]
     assert [e.event.name for e in starts].count("analyst") == 1
     await llm.close()

@@ -27,7 +27,7 @@ async def test_the_timeline_of_a_steered_run_matches_its_stored_events(fault_ser
     assert await runs.resume(run_id)
     await settled(runs, run_id, "completed")
 
-    events = await store.read(run_id)
+    events = await store.log.read(run_id)
     timeline = fold(run_id, events).timeline
     shown = {(s.lane, s.kind, s.start_ms, s.end_ms, s.outcome) for s in timeline.spans}
     assert shown == spans_from_the_log(events)

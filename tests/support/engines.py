@@ -8,7 +8,6 @@ that user owns; its unix socket stays inside that directory too.
 import glob
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -121,14 +120,3 @@ def redis_server() -> Iterator[Redis]:
         server.stop()
         shutil.rmtree(server.directory, ignore_errors=True)
 
-
-def seed_runs(store, rows: list[tuple]) -> None:
-    """Insert (run_id, brief, created_ms, status, owner) rows straight into either store's table, in one
-    transaction."""
-    sql = "INSERT INTO runs (run_id, brief, created_ms, status, owner) VALUES (?, ?, ?, ?, ?)"
-    if store.dialect == "sqlite":
-        with sqlite3.connect(store.path) as db:
-            db.executemany(sql, rows)
-    else:
-        with psycopg.connect(store.url) as db, db.cursor() as cursor:
-            cursor.executemany(sql.replace("?", "%s"), rows)

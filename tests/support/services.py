@@ -10,7 +10,7 @@ from core.domain.view import RunView
 from core.llm.client import LLM
 from core.engine.commands import RunService
 from core.settings import Settings
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import Storage
 
 OWNER = "b-tester"  # the user the tests' runs belong to
 
@@ -23,9 +23,9 @@ def llm_for(base_url: str, key: str = "any-key", **settings) -> LLM:
                         **{**FAST_RETRIES, **settings}))
 
 
-def run_service(store: Store, llm: LLM, budget: Budget = Budget(10**7, 0), **options) -> RunService:
+def run_service(store: Storage, llm: LLM, budget: Budget = Budget(10**7, 0), **options) -> RunService:
     """Options as RunService takes them (limits, default_approvals); no approvals unless asked for."""
-    return RunService(store, Bus(store), partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES,
+    return RunService(store.catalogue, store.log, Bus(store.log), partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES,
                       **options)
 
 

@@ -17,8 +17,8 @@ async def idle_pipeline(run):
 
 
 async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user: User, store):
-    bus = Bus(store)
-    runs = RunService(store, bus, idle_pipeline)
+    bus = Bus(store.log)
+    runs = RunService(store.catalogue, store.log, bus, idle_pipeline)
     run_id = await runs.start("A brief", owner=OWNER)
     live_runs = LiveRuns(runs.queries)
     renders: dict[str, list[int]] = {"a": [], "b": []}
@@ -51,8 +51,8 @@ async def test_renders_are_coalesced_and_every_tab_of_a_run_shares_one_view(user
 
 
 async def test_an_event_after_a_quiet_spell_is_rendered_at_once(user: User, store):
-    bus = Bus(store)
-    runs = RunService(store, bus, idle_pipeline)
+    bus = Bus(store.log)
+    runs = RunService(store.catalogue, store.log, bus, idle_pipeline)
     run_id = await runs.start("A brief", owner=OWNER)
     live_runs = LiveRuns(runs.queries)
     renders: list[int] = []

@@ -2,15 +2,15 @@ import asyncio
 
 import pytest
 
-from core.eventlog.bus import Bus
 from core.domain.events import TextMessageContentEvent
-from core.eventlog.pg_store import PgStore
+from core.eventlog.bus import Bus
 from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
+from core.storage.backends import postgres_storage
 
 
 @pytest.fixture
 def store(any_store):
-    """Every test here runs on SQLite and on PostgreSQL."""
+    """Every test here runs on each event log: SQLite, PostgreSQL and memory."""
     return any_store
 
 
@@ -43,7 +43,7 @@ async def test_subscribe_replays_the_store_then_follows_live_without_gap_or_dupl
 
 
 async def test_a_stalled_subscriber_neither_blocks_the_publisher_nor_loses_events(store):
-    bus = Bus(store, capacity=5)
+    bus = Bus(store.log, capacity=5)
     stalled = bus.subscribe("r", 0)
     first = await anext_after_emit(bus, stalled)
     assert first.seq == 1
@@ -85,9 +85,8 @@ async def instances(postgres, redis_service):
     url = postgres.new_database()
     made = []
     for _ in range(2):
-        store, hub = PgStore(url), RedisHub(redis_service.url)
-        store.open()
-        made.append((store, hub, Bus(store, fanout=RedisEventFanout(hub))))
+        store, hub = postgres_storage(url), RedisHub(redis_service.url)
+        made.append((store, hub, Bus(store.log, fanout=RedisEventFanout(hub))))
     yield [bus for _, _, bus in made]
     for store, hub, _ in made:
         await hub.close()

@@ -6,7 +6,7 @@ from core.eventlog.bus import Bus
 from core.domain.custom import Usage, custom
 from core.domain.events import TextMessageContentEvent
 from core.obs.metrics import Metrics
-from core.eventlog.sqlite_store import Store
+from core.storage.backends import sqlite_storage
 
 
 def content(i: int) -> TextMessageContentEvent:
@@ -16,9 +16,8 @@ def content(i: int) -> TextMessageContentEvent:
 @pytest.fixture
 async def metered(tmp_path):
     metrics = Metrics()
-    store = Store(tmp_path / "botarmy.sqlite3", metrics.write)
-    store.open()
-    yield metrics, Bus(store, observer=metrics)
+    store = sqlite_storage(tmp_path / "botarmy.sqlite3", metrics.write)
+    yield metrics, store, Bus(store.log, observer=metrics)
     await store.close()
 
 
@@ -27,7 +26,7 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float:
 
 
 async def test_replayed_events_are_counted_as_delivered_and_only_live_ones_are_timed(metered):
-    metrics, bus = metered
+    metrics, _, bus = metered
     for i in range(3):
         await bus.emit("r", content(i))
     subscription = bus.subscribe("r")
@@ -44,7 +43,7 @@ async def test_replayed_events_are_counted_as_delivered_and_only_live_ones_are_t
 
 
 async def test_appends_usage_and_write_time_are_recorded_once_per_event(metered):
-    metrics, bus = metered
+    metrics, _, bus = metered
     usage = custom(Usage(agent="analyst", prompt_tokens=100, completion_tokens=40, estimated=False, cost_usd=0.25))
     await bus.emit("r", usage, content(1))
     await bus.emit("r", content(2))
@@ -58,8 +57,8 @@ async def test_appends_usage_and_write_time_are_recorded_once_per_event(metered)
 
 
 async def test_a_delete_is_timed_as_its_own_operation(metered):
-    metrics, bus = metered
-    await bus.store.create_run("r", "brief", "b-me")
+    metrics, store, bus = metered
+    await store.catalogue.create_run("r", "brief", "b-me")
     await bus.emit("r", content(1))
-    assert await bus.store.delete_run("r")
+    assert await store.catalogue.delete_run("r")
     assert sample(metrics, "botarmy_sqlite_write_seconds_count", operation="delete") == 1
