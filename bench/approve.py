@@ -6,12 +6,15 @@ the run it decides has a long history.
 Each run is written straight into the store as the Analyst left it (its answer in `events` pieces, its artifact, the
 approval it waits for); the server then takes the user's Approve through the API like a page's button, and the time
 is from sending the request to the Architect's SUBAGENT_STARTED (the event's own timestamp, taken by the server).
+Each size is measured with the run's page open (a viewer over NiceGUI's socket, bench/socket_viewer.py, as the user
+who clicks Approve has it) and with nobody watching the run.
 """
 
 import argparse
 import asyncio
 import hashlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +26,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from socket_viewer import SocketViewer  # noqa: E402
 
 from core.demo.content import AGENTS, demo_answer  # noqa: E402
 from core.domain.custom import ArtifactSaved, RunConfigured, custom  # noqa: E402
@@ -75,15 +81,48 @@ def write(data_dir: Path, runs: list[tuple[str, list]]) -> None:
         thread.submit(asyncio.run, go()).result()
 
 
-def architect_started(client: httpx.Client, run_id: str) -> float:
+async def architect_started(client: httpx.AsyncClient, run_id: str, after: int) -> float:
+    """When the Architect's step started, by its event; only the events after `after` are asked for (asking for
+    the whole log every 50 ms would load the server with the very work the bench measures)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        text = client.get(f"/api/runs/{run_id}/events", params={"after": 0, "follow": "false"}).text
+        text = (await client.get(f"/api/runs/{run_id}/events", params={"after": after, "follow": "false"})).text
         for line in text.splitlines():
             if line.startswith("data: ") and '"SUBAGENT_STARTED"' in line and '"architect"' in line:
                 return json.loads(line[6:])["timestamp"]
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     raise RuntimeError(f"the Architect of {run_id} never started")
+
+
+async def approve(client: httpx.AsyncClient, url: str, run_id: str, logged: int,
+                  watched: bool) -> tuple[float, float]:
+    """(approve → the Architect started, the request's round trip), in ms; `watched`: with the run's page open."""
+    viewer = SocketViewer(client, f"/runs/{run_id}") if watched else None
+    if viewer is not None:
+        await viewer.open()
+        await asyncio.sleep(0.5)  # the page has its run's view
+    sent = time.time() * 1000
+    answer = await client.post(f"/api/runs/{run_id}/approve", headers={"Origin": url})
+    trip = time.time() * 1000 - sent
+    answer.raise_for_status()
+    started = await architect_started(client, run_id, logged) - sent
+    if viewer is not None:
+        await viewer.close()
+    return started, trip
+
+
+async def measure(url: str, runs: dict[tuple[int, bool], list], lines: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        await client.get("/")
+        for (size, watched), group in runs.items():
+            started, trips = [], []
+            for run_id, log in group:
+                one, trip = await approve(client, url, run_id, len(log), watched)
+                started.append(one)
+                trips.append(trip)
+            lines.append(f"| {size:,} | {'open' if watched else 'none'} | {statistics.median(started):.0f} | "
+                         f"{', '.join(f'{value:.0f}' for value in started)} | {statistics.median(trips):.0f} |")
+            print(lines[-1], flush=True)
 
 
 def main() -> None:
@@ -92,24 +131,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(n) for n in args.events.split(",")]
-    lines = ["| events in the run's log | approve → the next agent's step started, median ms | each run (ms) "
-             "| the approve request's round trip, median ms |", "|---:|---:|---|---:|"]
+    lines = ["| events in the run's log | the run's page | approve → the next agent's step started, median ms "
+             "| each run (ms) | the approve request's round trip, median ms |", "|---:|---|---:|---|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
-        runs = {size: [waiting_run(size, n) for n in range(args.repeat)] for size in sizes}
+        runs = {(size, watched): [waiting_run(size, n + args.repeat * watched) for n in range(args.repeat)]
+                for size in sizes for watched in (True, False)}
         write(Path(tmp), [run for group in runs.values() for run in group])
-        with start_server(Path(tmp), ENV) as server, httpx.Client(base_url=server.url, timeout=60) as client:
-            client.get("/")
-            for size in sizes:
-                started, trips = [], []
-                for run_id, _ in runs[size]:
-                    sent = time.time() * 1000
-                    answer = client.post(f"/api/runs/{run_id}/approve", headers={"Origin": server.url})
-                    trips.append(time.time() * 1000 - sent)
-                    answer.raise_for_status()
-                    started.append(architect_started(client, run_id) - sent)
-                lines.append(f"| {size:,} | {statistics.median(started):.0f} | "
-                             f"{', '.join(f'{value:.0f}' for value in started)} | {statistics.median(trips):.0f} |")
-                print(lines[-1], flush=True)
+        with start_server(Path(tmp), ENV) as server:
+            asyncio.run(measure(server.url, runs, lines))
+    print(f"load average {os.getloadavg()[0]:.1f}")
     print("\n".join(lines))
 
 
