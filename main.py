@@ -49,7 +49,7 @@ from core.sandbox import base as sandbox
 from core.sandbox.bubblewrap import Bubblewrap
 from core.sandbox.unsandboxed import Unsandboxed
 from core.settings import OrchestratorName, Role, SandboxName, Settings
-from core.storage.backends import ScaledStorage, Storage, postgres_storage, sqlite_storage, storage_for
+from core.storage.backends import ScaledStorage, postgres_storage, sqlite_storage, storage_for
 from core.trace import TRACE
 from core.users import admin
 from core.users.identity import (
@@ -98,7 +98,7 @@ def connected_clients() -> int:
     return sum(1 for client in Client.instances.values() if client.has_socket_connection)
 
 
-def command_runner(settings: Settings, bus: Bus, storage: Storage, metrics: Metrics) -> ExecutionService:
+def command_runner(settings: Settings, bus: Bus, queries: RunQueries, metrics: Metrics) -> ExecutionService:
     """Commands in runs' workspaces, in the sandbox the settings choose. Scaled out, each process runs its own (a web
     instance the user's commands, a worker the tests of the runs it works) and sweeps away the workspaces of runs
     deleted through other processes."""
@@ -108,7 +108,7 @@ def command_runner(settings: Settings, bus: Bus, storage: Storage, metrics: Metr
                             file_bytes=settings.command_file_mb * mb)
     runner = Bubblewrap(limits, settings.bwrap) if settings.sandbox == SandboxName.BUBBLEWRAP else Unsandboxed(limits)
     return ExecutionService(
-        bus, RunQueries(storage.catalogue, storage.log, bus), runner, Workspaces(settings.data_dir), TEAM,
+        bus, queries, runner, Workspaces(settings.data_dir), TEAM,
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
                       max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
         observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
@@ -173,11 +173,12 @@ def _web(settings: Settings, role: Role) -> BotArmy:
     if role == Role.SINGLE:
         storage = sqlite_storage(settings.database_path, metrics.write)
         bus = Bus(storage.log, observer=metrics)
+        queries = RunQueries(storage.catalogue, storage.log, bus)  # the process's one: its views are shared
         llm = LLM(settings, metrics)
-        execution = command_runner(settings, bus, storage, metrics)
+        execution = command_runner(settings, bus, queries, metrics)
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, before_delete=[execution.forget])
+                          default_approvals=default_approvals, before_delete=[execution.forget], queries=queries)
         checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
@@ -188,14 +189,14 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         if storage.agreed_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
             raise StartupRefused(SECRET_DIFFERS)
         bus = Bus(storage.log, observer=metrics, fanout=RedisEventFanout(hub))
-        execution = command_runner(settings, bus, storage, metrics)  # the user's commands; workers run the tests
-        runner = JobRunner(storage.jobs, hub, bus, RunQueries(storage.catalogue, storage.log, bus),
-                           held_s=settings.lease_seconds)
+        queries = RunQueries(storage.catalogue, storage.log, bus)  # the process's one: its views are shared
+        execution = command_runner(settings, bus, queries, metrics)  # the user's commands; workers run the tests
+        runner = JobRunner(storage.jobs, hub, bus, queries, held_s=settings.lease_seconds)
         runs = RunService(storage.catalogue, storage.log, bus, None, agents=TEAM.names, limits=limits,
                           default_approvals=default_approvals, runner=runner,
                           control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
-                          before_delete=[execution.forget])
+                          before_delete=[execution.forget], queries=queries)
         checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, storage.close]
     identity = Identity(storage.users, settings.auth, storage.catalogue.adopt_unowned_runs)
     caller = caller_dependency(identity, settings.allowed_origins)
@@ -285,11 +286,11 @@ def _worker(settings: Settings) -> BotArmy:
     configure_logging(settings.data_dir, secrets_of(settings))
     storage, hub, buckets = scaled_parts(settings, metrics)
     bus = Bus(storage.log, observer=metrics, fanout=RedisEventFanout(hub))
+    queries = RunQueries(storage.catalogue, storage.log, bus)  # the process's one: its views are shared
     llm = LLM(settings, metrics, shared_limits=buckets)
-    execution = command_runner(settings, bus, storage, metrics)  # the project's tests of the runs it works
+    execution = command_runner(settings, bus, queries, metrics)  # the project's tests of the runs it works
     orchestrator, controlflow = orchestrator_for(settings, llm, execution)
-    executor = Executor(bus, RunQueries(storage.catalogue, storage.log, bus), orchestrator,
-                        settings.max_concurrent_runs)
+    executor = Executor(bus, queries, orchestrator, settings.max_concurrent_runs)
     runs = Worker(storage.jobs, hub, executor, capacity=settings.max_concurrent_runs, lease_s=settings.lease_seconds)
     metrics.watch(lambda: runs.active_runs, lambda: 0, lambda: 0, lambda: execution.running)
 
@@ -315,6 +316,9 @@ def _worker(settings: Settings) -> BotArmy:
     service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     if settings.offline_demo:
         service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
+    if settings.bench_pages:  # the demo model's stamps of when it sent each chunk
+        TRACE.on = True
+        service.include_router(bench_router())
     service.include_router(health_router(Role.WORKER, storage.log.check_writable, {"redis": hub.ping}, counts,
                                          lambda: 0, settings.offline_demo, "postgresql", settings.orchestrator,
                                          lambda: controlflow is None or controlflow.ready))

@@ -76,6 +76,11 @@ OBSERVER = """
     }
   }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
                         attributeFilter: ['data-length']});
+  // Every task that held the main thread over 50 ms: [start in Unix ms, duration in ms].
+  const longTasks = window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) longTasks.push([performance.timeOrigin + task.startTime, task.duration]);
+  }).observe({type: 'longtask', buffered: true});
   let socket;
   Object.defineProperty(window, 'socket', {configurable: true, get: () => socket, set(value) {
     socket = value;
@@ -339,13 +344,15 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, 
                                   texts[0] if texts else "", start_ms) if first else None
     browser_cost = {name: sum(c.spent.get(name, 0) for c in costs) * 1000 / max(1, updates)
                     for name in BROWSER_METRICS}
+    long_tasks = [task for page in pages for task in page.evaluate("window.__longTasks")
+                  if start_ms <= task[0] <= start_ms + WINDOW_S * 1000]
     context.close()
     return {"tabs": tabs, "connected": len(pages), "reloaded": len(reloaded), "runs": runs, "lat": latencies,
             "stages": stage_times, "rss": rss, "tokens_per_s": streamed / WINDOW_S,
             "updates_per_s": max(per_second, default=0),
             "cpu_per_token": (cpu_after - cpu_before) * 1000 / streamed if streamed else None,
             "cpu_per_delivered": (cpu_after - cpu_before) * 1000 / delivered if delivered else None,
-            "browser": browser_cost, "text_lat": text_lat, "drift": (statistics.median(late) - statistics.median(early))
+            "browser": browser_cost, "text_lat": text_lat, "long_tasks": long_tasks, "drift": (statistics.median(late) - statistics.median(early))
             if early and late else None}
 
 
@@ -496,8 +503,10 @@ def catch_up(browser, data_dir: Path, offline_s: float) -> float:
 LONG_ANSWER_CHARS = 20_000
 
 
-def finished_run_open(browser, data_dir: Path) -> float:
-    """Seconds from navigation to every answer of a finished run with five 20,000-character answers shown."""
+def finished_run_open(browser, data_dir: Path, lengths: list[int]) -> dict:
+    """Opening a finished run whose answers have the given lengths in characters: ms from navigation until the
+    transcript's text is painted and until every answer is rendered whole and the main thread free (interactive:
+    the later of that and the end of the last long task within a second after it), and the page's long tasks."""
     import asyncio
 
     from core.demo.content import AGENTS, demo_answer
@@ -508,8 +517,9 @@ def finished_run_open(browser, data_dir: Path) -> float:
                                     TextMessageStartEvent)
     from core.storage.backends import sqlite_storage
 
-    brief = "A tool-lending library with very long answers."
+    brief = f"A tool-lending library with very long answers ({'+'.join(map(str, lengths))})."
     run_id = "long" + hashlib.sha1(brief.encode()).hexdigest()[:12]
+    agents = AGENTS[:len(lengths)]
 
     async def write() -> None:
         store = sqlite_storage(data_dir / "botarmy.sqlite3")
@@ -517,9 +527,9 @@ def finished_run_open(browser, data_dir: Path) -> float:
         events = [custom(RunConfigured(brief=brief, approvals=[])), RunStartedEvent(
             thread_id=run_id, run_id=run_id, metadata={"brief": brief, "agents": [
                 {"name": name, "title": name.title()} for name in AGENTS]})]
-        for name in AGENTS:
+        for name, length in zip(agents, lengths):
             answer = demo_answer(name, brief, None)
-            answer = (answer * (LONG_ANSWER_CHARS // len(answer) + 1))[:LONG_ANSWER_CHARS]
+            answer = (answer * (length // len(answer) + 1))[:length]
             sub, message = f"{run_id}:{name}:1", f"{run_id}:{name}:1:answer:1"
             events += [SubagentStartedEvent(subagent_run_id=sub, name=name),
                        TextMessageStartEvent(message_id=message, role="assistant", subagent_run_id=sub)]
@@ -538,15 +548,82 @@ def finished_run_open(browser, data_dir: Path) -> float:
     with start_server(data_dir, {}) as server:
         context = viewer(browser, server.url)
         page = context.new_page()
-        started = time.perf_counter()
-        page.goto(f"{server.url}/runs/{run_id}")
-        page.wait_for_function(f"""() => {{
-            const done = document.querySelectorAll('[data-testid=message][data-complete=true]');
-            return done.length === {len(AGENTS)} && [...done].every(m => m.textContent.length > {LONG_ANSWER_CHARS // 2});
-        }}""", timeout=120_000, polling=10)
-        elapsed = time.perf_counter() - started
+        page.goto(f"{server.url}/runs/{run_id}", wait_until="commit")
+        # Checked in animation frames: true in one means the frame about to be painted shows it.
+        painted = page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=message]')]
+            .some(message => message.textContent.length > 200) && performance.now()""", timeout=120_000,
+                                         polling="raf")
+        # Whole: each answer's body shows as many characters as the message has (the server-rendered answer of
+        # earlier versions has no count of its own: its text is there).
+        whole = page.wait_for_function(f"""() => {{
+            const done = [...document.querySelectorAll('[data-testid=message][data-complete=true]')];
+            return done.length === {len(lengths)} && done.every(m => {{
+                const body = m.querySelector('[data-testid=message-body]');
+                return body ? body.dataset.length === m.dataset.length : m.textContent.length > 1000;
+            }}) && performance.now();
+        }}""", timeout=120_000, polling="raf")
+        page.wait_for_timeout(1000)  # what was left for idle time (highlighting, diagrams) runs
+        tasks = page.evaluate("window.__longTasks.map(([start, duration]) => "
+                              "[start - performance.timeOrigin, duration])")
+        first, rendered = painted.json_value(), whole.json_value()
         context.close()
-        return elapsed
+    last_task_end = max((start + duration for start, duration in tasks), default=0)
+    return {"painted": first, "interactive": max(rendered, last_task_end),
+            "long_tasks": len(tasks), "longest": max((duration for _, duration in tasks), default=0)}
+
+
+def update_cost_by_length(browser, lengths: tuple[int, ...] = (1_000, 20_000)) -> list[tuple[int, dict]]:
+    """What one streamed update costs the browser's main thread when the answer already holds `length` characters:
+    the transcript alone (tests/support/component_app.py, /stream) getting a token every 10 ms. CDP metrics per
+    update, and the main thread's tasks (a trace's RunTask events) at p50 and p99."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.component_app", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/calls", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for length in lengths:
+            context = viewer(browser, url)
+            page = context.new_page()
+            page.goto(f"{url}/stream?chars={length}")
+            page.wait_for_function("window.socket?.connected === true")
+            time.sleep(2)
+            cost = BrowserCost(context, page)
+            trace: list[dict] = []
+            cost.session.on("Tracing.dataCollected", lambda data: trace.extend(data["value"]))
+            done = []
+            cost.session.on("Tracing.tracingComplete", lambda _: done.append(True))
+            cost.session.send("Tracing.start", {"categories": "toplevel,devtools.timeline,__metadata",
+                                                "transferMode": "ReportEvents"})
+            before = len(observed(page))
+            cost.start()
+            time.sleep(WINDOW_S)
+            cost.stop()
+            cost.session.send("Tracing.end")
+            while not done:
+                page.wait_for_timeout(100)
+            updates = sum(1 for kind, *_ in observed(page)[before:] if kind == "r")
+            main = {(e["pid"], e["tid"]) for e in trace if e.get("name") == "thread_name"
+                    and e.get("args", {}).get("name") == "CrRendererMain"}
+            tasks = [e["dur"] / 1000 for e in trace if e.get("name") in ("RunTask", "ThreadControllerImpl::RunTask")
+                     and (e.get("pid"), e.get("tid")) in main and "dur" in e]
+            per_update = {name: value * 1000 / max(1, updates) for name, value in cost.spent.items()}
+            out.append((length, {**per_update, "updates": updates, "task_p50": pct(tasks, 50),
+                                 "task_p99": pct(tasks, 99)}))
+            context.close()
+    finally:
+        process.terminate()
+        process.wait(10)
+    return out
 
 
 def leak_check(data_dir: Path, runs: int) -> tuple[int, int]:
@@ -581,17 +658,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 and 5 tabs, 1000 tokens/s, no 10 × 5, short extras")
     parser.add_argument("--peer", choices=["chainlit"], help="also measure a peer with the same tokens")
     parser.add_argument("--leak-runs", type=int, default=100)
-    parser.add_argument("--only", help="comma list of scenario names to run (1tab,5tabs,10tabs,10x5,1000tps)")
+    parser.add_argument("--only", help="comma list of parts to run: scenarios (1tab,5tabs,10tabs,10x5,1000tps) and "
+                                       "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
+                                       "finished run opened, catchup, leak)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+
+    def wanted(part: str) -> bool:
+        return only is None or part in only
+
     scenarios = [("1tab", 1, 1, 10), ("5tabs", 5, 1, 10), ("10tabs", 10, 1, 10), ("10x5", 10, 5, 10),
                  ("1000tps", 1, 1, 1)]
     if args.quick:
         scenarios = [s for s in scenarios if s[0] in ("1tab", "5tabs", "1000tps")]
-    if args.only:
-        scenarios = [s for s in scenarios if s[0] in args.only.split(",")]
+    scenarios = [s for s in scenarios if wanted(s[0])]
     lines = ["| tabs | runs | tokens/s | updates/s per tab | p50 ms | p99 ms | floor p50 | floor p99 "
              "| p99 / floor p99 | late − early p50 ms | server CPU ms/token | ms/delivered token "
-             "| browser script · layout · style · main-thread CPU ms/update |", "|" + "---:|" * 13]
+             "| browser script · layout · style · main-thread CPU ms/update | long tasks (count / longest ms) |",
+             "|" + "---:|" * 14]
     stage_lines: list[str] = []
     peer_lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -614,7 +698,8 @@ def main() -> None:
                 f"| {ms(pct(lat, 99))} | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} | {ratio} "
                 f"| {ms(result['drift'])} | {cpu} | {per_delivered} "
                 f"| {cost['ScriptDuration']:.2f} · {cost['LayoutDuration']:.2f} · "
-                f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} |")
+                f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} "
+                f"| {len(result['long_tasks'])} / {max((t[1] for t in result['long_tasks']), default=0):.0f} |")
             print(lines[-1], flush=True)
             stage_lines += ["", f"Stages, {tabs} tab(s) × {runs} run(s) at {1000 / pace:.0f} tokens/s "
                             "(cumulative: each row includes the rows above):", ""] + stage_table(result["stages"])
@@ -629,22 +714,36 @@ def main() -> None:
                               f"| Chainlit {CHAINLIT.split('==')[1]} | {ms(pct(peer, 50))} | {ms(pct(peer, 99))} "
                               f"| {len(peer)} |"]
                 print("\n".join(peer_lines), flush=True)
-        catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))]
-        opened = finished_run_open(browser, Path(tmp) / "long")
+        costs = update_cost_by_length(browser) if wanted("cost") else []
+        opened = [(lengths, finished_run_open(browser, Path(tmp) / f"long{n}", lengths))
+                  for n, lengths in enumerate(([LONG_ANSWER_CHARS] * 5, [5 * LONG_ANSWER_CHARS]))
+                  if wanted("open")]
+        catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))
+                 if wanted("catchup")]
         browser.close()
     leak_runs = 10 if args.quick else args.leak_runs
-    with tempfile.TemporaryDirectory() as tmp:
-        before, after = leak_check(Path(tmp), leak_runs)
+    if wanted("leak"):
+        with tempfile.TemporaryDirectory() as tmp:
+            before, after = leak_check(Path(tmp), leak_runs)
     lines += stage_lines
     if peer_lines:
         lines += ["", "The peer, same tokens from the same demo model, same text observer:", ""] + peer_lines
+    if costs:
+        lines += ["", "| an update when the answer holds | updates | script · layout · style · main-thread CPU "
+                  "ms/update | main-thread task p50 ms | p99 ms |", "|---:|---:|---:|---:|---:|"]
+        lines += [f"| {length:,} characters | {c['updates']} | {c['ScriptDuration']:.2f} · "
+                  f"{c['LayoutDuration']:.2f} · {c['RecalcStyleDuration']:.2f} · {c['ThreadTime']:.2f} "
+                  f"| {ms(c['task_p50'])} | {ms(c['task_p99'])} |" for length, c in costs]
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
     lines += [f"| {s} s | {value:.0f} |" for s, value in catch]
-    lines += ["", f"Opening a finished run with five answers of {LONG_ANSWER_CHARS:,} characters: all text visible "
-              f"after {opened:.2f} s."]
-    lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
-              "|---:|---:|---:|",
-              f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
+    lines += ["", "| opening a finished run | transcript painted (ms) | interactive (ms) | long tasks "
+              "| longest (ms) |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {len(lengths)} × {lengths[0]:,} characters | {result['painted']:.0f} | {result['interactive']:.0f} "
+              f"| {result['long_tasks']} | {result['longest']:.0f} |" for lengths, result in opened]
+    if wanted("leak"):
+        lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
+                  "|---:|---:|---:|",
+                  f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
     print("\n" + "\n".join(lines))
 
 

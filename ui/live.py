@@ -1,4 +1,5 @@
-"""One live view per run, shared by all its tabs: one bus subscription, one fold, one per-frame flusher.
+"""One live run per run, shared by all its tabs: one bus subscription, one per-frame flusher, and the process's one
+view of the run (core.engine.views), which the executor and the commands share.
 
 The flusher renders on the leading edge (an event after a quiet spell shows at once) and then at most once per
 FLUSH_INTERVAL, a frame of a 60 Hz display: a tab never gets more updates than it can paint, and never waits for a
@@ -12,7 +13,6 @@ from collections.abc import Callable
 
 from nicegui import background_tasks
 
-from core.domain.fold import apply
 from core.domain.view import RunView
 from core.engine.queries import RunQueries
 from core.trace import TRACE, Stage
@@ -41,7 +41,7 @@ class LiveRun:
         async for item in self.queries.follow(self.view.run_id, self.view.last_seq):
             if TRACE.on:
                 TRACE.note(Stage.FANNED_OUT, f"{item.run_id}|{item.seq}")
-            apply(self.view, item)
+            self.queries.views.take(item.run_id, (item,))  # a no-op for what this process folded as it persisted it
             if self._pending is None:
                 self._schedule()
 

@@ -15,8 +15,10 @@ from pygments.formatters import HtmlFormatter
 
 from . import model_html
 
-# The browser-side rules for model output, shared with the streaming renderer.
-CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / "model_content")}
+# The browser-side rules for model output, shared with the streaming renderer, and the highlighter its finished
+# code blocks use.
+CONTENT_RULES = {"botarmy-model-content": str(Path(__file__).resolve().parent / "model_content"),
+                 "botarmy-highlight": str(Path(__file__).resolve().parent.parent / "assets" / "vendor" / "highlight")}
 
 # The colours of highlighted code, light and dark (the page's own style sheet, see ui.theme.frame).
 CODE_STYLE = (HtmlFormatter(nobackground=True).get_style_defs(".codehilite")

@@ -1,22 +1,32 @@
-// A streamed answer rendered in the browser: the server sends only the appended text, never the whole message
-// again, and the markdown is parsed and sanitized here. Blocks that can no longer change (everything before the
-// last blank line outside a code fence) are rendered once; a render redoes only the tail, so a long answer costs
-// the same per update as a short one. An append after a quiet frame renders at once; more appends within the same
-// frame (FRAME_MS) are rendered together when it has passed, so the page renders at most once per frame. The wait is
-// a timer, not requestAnimationFrame: a busy page produces frames late, and text should not wait for them. An open
-// code fence is closed for display so code never shows as prose; an unfinished mermaid block shows as plain code.
+// An answer rendered in the browser, while it streams and once it is complete: the server sends only the appended
+// text, never the whole message again, and the markdown is parsed and sanitized here. Blocks that can no longer
+// change (everything before the last blank line outside a code fence) are rendered once and never touched again:
+// their nodes stay, and their code is highlighted and their diagram drawn once, when the page is idle
+// (model_content/finishing.js). A render redoes only the open block at the end, so an update costs the same however
+// long the answer is. When the answer completes, its last block joins the finished ones in place: nothing is
+// rendered again and nothing is swapped.
+//
+// An append after a quiet frame renders at once; more appends within the same frame (FRAME_MS) are rendered together
+// when it has passed, so the page renders at most once per frame. The wait is a timer, not requestAnimationFrame: a
+// busy page produces frames late, and text should not wait for them. A long text that arrives whole (a finished run
+// opened, a tab that joins late) is rendered a slice at a time (SLICE_MS each, the answer at the bottom of the
+// transcript, the one in view, first), so no task grows with it. An open code fence is closed for display so code
+// never shows as prose; an unfinished mermaid block shows as plain code.
 import { Marked } from "botarmy-marked";
-import { sanitize } from "botarmy-model-content";
+import { sanitizedFragment } from "botarmy-model-content";
+import { finish } from "botarmy-model-content/finishing.js";
 
 const FENCE = /^ {0,3}```/gm;
 const FRAME_MS = 1000 / 60;
+const SLICE_MS = 8;
+const PIECE_CHARS = 2000; // finished text rendered at once is cut at block ends near this length
 
 // Model text is untrusted, so its HTML is shown as the text it is, as the server's renderer (markdown2 in escape
-// mode) shows it, and the display does not change when the answer completes. Block HTML is left to the paragraph
-// rule; an inline tag becomes an html token that renders escaped. marked's own tag rule is not used: it switches to
-// raw, unescaped text after <pre>, <code> or <script>. A tokenizer that returns nothing leaves the text to the next
-// rule; `false` defers to marked's own.
+// mode) shows it. Block HTML is left to the paragraph rule; an inline tag becomes an html token that renders
+// escaped. marked's own tag rule is not used: it switches to raw, unescaped text after <pre>, <code> or <script>.
+// A tokenizer that returns nothing leaves the text to the next rule; `false` defers to marked's own.
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escape = (text) => text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
 
 const parser = new Marked({
   tokenizer: {
@@ -31,17 +41,25 @@ const parser = new Marked({
   },
   renderer: {
     html({ text }) {
-      return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+      return escape(text);
     },
     // Form controls are not allowed in model output: task-list boxes are glyphs, as on the server.
     checkbox({ checked }) {
       return `<span class="task-box">${checked ? "☑" : "☐"}</span> `;
     },
+    // The markup of the server's renderer (markdown2 with pygments): the page's code style applies, and a diagram
+    // is drawn beside its source.
+    code({ text, lang }) {
+      const language = (lang || "").trim().split(/\s/)[0].toLowerCase();
+      if (language === "mermaid") return `<pre class="mermaid-pre"><div class="mermaid">${escape(text)}</div></pre>`;
+      const named = /^[\w+#.-]+$/.test(language) ? ` class="language-${language}"` : "";
+      return `<div class="codehilite"><pre><code${named}>${escape(text)}\n</code></pre></div>`;
+    },
   },
 });
 
-function html(markdown) {
-  return sanitize(parser.parse(markdown));
+function rendered(markdown) {
+  return sanitizedFragment(parser.parse(markdown));
 }
 
 function displayable(text) {
@@ -55,45 +73,76 @@ function displayable(text) {
   return body + "\n```";
 }
 
-// The end of the last complete block: a blank line with every code fence before it closed.
-function stableEnd(text, from) {
+// The end of the last complete block from `from` on (a blank line with every code fence before it closed), or of
+// the first one past `limit`.
+function stableEnd(text, from, limit = Infinity) {
   let end = from;
   let open = false;
   let index = from;
-  for (const line of text.slice(from).split("\n")) {
-    index += line.length + 1;
+  for (let lineEnd = text.indexOf("\n", index); lineEnd >= 0; lineEnd = text.indexOf("\n", index)) {
+    const line = text.slice(index, lineEnd);
+    index = lineEnd + 1;
     if (/^ {0,3}```/.test(line)) open = !open;
-    else if (!open && line.trim() === "" && index <= text.length) end = index;
+    else if (!open && line.trim() === "") {
+      end = index;
+      if (end > limit) break;
+    }
   }
   return end;
 }
 
+// Long texts waiting to be rendered, page-wide; the latest first (the transcript shows its end).
+const backlog = [];
+let slicing = false;
+
+function renderBacklog() {
+  const deadline = performance.now() + SLICE_MS;
+  while (backlog.length && performance.now() < deadline) {
+    const element = backlog[backlog.length - 1];
+    if (element.renderPiece()) backlog.pop();
+  }
+  if (backlog.length) setTimeout(renderBacklog);
+  else slicing = false;
+}
+
 export default {
-  template: `<div class="botarmy-markdown" data-testid="message-body"><div></div><div></div></div>`,
-  props: { text: String },
+  template: `<div class="botarmy-markdown nicegui-markdown" data-testid="message-body"><div></div><div></div></div>`,
+  props: { text: String, complete: Boolean },
   created() {
     // Not reactive: Vue has nothing to do when text arrives.
     this.source = "";
-    this.stable = 0;
+    this.stable = 0; // the length of the source shown as finished blocks
+    this.done = false;
     this.renderedAt = -Infinity;
     this.timer = null;
+    this.behind = false; // in the backlog
   },
   mounted() {
-    this.reset(this.text || "");
+    this.reset(this.text || "", this.complete);
   },
   unmounted() {
     clearTimeout(this.timer);
+    const queued = backlog.indexOf(this);
+    if (queued >= 0) backlog.splice(queued, 1);
   },
   watch: {
     text(value) {
-      if (value !== this.source) this.reset(value || "");
+      if (value === this.source) return;
+      // Sent again with what it already shows and more: only the rest is new.
+      if (value.startsWith(this.source)) this.append(this.source.length, value.slice(this.source.length));
+      else this.reset(value || "", this.complete);
+    },
+    complete(value) {
+      if (value) this.finish();
     },
   },
   methods: {
-    reset(text) {
+    reset(text, complete) {
       this.source = text;
       this.stable = 0;
+      this.done = complete;
       this.$el.children[0].innerHTML = "";
+      this.$el.children[1].innerHTML = "";
       this.render();
     },
     // `offset` is where the delta starts: a delta the element already has (its creation or a prop update may
@@ -102,7 +151,16 @@ export default {
       const known = this.source.length - offset;
       if (offset > this.source.length || known >= delta.length) return;
       this.source += delta.slice(Math.max(0, known));
-      if (this.timer !== null) return; // rendered with the others of this frame
+      this.schedule();
+    },
+    // The answer is complete: its last block is finished too.
+    finish() {
+      if (this.done) return;
+      this.done = true;
+      this.schedule();
+    },
+    schedule() {
+      if (this.timer !== null || this.behind) return; // rendered with the others of this frame, or in slices
       const wait = this.renderedAt + FRAME_MS - performance.now();
       if (wait <= 0) {
         this.render();
@@ -114,13 +172,45 @@ export default {
       }, wait);
     },
     render() {
+      if (this.behind) return; // its slices show the latest text
       this.renderedAt = performance.now();
-      const end = stableEnd(this.source, this.stable);
-      if (end > this.stable) {
-        this.$el.children[0].insertAdjacentHTML("beforeend", html(this.source.slice(this.stable, end)));
-        this.stable = end;
+      const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
+      if (end - this.stable > PIECE_CHARS) {
+        this.behind = true;
+        if (this.renderPiece()) return; // the first piece at once: the page shows text as soon as it can
+        backlog.push(this);
+        if (!slicing) {
+          slicing = true;
+          setTimeout(renderBacklog);
+        }
+        return;
       }
-      this.$el.children[1].innerHTML = html(displayable(this.source.slice(this.stable)));
+      this.showFinished(end);
+      this.showOpen();
+    },
+    // One piece of a long text; true once all of it is shown.
+    renderPiece() {
+      const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
+      const cut = stableEnd(this.source, this.stable, this.stable + PIECE_CHARS);
+      this.showFinished(cut > this.stable && cut < end ? cut : end);
+      if (this.stable < end) {
+        this.$el.dataset.length = String(this.stable);
+        return false;
+      }
+      this.behind = false;
+      this.showOpen();
+      return true;
+    },
+    showFinished(end) {
+      if (end <= this.stable) return;
+      const blocks = rendered(this.source.slice(this.stable, end));
+      finish(blocks);
+      this.$el.children[0].append(blocks);
+      this.stable = end;
+    },
+    showOpen() {
+      const open = this.source.slice(this.stable);
+      this.$el.children[1].replaceChildren(open ? rendered(displayable(open)) : "");
       this.$el.dataset.length = String(this.source.length);
     },
   },

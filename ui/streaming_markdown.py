@@ -1,8 +1,9 @@
-"""The live view of an answer while it streams: only appended text crosses the socket, rendered in the browser.
+"""An answer in the transcript, while it streams and once complete: only appended text crosses the socket, rendered
+in the browser (streaming_markdown.js).
 
 Each flush sends what the message gained since the length this element has shown (MessageView.since), so a
-token costs the same however long the answer is. Once the answer is complete, the transcript swaps this for the
-server-rendered markdown with highlighted code and drawn diagrams.
+token costs the same however long the answer is. When the answer completes the browser finishes it in place (its
+last block, highlighted code, drawn diagrams): nothing is rendered again or swapped.
 """
 
 from pathlib import Path
@@ -25,10 +26,13 @@ class StreamingMarkdown(Element, component="streaming_markdown.js",
         self._hold_text()
 
     def show(self) -> None:
-        """Send what the message gained since the last call."""
+        """Send what the message gained since the last call, and that it is complete once it is."""
         if self.message.length > self.shown:
             call(self, "append", self.shown, self.message.since(self.shown))
             self.shown = self.message.length
+        if self.message.complete and not self.completed:
+            call(self, "finish")
+            self.completed = True
 
     def update(self) -> None:
         """The element is sent again: it carries the whole text, and the appends after it start at its end."""
@@ -40,4 +44,6 @@ class StreamingMarkdown(Element, component="streaming_markdown.js",
         # browser skips what an append repeats of it, so an append sent before the text arrives is not doubled.
         with self.props.suspend_updates():
             self.props["text"] = self.message.text
+            self.props["complete"] = self.message.complete
         self.shown = self.message.length
+        self.completed = self.message.complete

@@ -28,6 +28,7 @@ const HEIGHTS = { working: 0.6, failed: 0.6, stopped: 0.6, service_wait: 0.3, us
                   tests: 0.6, tests_passed: 0.6, tests_failed: 0.6, tests_skipped: 0.6, command: 0.3 };
 const LANE_PX = 34;
 const CLOCK_MS = 5000;
+const IDLE_TIMEOUT_MS = 1000;
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 function escape(text) {
@@ -70,12 +71,13 @@ export default {
     this.seen = new IntersectionObserver(([entry]) => (this.inView = entry.isIntersecting));
     this.seen.observe(this.$refs.chart);
     this.clock = setInterval(() => {
-      if (this.live && this.inView && document.visibilityState === "visible") this.tick();
+      if (this.live && this.inView && document.visibilityState === "visible") this.whenIdle("tick");
     }, CLOCK_MS);
     this.draw();
   },
   unmounted() {
     clearInterval(this.clock);
+    if (this.waiting) cancelIdleCallback(this.waiting);
     this.resize?.disconnect();
     this.theme?.disconnect();
     this.seen?.disconnect();
@@ -84,13 +86,23 @@ export default {
   watch: {
     items() {
       this.offset = this.now - Date.now();
-      this.$nextTick(() => {
-        this.chart?.resize();
-        this.draw();
-      });
+      this.whenIdle("draw");
     },
   },
   methods: {
+    // Drawing is ECharts' work on the main thread: it waits for a moment without text to show, and what is asked
+    // meanwhile is done once (a whole drawing covers a tick of the clock).
+    whenIdle(work) {
+      this.due = this.due === "draw" ? "draw" : work;
+      if (this.waiting) return;
+      this.waiting = requestIdleCallback(() => {
+        const due = this.due;
+        this.waiting = this.due = null;
+        if (due === "tick") return this.tick();
+        this.chart?.resize();
+        this.draw();
+      }, { timeout: IDLE_TIMEOUT_MS });
+    },
     colors() {
       return document.body.classList.contains("body--dark") ? COLORS.dark : COLORS.light;
     },

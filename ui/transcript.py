@@ -1,56 +1,35 @@
 """The transcript: each agent's answer streams in as rendered markdown."""
 
-import asyncio
 import hashlib
 
-from nicegui import background_tasks, ui
+from nicegui import ui
 
 from core.domain.status import MessageKind
 from core.domain.view import MessageView, RunView
 
 from .following_scroll import FollowingScroll
-from .markdown import is_rendered, markdown, prerender
 from .props import set_prop
 from .streaming_markdown import StreamingMarkdown
 
 
 class _Message:
-    """Streams through StreamingMarkdown; once complete, is rendered once on the server, highlighted and drawn.
-
-    A complete answer whose HTML the server has not rendered yet (a finished run opened after a restart) shows its
-    text through the streaming renderer at once, and is swapped for the rendered one when a worker thread has it."""
+    """Streams through StreamingMarkdown, which the browser finishes in place once the answer is complete."""
 
     def __init__(self, message: MessageView, title: str) -> None:
         with ui.element("div").classes("message w-full").props(
                 f"data-testid=message data-agent={message.agent} data-complete=false") as self.element:
             ui.label(title).classes("text-overline text-primary")
-            self.body: StreamingMarkdown | ui.markdown = StreamingMarkdown(message)
-        self.rendering: asyncio.Task | None = None
+            self.body = StreamingMarkdown(message)
+        self.complete = False
 
     def update(self, message: MessageView) -> None:
-        if not isinstance(self.body, StreamingMarkdown):
-            return  # complete and rendered: a finished answer never changes
         self.body.show()
-        if not message.complete or self.rendering is not None:
-            return
-        if is_rendered(message.text):
-            self._complete(message)
-        else:
-            self.rendering = background_tasks.create(self._render(message), name="render-answer")
-
-    async def _render(self, message: MessageView) -> None:
-        await prerender(message.text)
-        if not self.element.is_deleted:
-            self._complete(message)
-
-    def _complete(self, message: MessageView) -> None:
-        self.body.delete()
-        with self.element:
-            self.body = markdown(message.text)
-        set_prop(self.element, "data-complete", "true")
-        set_prop(self.element, "data-length", str(message.length))
-        # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
-        set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
+        if message.complete and not self.complete:
+            self.complete = True
+            set_prop(self.element, "data-complete", "true")
+            set_prop(self.element, "data-length", str(message.length))
+            # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
+            set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
 class _Feedback:

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
-from core.domain.fold import fold
 from core.domain.inputs import (
     Busy,
     clean_brief,
@@ -59,14 +58,16 @@ class RunService:
     Without `runner` the runs work in this process (an Executor running `pipeline`; None when a runner is given);
     `control` is the lock of commands that look at a run and then change it, and `starts` the per-user start limit
     (both per process by default). `before_delete`: what else a run leaves behind (its commands, its workspace)
-    goes first."""
+    goes first. `queries`: the process's one RunQueries, whose views the commands share with the executor and the
+    pages (a new one by default)."""
 
     def __init__(self, catalogue: RunCatalogue, log: EventLog, bus: Bus, pipeline: Orchestrator | None, *,
                  agents: Sequence[str] = (), limits: Limits = Limits(), default_approvals: Sequence[str] = (),
                  runner: Runner | None = None, control: ControlLock | None = None, starts: PerKeyLimit | None = None,
-                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = ()) -> None:
+                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = (),
+                 queries: RunQueries | None = None) -> None:
         self.catalogue, self.bus = catalogue, bus
-        self.queries = RunQueries(catalogue, log, bus)
+        self.queries = queries or RunQueries(catalogue, log, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
         self.default_approvals = list(default_approvals)
         self.limits = limits
@@ -100,8 +101,8 @@ class RunService:
             if not await self.catalogue.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
-            configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
-            await self.runner.launch(run_id, fold(run_id, configured), owner)
+            await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
+            await self.runner.launch(run_id, await self.queries.views.current(run_id), owner)
         return run_id
 
     async def _check_capacity(self, owner: str) -> None:
@@ -160,7 +161,7 @@ class RunService:
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
             await self._check_capacity(owner)
             await self.runner.hold(run_id)
-            await emitter(self.bus, run_id, view)(custom(decided))
+            await emitter(self.bus, self.queries.views, view)(custom(decided))
             await self.runner.launch(run_id, view, owner)
             return True
 
@@ -185,7 +186,9 @@ class RunService:
             await self.runner.stop(run_id)
             for cleanup in self.before_delete:
                 await cleanup(run_id)
-            return await self.catalogue.delete_run(run_id)
+            deleted = await self.catalogue.delete_run(run_id)
+            self.queries.views.forget(run_id)
+            return deleted
 
     async def rename(self, run_id: str, title: str) -> bool:
         return await self.catalogue.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))

@@ -103,7 +103,7 @@ class Executor:
     async def _execute(self, run_id: str, view: RunView) -> None:
         bind_log_context(run_id=run_id)  # this task's own context: every line it logs names the run
 
-        emit = emitter(self.bus, run_id, view)
+        emit = emitter(self.bus, self.queries.views, view)
 
         async def queued(position: int) -> None:
             await emit(custom(RunQueued(position=position)))

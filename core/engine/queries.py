@@ -4,23 +4,29 @@ from collections.abc import AsyncIterator
 
 from core.domain.catalogue import RunPage, RunRow
 from core.domain.events import StoredEvent
-from core.domain.fold import fold
 from core.domain.status import RunStatus
 from core.domain.view import CommandView, RunView
 from core.eventlog.bus import Bus
 from core.storage.event_log import EventLog
 from core.storage.run_catalogue import RunCatalogue
 
+from .views import CurrentViews
+
 
 class RunQueries:
+    """One per process (the composition root shares it): its `views` are the process's current views of runs."""
+
     def __init__(self, catalogue: RunCatalogue, log: EventLog, bus: Bus) -> None:
         self._catalogue, self._log, self._bus = catalogue, log, bus
+        self.views = CurrentViews(log)
+        bus.tap(self.views.take)
 
     async def view(self, run_id: str) -> RunView | None:
-        """The run folded from its whole log; None when there is no such run."""
+        """The run's current view, shared with everyone in this process who looks at the run; None when there is no
+        such run. Only the events after what the view holds are read."""
         if await self._catalogue.get_run(run_id) is None:
             return None
-        return fold(run_id, await self._log.read(run_id))
+        return await self.views.current(run_id)
 
     async def command(self, run_id: str, command_id: str) -> CommandView | None:
         """The run's command as its log tells it (whichever process runs it); None when there is no such one."""

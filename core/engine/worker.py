@@ -84,7 +84,8 @@ class Worker:
             if claim.taken_over and view.status == RunStatus.RUNNING:
                 # The previous worker stopped mid-segment: its half-written answer is voided, as after a restart,
                 # and the segment goes on with the first agent that has no artifact.
-                await emitter(executor.bus, run_id, view)(*unfinished(view, TAKEN_OVER_MESSAGE, ErrorCode.INTERRUPTED))
+                emit = emitter(executor.bus, executor.queries.views, view)
+                await emit(*unfinished(view, TAKEN_OVER_MESSAGE, ErrorCode.INTERRUPTED))
             await executor.launch(run_id, view, claim.owner)
             await self._deliver(run_id, claim.signals)
         except LeaseLost:

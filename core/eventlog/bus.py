@@ -8,7 +8,7 @@ event log (core.storage.event_log) for completeness: a gap, a lag or a lost mess
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple, Protocol
 
@@ -40,6 +40,9 @@ class _Subscriber:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(_LAGGED)
+
+
+Tap = Callable[[str, Sequence[StoredEvent]], None]  # (run_id, events just persisted, in order)
 
 
 class BusObserver(Protocol):
@@ -80,17 +83,28 @@ class Bus:
         self.fanout = fanout or LocalFanout()
         self.fanout.attach(self)
         self._subscribers: dict[str, set[_Subscriber]] = defaultdict(set)
+        self._taps: list[Tap] = []
+
+    def tap(self, tap: Tap) -> None:
+        """Hand every event this process persists or is handed to `tap` as well, synchronously, before the
+        subscribers (some twice: a tap ignores what it has): for what keeps a process's views current
+        (core.engine.views)."""
+        self._taps.append(tap)
 
     async def emit(self, run_id: str, *events: Event) -> list[StoredEvent]:
         emitted_at = time.time()  # before the write: a viewer waits for persistence too
         stored = await self.log.append(run_id, list(events), summary_change(events))
         if self.observer is not None:
             self.observer.appended(events)
+        for tap in self._taps:  # at once, whichever fan-out: the fan-out's hand-over may come later or not at all
+            tap(run_id, stored)
         await self.fanout.publish(run_id, stored, emitted_at)
         return stored
 
     def deliver(self, run_id: str, stored: Sequence[StoredEvent], emitted_at: float) -> None:
-        """Hand persisted events to this process's subscribers of the run (called by the fan-out)."""
+        """Hand persisted events to this process's taps and subscribers of the run (called by the fan-out)."""
+        for tap in self._taps:
+            tap(run_id, stored)
         for subscriber in tuple(self._subscribers.get(run_id, ())):
             for item in stored:
                 subscriber.offer(_Live(item, emitted_at))

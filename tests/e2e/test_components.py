@@ -85,3 +85,40 @@ def test_the_calls_of_one_flush_leave_as_one_message_and_each_is_made_in_order_o
     code = json.loads(received[0][received[0].index("["):])[1]["code"]
     [gathered] = json.loads(code[code.index("["):-1])
     assert [method for _, method, _ in gathered] == ["note", "note", "fail", "note", "note"]
+
+
+def test_finished_blocks_keep_their_nodes_as_tokens_stream_and_the_answer_ends_and_off_screen_answers_are_not_laid_out(
+        app_url, pages):
+    page = open_connected(pages, f"{app_url}/transcript")
+    streaming = page.locator("[data-testid=message][data-agent=developer] [data-testid=message-body]")
+    expect(streaming.locator("h1")).to_have_text("Streaming")
+    finished = page.locator("[data-testid=message][data-complete=true]")
+    expect(finished).to_have_count(3)
+    # The finished answers' code, highlighted once they were shown, and the first answer's first block, kept.
+    expect(finished.first.locator(".codehilite code .k").first).to_have_text("def")
+    page.evaluate("""() => {
+        const heading = document.querySelector('[data-agent=developer] [data-testid=message-body] h1');
+        const code = document.querySelector('[data-testid=message] .codehilite code');
+        window.kept = {heading, code, codeHtml: code.innerHTML};
+    }""")
+
+    page.get_by_role("button", name="100 tokens").click()
+    expect(streaming).to_contain_text("token99")
+    page.get_by_role("button", name="complete").click()
+    expect(streaming).to_contain_text("The end.")
+    expect(page.locator("[data-testid=message][data-agent=developer]")).to_have_attribute("data-complete", "true")
+
+    assert page.evaluate("""() => {
+        const heading = document.querySelector('[data-agent=developer] [data-testid=message-body] h1');
+        const code = document.querySelector('[data-testid=message] .codehilite code');
+        return heading === window.kept.heading && heading.isConnected
+            && code === window.kept.code && code.innerHTML === window.kept.codeHtml;
+    }"""), "a finished block was rendered again"
+    # The transcript follows its end: the first answer is scrolled out of view, and the browser skips its content.
+    visible = "message => message.lastElementChild.checkVisibility({contentVisibilityAuto: true})"
+    page.wait_for_function("""() => {
+        const box = document.querySelector('.transcript-scroll');
+        return box.scrollTop > 0 && box.scrollHeight - box.scrollTop - box.clientHeight < 50;
+    }""")
+    assert finished.first.evaluate(visible) is False, "an answer out of view is laid out"
+    assert page.locator("[data-testid=message][data-agent=developer]").evaluate(visible) is True

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.demo.hostile import HEADING
+from tests.support.browser import shown_text
 from tests.support.server import start_server
 
 AGENTS = ["analyst", "architect", "developer", "tester", "deployer"]
@@ -138,7 +139,7 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
 
     # Readable: the payloads and the brief show as the text they are, in every answer.
     for answer in answers.all():
-        text = answer.inner_text()
+        text = shown_text(answer)
         assert "<script>window.__pwned=1</script>" in text
         assert '<img src=x onerror="window.__pwned=1">' in text
         assert f"The brief, as given: {BRIEF}" in text
@@ -150,7 +151,7 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
     assert "analyst" in streamed, "the hostile block was seen while it streamed"
     for agent, text in streamed.items():
         final = page.locator(f"[data-testid=message][data-agent={agent}][data-complete=true]").last
-        assert injected(text) == injected(final.inner_text()), f"{agent}: the display changed on completion"
+        assert injected(text) == injected(shown_text(final)), f"{agent}: the display changed on completion"
 
     # Diagrams still draw, the hostile one included, in strict mode and without the CSS its directive asked for.
     expect(page.get_by_test_id("transcript").locator(".mermaid-svg svg")).to_have_count(7)

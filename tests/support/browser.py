@@ -3,7 +3,7 @@
 import difflib
 import hashlib
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,9 +21,21 @@ def transcript_text(page: Page) -> str:
     return transcript.evaluate("""element => {
         const copy = element.cloneNode(true);
         copy.querySelectorAll('.mermaid-svg').forEach(svg => svg.remove());
+        copy.querySelectorAll('.message').forEach(message => message.style.contentVisibility = 'visible');
         document.body.appendChild(copy);
         const text = copy.innerText;
         copy.remove();
+        return text;
+    }""")
+
+
+def shown_text(locator: Locator) -> str:
+    """The element's text as the page shows it (innerText), also while it is out of view: a finished message off
+    screen is skipped by the browser (content-visibility), and its innerText is empty until it is laid out again."""
+    return locator.evaluate("""element => {
+        element.style.contentVisibility = 'visible';
+        const text = element.innerText;
+        element.style.contentVisibility = '';
         return text;
     }""")
 

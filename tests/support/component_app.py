@@ -4,18 +4,25 @@ sends them: `python -m tests.support.component_app PORT`.
 /streaming: an answer that grows by a paragraph a click (`grow`), with its count of paragraphs beside it (a live
 value), is sent again as a whole (`resend`; `remount`: and mounted afresh), or both with an append still on its way
 (`race`). /calls: two probes that note the calls they get, in order (window.notes), and a flush of calls that
-includes one that throws.
+includes one that throws. /transcript: the run page's transcript, in the page's own styles, with three long finished
+answers and one that streams: `100 tokens` sends it a hundred tokens, each on its own, and `complete` ends it.
+/stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
+what an update costs the browser at different lengths).
 """
 
+import asyncio
 import sys
 
 from nicegui import ui
 from nicegui.element import Element
 
-from core.domain.view import MessageView
+from core.domain.view import MessageView, RunView
 from ui.calls import Calls, call
 from ui.live_value import LiveText
+from ui.markdown import CODE_STYLE
 from ui.streaming_markdown import StreamingMarkdown
+from ui.theme import ASSETS
+from ui.transcript import Transcript
 
 
 class Probe(Element, component="probe.js"):
@@ -80,6 +87,59 @@ def calls_page() -> None:
 
     ui.button("flush", on_click=flush)
     ui.button("single", on_click=lambda: call(second, "note", "single"))
+
+
+def long_answer(number: int) -> str:
+    sections = [f"## Part {part}\n\nThe {number}. answer says more in part {part}. " * 3 for part in range(40)]
+    code = f"```python\ndef answer():\n    return {number}\n```"
+    return f"# Answer {number}\n\n{code}\n\n" + "\n\n".join(sections) + "\n\n"
+
+
+@ui.page("/transcript")
+def transcript_page() -> None:
+    ui.add_css((ASSETS / "botarmy.css").read_text(encoding="utf-8"))
+    ui.add_css(CODE_STYLE)
+    streaming = MessageView("streaming", "developer", "# Streaming\n\nThe first block is finished.\n\n")
+    view = RunView("run", messages=[MessageView(f"m{n}", "analyst", long_answer(n), complete=True)
+                                    for n in range(3)] + [streaming])
+    transcript = Transcript()
+    transcript.update(view)
+
+    async def tokens() -> None:
+        for number in range(100):
+            streaming.add(f"token{number} ")
+            transcript.update(view)
+            await asyncio.sleep(0.005)
+
+    def complete() -> None:
+        streaming.add("\n\nThe end.")
+        streaming.complete = True
+        transcript.update(view)
+
+    ui.button("100 tokens", on_click=tokens)
+    ui.button("complete", on_click=complete)
+
+
+@ui.page("/stream")
+def stream_page(chars: int = 1000) -> None:
+    ui.add_css((ASSETS / "botarmy.css").read_text(encoding="utf-8"))
+    ui.add_css(CODE_STYLE)
+    calls = Calls()
+    text = long_answer(0) * (chars // len(long_answer(0)) + 1)
+    streaming = MessageView("streaming", "developer", text[:text.rindex("\n\n", 0, chars) + 2])
+    view = RunView("run", messages=[streaming])
+    transcript = Transcript()
+    transcript.update(view)
+    count = 0
+
+    def token() -> None:
+        nonlocal count
+        count += 1
+        streaming.add(f"word{count} " + ("\n\n" if count % 40 == 0 else ""))
+        with calls.gathered():
+            transcript.update(view)
+
+    ui.timer(0.01, token)
 
 
 if __name__ in {"__main__", "__mp_main__"}:

@@ -1,4 +1,4 @@
-"""One coalescing flusher per run: many tokens, few renders, nothing lost."""
+"""One coalescing flusher per run: many tokens, few renders, nothing lost; one fold per process."""
 
 import asyncio
 import time
@@ -6,7 +6,12 @@ import time
 from nicegui.testing import User
 
 from core.eventlog.bus import Bus
-from core.domain.events import RunStartedEvent, TextMessageContentEvent, TextMessageStartEvent
+from core.domain.events import (Interrupt, RunFinishedEvent, RunFinishedInterruptOutcome, RunStartedEvent,
+                                SubagentFinishedEvent, SubagentStartedEvent, TextMessageContentEvent,
+                                TextMessageEndEvent, TextMessageStartEvent)
+from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER
+from core.domain.status import AgentStatus, Decision, InterruptReason, RunStatus
+from core.domain.view import RunView
 from core.engine.commands import RunService
 from tests.support.services import OWNER
 from ui.live import FLUSH_INTERVAL, LiveRuns
@@ -71,3 +76,59 @@ async def test_an_event_after_a_quiet_spell_is_rendered_at_once(user: User, stor
 def recorder(renders: list[int]):
     """A stand-in tab that notes how much text each render showed."""
     return lambda view: renders.append(len(view.messages[0].text) if view.messages else 0)
+
+
+async def two_agents(run):
+    """The Analyst streams and waits for approval; once approved, the Architect streams and the run completes."""
+    run_id, approved = run.run_id, any(agent.status == AgentStatus.DONE for agent in run.view.agents.values())
+    agents = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
+    await run.emit(RunStartedEvent(thread_id=run_id, run_id=run_id, metadata={"brief": run.brief, "agents": agents}))
+    name = "architect" if approved else "analyst"
+    sub, message = f"{run_id}:{name}", f"{run_id}:{name}:answer"
+    await run.emit(SubagentStartedEvent(subagent_run_id=sub, name=name),
+                   TextMessageStartEvent(message_id=message, role="assistant", subagent_run_id=sub))
+    for _ in range(200):
+        await run.emit(TextMessageContentEvent(message_id=message, delta="token ", subagent_run_id=sub))
+    await run.emit(TextMessageEndEvent(message_id=message, subagent_run_id=sub),
+                   SubagentFinishedEvent(subagent_run_id=sub, result={}))
+    waiting = [] if approved else [Interrupt(id="approval:analyst", reason=InterruptReason.APPROVAL,
+                                             metadata={APPROVAL_AGENT: "analyst"}, response_schema=APPROVAL_ANSWER,
+                                             message="Review the requirements.")]
+    await run.emit(RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedInterruptOutcome(
+        interrupts=waiting)) if waiting else RunFinishedEvent(thread_id=run_id, run_id=run_id))
+    seen.append(run.view)
+
+
+seen: list[RunView] = []  # the views the pipeline was handed
+
+
+async def test_each_event_is_folded_once_in_a_process_however_many_look_at_the_run(user: User, store):
+    """The executor, two tabs and the commands share one view of the run, which a command brings up to date with the
+    events after it only: the process folds each event of the log exactly once."""
+    seen.clear()
+    bus = Bus(store.log)
+    runs = RunService(store.catalogue, store.log, bus, two_agents)
+    run_id = await runs.start("A brief", owner=OWNER)
+    live_runs = LiveRuns(runs.queries)
+    tab_a, tab_b = recorder([]), recorder([])
+    view = await live_runs.attach(run_id, tab_a)
+    assert await live_runs.attach(run_id, tab_b) is view
+    await until(lambda: view.status == RunStatus.WAITING_APPROVAL and not runs.active_runs)
+    for _ in range(3):  # commands that look at the run and find nothing to do
+        assert not await runs.pause(run_id) and not await runs.resume(run_id)
+    assert await runs.decide(run_id, Decision.APPROVE)
+    await until(lambda: view.status == RunStatus.COMPLETED and not runs.active_runs)
+    assert await runs.queries.view(run_id) is view
+
+    logged = await store.log.read(run_id)
+    assert view.last_seq == len(logged) > 400
+    assert seen == [view, view], "the pipeline worked on the same view as the tabs"
+    assert runs.queries.views.folded == len(logged), "an event was folded more than once, or not at all"
+    live_runs.detach(run_id, tab_a)
+    live_runs.detach(run_id, tab_b)
+
+
+async def until(condition, timeout_s: float = 30) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(0.02)

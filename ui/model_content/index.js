@@ -65,6 +65,13 @@ export function sanitize(html) {
   return content.sanitize(html, CONTENT);
 }
 
+// The same, as nodes of this document: the HTML is parsed once, by the sanitizer.
+const CONTENT_NODES = { ...CONTENT, RETURN_DOM_FRAGMENT: true };
+
+export function sanitizedFragment(html) {
+  return content.sanitize(html, CONTENT_NODES);
+}
+
 // A drawn mermaid diagram keeps its own ids, classes and styles (its stylesheet is scoped to its id), but gets the
 // same URL rules and no script: mermaid's strict mode sanitizes too; this holds if it ever does not.
 const diagram = DOMPurify(window);
