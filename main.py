@@ -21,6 +21,7 @@ from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
 from agents.roles import TEAM
+from core.codebase.importing import ImportLimits
 from core.demo.content import AGENTS as DEMO_AGENTS
 from core.demo.faults import FaultPlan
 from core.domain.inputs import InputError, parse_approvals
@@ -66,6 +67,7 @@ from core.web.health import health_router
 from core.web.lifecycle import interrupt_runs_before_exit
 from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
+from core.web.revisions_api import revisions_router
 from core.workspace.workspaces import Workspaces
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
@@ -106,6 +108,14 @@ def command_runner(settings: Settings, bus: Bus, storage: Storage, metrics: Metr
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
                       max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
         observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
+
+
+def import_limits(settings: Settings) -> ImportLimits:
+    """What a zip of existing code may hold: its own size, its files, and their size uncompressed."""
+    mb = 1 << 20
+    return ImportLimits(zip_bytes=settings.import_zip_mb * mb, files=settings.import_files,
+                        total_bytes=settings.import_total_mb * mb,
+                        file_bytes=min(ImportLimits.file_bytes, settings.import_total_mb * mb))
 
 
 ROLES = ("web", "worker")
@@ -150,7 +160,8 @@ def main(role: str | None) -> None:
         execution = command_runner(settings, bus, storage, metrics)
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, before_delete=[execution.forget])
+                          default_approvals=default_approvals, before_delete=[execution.forget],
+                          push_to_paths=settings.push_to_paths)
         checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
@@ -168,7 +179,7 @@ def main(role: str | None) -> None:
                           default_approvals=default_approvals, runner=runner,
                           control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
-                          before_delete=[execution.forget])
+                          before_delete=[execution.forget], push_to_paths=settings.push_to_paths)
         checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, storage.close]
     identity = Identity(storage.users, settings.auth, storage.catalogue.adopt_unowned_runs)
     caller = caller_dependency(identity, settings.allowed_origins)
@@ -194,7 +205,8 @@ def main(role: str | None) -> None:
                                      lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
-    app.include_router(api_router(runs, TEAM, caller))
+    app.include_router(revisions_router(runs, caller))  # before the API's catch-all route too
+    app.include_router(api_router(runs, TEAM, caller, import_limits(settings)))
     app.include_router(agui_router(runs, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
@@ -231,7 +243,7 @@ def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
     loads none of it."""
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
     tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
-    options = {"tests": tests, "fix_rounds": settings.fix_rounds}
+    options = {"tests": tests, "fix_rounds": settings.fix_rounds, "context_tokens": settings.context_tokens}
     if settings.orchestrator != OrchestratorName.CONTROLFLOW:
         return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed

@@ -14,6 +14,8 @@ import logging
 from contextlib import aclosing
 from dataclasses import dataclass
 
+from core.codebase.context import DEFAULT_BUDGET
+from core.domain.custom import custom
 from core.domain.events import (
     Interrupt,
     RunErrorEvent,
@@ -29,6 +31,7 @@ from core.llm.client import LLM
 from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
+from .revision import committed, prepare, restoring, retries_edits, verify_restored
 from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
@@ -46,10 +49,11 @@ class Budget:
 
 
 async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: AgentStep = run_agent,
-                       tests: ProjectTests | None = None, fix_rounds: int = 2) -> None:
+                       tests: ProjectTests | None = None, fix_rounds: int = 2,
+                       context_tokens: int = DEFAULT_BUDGET) -> None:
     """Run every agent that has no artifact yet, stopping at the first checkpoint; `step` runs one agent. After the
     agent that writes the tests, run them (`tests`; None: never) and have failures fixed, at most `fix_rounds`
-    times."""
+    times. On a project with files, an agent is sent at most `context_tokens` of them (agents.revision)."""
     view, emit = run.view, run.emit
     segment = view.segments + 1
     await emit(RunStartedEvent(
@@ -58,23 +62,28 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
                   "agents": [{"name": role.name, "title": role.title} for role in ROLES]}))
 
     async def work(role: Role, label: str | None = None) -> bool:
-        """One agent's step; False when the run stopped before it (its budget)."""
-        revisions = view.revisions.get(role.name)
-        inputs = AgentInputs(run_id=run.run_id, brief=run.brief, earlier=_earlier(view), attempt=segment,
-                             feedback=view.feedback.get(role.name),
-                             previous=revisions[-1].content if revisions else None, label=label)
-        if stop := _over_budget(role, inputs, llm, budget, view):
-            await emit(RunErrorEvent(message=stop, code=ErrorCode.BUDGET))
-            return False
-        with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
-            log.info("agent starts (attempt %s)", label or segment)
-            async with aclosing(step(role, inputs, llm)) as events:
-                async for event in events:
-                    await emit(event)
-            log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")
-        return True
+        """One agent's step, again while its edits fail and attempts are left; False when the run stopped before
+        it (its budget)."""
+        while True:
+            prepared = prepare(role, view, run.brief, run.run_id, segment, label, context_tokens)
+            inputs = prepared.inputs
+            if stop := _over_budget(role, inputs, llm, budget, view):
+                await emit(RunErrorEvent(message=stop, code=ErrorCode.BUDGET))
+                return False
+            if prepared.context is not None:
+                await emit(custom(prepared.context))
+            with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
+                log.info("agent starts (attempt %s)", inputs.label or segment)
+                async with aclosing(committed(step(role, inputs, llm), role, view, run.brief)) as batches:
+                    async for batch in batches:
+                        await emit(*batch)
+                log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")
+            if not retries_edits(view, role):
+                return True
 
-    for role in ROLES:
+    if restoring(view):  # no agent works: the restored files' tests run
+        await verify_restored(run, tests)
+    for role in () if restoring(view) else ROLES:
         if role.name not in view.artifacts:
             if any(need not in view.artifacts for need in role.needs):
                 continue

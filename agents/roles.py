@@ -15,7 +15,7 @@ class Role:
     expected_chars: int  # typical answer length, for the card's progress bar
     needs: tuple[str, ...]  # agents whose artifacts this one cannot do without
     instructions: str
-    document: str  # where its artifact goes in the project folder
+    document: str | None  # where its artifact goes in the project folder; None: its files are its work
     files_under: str | None = None  # it writes project files, under this prefix ("" = anywhere)
     approval_by_default: bool = False
     runs_tests: bool = False  # once its work is done, the project's tests run in the sandbox
@@ -45,7 +45,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="developer", title="Developer", artifact_title="Code", filename="code.md",
-        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document="docs/code.md",
+        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document=None,
         files_under="", fixes_tests=True,
         instructions=(
             "Implement the architecture as a small, runnable, standard-library-only Python package under src/. "
@@ -55,7 +55,7 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="tester", title="Tester", artifact_title="Tests", filename="tests.md",
-        task="Writing tests", expected_chars=3200, needs=("developer",), document="docs/tests.md",
+        task="Writing tests", expected_chars=3200, needs=("developer",), document=None,
         files_under="tests/", runs_tests=True,
         instructions=(
             "Write pytest tests for the developer's code, importing it exactly as written. Before each file write "

@@ -130,6 +130,14 @@ class Settings(BaseSettings):
     # What one tab's terminal receives at most per second; a flood is shown at this pace, none of it dropped.
     terminal_bytes_per_second: int = Field(524_288, ge=1024, validation_alias="BOTARMY_TERMINAL_BYTES_PER_SECOND")
 
+    # A project's revisions (agents.revision, core.codebase): what an agent is sent of the files, at most; how large a
+    # zip of existing code may be; and whether a history may be pushed to a repository on this server's disk.
+    context_tokens: int = Field(12_000, ge=1000, le=1_000_000, validation_alias="BOTARMY_CONTEXT_TOKENS")
+    import_zip_mb: int = Field(10, ge=1, le=500, validation_alias="BOTARMY_IMPORT_ZIP_MB")
+    import_files: int = Field(2000, ge=1, le=100_000, validation_alias="BOTARMY_IMPORT_FILES")
+    import_total_mb: int = Field(50, ge=1, le=2000, validation_alias="BOTARMY_IMPORT_TOTAL_MB")
+    push_to_paths: bool = Field(False, validation_alias="BOTARMY_PUSH_TO_PATHS")
+
     # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
     bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")
 

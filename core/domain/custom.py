@@ -34,9 +34,23 @@ class CustomKind(StrEnum):
     FIX_REQUESTED = "fix_requested"
 
 
+# Every payload model by its kind. A model registers itself when its module is imported (the project's revisions
+# declare theirs in core.domain.revision_events, which the fold imports), so a kind is declared once, where its
+# feature lives.
+PAYLOADS: dict[str, type["Payload"]] = {}
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    KIND: ClassVar[CustomKind]
+    KIND: ClassVar[StrEnum]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "KIND" in cls.__dict__:  # a base class of several payloads has no kind of its own
+            if cls.KIND in PAYLOADS:
+                raise TypeError(f"two payload models of the custom event kind {cls.KIND!r}")
+            PAYLOADS[cls.KIND] = cls
 
 
 class AgentTask(Payload):
@@ -194,9 +208,6 @@ class FixRequested(Payload):
     agent: str
     round: int
     feedback: str
-
-
-PAYLOADS: dict[str, type[Payload]] = {model.KIND: model for model in Payload.__subclasses__()}
 
 
 class UnknownCustomEvent(ValueError):

@@ -37,6 +37,8 @@ from .events import (
     StoredEvent,
 )
 from .interrupts import approval_agent
+from .revision_events import ProjectPayload, RevisionKind
+from .revision_fold import apply_revision_event, artifact_saved, first_revision, revision_number
 from .status import (
     AgentStatus,
     Decision,
@@ -98,7 +100,7 @@ def run_status(event: Event) -> RunStatus | None:
             return RunStatus.COMPLETED  # a success, stated or not
         case EventType.RUN_ERROR:
             return RunStatus.INTERRUPTED if event.code == ErrorCode.INTERRUPTED else RunStatus.FAILED
-        case EventType.CUSTOM if event.name == CustomKind.APPROVAL_DECIDED:
+        case EventType.CUSTOM if event.name in (CustomKind.APPROVAL_DECIDED, RevisionKind.REVISION_STARTED):
             return RunStatus.RUNNING  # the run goes on at once
     return None
 
@@ -197,7 +199,8 @@ def _subagent_error(view: RunView, event) -> None:
 
 def _text_start(view: RunView, event) -> None:
     name = view.subagents.get(event.subagent_run_id or "", "")
-    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id))
+    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id,
+                                     revision=revision_number(view)))
     if agent := view.agents.get(name):
         agent.streaming = True
 
@@ -232,6 +235,7 @@ def _custom(view: RunView, event) -> None:
         case ArtifactSaved() if agent is not None:
             view.artifacts[agent.name] = ArtifactView(agent.name, payload.title, payload.filename, payload.content)
             view.feedback.pop(agent.name, None)
+            artifact_saved(view, agent.name)
             _verdict_outdated(view)
         case Usage():
             view.tokens += payload.prompt_tokens + payload.completion_tokens
@@ -250,6 +254,7 @@ def _custom(view: RunView, event) -> None:
                 agent.streamed_chars, agent.streamed_tokens, agent.streaming = 0, 0, False
         case RunConfigured():
             view.brief, view.approvals = payload.brief, list(payload.approvals)
+            first_revision(view, payload.brief)
         case RunQueued():
             view.queue_position = payload.position
         case PauseRequested():
@@ -283,6 +288,8 @@ def _custom(view: RunView, event) -> None:
             verify.stale = not payload.conclusive
         case FixRequested():
             _fix_requested(view, agent, payload)
+        case ProjectPayload():
+            apply_revision_event(view, payload)
 
 
 def _verdict_outdated(view: RunView) -> None:
@@ -306,8 +313,9 @@ def _fix_requested(view: RunView, agent: AgentView | None, fix: FixRequested) ->
     if view.verify is not None:
         view.verify.fixes = fix.round
     _send_back(view, agent, fix.agent, fix.feedback,
-               MessageView(message_id=f"fix:{fix.agent}:{fix.round}", agent=fix.agent, text=fix.feedback,
-                           complete=True, kind=MessageKind.TEST_FAILURE),
+               MessageView(message_id=f"fix:{fix.agent}:{revision_number(view)}:{fix.round}", agent=fix.agent,
+                           text=fix.feedback, complete=True, kind=MessageKind.TEST_FAILURE,
+                           revision=revision_number(view)),
                "Fixing the failing tests")
 
 
@@ -320,7 +328,7 @@ def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalD
     if decision == Decision.REQUEST_CHANGES:
         _send_back(view, agent, name, decided.feedback or "",
                    MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
-                               complete=True, kind=MessageKind.FEEDBACK),
+                               complete=True, kind=MessageKind.FEEDBACK, revision=revision_number(view)),
                    "Changes requested")
         return
     if decision == Decision.EDIT and artifact is not None:

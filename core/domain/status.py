@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     ANSWER = "answer"  # an agent's streamed answer
     FEEDBACK = "feedback"  # the user's request for changes, between two answers of an agent
     TEST_FAILURE = "test_failure"  # the project's failing tests, sent back to the agent that fixes them
+    CHANGE_REQUEST = "change_request"  # what the user asked of a new revision of the project (or a restore)
+    EDIT_FAILURE = "edit_failure"  # an agent's edits that could not be applied, and why: it tries again
 
 
 class WaitKind(StrEnum):
@@ -64,6 +66,7 @@ class ErrorCode(StrEnum):
     AGENT_FAILED = "agent_failed"  # the run ended with an agent that failed for good
     INTERNAL = "internal"  # a bug: logged, and told to the user in a sentence
     EMPTY_ANSWER = "empty_answer"  # the model answered nothing
+    EDITS_FAILED = "edits_failed"  # the agent's edits could not be applied, however often it tried
 
 
 class CommandOrigin(StrEnum):

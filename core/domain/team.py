@@ -11,7 +11,7 @@ from dataclasses import dataclass
 class Member:
     name: str
     title: str
-    document: str  # where the agent's artifact goes in the project folder
+    document: str | None  # where the agent's artifact goes in the project folder; None: the files it writes
     files_under: str | None = None  # the files it writes go in the project folder under this prefix; None: none
     approval_by_default: bool = False  # its artifact waits for the user's decision unless the run says otherwise
 

@@ -13,6 +13,7 @@ from .status import (
     VerifyStatus,
     WaitKind,
 )
+from .files import ArtifactView, FileView, ProjectView
 from .timeline import Timeline
 
 DEFAULT_EXPECTED_CHARS = 3000
@@ -64,12 +65,13 @@ class MessageView:
     the answer is, and a viewer asks for what came `since` the length it shows: no copy of the whole text per
     token, no comparison of prefixes."""
 
-    __slots__ = ("message_id", "agent", "complete", "kind", "subagent_run_id", "length", "_pieces")
+    __slots__ = ("message_id", "agent", "complete", "kind", "subagent_run_id", "revision", "length", "_pieces")
 
     def __init__(self, message_id: str, agent: str, text: str = "", complete: bool = False,
-                 kind: MessageKind = MessageKind.ANSWER, subagent_run_id: str | None = None) -> None:
+                 kind: MessageKind = MessageKind.ANSWER, subagent_run_id: str | None = None,
+                 revision: int = 1) -> None:
         self.message_id, self.agent, self.complete, self.kind = message_id, agent, complete, kind
-        self.subagent_run_id = subagent_run_id
+        self.subagent_run_id, self.revision = subagent_run_id, revision  # of the project
         self.length = len(text)
         self._pieces = [text] if text else []
 
@@ -96,7 +98,7 @@ class MessageView:
         return "".join(reversed(tail))
 
     def _fields(self) -> tuple:
-        return self.message_id, self.agent, self.complete, self.kind, self.subagent_run_id, self.text
+        return self.message_id, self.agent, self.complete, self.kind, self.subagent_run_id, self.revision, self.text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MessageView) and self._fields() == other._fields()
@@ -105,15 +107,6 @@ class MessageView:
 
     def __repr__(self) -> str:
         return f"MessageView({self.message_id!r}, {self.agent!r}, length={self.length}, complete={self.complete})"
-
-
-@dataclass
-class ArtifactView:
-    agent: str
-    title: str
-    filename: str
-    content: str
-    edited: bool = False  # the user edited it at an approval checkpoint
 
 
 @dataclass
@@ -199,7 +192,13 @@ class RunView:
     commands: dict[str, CommandView] = field(default_factory=dict)  # in the order they were asked for
     verify: VerifyView | None = None  # None until the pipeline first runs the project's tests
     timeline: Timeline = field(default_factory=Timeline)
+    project: ProjectView = field(default_factory=ProjectView)  # its files, commits and revisions
     last_seq: int = 0
+
+    @property
+    def files(self) -> dict[str, FileView]:
+        """The project's files as they stand, by path."""
+        return self.project.files
 
     @property
     def finished(self) -> bool:

@@ -5,9 +5,13 @@ so a decision, a pause or an interruption survives a reload and a server restart
 Runner's business (core.engine.runner): in this process by default, by workers when scaled.
 """
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+from core.codebase.importing import ImportedProject
 
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
 from core.domain.fold import fold
@@ -19,7 +23,8 @@ from core.domain.inputs import (
     clean_name,
     parse_approvals,
 )
-from core.domain.status import AT_REST, RESUMABLE, Decision
+from core.domain.status import AT_REST, RESUMABLE, TERMINAL_RUN_STATUSES, Decision
+from core.domain.view import RunView
 from core.eventlog.bus import Bus
 from core.limits.shared import PerKeyLimit
 from core.storage.event_log import EventLog
@@ -30,10 +35,22 @@ from .context import Orchestrator
 from .emitter import emitter
 from .executor import Executor
 from .queries import RunQueries
+from .revisions import (
+    FINISH_FIRST,
+    RevisionConflict,
+    change_requested,
+    clean_request,
+    import_started,
+    pushed,
+    restore_requested,
+    validated_branch,
+)
 from .runner import ControlLock, Runner, process_lock
 from .signals import Signal
 
 __all__ = ["INTERRUPTED_MESSAGE", "Limits", "RunExists", "RunService"]  # the message, as callers knew it here
+
+log = logging.getLogger("botarmy.runs")
 
 MAX_EDIT_CHARS = 200_000
 MAX_NAME_CHARS = 200
@@ -59,12 +76,12 @@ class RunService:
     Without `runner` the runs work in this process (an Executor running `pipeline`; None when a runner is given);
     `control` is the lock of commands that look at a run and then change it, and `starts` the per-user start limit
     (both per process by default). `before_delete`: what else a run leaves behind (its commands, its workspace)
-    goes first."""
+    goes first. `push_to_paths`: a project's history may be pushed to a repository on this server's disk."""
 
     def __init__(self, catalogue: RunCatalogue, log: EventLog, bus: Bus, pipeline: Orchestrator | None, *,
                  agents: Sequence[str] = (), limits: Limits = Limits(), default_approvals: Sequence[str] = (),
                  runner: Runner | None = None, control: ControlLock | None = None, starts: PerKeyLimit | None = None,
-                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = ()) -> None:
+                 before_delete: Sequence[Callable[[str], Awaitable[None]]] = (), push_to_paths: bool = False) -> None:
         self.catalogue, self.bus = catalogue, bus
         self.queries = RunQueries(catalogue, log, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
@@ -74,6 +91,8 @@ class RunService:
         self._control = control or process_lock()
         self._starts = starts or PerKeyLimit("starts", limits.starts_per_minute)
         self.before_delete = tuple(before_delete)
+        self.push_to_paths = push_to_paths
+        self._pushes: set[asyncio.Task] = set()
 
     @property
     def active_runs(self) -> int:
@@ -84,11 +103,12 @@ class RunService:
         return self.runner.queued_runs
 
     async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *, owner: str,
-                    thread_id: str | None = None) -> str:
+                    thread_id: str | None = None, project: ImportedProject | None = None) -> str:
         """Validate (InputError carries the user's message), record the run's choices and start it for `owner`.
 
         `approvals` names the agents whose work waits for the user's decision; None takes the default.
-        `thread_id` is the AG-UI thread the run answers; RunExists when the owner has a run of it already."""
+        `thread_id` is the AG-UI thread the run answers; RunExists when the owner has a run of it already.
+        `project`: existing code the run starts from (the brief is a change request of it)."""
         brief = clean_brief(brief, self.limits.max_brief_chars)
         chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
         async with self._control(owner):
@@ -100,7 +120,8 @@ class RunService:
             if not await self.catalogue.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
-            configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
+            imported = import_started(run_id, brief, project) if project is not None else []
+            configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)), *imported)
             await self.runner.launch(run_id, fold(run_id, configured), owner)
         return run_id
 
@@ -187,6 +208,61 @@ class RunService:
                 await cleanup(run_id)
             return await self.catalogue.delete_run(run_id)
 
+    async def revise(self, run_id: str, request: str) -> int | None:
+        """Begin the next revision of a run at rest with the user's change request; its number. None for no such
+        run; InputError for an unusable request, RevisionConflict when the run is not at rest."""
+        request = clean_request(request, self.limits.max_feedback_chars)
+        if (owner := await self._owner_of(run_id)) is None:
+            return None
+        async with self._control(owner):
+            if (view := await self._at_rest(run_id)) is None:
+                return None
+            return await self._begin(run_id, view, owner, change_requested(view, request))
+
+    async def restore(self, run_id: str, revision: int) -> int | None:
+        """Begin a revision whose files are revision `revision`'s, byte for byte; its number. None for no such
+        run; NoSuchRevision, or RevisionConflict when the run is not at rest."""
+        if (owner := await self._owner_of(run_id)) is None:
+            return None
+        async with self._control(owner):
+            if (view := await self._at_rest(run_id)) is None:
+                return None
+            return await self._begin(run_id, view, owner, restore_requested(view, revision))
+
+    async def _at_rest(self, run_id: str) -> RunView | None:
+        view = await self.queries.view(run_id)
+        if view is not None and (view.status not in TERMINAL_RUN_STATUSES or await self.runner.working(run_id)):
+            raise RevisionConflict(FINISH_FIRST)
+        return view
+
+    async def _begin(self, run_id: str, view: RunView, owner: str, events: list) -> int:
+        await self._check_capacity(owner)
+        await self.runner.hold(run_id)
+        await emitter(self.bus, run_id, view)(*events)
+        await self.runner.launch(run_id, view, owner)
+        return view.project.revision
+
+    async def push(self, run_id: str, url: str, branch: str | None, token: str | None) -> bool:
+        """Push the project's history to `url` in the background; its result is a PUSH_FINISHED event. The token
+        is used for this push only. False for no such run."""
+        branch = validated_branch(branch)
+        view = await self.queries.view(run_id)
+        if view is None:
+            return False
+
+        async def pushing() -> None:
+            try:
+                finished = await pushed(view, url, branch, token, self.push_to_paths)
+                if await self.catalogue.get_run(run_id) is not None:  # not deleted meanwhile
+                    await self.bus.emit(run_id, custom(finished))
+            except Exception:  # noqa: BLE001 - logged (never with the token); the run goes on
+                log.exception("the push of run %s failed", run_id)
+
+        task = asyncio.create_task(pushing(), name=f"push-{run_id}")
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+        return True
+
     async def rename(self, run_id: str, title: str) -> bool:
         return await self.catalogue.rename_run(run_id, clean_name(title, MAX_NAME_CHARS))
 
@@ -199,7 +275,11 @@ class RunService:
         await self.runner.recover()
 
     async def shutdown(self) -> None:
-        """Stop every run of this process; each records that it was interrupted before the store closes."""
+        """Stop every run (and push) of this process; each run records that it was interrupted before the store
+        closes."""
+        for task in list(self._pushes):
+            task.cancel()
+        await asyncio.gather(*self._pushes, return_exceptions=True)
         await self.runner.shutdown()
 
 

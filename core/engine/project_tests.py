@@ -10,7 +10,7 @@ import asyncio
 import shlex
 
 from core.domain.custom import VerifyFinished, VerifyStarted, custom
-from core.domain.packages import declared, missing
+from core.domain.packages import DECLARING, declared, missing
 from core.domain.project import project_files
 from core.domain.status import CommandEnd, CommandStatus, VerifyStatus
 from core.domain.team import Team
@@ -56,9 +56,10 @@ class ProjectTests:
         ran = await self.commands.run_to_end(run.run_id, TEST_COMMAND, emit=run.emit, view=run.view, env=TEST_ENV)
         await run.emit(custom(verdict(ran)))
 
-    async def _install(self, run: RunContext, files: dict[str, str]) -> str | None:
+    async def _install(self, run: RunContext, files: dict[str, bytes]) -> str | None:
         """Install the packages the project declares and lacks; None, or why the tests cannot run, naming them."""
-        requirements, refused = declared(files)
+        requirements, refused = declared({path: data.decode(errors="replace") for path, data in files.items()
+                                          if path in DECLARING})
         if refused:
             return ("The project declares requirements BotArmy does not install (only packages of the package "
                     f"index, by name and version): {', '.join(refused)}.")

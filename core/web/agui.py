@@ -3,9 +3,9 @@
 A thread is a BotArmy run of the calling user (another user's thread of the same name is another run), and each
 request is one segment of it: the first request starts the run with the brief (the last user message), and every
 later request on the same thread answers what the previous one ended with (`resume`: an approval, or a pause) or,
-with no interrupt open, continues a stopped run or follows a working one. The answer is the run's own stored
-events from where the request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then
-STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
+with no interrupt open, continues a stopped run or follows a working one. A new user message on a thread at rest is
+a change request: it begins the project's next revision. The answer is the run's own stored events from where the
+request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
 thread.
 """
 
@@ -35,6 +35,7 @@ from core.domain.interrupts import approval_answer
 from core.domain.status import AT_REST, InterruptReason, RunStatus
 from core.domain.view import RunView
 from core.engine.commands import RunExists, RunService
+from core.engine.revisions import RevisionConflict
 
 from .access import AUTH_ERRORS, Caller
 from .agui_tools import CommandToolCalls
@@ -91,8 +92,14 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
     elif view.status in AT_REST:
         ids = ", ".join(interrupt.id for interrupt in _open_interrupts(view, events))
         raise HTTPException(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
+    elif view.finished and (change := _new_request(request.messages, view)) is not None:  # the next revision
+        try:
+            await runs.revise(run_id, change)
+        except RevisionConflict as conflict:
+            raise HTTPException(409, str(conflict)) from conflict
     elif view.status == RunStatus.COMPLETED:
-        raise HTTPException(409, f"Thread {thread} is complete; start a new thread for a new brief.")
+        raise HTTPException(409, f"Thread {thread} is complete: send a new user message to ask for a change, or "
+                                 "start a new thread for a new brief.")
     elif view.finished:  # failed, interrupted or cancelled: asking again continues it
         if not await runs.resume(run_id):
             raise HTTPException(409, f"Thread {thread} cannot be continued right now.")
@@ -109,6 +116,17 @@ def _brief(messages: Sequence) -> str:
                 return content
             return "\n".join(part.text for part in content if getattr(part, "type", "") == "text")
     raise InputError("Send the project brief as a user message.")
+
+
+def _new_request(messages: Sequence, view: RunView) -> str | None:
+    """The last user message when it is new to the run (not its brief, nor a revision's request): a change
+    request. None when the messages hold nothing new."""
+    try:
+        text = _brief(messages).strip()
+    except InputError:
+        return None
+    asked = {view.brief.strip(), *(revision.request.strip() for revision in view.project.revisions)}
+    return text if text and text not in asked else None
 
 
 def _settings(forwarded: object) -> dict:
@@ -219,4 +237,5 @@ def agui_state(view: RunView) -> dict:
         "commands": {command_id: {"command": command.command, "status": command.status,
                                   "exitCode": command.exit_code}
                      for command_id, command in view.commands.items()},
+        "revision": view.project.revision,
     }

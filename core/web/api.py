@@ -4,9 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from core.codebase.importing import ImportLimits
 from core.domain.events import StoredEvent
 from core.domain.inputs import InputError, clean_query
 from core.domain.project import project_zip
@@ -29,9 +30,9 @@ from .schemas import (
     RunDetail,
     RunList,
     RunSummary,
-    StartRun,
 )
 from .sse import frame, sse_response
+from .start_body import REQUEST_BODY, start_body
 
 BUSY = {429: problem("A limit of the user's is reached (runs at once, starts per minute); `detail` says which.")}
 _DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending."), **BUSY}
@@ -40,9 +41,10 @@ _EVENT_STREAM = {200: {"description": "The run's stored events as server-sent ev
 RunStatusName = Literal[tuple(RunStatus)]
 
 
-def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
+def api_router(runs: RunService, team: Team, caller: Caller,
+               import_limits: ImportLimits = ImportLimits()) -> APIRouter:
     """Every route acts for the caller and sees only the caller's runs: another user's run is a 404, as if it did
-    not exist."""
+    not exist. `import_limits`: what a zip of existing code may hold."""
     router = APIRouter(prefix="/api", tags=["runs"], responses={**BAD_INPUT, **AUTH_ERRORS})
     queries = runs.queries
 
@@ -63,10 +65,13 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
         if not accepted:
             raise HTTPException(409, conflict)
 
-    @router.post("/runs", status_code=201, response_model=RunCreated, responses=BUSY)
-    async def start_run(body: StartRun, user: str = Depends(caller)) -> RunCreated:
+    @router.post("/runs", status_code=201, response_model=RunCreated, responses=BUSY, openapi_extra=REQUEST_BODY)
+    async def start_run(request: Request, user: str = Depends(caller)) -> RunCreated:
+        """Start a run from a brief (JSON), or from existing code: a multipart form with the brief and the
+        project's zip, whose refusals (too large, a path outside the project, not a zip …) are a 422 sentence."""
         try:
-            run_id = await runs.start(body.brief, body.approvals, owner=user)
+            body, project = await start_body(request, import_limits)
+            run_id = await runs.start(body.brief, body.approvals, owner=user, project=project)
         except InputError as error:
             raise refused(error) from error
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")

@@ -70,7 +70,8 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                 return refusal
         kind = fault.kind if fault else None
         try:
-            text = answer_for(agent, request.messages, hostile=kind == "hostile", buggy=kind == "buggy")
+            text = answer_for(agent, request.messages, hostile=kind == "hostile", buggy=kind == "buggy",
+                              badedit=kind == "badedit")
         except UnknownAgent as unknown:
             return _error(400, str(unknown), "invalid_request_error", "unknown_agent")
         prompt_tokens = estimate_tokens(prompt_text(request.messages))

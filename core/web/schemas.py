@@ -169,6 +169,7 @@ class RunDetail(BaseModel):
     queue_position: int | None = Field(description="Waiting for a free slot: 1 = next.")
     verify: VerifyDetail | None = Field(description="The project's tests; null until they first ran.")
     commands: list[CommandDetail] = Field(description="Commands in the run's workspace, oldest first.")
+    revision: int = Field(description="The project's latest revision (GET …/revisions lists them).")
 
     @classmethod
     def of(cls, view: RunView) -> "RunDetail":
@@ -188,7 +189,8 @@ class RunDetail(BaseModel):
             pending=view.pending and PendingDetail(interrupt_id=view.pending.interrupt_id, agent=view.pending.agent),
             pause_requested=view.pause_requested, queue_position=view.queue_position,
             verify=view.verify and VerifyDetail.of(view.verify),
-            commands=[CommandDetail.of(command) for command in view.commands.values()])
+            commands=[CommandDetail.of(command) for command in view.commands.values()],
+            revision=view.project.revision)
 
 
 class Rename(BaseModel):
