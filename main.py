@@ -5,12 +5,18 @@
     python main.py worker [same options]    scaled out: executes runs; serves /health, /metrics (and the demo model)
     python main.py users add|passwd|remove|list|token … [--data-dir PATH]   (see core/users/admin.py)
 
-This file is the composition root: the one place that builds every part and wires them together.
+This file is the composition root: `create_app(settings, role)` builds every part and wires them together without
+serving anything; `main` reads the arguments, calls it and serves what it built.
 """
 
 import argparse
+import errno
+import logging
+import socket
 import sys
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -42,7 +48,7 @@ from core.obs.metrics import Metrics
 from core.sandbox import base as sandbox
 from core.sandbox.bubblewrap import Bubblewrap
 from core.sandbox.unsandboxed import Unsandboxed
-from core.settings import OrchestratorName, SandboxName, Settings
+from core.settings import OrchestratorName, Role, SandboxName, Settings
 from core.storage.backends import ScaledStorage, Storage, postgres_storage, sqlite_storage, storage_for
 from core.trace import TRACE
 from core.users import admin
@@ -108,49 +114,70 @@ def command_runner(settings: Settings, bus: Bus, storage: Storage, metrics: Metr
         observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
 
 
-ROLES = ("web", "worker")
 SCALED_NEEDS_BOTH = ("`python main.py {role}` needs BOTARMY_DATABASE_URL (postgresql://…) and BOTARMY_REDIS_URL "
                      "(redis://…): web instances and workers share runs through them.")
 SINGLE_WITH_URLS = ("BOTARMY_DATABASE_URL or BOTARMY_REDIS_URL is set: start `python main.py web` and "
                     "`python main.py worker` for a scaled deployment, or unset them for one process on SQLite.")
+# A worker serves only /health, /metrics and its demo model: its own port, so it can share a host with a web
+# instance (which takes BOTARMY_PORT's default, 8080) without either dying with "address already in use".
+WORKER_PORT = 8090
+
+log = logging.getLogger("botarmy")
 
 
-def main(role: str | None) -> None:
-    """`role` None: the one process of the embedded deployment; "web" or "worker" when scaled out."""
-    settings = Settings(**parse_args())
-    if role is None and settings.scaled:
-        sys.exit(SINGLE_WITH_URLS)
-    if role is not None and not (settings.database_url and settings.redis_url):
-        sys.exit(SCALED_NEEDS_BOTH.format(role=role))
+class StartupRefused(Exception):
+    """The settings do not make a process that can start; the message says why, in a sentence."""
+
+
+@dataclass(frozen=True)
+class BotArmy:
+    """One process of BotArmy, built and wired, not serving yet."""
+
+    role: Role
+    asgi: FastAPI  # NiceGUI's app (pages, API, AG-UI), or a worker's own small service
+    serve: Callable[[], None]  # blocks until the server stops
+
+
+def create_app(settings: Settings, role: Role = Role.SINGLE) -> BotArmy:
+    """Build every part of a process for `role`; StartupRefused when the settings cannot make one."""
+    if role == Role.SINGLE and settings.scaled:
+        raise StartupRefused(SINGLE_WITH_URLS)
+    if role != Role.SINGLE and not (settings.database_url and settings.redis_url):
+        raise StartupRefused(SCALED_NEEDS_BOTH.format(role=role))
+    if settings.offline_demo and (missing := [name for name in TEAM.names if name not in DEMO_AGENTS]):
+        raise StartupRefused(f"The offline demo model has no answers for the agent(s) {', '.join(missing)}. Set "
+                             "OPENAI_API_KEY to use a real model, or teach core/demo/content.py the new agents.")
+    if role == Role.WORKER:
+        return _worker(settings)
+    return _web(settings, role)
+
+
+def _web(settings: Settings, role: Role) -> BotArmy:
+    """The one process of the embedded deployment, or a web instance of the scaled one."""
     try:
         default_approvals = (TEAM.default_approvals if settings.approvals is None
                              else parse_approvals(settings.approvals, TEAM.names))
     except InputError as error:
-        sys.exit(f"BOTARMY_APPROVALS: {error}")
+        raise StartupRefused(f"BOTARMY_APPROVALS: {error}") from error
     try:
         models = parse_models(settings.models, TEAM.names)
     except InputError as error:
-        sys.exit(f"BOTARMY_MODELS: {error}")
+        raise StartupRefused(f"BOTARMY_MODELS: {error}") from error
     defaults = RunDefaults(models={name: models.get(name, default_model(settings)) for name in TEAM.names},
                            prompts=TEAM.prompts, soft_budget_usd=settings.run_cost_soft_usd,
                            run_tests=settings.run_tests)
-    if settings.offline_demo and (missing := [name for name in TEAM.names if name not in DEMO_AGENTS]):
-        sys.exit(f"The offline demo model has no answers for the agent(s) {', '.join(missing)}. "
-                 "Set OPENAI_API_KEY to use a real model, or teach core/demo/content.py the new agents.")
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
-    if role == "worker":
-        return worker(settings)
-    if role is None:
+    if role == Role.SINGLE:
         secret = storage_secret(settings.data_dir,
                                 settings.storage_secret and settings.storage_secret.get_secret_value())
     elif settings.storage_secret is None:
-        sys.exit(SECRET_REQUIRED)
+        raise StartupRefused(SECRET_REQUIRED)
     else:
         secret = settings.storage_secret.get_secret_value()
     metrics = Metrics()
     configure_logging(settings.data_dir, [*secrets_of(settings), secret])
-    if role is None:
+    if role == Role.SINGLE:
         storage = sqlite_storage(settings.database_path, metrics.write)
         bus = Bus(storage.log, observer=metrics)
         llm = LLM(settings, metrics)
@@ -166,7 +193,7 @@ def main(role: str | None) -> None:
         controlflow = None  # a web instance works no runs: its workers do
         storage, hub, buckets = scaled_parts(settings, metrics)
         if storage.agreed_fact("storage_secret_sha256", secret_fingerprint(secret)) != secret_fingerprint(secret):
-            sys.exit(SECRET_DIFFERS)
+            raise StartupRefused(SECRET_DIFFERS)
         bus = Bus(storage.log, observer=metrics, fanout=RedisEventFanout(hub))
         execution = command_runner(settings, bus, storage, metrics)  # the user's commands; workers run the tests
         runner = JobRunner(storage.jobs, hub, bus, RunQueries(storage.catalogue, storage.log, bus),
@@ -193,12 +220,11 @@ def main(role: str | None) -> None:
     app.on_startup(warm_up)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
-    if settings.offline_demo and role is None:  # scaled, the workers serve the demo model to themselves
+    if settings.offline_demo and role == Role.SINGLE:  # scaled, the workers serve the demo model to themselves
         app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
-    app.include_router(health_router(role or "single", runs.queries.writable, checks, runs.runner.counts,
-                                     connected_clients, settings.offline_demo, "postgresql" if role else "sqlite",
-                                     settings.orchestrator,
-                                     lambda: controlflow is None or controlflow.ready))
+    app.include_router(health_router(role, runs.queries.writable, checks, runs.runner.counts, connected_clients,
+                                     settings.offline_demo, "sqlite" if role == Role.SINGLE else "postgresql",
+                                     settings.orchestrator, lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
     app.include_router(api_router(runs, TEAM, caller))
@@ -213,17 +239,21 @@ def main(role: str | None) -> None:
         TRACE.on = True
         app.include_router(bench_router())
         register_floor_page()
-    ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
-           favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,
-           storage_secret=secret, session_middleware_kwargs={
-               "session_cookie": session_cookie(settings.port, scaled=role is not None),
-               "max_age": SESSION_MAX_AGE_S, "same_site": "lax", "https_only": settings.secure_cookies},
-           # UnoCSS's runtime looks at a mutation only for classes it has not seen; Tailwind's rebuilds its styles on
-           # every change of the page, which streaming text makes dozens of times a second.
-           unocss="wind4",
-           # Socket messages are small and frequent: compressing each costs the server more than it saves.
-           ws_per_message_deflate=False,
-           log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON
+
+    def serve() -> None:
+        ui.run(host=settings.host, port=settings.port, title="BotArmy", show=False, reload=False,
+               favicon="🤖", reconnect_timeout=10, fastapi_docs=API_DOCS,
+               storage_secret=secret, session_middleware_kwargs={
+                   "session_cookie": session_cookie(settings.port, scaled=role != Role.SINGLE),
+                   "max_age": SESSION_MAX_AGE_S, "same_site": "lax", "https_only": settings.secure_cookies},
+               # UnoCSS's runtime looks at a mutation only for classes it has not seen; Tailwind's rebuilds its styles
+               # on every change of the page, which streaming text makes dozens of times a second.
+               unocss="wind4",
+               # Socket messages are small and frequent: compressing each costs the server more than it saves.
+               ws_per_message_deflate=False,
+               log_config=None)  # uvicorn keeps the handlers configure_logging set, so stderr stays JSON
+
+    return BotArmy(role, app, serve)
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -243,7 +273,7 @@ def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
         return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed
     if not installed():
-        sys.exit(NOT_INSTALLED)
+        raise StartupRefused(NOT_INSTALLED)
     controlflow = ControlFlowOrchestrator(settings.data_dir, llm, budget, **options)
     return controlflow, controlflow
 
@@ -255,7 +285,7 @@ def scaled_parts(settings: Settings, metrics: Metrics) -> tuple[ScaledStorage, R
     return storage, RedisHub(redis_url), RedisBuckets(redis_url)
 
 
-def worker(settings: Settings) -> None:
+def _worker(settings: Settings) -> BotArmy:
     """Claims runs and works them; over HTTP it answers /health and /metrics, and serves the offline demo model
     to its own runs when there is no API key."""
     metrics = Metrics()
@@ -292,14 +322,48 @@ def worker(settings: Settings) -> None:
     service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     if settings.offline_demo:
         service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
-    service.include_router(health_router("worker", storage.log.check_writable, {"redis": hub.ping}, counts,
+    service.include_router(health_router(Role.WORKER, storage.log.check_writable, {"redis": hub.ping}, counts,
                                          lambda: 0, settings.offline_demo, "postgresql", settings.orchestrator,
                                          lambda: controlflow is None or controlflow.ready))
     service.include_router(metrics_router(metrics))
-    uvicorn.run(service, host=settings.host, port=settings.port, log_config=None)
+
+    def serve() -> None:
+        listening = worker_socket(settings)
+        host, port = listening.getsockname()[:2]
+        log.info("worker listening on http://%s:%d (/health, /metrics)", host, port)
+        uvicorn.Server(uvicorn.Config(service, log_config=None)).run(sockets=[listening])
+
+    return BotArmy(Role.WORKER, service, serve)
+
+
+def worker_socket(settings: Settings) -> socket.socket:
+    """The worker's listening socket: the port asked for (BOTARMY_PORT or --port), else WORKER_PORT, else, when
+    another process holds that one, a free port."""
+    asked = "port" in settings.model_fields_set
+    listening = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((settings.host, settings.port if asked else WORKER_PORT))
+    except OSError as error:
+        if asked or error.errno != errno.EADDRINUSE:
+            raise
+        listening.bind((settings.host, 0))
+    listening.listen(2048)
+    return listening
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["users"]:
+        sys.exit(admin.main(argv[1:], storage_for))
+    role = Role(argv[0]) if argv[:1] and argv[0] in (Role.WEB, Role.WORKER) else Role.SINGLE
+    try:
+        botarmy = create_app(Settings(**parse_args()), role)
+    except StartupRefused as refused:
+        sys.exit(str(refused))
+    botarmy.serve()
+
+
 
 
 if __name__ in {"__main__", "__mp_main__"}:
-    if sys.argv[1:2] == ["users"]:
-        sys.exit(admin.main(sys.argv[2:], storage_for))
-    main(sys.argv[1] if sys.argv[1:2] and sys.argv[1] in ROLES else None)
+    main(sys.argv[1:])

@@ -31,6 +31,14 @@ class SandboxName(StrEnum):
     NONE = "none"  # on the host, without a sandbox
 
 
+class Role(StrEnum):
+    """What one process of BotArmy does (`python main.py [web|worker]`)."""
+
+    SINGLE = "single"  # everything, in one process on SQLite
+    WEB = "web"  # scaled out: pages, API and AG-UI
+    WORKER = "worker"  # scaled out: works runs
+
+
 class AuthMode(StrEnum):
     """Who is who (BOTARMY_AUTH)."""
 

@@ -7,14 +7,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from core.settings import OrchestratorName
+from core.settings import OrchestratorName, Role
 
 Check = Callable[[], Awaitable[bool]]
 
 
 class Health(BaseModel):
     status: str = Field(description="`ok`; `degraded` when a dependency other than the store is down")
-    role: str = Field(description="`single` (one process on SQLite), `web` or `worker`")
+    role: Role = Field(description="`single` (one process on SQLite), `web` or `worker`")
     store_writable: bool
     dependencies: dict[str, bool] = Field(description="each dependency (sqlite, postgresql, redis) and whether it "
                                                       "answers")
@@ -26,7 +26,7 @@ class Health(BaseModel):
     orchestrator_ready: bool  # false while an optional orchestrator still starts (ControlFlow's Prefect server)
 
 
-def health_router(role: str, store: Check, others: dict[str, Check], counts: Callable[[], Awaitable[tuple[int, int]]],
+def health_router(role: Role, store: Check, others: dict[str, Check], counts: Callable[[], Awaitable[tuple[int, int]]],
                   connected_clients: Callable[[], int], offline_demo: bool, store_name: str,
                   orchestrator: OrchestratorName = OrchestratorName.NATIVE, orchestrator_ready: Callable[[], bool] = lambda: True) -> APIRouter:
     """503 when the store cannot be written (nothing works without it); 200 and `degraded` when another dependency
