@@ -30,8 +30,8 @@ from agents.roles import TEAM
 from core.codebase.importing import ImportLimits
 from core.demo.content import AGENTS as DEMO_AGENTS
 from core.demo.faults import FaultPlan
-from core.domain.inputs import InputError, parse_approvals
-from core.engine.commands import Limits, RunService
+from core.domain.inputs import InputError, parse_approvals, parse_models
+from core.engine.commands import Limits, RunDefaults, RunService
 from core.engine.executor import Executor
 from core.engine.jobs import JobRunner
 from core.engine.queries import RunQueries
@@ -43,7 +43,7 @@ from core.eventlog.bus import Bus
 from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
 from core.limits.redis_buckets import RedisBuckets
 from core.limits.shared import PerKeyLimit
-from core.llm.client import LLM
+from core.llm.client import LLM, default_model
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
 from core.sandbox import base as sandbox
@@ -169,6 +169,13 @@ def _web(settings: Settings, role: Role) -> BotArmy:
                              else parse_approvals(settings.approvals, TEAM.names))
     except InputError as error:
         raise StartupRefused(f"BOTARMY_APPROVALS: {error}") from error
+    try:
+        models = parse_models(settings.models, TEAM.names)
+    except InputError as error:
+        raise StartupRefused(f"BOTARMY_MODELS: {error}") from error
+    defaults = RunDefaults(models={name: models.get(name, default_model(settings)) for name in TEAM.names},
+                           prompts=TEAM.prompts, soft_budget_usd=settings.run_cost_soft_usd,
+                           run_tests=settings.run_tests)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
     if role == Role.SINGLE:
@@ -187,7 +194,7 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         execution = command_runner(settings, bus, storage, metrics)
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, before_delete=[execution.forget],
+                          default_approvals=default_approvals, defaults=defaults, before_delete=[execution.forget],
                           push_to_paths=settings.push_to_paths)
         checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
@@ -203,7 +210,7 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         runner = JobRunner(storage.jobs, hub, bus, RunQueries(storage.catalogue, storage.log, bus),
                            held_s=settings.lease_seconds)
         runs = RunService(storage.catalogue, storage.log, bus, None, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, runner=runner,
+                          default_approvals=default_approvals, defaults=defaults, runner=runner,
                           control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
                           before_delete=[execution.forget], push_to_paths=settings.push_to_paths)
@@ -269,11 +276,11 @@ def secrets_of(settings: Settings) -> list[str]:
 
 def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
     """The native pipeline, or ControlFlow's (returned twice: it also starts and stops its Prefect server), running
-    the project's tests with `execution` unless turned off. ControlFlow is imported only when chosen, so the default
-    loads none of it."""
+    the project's tests with `execution` unless the run turned them off. ControlFlow is imported only when chosen,
+    so the default loads none of it."""
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
-    tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
-    options = {"tests": tests, "fix_rounds": settings.fix_rounds, "context_tokens": settings.context_tokens}
+    options = {"tests": ProjectTests(execution, TEAM, settings.install_packages), "fix_rounds": settings.fix_rounds,
+               "repair_rounds": settings.repair_rounds, "context_tokens": settings.context_tokens}
     if settings.orchestrator != OrchestratorName.CONTROLFLOW:
         return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed

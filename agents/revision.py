@@ -86,12 +86,13 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
     earlier_versions = view.revisions.get(name)
     previous = project.rejected.get(name) or (earlier_versions[-1].content if earlier_versions else None)
     feedback = view.feedback.get(name)
+    chosen = {"model": view.models.get(name), "system": view.prompts.get(name)}  # the run's choices for the role
     revision = project.current
     first = revision is None or revision.origin == RevisionOrigin.FIRST
     edits = role.files_under is not None
     if first and not (edits and feedback is not None):  # a new project: the brief and everything written so far
         return Prepared(AgentInputs(run_id=run_id, brief=brief, earlier=_so_far(view), feedback=feedback,
-                                    previous=previous, attempt=segment, label=label), None)
+                                    previous=previous, attempt=segment, label=label, **chosen), None)
     earlier = _read_by(role, view)
     own = earlier.pop(name, None)  # a document is rewritten from the revision before's; files are in <files>
     if previous is None and role.document is not None:
@@ -102,14 +103,14 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
     if not shown:
         return Prepared(RevisionInputs(run_id=run_id, brief=brief, earlier=earlier, feedback=feedback,
                                        previous=previous, attempt=segment, label=label, request=request,
-                                       edits=edits, document=role.document is not None), None)
+                                       edits=edits, document=role.document is not None, **chosen), None)
     kept_back = {path for path, file in view.files.items() if file.withheld}
     query = "\n".join(text for text in (request, feedback, brief) if text)
     context = select_context(shown, query, budget, kept_back)
     return Prepared(
         RevisionInputs(run_id=run_id, brief=brief, earlier=earlier, feedback=feedback, previous=previous,
                        attempt=segment, label=label, request=request, files=context.text, edits=edits,
-                       document=role.document is not None),
+                       document=role.document is not None, **chosen),
         ContextChosen(agent=name, files=[chosen.path for chosen in context.files], tokens=context.total,
                       budget=context.budget))
 

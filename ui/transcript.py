@@ -6,7 +6,7 @@ import hashlib
 from nicegui import background_tasks, ui
 
 from core.domain.status import MessageKind
-from core.domain.view import MessageView, RunView
+from core.domain.view import MessageView, RunView, Step
 
 from .following_scroll import FollowingScroll
 from .markdown import is_rendered, markdown, prerender
@@ -20,11 +20,18 @@ class _Message:
     A complete answer whose HTML the server has not rendered yet (a finished run opened after a restart) shows its
     text through the streaming renderer at once, and is swapped for the rendered one when a worker thread has it."""
 
-    def __init__(self, message: MessageView, title: str) -> None:
+    def __init__(self, message: MessageView, title: str, step: Step | None = None) -> None:
         with ui.element("div").classes("message w-full").props(
                 f"data-testid=message data-agent={message.agent} data-complete=false") as self.element:
             ui.label(title).classes("text-overline text-primary")
-            self.body: StreamingMarkdown | ui.markdown = StreamingMarkdown(message)
+            with ui.element("div").classes("w-full") as self.holder:
+                self.body: StreamingMarkdown | ui.markdown = StreamingMarkdown(message)
+            if step is not None:  # what the model was told, for whoever wants to know why it answered so
+                with ui.expansion(f"What the {title} was told ({step.model})", icon="description").classes(
+                        "prompt-used w-full text-caption").props(
+                        f"dense data-testid=prompt-used data-agent={message.agent} data-model={step.model}"):
+                    ui.label(step.system_prompt).classes("whitespace-pre-wrap text-caption").props(
+                        "data-testid=prompt-text")
         self.rendering: asyncio.Task | None = None
 
     def update(self, message: MessageView) -> None:
@@ -45,7 +52,7 @@ class _Message:
 
     def _complete(self, message: MessageView) -> None:
         self.body.delete()
-        with self.element:
+        with self.holder:
             self.body = markdown(message.text)
         set_prop(self.element, "data-complete", "true")
         set_prop(self.element, "data-length", str(message.length))
@@ -76,7 +83,18 @@ class _TestFailure(_Feedback):
             ui.label(message.text).classes("whitespace-pre-wrap text-body2 font-mono")
 
 
-_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure}
+class _Repair(_Feedback):
+    """What the agent's answer lacked, sent back to it with the form to send it in (a repair round)."""
+
+    def __init__(self, message: MessageView, title: str) -> None:
+        with ui.element("div").classes("feedback-note w-full").props(
+                f"data-testid=repair-request data-agent={message.agent}") as self.element:
+            ui.label(f"The {title}'s answer lacked what it must deliver: asked again").classes(
+                "text-overline text-deep-orange-10")
+            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
+
+
+_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure, MessageKind.REPAIR: _Repair}
 
 
 class Transcript:
@@ -97,7 +115,11 @@ class Transcript:
                     self.placeholder.delete()
                     self.placeholder = None
                 agent = view.agents.get(message.agent)
+                title = agent.title if agent else ""
                 with self.column:
-                    kind = _NOTES.get(message.kind, _Message)
-                    shown = self.messages[message.message_id] = kind(message, agent.title if agent else "")
+                    if message.kind in _NOTES:
+                        shown = _NOTES[message.kind](message, title)
+                    else:
+                        shown = _Message(message, title, view.steps.get(message.subagent_run_id or ""))
+                    self.messages[message.message_id] = shown
             shown.update(message)

@@ -11,7 +11,7 @@ from typing import ClassVar, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .events import CustomEvent, Event, EventType, TextMessageEndEvent, now_ms
-from .status import CommandEnd, CommandOrigin, CommandStatus, Decision, VerifyStatus, WaitKind
+from .status import CommandEnd, CommandOrigin, CommandStatus, Decision, Missing, VerifyStatus, WaitKind
 
 
 class CustomKind(StrEnum):
@@ -32,6 +32,9 @@ class CustomKind(StrEnum):
     VERIFY_STARTED = "verify_started"
     VERIFY_FINISHED = "verify_finished"
     FIX_REQUESTED = "fix_requested"
+    REPAIR_REQUESTED = "repair_requested"
+    DELIVERABLE_MISSING = "deliverable_missing"
+    BUDGET_DECIDED = "budget_decided"
 
 
 # Every payload model by its kind. A model registers itself when its module is imported (the project's revisions
@@ -72,7 +75,7 @@ class ArtifactSaved(Payload):
 
 
 class Usage(Payload):
-    """Tokens and cost of one call of an agent."""
+    """Tokens and cost of one call of an agent, with the model it called."""
 
     KIND = CustomKind.USAGE
     agent: str
@@ -80,6 +83,8 @@ class Usage(Payload):
     completion_tokens: int
     estimated: bool = False  # the service sent no usage: counted from the text
     cost_usd: float = 0.0  # logs from before prices existed have none
+    model: str = ""  # logs from before models per role have none: the run's model
+    cached_tokens: int = 0  # of prompt_tokens, read from the service's prompt cache (priced at its cached rate)
 
 
 class AgentWaiting(Payload):
@@ -107,6 +112,10 @@ class RunConfigured(Payload):
     KIND = CustomKind.RUN_CONFIGURED
     brief: str
     approvals: list[str] = []  # agents whose artifact waits for the user's decision
+    models: dict[str, str] = {}  # agent -> the model it calls, resolved (logs from before: the run's model)
+    prompts: dict[str, str] = {}  # agent -> the system prompt the user wrote in place of the default
+    soft_budget_usd: float | None = None  # spending at which the run asks before going on; None: it never asks
+    run_tests: bool = True  # run the project's tests after the Tester
 
 
 class RunQueued(Payload):
@@ -199,6 +208,7 @@ class VerifyFinished(Payload):
     command_id: str | None = None
     output_tail: str = ""
     conclusive: bool = True  # False: the tests were cut short, and run again when the run goes on
+    missing: Missing | None = None  # with status `missing`: what the project lacks
 
 
 class FixRequested(Payload):
@@ -208,6 +218,33 @@ class FixRequested(Payload):
     agent: str
     round: int
     feedback: str
+
+
+class RepairRequested(Payload):
+    """An agent's answer lacked what it must deliver: it is asked again, told what was missing and in what form."""
+
+    KIND = CustomKind.REPAIR_REQUESTED
+    agent: str
+    round: int
+    missing: list[str]  # one sentence per thing lacking
+    instructions: str  # what the agent is told, the variable end of its next request
+
+
+class DeliverableMissing(Payload):
+    """After its repair rounds, the agent's answer still lacks what it must deliver; the run goes on without it."""
+
+    KIND = CustomKind.DELIVERABLE_MISSING
+    agent: str
+    missing: list[str]
+
+
+class BudgetDecided(Payload):
+    """The user's answer when the run reached its soft budget: go on with a higher ceiling, or stop."""
+
+    KIND = CustomKind.BUDGET_DECIDED
+    interrupt_id: str
+    proceed: bool
+    soft_budget_usd: float | None = None  # the new ceiling, when the run goes on
 
 
 class UnknownCustomEvent(ValueError):

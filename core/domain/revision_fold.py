@@ -100,9 +100,11 @@ def _move_aside(view: RunView, ended: RevisionView) -> None:
     ended.artifacts, ended.earlier = view.artifacts, view.revisions
     view.artifacts, view.revisions, view.approved, view.feedback = {}, {}, set(), {}
     view.pending, view.verify, view.pause_requested = None, None, False
+    view.pending_budget, view.budget_stopped = None, False
     view.project.edit_failures, view.project.rejected = {}, {}
     for agent in view.agents.values():
         agent.status, agent.error, agent.task, agent.streaming = AgentStatus.QUEUED, None, "", False
+        agent.missing = []
 
 
 def _files_committed(view: RunView, committed: FilesCommitted) -> None:

@@ -8,12 +8,11 @@ Runner's business (core.engine.runner): in this process by default, by workers w
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from core.codebase.importing import ImportedProject
-
-from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
+from core.domain.custom import ApprovalDecided, BudgetDecided, PauseRequested, RunConfigured, custom
 from core.domain.fold import fold
 from core.domain.inputs import (
     Busy,
@@ -21,8 +20,13 @@ from core.domain.inputs import (
     clean_edit,
     clean_feedback,
     clean_name,
+    clean_prompts,
+    clean_soft_budget,
     parse_approvals,
+    parse_models,
 )
+from core.domain.interrupts import clean_budget_add
+from core.domain.outcome import RunOutcome
 from core.domain.status import AT_REST, RESUMABLE, TERMINAL_RUN_STATUSES, Decision
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
@@ -48,7 +52,7 @@ from .revisions import (
 from .runner import ControlLock, Runner, process_lock
 from .signals import Signal
 
-__all__ = ["INTERRUPTED_MESSAGE", "Limits", "RunExists", "RunService"]  # the message, as callers knew it here
+__all__ = ["INTERRUPTED_MESSAGE", "Limits", "RunDefaults", "RunExists", "RunOptions", "RunService"]
 
 log = logging.getLogger("botarmy.runs")
 
@@ -69,6 +73,27 @@ class Limits:
     starts_per_minute: int = 10  # per user
 
 
+@dataclass(frozen=True)
+class RunDefaults:
+    """What a run is configured with unless its user chooses otherwise."""
+
+    models: Mapping[str, str] = field(default_factory=dict)  # agent -> model, every agent named
+    prompts: Mapping[str, str] = field(default_factory=dict)  # agent -> its default system prompt
+    soft_budget_usd: float | None = None
+    run_tests: bool = True
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """A run's choices beyond its brief and approvals, as the user gave them (checked when it starts); None takes
+    the default. `soft_budget_usd` "" means no soft budget."""
+
+    models: str | Mapping[str, object] | None = None  # `developer=gpt-4o,…`, or agent -> model
+    prompts: Mapping[str, object] | None = None  # agent -> system prompt; one equal to the default is no change
+    soft_budget_usd: object = None
+    run_tests: bool | None = None
+
+
 class RunService:
     """The commands that change runs. Each records an event first (through `bus`, on `log`); the runs' rows are
     `catalogue`'s; reads go through `queries`.
@@ -80,12 +105,14 @@ class RunService:
 
     def __init__(self, catalogue: RunCatalogue, log: EventLog, bus: Bus, pipeline: Orchestrator | None, *,
                  agents: Sequence[str] = (), limits: Limits = Limits(), default_approvals: Sequence[str] = (),
+                 defaults: RunDefaults = RunDefaults(),
                  runner: Runner | None = None, control: ControlLock | None = None, starts: PerKeyLimit | None = None,
                  before_delete: Sequence[Callable[[str], Awaitable[None]]] = (), push_to_paths: bool = False) -> None:
         self.catalogue, self.bus = catalogue, bus
         self.queries = RunQueries(catalogue, log, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
         self.default_approvals = list(default_approvals)
+        self.defaults = defaults
         self.limits = limits
         self.runner = runner or Executor(bus, self.queries, pipeline, limits.max_concurrent_runs)
         self._control = control or process_lock()
@@ -103,14 +130,17 @@ class RunService:
         return self.runner.queued_runs
 
     async def start(self, brief: str, approvals: str | Sequence[str] | None = None, *, owner: str,
-                    thread_id: str | None = None, project: ImportedProject | None = None) -> str:
+                    thread_id: str | None = None, options: RunOptions = RunOptions(),
+                    project: ImportedProject | None = None) -> str:
         """Validate (InputError carries the user's message), record the run's choices and start it for `owner`.
 
-        `approvals` names the agents whose work waits for the user's decision; None takes the default.
-        `thread_id` is the AG-UI thread the run answers; RunExists when the owner has a run of it already.
-        `project`: existing code the run starts from (the brief is a change request of it)."""
+        `approvals` names the agents whose work waits for the user's decision; None takes the default. `options`:
+        models, prompts, the soft budget and whether the tests run. `thread_id` is the AG-UI thread the run answers;
+        RunExists when the owner has a run of it already. `project`: existing code the run starts from (the brief is
+        a change request of it)."""
         brief = clean_brief(brief, self.limits.max_brief_chars)
         chosen = self.default_approvals if approvals is None else parse_approvals(approvals, self.agents)
+        configured = self._configured(brief, chosen, options)
         async with self._control(owner):
             await self._check_capacity(owner)
             if wait := await self._starts.take(owner):
@@ -121,9 +151,23 @@ class RunService:
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
             imported = import_started(run_id, brief, project) if project is not None else []
-            configured = await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)), *imported)
-            await self.runner.launch(run_id, fold(run_id, configured), owner)
+            stored = await self.bus.emit(run_id, custom(configured), *imported)
+            await self.runner.launch(run_id, fold(run_id, stored), owner)
         return run_id
+
+    def _configured(self, brief: str, approvals: list[str], options: RunOptions) -> RunConfigured:
+        """The run's choices, checked and resolved: a model for every agent, only the prompts that differ from the
+        defaults."""
+        defaults = self.defaults
+        models = {**defaults.models, **parse_models(options.models, self.agents)}
+        titles = {name: name.capitalize() for name in self.agents}
+        prompts = {agent: text for agent, text in clean_prompts(options.prompts, self.agents, titles).items()
+                   if text != defaults.prompts.get(agent)}
+        soft = (defaults.soft_budget_usd if options.soft_budget_usd is None
+                else clean_soft_budget(options.soft_budget_usd))
+        run_tests = defaults.run_tests if options.run_tests is None else bool(options.run_tests)
+        return RunConfigured(brief=brief, approvals=approvals, models=models, prompts=prompts, soft_budget_usd=soft,
+                             run_tests=run_tests)
 
     async def _check_capacity(self, owner: str) -> None:
         working = await self.runner.working_for(owner)
@@ -179,6 +223,35 @@ class RunService:
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
                 if decision == Decision.REQUEST_CHANGES else None,
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
+            await self._check_capacity(owner)
+            await self.runner.hold(run_id)
+            await emitter(self.bus, run_id, view)(custom(decided))
+            await self.runner.launch(run_id, view, owner)
+            return True
+
+    async def decide_budget(self, run_id: str, proceed: bool, *, add_usd: object = None,
+                            interrupt_id: str | None = None) -> bool:
+        """Answer the run's question at its soft budget once: go on with the soft budget raised by `add_usd` (None:
+        by what the question offered), or stop the run there, keeping everything finished so far.
+
+        False when no such question is pending; InputError for an amount that is not one."""
+        if (owner := await self._owner_of(run_id)) is None:
+            return False
+        add = clean_budget_add(add_usd)
+        async with self._control(owner):
+            view = await self.queries.view(run_id)
+            pending = view.pending_budget if view is not None else None
+            if (pending is None or interrupt_id not in (None, pending.interrupt_id)
+                    or await self.runner.working(run_id)):
+                return False
+            raised = (view.soft_budget_usd or 0.0) + (add if add is not None else pending.add_usd)
+            decided = BudgetDecided(interrupt_id=pending.interrupt_id, proceed=proceed,
+                                    soft_budget_usd=raised if proceed else None)
+            if not proceed:
+                await self.bus.emit(run_id, custom(decided))
+                await close_out(self.bus, self.queries, run_id, cancelled(run_id, {
+                    "outcome": RunOutcome.BUDGET_STOPPED, "artifacts": list(view.artifacts)}))
+                return True
             await self._check_capacity(owner)
             await self.runner.hold(run_id)
             await emitter(self.bus, run_id, view)(custom(decided))

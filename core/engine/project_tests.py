@@ -12,7 +12,7 @@ import shlex
 from core.domain.custom import VerifyFinished, VerifyStarted, custom
 from core.domain.packages import DECLARING, declared, missing
 from core.domain.project import project_files
-from core.domain.status import CommandEnd, CommandStatus, VerifyStatus
+from core.domain.status import CommandEnd, CommandStatus, Missing, VerifyStatus
 from core.domain.team import Team
 from core.sandbox.packages import download_wheels
 from core.domain.verdict import (
@@ -48,7 +48,8 @@ class ProjectTests:
         await run.emit(custom(VerifyStarted(round=round)))
         files = project_files(run.view, self.team)
         if not any(_is_test(path) for path in files):
-            await run.emit(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=NO_TESTS_YET)))
+            await run.emit(custom(VerifyFinished(status=VerifyStatus.MISSING, missing=Missing.TESTS,
+                                                 summary=NO_TESTS_YET)))
             return
         if problem := await self._install(run, files):
             await run.emit(custom(VerifyFinished(status=VerifyStatus.FAILED, summary=problem)))
@@ -95,7 +96,7 @@ def verdict(ran: Ran) -> VerifyFinished:
     if ran.exit_code == 0:
         return VerifyFinished(status=VerifyStatus.PASSED, summary=passed_sentence(counts), **done)
     if ran.exit_code == NO_TESTS_COLLECTED:
-        return VerifyFinished(status=VerifyStatus.SKIPPED, summary=NO_TESTS, **done)
+        return VerifyFinished(status=VerifyStatus.MISSING, missing=Missing.TESTS, summary=NO_TESTS, **done)
     return VerifyFinished(status=VerifyStatus.FAILED, summary=failed_sentence(counts, ran.message), **done)
 
 

@@ -31,10 +31,11 @@ from core.domain.events import (
 )
 from core.domain.fold import apply, fold
 from core.domain.inputs import InputError
-from core.domain.interrupts import approval_answer
+from core.domain.interrupts import approval_answer, budget_answer
+from core.domain.outcome import outcome
 from core.domain.status import AT_REST, InterruptReason, RunStatus
 from core.domain.view import RunView
-from core.engine.commands import RunExists, RunService
+from core.engine.commands import RunExists, RunOptions, RunService
 from core.engine.revisions import RevisionConflict
 
 from .access import AUTH_ERRORS, Caller
@@ -78,9 +79,12 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
     if row is None:
         if request.resume:
             raise HTTPException(404, f"Thread {thread} does not exist, so there is nothing to resume.")
-        approvals = _settings(request.forwarded_props).get("approvals")
+        settings = _settings(request.forwarded_props)
+        options = RunOptions(models=settings.get("models"), prompts=settings.get("prompts"),
+                             soft_budget_usd=settings.get("softBudgetUsd"), run_tests=_flag(settings, "runTests"))
         try:
-            run_id = await runs.start(_brief(request.messages), approvals, owner=owner, thread_id=thread)
+            run_id = await runs.start(_brief(request.messages), settings.get("approvals"), owner=owner,
+                                      thread_id=thread, options=options)
         except RunExists:
             raise HTTPException(409, f"Thread {thread} was started by another request just now.") from None
         return run_id, 0
@@ -137,6 +141,13 @@ def _settings(forwarded: object) -> dict:
     return forwarded
 
 
+def _flag(settings: dict, name: str) -> bool | None:
+    value = settings.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise InputError(f"forwardedProps.{name} must be true or false.")
+    return value
+
+
 def _open_interrupts(view: RunView, events: Sequence[StoredEvent]) -> list[Interrupt]:
     """The interrupts the run's last segment ended with, while they are unanswered."""
     if view.status not in AT_REST:
@@ -172,6 +183,9 @@ async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interru
     elif reason == InterruptReason.APPROVAL:
         decision, details = approval_answer(entry.payload)
         done = await runs.decide(run_id, decision, interrupt_id=entry.interrupt_id, **details)
+    elif reason == InterruptReason.BUDGET:
+        proceed, add_usd = budget_answer(entry.payload)
+        done = await runs.decide_budget(run_id, proceed, add_usd=add_usd, interrupt_id=entry.interrupt_id)
     else:
         raise HTTPException(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
     if not done:
@@ -218,17 +232,23 @@ def _as_request_run(event: Event, request: RunAgentInput) -> Event:
 
 def agui_state(view: RunView) -> dict:
     """The run as an AG-UI client's shared state."""
-    pending = view.pending
+    pending, budget = view.pending, view.pending_budget
     return {
         "status": view.status,
+        "outcome": outcome(view),
         "brief": view.brief,
-        "agents": {name: {"status": agent.status, "task": agent.task, "error": agent.error}
+        "agents": {name: {"status": agent.status, "task": agent.task, "error": agent.error, "model": agent.model,
+                          "missing": agent.missing}
                    for name, agent in view.agents.items()},
         "artifacts": {name: {"title": artifact.title, "filename": artifact.filename, "content": artifact.content,
                              "edited": artifact.edited} for name, artifact in view.artifacts.items()},
         "pending": pending and {"interruptId": pending.interrupt_id, "agent": pending.agent},
+        "pendingBudget": budget and {"interruptId": budget.interrupt_id, "agent": budget.agent,
+                                     "message": budget.message, "addUsd": budget.add_usd},
         "tokens": view.tokens,
+        "cachedTokens": view.usage.total.cached_tokens,
         "costUsd": round(view.cost_usd, 6),
+        "softBudgetUsd": view.soft_budget_usd,
         "queuePosition": view.queue_position,
         "error": view.error,
         "verify": view.verify and {"status": view.verify.status, "summary": view.verify.summary,

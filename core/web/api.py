@@ -13,7 +13,7 @@ from core.domain.inputs import InputError, clean_query
 from core.domain.project import project_zip
 from core.domain.status import AgentStatus, Decision, RunStatus
 from core.domain.team import Team
-from core.engine.commands import RunService
+from core.engine.commands import RunOptions, RunService
 from core.engine.queries import RunQueries
 from core.storage.event_log import MAX_SEQ
 
@@ -22,6 +22,7 @@ from .owned import owned_run
 from .problems import BAD_INPUT, NOT_FOUND, problem, refused
 from .schemas import (
     Artifact,
+    BudgetBody,
     ChangesRequested,
     DecisionBody,
     Edited,
@@ -30,6 +31,8 @@ from .schemas import (
     RunDetail,
     RunList,
     RunSummary,
+    StartRun,
+    UsageReport,
 )
 from .sse import frame, sse_response
 from .start_body import REQUEST_BODY, start_body
@@ -71,7 +74,9 @@ def api_router(runs: RunService, team: Team, caller: Caller,
         project's zip, whose refusals (too large, a path outside the project, not a zip …) are a 422 sentence."""
         try:
             body, project = await start_body(request, import_limits)
-            run_id = await runs.start(body.brief, body.approvals, owner=user, project=project)
+            run_id = await runs.start(body.brief, body.approvals, owner=user, project=project, options=RunOptions(
+                models=body.models, prompts=body.prompts, soft_budget_usd=body.soft_budget_usd,
+                run_tests=body.run_tests))
         except InputError as error:
             raise refused(error) from error
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
@@ -130,6 +135,17 @@ def api_router(runs: RunService, team: Team, caller: Caller,
     @router.post("/runs/{run_id}/edit", status_code=204, responses=_DECISION_ERRORS)
     async def edit(body: Edited, run_id: str = Depends(owned)) -> None:
         await decide(run_id, Decision.EDIT, body.interrupt_id, content=body.content)
+
+    @router.post("/runs/{run_id}/budget", status_code=204,
+                 responses={**NOT_FOUND, 409: problem("The run does not wait at its soft budget."), **BUSY})
+    async def decide_budget(body: BudgetBody, run_id: str = Depends(owned)) -> None:
+        await command(lambda: runs.decide_budget(run_id, body.proceed, add_usd=body.add_usd,
+                                                 interrupt_id=body.interrupt_id),
+                      "This run does not wait at its soft budget (it may have been answered already).")
+
+    @router.get("/runs/{run_id}/usage", response_model=UsageReport, responses=NOT_FOUND)
+    async def usage(run_id: str = Depends(owned)) -> UsageReport:
+        return UsageReport.of((await view_of(run_id)).usage)
 
     @router.post("/runs/{run_id}/pause", status_code=204,
                  responses={**NOT_FOUND, 409: problem("Not running.")})
