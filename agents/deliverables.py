@@ -122,6 +122,12 @@ DESIGN = Deliverable(sections_missing("Components", "Interfaces"),
                      SECTIONS_EXAMPLE)
 
 
+def as_answer(files: dict[str, str]) -> str:
+    """Files in the form an answer writes them, so that the checks read a project's files as they stand once an
+    agent's edits are applied."""
+    return "\n\n".join(f"**File: `{path}`**\n\n```\n{text}\n```" for path, text in files.items())
+
+
 def missing(delivers: tuple[Deliverable, ...], answer: str) -> list[str]:
     """Everything `answer` lacks of what its role delivers."""
     return [sentence for deliverable in delivers for sentence in deliverable.missing(answer)]

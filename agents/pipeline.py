@@ -35,7 +35,7 @@ from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
 from .budget import Budget, over_budget, soft_question
-from .deliverables import missing, repair_instructions
+from .deliverables import as_answer, missing, repair_instructions
 from .revision import RevisionInputs, committed, prepare, restoring, retries_edits, verify_restored
 from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
@@ -45,6 +45,7 @@ log = logging.getLogger("botarmy.pipeline")
 
 PAUSED = "Paused by you. Resume to continue with the next agent."
 FIXER = next(role for role in ROLES if role.fixes_tests)
+DOCUMENTS = frozenset(role.document for role in ROLES if role.document is not None)
 
 
 async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: AgentStep = run_agent,
@@ -94,9 +95,11 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
             if retries_edits(view, role):
                 continue
             artifact = view.artifacts.get(role.name)
-            # Edits are checked as they apply (all or none), and the project's tests by the verify stage.
+            if artifact is None:
+                return True
+            # An agent that edits files delivered what the project's files now hold, not what its answer quotes.
             edits = isinstance(inputs, RevisionInputs) and inputs.edits
-            lacking = missing(role.delivers, artifact.content) if artifact is not None and not edits else []
+            lacking = missing(role.delivers, _files_of(role, view) if edits else artifact.content)
             if not lacking:
                 return True
             if repair == repair_rounds:
@@ -136,6 +139,12 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
     else:
         await emit(RunFinishedEvent(thread_id=run.run_id, run_id=run.run_id, result={
             "outcome": of_verdict(view.verify, view.run_tests), "artifacts": list(_earlier(view))}))
+
+
+def _files_of(role: Role, view: RunView) -> str:
+    """The text files the role writes, as they stand, in an answer's form (the agents' documents are not its)."""
+    return as_answer({path: file.content for path, file in view.files.items()
+                      if not file.binary and path not in DOCUMENTS and path.startswith(role.files_under or "")})
 
 
 def _earlier(view: RunView) -> dict[str, str]:
