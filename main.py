@@ -27,10 +27,11 @@ from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
 from agents.roles import TEAM
+from core.codebase.importing import ImportLimits
 from core.demo.content import AGENTS as DEMO_AGENTS
 from core.demo.faults import FaultPlan
-from core.domain.inputs import InputError, parse_approvals
-from core.engine.commands import Limits, RunService
+from core.domain.inputs import InputError, parse_approvals, parse_models
+from core.engine.commands import Limits, RunDefaults, RunService
 from core.engine.executor import Executor
 from core.engine.jobs import JobRunner
 from core.engine.queries import RunQueries
@@ -42,7 +43,7 @@ from core.eventlog.bus import Bus
 from core.eventlog.redis_fanout import RedisEventFanout, RedisHub
 from core.limits.redis_buckets import RedisBuckets
 from core.limits.shared import PerKeyLimit
-from core.llm.client import LLM
+from core.llm.client import LLM, default_model
 from core.obs.logs import configure_logging
 from core.obs.metrics import Metrics
 from core.sandbox import base as sandbox
@@ -72,6 +73,7 @@ from core.web.health import health_router
 from core.web.lifecycle import interrupt_runs_before_exit
 from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
+from core.web.revisions_api import revisions_router
 from core.workspace.workspaces import Workspaces
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
@@ -112,6 +114,14 @@ def command_runner(settings: Settings, bus: Bus, queries: RunQueries, metrics: M
         CommandLimits(keep_chars=settings.command_output_kb * 1024, log_bytes=settings.command_log_mb * mb,
                       max_running=settings.max_concurrent_commands, wall_s=settings.command_timeout_s),
         observer=metrics, sweep_s=settings.workspace_sweep_s if settings.scaled else None)
+
+
+def import_limits(settings: Settings) -> ImportLimits:
+    """What a zip of existing code may hold: its own size, its files, and their size uncompressed."""
+    mb = 1 << 20
+    return ImportLimits(zip_bytes=settings.import_zip_mb * mb, files=settings.import_files,
+                        total_bytes=settings.import_total_mb * mb,
+                        file_bytes=min(ImportLimits.file_bytes, settings.import_total_mb * mb))
 
 
 SCALED_NEEDS_BOTH = ("`python main.py {role}` needs BOTARMY_DATABASE_URL (postgresql://…) and BOTARMY_REDIS_URL "
@@ -159,6 +169,13 @@ def _web(settings: Settings, role: Role) -> BotArmy:
                              else parse_approvals(settings.approvals, TEAM.names))
     except InputError as error:
         raise StartupRefused(f"BOTARMY_APPROVALS: {error}") from error
+    try:
+        models = parse_models(settings.models, TEAM.names)
+    except InputError as error:
+        raise StartupRefused(f"BOTARMY_MODELS: {error}") from error
+    defaults = RunDefaults(models={name: models.get(name, default_model(settings)) for name in TEAM.names},
+                           prompts=TEAM.prompts, soft_budget_usd=settings.run_cost_soft_usd,
+                           run_tests=settings.run_tests)
     limits = Limits(settings.max_brief_chars, settings.max_feedback_chars, settings.max_concurrent_runs,
                     settings.max_runs_per_user, settings.starts_per_minute)
     if role == Role.SINGLE:
@@ -178,7 +195,8 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         execution = command_runner(settings, bus, queries, metrics)
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, before_delete=[execution.forget], queries=queries)
+                          default_approvals=default_approvals, defaults=defaults, before_delete=[execution.forget],
+                          queries=queries, push_to_paths=settings.push_to_paths)
         checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
@@ -193,10 +211,10 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         execution = command_runner(settings, bus, queries, metrics)  # the user's commands; workers run the tests
         runner = JobRunner(storage.jobs, hub, bus, queries, held_s=settings.lease_seconds)
         runs = RunService(storage.catalogue, storage.log, bus, None, agents=TEAM.names, limits=limits,
-                          default_approvals=default_approvals, runner=runner,
+                          default_approvals=default_approvals, defaults=defaults, runner=runner,
                           control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
-                          before_delete=[execution.forget], queries=queries)
+                          before_delete=[execution.forget], queries=queries, push_to_paths=settings.push_to_paths)
         checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, storage.close]
     identity = Identity(storage.users, settings.auth, storage.catalogue.adopt_unowned_runs)
     caller = caller_dependency(identity, settings.allowed_origins)
@@ -221,7 +239,8 @@ def _web(settings: Settings, role: Role) -> BotArmy:
                                      settings.orchestrator, lambda: controlflow is None or controlflow.ready))
     app.include_router(metrics_router(metrics))
     app.include_router(commands_router(runs.queries, execution, caller))  # before the API's catch-all route
-    app.include_router(api_router(runs, TEAM, caller))
+    app.include_router(revisions_router(runs, caller))  # before the API's catch-all route too
+    app.include_router(api_router(runs, TEAM, caller, import_limits(settings)))
     app.include_router(agui_router(runs, caller))
     app.include_router(sign_in_router(identity, settings.allowed_origins))
     app.add_exception_handler(RequestValidationError, validation_problem)
@@ -258,11 +277,11 @@ def secrets_of(settings: Settings) -> list[str]:
 
 def orchestrator_for(settings: Settings, llm: LLM, execution: ExecutionService):
     """The native pipeline, or ControlFlow's (returned twice: it also starts and stops its Prefect server), running
-    the project's tests with `execution` unless turned off. ControlFlow is imported only when chosen, so the default
-    loads none of it."""
+    the project's tests with `execution` unless the run turned them off. ControlFlow is imported only when chosen,
+    so the default loads none of it."""
     budget = Budget(settings.run_token_budget, settings.run_cost_budget_usd)
-    tests = ProjectTests(execution, TEAM, settings.install_packages) if settings.run_tests else None
-    options = {"tests": tests, "fix_rounds": settings.fix_rounds}
+    options = {"tests": ProjectTests(execution, TEAM, settings.install_packages), "fix_rounds": settings.fix_rounds,
+               "repair_rounds": settings.repair_rounds, "context_tokens": settings.context_tokens}
     if settings.orchestrator != OrchestratorName.CONTROLFLOW:
         return partial(run_pipeline, llm=llm, budget=budget, **options), None
     from agents.controlflow.orchestrator import NOT_INSTALLED, ControlFlowOrchestrator, installed

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from core.domain.team import Member, Team
 
+from .deliverables import CODE, DESIGN, TESTS, Deliverable
+
 
 @dataclass(frozen=True)
 class Role:
@@ -15,11 +17,12 @@ class Role:
     expected_chars: int  # typical answer length, for the card's progress bar
     needs: tuple[str, ...]  # agents whose artifacts this one cannot do without
     instructions: str
-    document: str  # where its artifact goes in the project folder
+    document: str | None  # where its artifact goes in the project folder; None: its files are its work
     files_under: str | None = None  # it writes project files, under this prefix ("" = anywhere)
     approval_by_default: bool = False
     runs_tests: bool = False  # once its work is done, the project's tests run in the sandbox
     fixes_tests: bool = False  # when they fail, it gets their output and revises its work
+    delivers: tuple[Deliverable, ...] = ()  # what its answer must hold (agents.deliverables), else a repair round
 
 
 ROLES: tuple[Role, ...] = (
@@ -36,7 +39,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         name="architect", title="Architect", artifact_title="Architecture", filename="architecture.md",
         task="Designing the architecture", expected_chars=2400, needs=("analyst",), document="architecture.md",
-        approval_by_default=True,
+        approval_by_default=True, delivers=(DESIGN,),
         instructions=(
             "Design a small architecture that satisfies the requirements. Write: Components; Data model (a "
             "markdown table); Interfaces (function signatures the developer will implement); one ```mermaid "
@@ -45,8 +48,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="developer", title="Developer", artifact_title="Code", filename="code.md",
-        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document="docs/code.md",
-        files_under="", fixes_tests=True,
+        task="Writing the code", expected_chars=3600, needs=("analyst", "architect"), document=None,
+        files_under="", fixes_tests=True, delivers=(CODE,),
         instructions=(
             "Implement the architecture as a small, runnable, standard-library-only Python package under src/. "
             "Before each file write a line **File: `path`** followed by one fenced code block with its full "
@@ -55,8 +58,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="tester", title="Tester", artifact_title="Tests", filename="tests.md",
-        task="Writing tests", expected_chars=3200, needs=("developer",), document="docs/tests.md",
-        files_under="tests/", runs_tests=True,
+        task="Writing tests", expected_chars=3200, needs=("developer",), document=None,
+        files_under="tests/", runs_tests=True, delivers=(TESTS,),
         instructions=(
             "Write pytest tests for the developer's code, importing it exactly as written. Before each file write "
             "a line **File: `tests/…`** followed by one fenced code block. End with a '## Test report' section "
@@ -74,12 +77,6 @@ ROLES: tuple[Role, ...] = (
     ),
 )
 
-ROLE_BY_NAME = {role.name: role for role in ROLES}
-AGENT_NAMES = tuple(role.name for role in ROLES)
-# What the core may know of the agents.
-TEAM = Team(tuple(Member(role.name, role.title, role.document, role.files_under, role.approval_by_default)
-                  for role in ROLES))
-
 SYSTEM_PROMPT = (
     "You are the {title} of BotArmy, a team of five AI agents (Analyst, Architect, Developer, Tester, "
     "Deployer) that turns a software project brief into reviewed engineering artifacts.\n"
@@ -89,10 +86,28 @@ SYSTEM_PROMPT = (
 )
 
 
+def system_prompt(role: Role) -> str:
+    """The role's default system prompt; a run may replace it (RunConfigured.prompts)."""
+    return SYSTEM_PROMPT.format(title=role.title, instructions=role.instructions)
+
+
+ROLE_BY_NAME = {role.name: role for role in ROLES}
+AGENT_NAMES = tuple(role.name for role in ROLES)
+# What the core may know of the agents.
+TEAM = Team(tuple(Member(role.name, role.title, role.document, role.files_under, role.approval_by_default,
+                         system_prompt(role)) for role in ROLES))
+
+
 def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: str | None = None,
-                   previous: str | None = None) -> list[dict]:
-    """The chat messages of one agent step: its role, the brief, every earlier artifact and, when the user asked
-    for changes, the agent's previous answer and the feedback."""
+                   previous: str | None = None, system: str | None = None) -> list[dict]:
+    """The chat messages of one agent step: its system prompt (`system`, or the role's default), the brief, every
+    earlier artifact and, when it is sent back (the user's changes, failing tests, a repair round), its previous
+    answer and what to change.
+
+    Ordered for the AI service's prompt cache, which reuses the longest prefix a request shares with earlier ones:
+    what stays the same between an agent's calls comes first, byte for byte the same each time (the system prompt,
+    the brief, the earlier artifacts in pipeline order, the previous answer), and what changes from call to call
+    (the feedback, the test failure or the repair instruction, and the closing request) comes last."""
     parts = [f"<brief>\n{brief}\n</brief>"]
     for name, content in earlier.items():
         other = ROLE_BY_NAME[name]
@@ -103,6 +118,6 @@ def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: st
         parts.append(f"<feedback>\n{feedback}\n</feedback>\nRevise your previous answer to address this feedback.")
     parts.append(f"Write the {role.artifact_title.lower()} now.")
     return [
-        {"role": "system", "content": SYSTEM_PROMPT.format(title=role.title, instructions=role.instructions)},
+        {"role": "system", "content": system or system_prompt(role)},
         {"role": "user", "content": "\n\n".join(parts)},
     ]

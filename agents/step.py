@@ -36,11 +36,13 @@ class AgentInputs:
     feedback: str | None = None  # the user's request for changes to `previous`, the agent's earlier answer
     previous: str | None = None
     attempt: int = 1
-    label: str | None = None  # names this invocation instead of `attempt` (a fix round within one segment)
+    label: str | None = None  # names this invocation instead of `attempt` (a fix or repair round in one segment)
+    model: str | None = None  # the model the agent calls; None: the LLM client's default
+    system: str | None = None  # the system prompt the run gave the agent; None: the role's default
 
     def messages(self, role: Role) -> list[dict]:
         """The chat messages of `role`'s step with these inputs."""
-        return build_messages(role, self.brief, self.earlier, self.feedback, self.previous)
+        return build_messages(role, self.brief, self.earlier, self.feedback, self.previous, self.system)
 
 
 # One agent step as an orchestrator runs it: run_agent here, or another orchestrator's (agents.controlflow).
@@ -56,16 +58,19 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
     stored artifact agree on the final text.
     """
     subagent_id = f"{inputs.run_id}:{role.name}:{inputs.label or inputs.attempt}"
+    messages = inputs.messages(role)
+    model = inputs.model or llm.model
+    # What the model was told is part of the log, so a replay or a later revision knows it exactly.
     yield SubagentStartedEvent(
         subagent_run_id=subagent_id, name=role.name, description=role.artifact_title,
         metadata={"title": role.title, "task": "Reading the brief and earlier work",
-                  "expected_chars": role.expected_chars})
-    messages = inputs.messages(role)
+                  "expected_chars": role.expected_chars, "model": model, "system_prompt": messages[0]["content"]})
     label = f"run={inputs.run_id} agent={role.name}"
     chunks: list[str] = []
     message_id, streams, length = None, 0, 0
     try:
-        async with aclosing(llm.stream(messages, agent=role.name, label=label, source=source)) as stream:
+        async with aclosing(llm.stream(messages, model=model, agent=role.name, label=label,
+                                       source=source)) as stream:
             async for piece in stream:
                 if isinstance(piece, Waiting):
                     yield custom(AgentWaiting(agent=role.name, kind=piece.kind, attempt=piece.attempt,

@@ -1,12 +1,13 @@
 """The verify stage: once the Tester's work is done, the project's tests run in the sandbox; when they fail, the
 agent that wrote the code gets their output as a request for changes and revises it (at most `rounds` times), and
-they run again."""
+they run again. Tests turned off for the run, or code or tests that the agents' answers still lacked after their
+repair rounds, are a verdict of their own, without running anything."""
 
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from core.domain.custom import FixRequested, custom
-from core.domain.status import VerifyStatus
+from core.domain.custom import FixRequested, VerifyFinished, custom
+from core.domain.status import Missing, VerifyStatus
 from core.domain.view import RunView
 from core.engine.context import RunContext
 
@@ -20,6 +21,10 @@ The end of the test output:
 ~~~text
 {tail}
 ~~~"""
+TESTS_OFF = "The project's tests are turned off for this run."
+NO_TEST_RUNNER = "This server runs no project tests."
+NO_CODE = "The {title}'s answer held no code, so there is nothing to test."
+NO_TESTS = "The {title}'s answer held no tests, so the code is untested."
 
 
 class ProjectTests(Protocol):
@@ -36,10 +41,29 @@ def needs_verdict(view: RunView) -> bool:
     return verify is None or verify.stale or verify.status in (VerifyStatus.PENDING, VerifyStatus.RUNNING)
 
 
-async def verify_and_fix(run: RunContext, tests: ProjectTests, fixer: Role, work: Work, rounds: int) -> bool:
-    """Test, and fix while the tests fail and rounds are left; False when the run had to stop."""
+def _lacking(view: RunView, fixer: Role, tester: Role) -> VerifyFinished | None:
+    """The verdict when the code or the tests are still missing after the agents' repair rounds."""
+    for role, what, sentence in ((fixer, Missing.CODE, NO_CODE), (tester, Missing.TESTS, NO_TESTS)):
+        agent = view.agents.get(role.name)
+        if agent is not None and agent.missing:
+            return VerifyFinished(status=VerifyStatus.MISSING, missing=what,
+                                  summary=sentence.format(title=role.title))
+    return None
+
+
+async def verify_and_fix(run: RunContext, tests: ProjectTests | None, fixer: Role, tester: Role, work: Work,
+                         rounds: int) -> bool:
+    """Test, and fix while the tests fail and rounds are left; False when the run had to stop. Tests the run turned
+    off, or none to run them with (`tests` None), are a verdict that says so."""
     view = run.view
     while needs_verdict(view):
+        if tests is None or not view.run_tests:
+            summary = TESTS_OFF if not view.run_tests else NO_TEST_RUNNER
+            await run.emit(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=summary)))
+            return True
+        if (lacking := _lacking(view, fixer, tester)) is not None:
+            await run.emit(custom(lacking))
+            return True
         await tests.run(run, view.verify.fixes if view.verify is not None else 0)
         verify = view.verify
         if verify.status != VerifyStatus.FAILED or verify.fixes >= rounds:

@@ -6,13 +6,14 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# US dollars per million tokens: input, output and input read from the provider's prompt cache.
 DEFAULT_PRICES = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "botarmy-demo": (0.0, 0.0),
+    "gpt-4o-mini": (0.15, 0.60, 0.075),
+    "gpt-4o": (2.50, 10.00, 1.25),
+    "gpt-4.1-nano": (0.10, 0.40, 0.025),
+    "gpt-4.1-mini": (0.40, 1.60, 0.10),
+    "gpt-4.1": (2.00, 8.00, 0.50),
+    "botarmy-demo": (0.0, 0.0, 0.0),
 }
 
 
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"))
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url"))
     model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("BOTARMY_MODEL", "model"))
+    # A model per role, `developer=gpt-4o,tester=gpt-4o-mini`; roles not named use `model` (checked at start-up).
+    models: str = Field("", validation_alias=AliasChoices("BOTARMY_MODELS", "models"))
     demo_token_delay_ms: float = Field(
         20, ge=0, le=5000, validation_alias=AliasChoices("BOTARMY_DEMO_TOKEN_DELAY_MS", "demo_token_delay_ms"))
     max_brief_chars: int = Field(
@@ -100,9 +103,14 @@ class Settings(BaseSettings):
     # Budgets: a run stops cleanly before a call that could take it past either ceiling.
     run_token_budget: int = Field(250_000, ge=1000, validation_alias="BOTARMY_RUN_TOKEN_BUDGET")
     run_cost_budget_usd: float = Field(2.0, ge=0, validation_alias="BOTARMY_RUN_COST_BUDGET_USD")
-    # US dollars per million tokens, input and output, by model name; JSON in the environment.
-    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES),
-                                                   validation_alias="BOTARMY_PRICES")
+    # Spending at which a run waits for the user to allow more (the Start form changes it per run); None: never.
+    run_cost_soft_usd: float | None = Field(None, gt=0, validation_alias="BOTARMY_RUN_COST_SOFT_USD")
+    # US dollars per million tokens, input, output and (optional, else the input price) cached input, by model
+    # name; JSON in the environment.
+    prices: dict[str, tuple[float, float] | tuple[float, float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES), validation_alias="BOTARMY_PRICES")
+    # An answer that lacks what its agent must deliver (code, tests, sections) is sent back this often at most.
+    repair_rounds: int = Field(1, ge=0, le=5, validation_alias="BOTARMY_REPAIR_ROUNDS")
 
     # Scaled out (`python main.py web` and `python main.py worker`): the event log, users and run leases in
     # PostgreSQL; live fan-out, commands to workers and shared limits through Redis. Unset: one process on SQLite.
@@ -138,11 +146,24 @@ class Settings(BaseSettings):
     # What one tab's terminal receives at most per second; a flood is shown at this pace, none of it dropped.
     terminal_bytes_per_second: int = Field(524_288, ge=1024, validation_alias="BOTARMY_TERMINAL_BYTES_PER_SECOND")
 
+    # A project's revisions (agents.revision, core.codebase): what an agent is sent of the files, at most; how large a
+    # zip of existing code may be; and whether a history may be pushed to a repository on this server's disk.
+    context_tokens: int = Field(12_000, ge=1000, le=1_000_000, validation_alias="BOTARMY_CONTEXT_TOKENS")
+    import_zip_mb: int = Field(10, ge=1, le=500, validation_alias="BOTARMY_IMPORT_ZIP_MB")
+    import_files: int = Field(2000, ge=1, le=100_000, validation_alias="BOTARMY_IMPORT_FILES")
+    import_total_mb: int = Field(50, ge=1, le=2000, validation_alias="BOTARMY_IMPORT_TOTAL_MB")
+    push_to_paths: bool = Field(False, validation_alias="BOTARMY_PUSH_TO_PATHS")
+
     # Diagnostics: the bare-push latency floor page used by bench/live_path.py.
     bench_pages: bool = Field(False, validation_alias="BOTARMY_BENCH_PAGES")
 
     # Fault injection of the offline demo model, for tests and demos (see core/demo/faults.py).
     demo_faults: str = Field("", validation_alias="BOTARMY_DEMO_FAULTS")
+
+    @field_validator("run_cost_soft_usd", mode="before")
+    @classmethod
+    def _blank_soft_budget_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("openai_api_key", "openai_base_url", "database_url", "redis_url", mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""One agent's card: status, current task, progress, typing indicator, elapsed time and tokens."""
+"""One agent's card: status, current task, the model it calls, progress, typing indicator, elapsed time, tokens and
+cost with the share its prompt cache saved, and what its answer still lacked after its repair rounds."""
 
 from collections.abc import Callable
 
@@ -33,10 +34,14 @@ class AgentCard:
                 self.typing.set_visibility(False)
             self.wait = ui.label("").classes("text-caption text-orange-9").props("data-testid=agent-wait")
             self.wait.set_visibility(False)
+            self.model = ui.label("").classes("text-caption text-grey-7").props("data-testid=agent-model")
             self.progress = LiveBar(0.0).props(f'data-testid=agent-progress aria-label="{title} progress"')
             with ui.row().classes("w-full justify-between text-caption text-grey-7"):
                 self.elapsed = LiveText("—").props("data-testid=agent-elapsed")
                 self.tokens = LiveText(status.usage(0, 0)).props("data-testid=agent-tokens")
+            self.missing = ui.label("").classes("text-caption text-deep-orange-10").props(
+                "data-testid=agent-missing role=status")
+            self.missing.set_visibility(False)
             self.notice = ErrorNotice("text-caption text-negative")
             self.retry = ui.button("Retry", icon="refresh", on_click=on_retry).props(
                 f"flat dense color=primary data-testid=retry-agent-{name} data-requires-connection")
@@ -45,14 +50,14 @@ class AgentCard:
     def update(self, agent: AgentView) -> None:
         """Only what changed since the last flush: while an agent streams, that is its count and its progress,
         which change in place; the rest of the card when the agent's state changes."""
-        counts = (agent.tokens, agent.cost_usd, agent.progress)
+        counts = (agent.tokens, agent.cost_usd, agent.progress, agent.cached_tokens)
         if counts != self.counts:
             self.counts = counts
             if abs(self.progress.value - agent.progress) > 0.005 or agent.progress in (0.0, 1.0):
                 self.progress.set(round(agent.progress, 3))
-            status.show_usage(self.tokens, agent.tokens, agent.cost_usd)
+            status.show_usage(self.tokens, agent.tokens, agent.cost_usd, agent.cached_tokens, agent.cached_share)
         state = (agent.status, agent.task, agent.streaming, agent.waiting, agent.waiting_until_ms, agent.error,
-                 agent.started_ms, agent.finished_ms)
+                 agent.started_ms, agent.finished_ms, agent.model, tuple(agent.missing))
         if state == self.state:
             return
         self.state = state
@@ -62,6 +67,10 @@ class AgentCard:
         set_text(self.task, agent.task or status.label(agent.status))
         set_visible(self.typing, agent.streaming)
         set_prop(self.card, "data-waiting", agent.waiting or "")
+        set_prop(self.card, "data-model", agent.model)
+        set_text(self.model, agent.model)
+        set_text(self.missing, " ".join(agent.missing))
+        set_visible(self.missing, bool(agent.missing))
         self.notice.show(agent.error or "")
         self.tick(agent)
 

@@ -8,6 +8,7 @@ from nicegui import ui
 from nicegui.element import Element
 
 from core.domain.events import now_ms
+from core.domain.outcome import SENTENCES, RunOutcome, outcome
 from core.domain.status import AgentStatus, RunStatus, VerifyStatus
 from core.domain.view import RunView
 from core.llm.errors import wait_message
@@ -19,11 +20,10 @@ from .theme import NOTIFY_OPT_IN, title
 RUN_SENTENCES = {
     RunStatus.RUNNING: "The run is running.",
     RunStatus.PAUSED: "The run is paused.",
-    RunStatus.COMPLETED: "The run is complete: every artifact is ready.",
     RunStatus.CANCELLED: "The run was cancelled.",
     RunStatus.INTERRUPTED: "The run was interrupted.",
 }
-COMPLETED_NOTICE = "All agents finished: the artifacts are ready."
+BUDGET_WAIT = "Waiting for you to allow more spending"
 TESTS_SPOKEN = {VerifyStatus.PASSED: "The project's tests passed", VerifyStatus.FAILED: "The project's tests failed"}
 # An agent's wait for approval is said as the run's; queued and idle agents are what every run starts with.
 UNSPOKEN = frozenset({AgentStatus.WAITING_APPROVAL, AgentStatus.QUEUED, AgentStatus.IDLE})
@@ -32,11 +32,9 @@ UNSPOKEN = frozenset({AgentStatus.WAITING_APPROVAL, AgentStatus.QUEUED, AgentSta
 def headline(view: RunView) -> str:
     """The run's state in a few words, as the tab's title shows it."""
     if view.status == RunStatus.WAITING_APPROVAL:
-        return "Waiting for your approval"
-    if view.status == RunStatus.COMPLETED and tests_failed(view):
-        return f"{status.label(view.status)}, tests failed"
+        return BUDGET_WAIT if view.pending_budget is not None else "Waiting for your approval"
     if view.status != RunStatus.RUNNING:
-        return status.label(view.status)
+        return status.run_label(view.status, outcome(view))
     if view.queue_position is not None:
         return "Queued"
     if view.pause_requested:
@@ -45,13 +43,19 @@ def headline(view: RunView) -> str:
     return f"{working[0]} working" if working else "Running"
 
 
-def tests_failed(view: RunView) -> bool:
-    """The project's last verdict, as the run's card and header show it, is a failure."""
-    return view.verify is not None and view.verify.status == VerifyStatus.FAILED
-
-
 def verdict_sentence(view: RunView) -> str:
     return f"{TESTS_SPOKEN[view.verify.status]}: {view.verify.summary}"
+
+
+def ending_sentence(view: RunView, ended: RunOutcome) -> str:
+    """What the run delivered, in a sentence: the failing tests' own summary when they failed."""
+    return verdict_sentence(view) if ended == RunOutcome.TESTS_FAILED else SENTENCES[ended]
+
+
+def ending_title(ended: RunOutcome) -> str:
+    """"Run completed", "Run finished — no runnable code", …"""
+    words = status.run_label(RunStatus.COMPLETED, ended)
+    return f"Run {words[0].lower()}{words[1:]}"
 
 
 def review_sentence(view: RunView) -> str:
@@ -65,12 +69,12 @@ def notice(view: RunView) -> tuple[str, str, str] | None:
     """(key, title, body) of a desktop notification when the run needs the user; the key is new each time."""
     if view.status == RunStatus.WAITING_APPROVAL and view.pending is not None:
         return view.pending.interrupt_id, "Waiting for your approval", review_sentence(view)
+    if view.status == RunStatus.WAITING_APPROVAL and view.pending_budget is not None:
+        return view.pending_budget.interrupt_id, BUDGET_WAIT, view.pending_budget.message
     if view.status == RunStatus.FAILED:
         return f"failed:{view.segments}", "Run failed", view.error or ""
-    if view.status == RunStatus.COMPLETED and tests_failed(view):
-        return f"completed:{view.segments}", "Run completed, tests failed", verdict_sentence(view)
-    if view.status == RunStatus.COMPLETED:
-        return f"completed:{view.segments}", "Run completed", COMPLETED_NOTICE
+    if (ended := outcome(view)) is not None:
+        return f"completed:{view.segments}", ending_title(ended), ending_sentence(view, ended)
     return None
 
 
@@ -95,17 +99,19 @@ def spoken(view: RunView, before: dict[str, object] | None) -> str:
     if now["run"] != before["run"]:
         if view.status == RunStatus.WAITING_APPROVAL and view.pending is not None:
             sentences.append(f"Waiting for your approval: {review_sentence(view)}")
+        elif view.status == RunStatus.WAITING_APPROVAL and view.pending_budget is not None:
+            sentences.append(f"{BUDGET_WAIT}: {view.pending_budget.message}")
         elif view.status == RunStatus.FAILED:
             sentences.append(f"The run failed. {view.error or ''}")
-        elif view.status == RunStatus.COMPLETED and tests_failed(view) and now["tests"] == before["tests"]:
-            sentences.append(f"{RUN_SENTENCES[view.status]} {verdict_sentence(view)}")  # said again: it matters
+        elif (ended := outcome(view)) is not None:  # failing tests are said again: it matters
+            sentences.append(f"{status.run_label(view.status, ended)}. {ending_sentence(view, ended)}")
         else:
             sentences.append(RUN_SENTENCES[view.status])
     return " ".join(sentences)
 
 
 def states(view: RunView) -> dict[str, object]:
-    return {"run": (view.status, view.pending), "tests": view.verify and view.verify.status,
+    return {"run": (view.status, view.pending, view.pending_budget), "tests": view.verify and view.verify.status,
             **{name: (agent.status, agent.waiting) for name, agent in view.agents.items()}}
 
 

@@ -1,9 +1,10 @@
-"""The brief box, the approval choices and the Start button: validated as the user types, limits stated up front."""
+"""The brief box, the approval choices, the team (a model and a system prompt per agent), the tests and the soft
+budget, and the Start button: validated as the user types, limits stated up front."""
 
 from nicegui import ui
 
-from core.domain.inputs import InputError, clean_brief
-from core.engine.commands import RunService
+from core.domain.inputs import MAX_PROMPT_CHARS, InputError, clean_brief
+from core.engine.commands import RunOptions, RunService
 
 from .props import set_text
 
@@ -11,6 +12,7 @@ from .props import set_text
 def brief_form(runs: RunService, user: str) -> ui.textarea:
     """The form; its brief box is returned, for examples to fill."""
     limit = runs.limits.max_brief_chars
+    defaults = runs.defaults
 
     def check() -> str | None:
         """The reason the brief cannot start a run, or None."""
@@ -27,11 +29,35 @@ def brief_form(runs: RunService, user: str) -> ui.textarea:
         set_text(message, problem if problem and typed else "")
         start.set_enabled(problem is None)
 
+    models: dict[str, ui.input] = {}
+    prompts: dict[str, ui.textarea] = {}
+
+    def team_fields() -> None:
+        """The model and the prompt of each agent, made when the team section first opens: five long prompts are
+        nothing a user who does not open it should wait for."""
+        if models:
+            return
+        with team:
+            for name in runs.agents:
+                with ui.column().classes("w-full gap-1 q-mb-sm").props(f"data-testid=team-member-{name}"):
+                    models[name] = ui.input(f"{name.capitalize()}'s model", value=defaults.models.get(name, "")).props(
+                        f"outlined dense data-testid=model-{name}").classes("w-72")
+                    prompts[name] = ui.textarea(f"{name.capitalize()}'s system prompt",
+                                                value=defaults.prompts.get(name, "")).props(
+                        f"outlined autogrow counter maxlength={MAX_PROMPT_CHARS} data-testid=prompt-{name}").classes(
+                        "w-full")
+
+    def options() -> RunOptions:
+        soft = budget.value
+        return RunOptions(models={name: field.value for name, field in models.items()} or None,
+                          prompts={name: field.value for name, field in prompts.items()} or None,
+                          soft_budget_usd="" if soft in (None, "") else soft, run_tests=tests.value)
+
     async def on_start() -> None:
         start.disable()
         try:
             run_id = await runs.start(box.value, [name for name, choice in approvals.items() if choice.value],
-                                      owner=user)
+                                      owner=user, options=options())
         except InputError as error:
             set_text(message, str(error))
             return
@@ -49,6 +75,16 @@ def brief_form(runs: RunService, user: str) -> ui.textarea:
             ui.label("Wait for my approval after:").classes("text-body2 q-mr-sm")
             approvals = {name: ui.checkbox(name.capitalize(), value=name in runs.default_approvals).props(
                 f"dense data-testid=approval-{name}") for name in runs.agents}
+        with ui.row().classes("w-full items-center gap-4"):
+            tests = ui.checkbox("Run the project's tests", value=defaults.run_tests).props(
+                "dense data-testid=run-tests")
+            budget = ui.number("Ask before spending more than (US$)", value=defaults.soft_budget_usd, min=0.01,
+                               step=0.5, format="%.2f").props("outlined dense clearable data-testid=soft-budget")
+        with ui.expansion("Team: a model and a system prompt per agent", icon="groups",
+                          on_value_change=team_fields).classes("w-full").props(
+                "dense data-testid=team-section") as team:
+            ui.label("Each agent calls its own model with its own system prompt; change them for this run. The "
+                     "defaults are the server's.").classes("text-caption text-grey-8")
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(f"Up to {limit:,} characters. The five agents run one after another; at each checked agent "
                      "the run waits until you approve, edit or ask for changes.").classes(

@@ -7,6 +7,7 @@ from nicegui import ui
 from core.domain.catalogue import RunRow
 from core.domain.events import now_ms
 from core.domain.inputs import InputError, clean_query
+from core.domain.outcome import of_row
 from core.domain.status import RunStatus
 from core.engine.commands import RunService
 
@@ -79,8 +80,9 @@ class History:
                     "max-pages=7 boundary-links data-testid=history-pagination")
 
     def _row(self, row: RunRow) -> None:
+        ended = of_row(row.status, row.outcome, row.verdict)
         with ui.item().classes("history-row").props(
-                f"data-testid=run-row data-run-id={row.run_id} data-status={row.status}"):
+                f"data-testid=run-row data-run-id={row.run_id} data-status={row.status} data-outcome={ended or ''}"):
             with ui.item_section():
                 ui.link(row.title or excerpt(row.brief), f"/runs/{row.run_id}").classes(
                     "run-title text-body1").props("data-testid=run-link")
@@ -92,7 +94,7 @@ class History:
                     if row.verdict is not None:
                         ui.badge(verify.LABELS[row.verdict], color=verify.COLORS[row.verdict]).props(
                             f"outline data-testid=run-row-verdict data-status={row.verdict}")
-                    ui.badge(status.label(row.status), color=status.color(row.status)).props(
+                    ui.badge(status.run_label(row.status, ended), color=status.run_color(row.status, ended)).props(
                         "data-testid=run-row-status")
                     ui.button(icon="edit", on_click=lambda r=row: self._rename(r)).props(
                         "flat dense round data-testid=rename-run aria-label=Rename")

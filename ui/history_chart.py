@@ -1,9 +1,11 @@
-"""Cost and duration of the user's recent runs, as one chart (`ui.echart`) above the history list."""
+"""Cost and duration of the user's recent runs, as one chart (`ui.echart`) above the history list: each bar says
+how its run ended (what it delivered), in its colour and its tooltip."""
 
 from nicegui import ui
 
 from core.domain.catalogue import RunRow
 from core.domain.events import now_ms
+from core.domain.outcome import GOOD, of_row
 from core.engine.queries import RunQueries
 
 from . import status
@@ -12,6 +14,7 @@ from .props import set_prop
 
 RECENT = 20
 REFRESH_S = 5.0
+BAR_GOOD, BAR_SHORT, BAR_OTHER = "#2e7d32", "#c62828", "#3949ab"  # delivered; fell short; still working or stopped
 
 
 def summary(rows: list[RunRow]) -> str:
@@ -21,9 +24,21 @@ def summary(rows: list[RunRow]) -> str:
     longest = max(rows, key=duration_s)
     took = status.duration(int(duration_s(longest) * 1000))
     dearest = max(row.cost_usd for row in rows)
+    delivered = sum(1 for row in rows if of_row(row.status, row.outcome, row.verdict) in GOOD)
     return (f"Cost and duration of your last {len(rows)} runs. The longest took {took} "
             f"({excerpt(longest.title or longest.brief, 60)}); the most expensive cost {status.money(dearest)}; "
-            f"together they cost {status.money(sum(row.cost_usd for row in rows))}.")
+            f"together they cost {status.money(sum(row.cost_usd for row in rows))}. {delivered} of them completed "
+            "with their tests passed or turned off.")
+
+
+def ended(row: RunRow) -> str:
+    """How the run stands, as its badge says it."""
+    return status.run_label(row.status, of_row(row.status, row.outcome, row.verdict))
+
+
+def bar_color(row: RunRow) -> str:
+    outcome = of_row(row.status, row.outcome, row.verdict)
+    return BAR_OTHER if outcome is None else BAR_GOOD if outcome in GOOD else BAR_SHORT
 
 
 def duration_s(row: RunRow) -> float:
@@ -39,13 +54,14 @@ def options(rows: list[RunRow]) -> dict:
         "grid": {"left": 8, "right": 8, "top": 40, "bottom": 8, "containLabel": True},
         "legend": {"top": 0},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": [status.moment(row.created_ms)[5:] for row in shown],
+        # The category names each run by when it started and how it ended, which the axis tooltip shows.
+        "xAxis": {"type": "category", "data": [f"{status.moment(row.created_ms)[5:]}\n{ended(row)}" for row in shown],
                   "axisLabel": {"hideOverlap": True}},
         "yAxis": [{"type": "value", "name": "seconds", "minInterval": 1},
                   {"type": "value", "name": "US$", "splitLine": {"show": False}}],
         "series": [
-            {"name": "Duration (s)", "type": "bar", "color": "#3949ab", "barMaxWidth": 32,
-             "data": [round(duration_s(row), 1) for row in shown]},
+            {"name": "Duration (s)", "type": "bar", "color": BAR_OTHER, "barMaxWidth": 32,
+             "data": [{"value": round(duration_s(row), 1), "itemStyle": {"color": bar_color(row)}} for row in shown]},
             {"name": "Cost (US$)", "type": "line", "yAxisIndex": 1, "color": "#c62828", "symbolSize": 7,
              "data": [round(row.cost_usd, 4) for row in shown]},
         ],

@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from core.domain.catalogue import RunRow
+from core.domain.outcome import of_row
 
 from . import status
 from .history import excerpt
@@ -20,10 +21,12 @@ def recent_runs(rows: list[RunRow]) -> None:
             ui.link("All runs", "/runs")
         with ui.list().props("separator").classes("w-full"):
             for row in rows:
-                with ui.item().props(f"data-testid=recent-run data-run-id={row.run_id} data-status={row.status}"):
+                ended = of_row(row.status, row.outcome, row.verdict)
+                with ui.item().props(f"data-testid=recent-run data-run-id={row.run_id} data-status={row.status} "
+                                     f"data-outcome={ended or ''}"):
                     with ui.item_section():
                         ui.link(row.title or excerpt(row.brief, 90), f"/runs/{row.run_id}").classes("text-body1")
                         ui.item_label(f"Started {status.moment(row.created_ms)} · "
                                       f"{status.usage(row.tokens, row.cost_usd)}").props("caption")
                     with ui.item_section().props("side"):
-                        ui.badge(status.label(row.status), color=status.color(row.status))
+                        ui.badge(status.run_label(row.status, ended), color=status.run_color(row.status, ended))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from core.domain.events import now_ms
+from core.domain.outcome import outcome
 from core.domain.status import AT_REST, RESUMABLE, RunStatus
 from core.domain.view import RunView
 
@@ -19,6 +20,14 @@ from .verify import VerifyBadge
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def model_costs(view: RunView) -> str:
+    """What each model the run called cost, when it called more than one."""
+    models = view.usage.models
+    if len(models) < 2:
+        return ""
+    return "By model: " + " · ".join(f"{name} {status.money(spend.cost_usd)}" for name, spend in models.items())
 
 
 def state_note(view: RunView) -> str:
@@ -37,11 +46,15 @@ class RunHeader:
     def __init__(self, view: RunView, on_pause: Callable, on_cancel: Callable, on_resume: Callable) -> None:
         with ui.row().classes("w-full items-center gap-3"):
             ui.label("Run").classes("text-h6")
-            self.badge = ui.badge(status.label(view.status), color=status.color(view.status)).props(
-                f"data-testid=run-status data-status={view.status}").classes("text-body2 q-px-sm")
+            ended = outcome(view)
+            self.badge = ui.badge(status.run_label(view.status, ended),
+                                  color=status.run_color(view.status, ended)).props(
+                f"data-testid=run-status data-status={view.status} data-outcome={ended or ''}").classes(
+                "text-body2 q-px-sm")
             self.elapsed = LiveText("").classes("text-caption text-grey-7")
             self.usage = LiveText("").classes("text-caption text-grey-7").props("data-testid=run-usage")
             self.verify = VerifyBadge()
+            self.models = ui.label("").classes("text-caption text-grey-7").props("data-testid=run-model-costs")
             ui.space()
             self.model = ui.label("").classes("text-caption text-grey-7")
             self.pause = ui.button("Pause", icon="pause", on_click=on_pause).props(
@@ -62,15 +75,19 @@ class RunHeader:
     def update(self, view: RunView) -> None:
         """The usage in place (it counts the answers streaming now, as the cards do); the rest only when what it
         shows changed: streamed text changes none of it."""
-        status.show_usage(self.usage, view.live_tokens, view.cost_usd)
-        shown = (view.status, view.error, view.tokens, view.cost_usd, view.model, view.pause_requested,
+        total = view.usage.total
+        status.show_usage(self.usage, view.live_tokens, view.cost_usd, total.cached_tokens, total.cached_share)
+        ended = outcome(view)
+        shown = (view.status, ended, view.error, view.tokens, view.cost_usd, view.model, view.pause_requested,
                  view.queue_position, view.started_ms, view.finished_ms)
         if shown == self.shown:
             return
         self.shown = shown
         set_prop(self.badge, "data-status", view.status)
-        set_prop(self.badge, "color", status.color(view.status))
-        set_text(self.badge, status.label(view.status))
+        set_prop(self.badge, "data-outcome", ended or "")
+        set_prop(self.badge, "color", status.run_color(view.status, ended))
+        set_text(self.badge, status.run_label(view.status, ended))
+        set_text(self.models, model_costs(view))
         self.notice.show(view.error or "")
         self.verify.update(view.verify)
         set_text(self.model, f"Model: {view.model}" if view.model else "")

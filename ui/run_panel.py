@@ -1,6 +1,7 @@
-"""A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
-the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
-RunService and the terminal's commands (core.engine.execution) as commands; the view only renders the fold."""
+"""A run, live: status and controls, the pending approval or budget question, the five agent cards, the timeline,
+the transcript and the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary.
+Controls go to the RunService and the terminal's commands (core.engine.execution) as commands; the view only renders
+the fold."""
 
 from nicegui import ui
 
@@ -14,6 +15,7 @@ from .approval_panel import ApprovalPanel
 from .artifacts import Artifacts
 from .attention import Attention
 from .boundary import Boundary, Component
+from .budget_panel import BudgetPanel
 from .calls import Calls
 from .live import LiveRuns
 from .run_header import RunHeader
@@ -60,6 +62,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
     with ui.column().classes("w-full gap-4").props(f"data-testid=run-panel data-run-id={run_id}"):
         header = Boundary("run status", lambda: RunHeader(view, pause, cancel, resume))
         approval = Boundary("approval", lambda: ApprovalPanel(run_id, runs))
+        budget = Boundary("budget", lambda: BudgetPanel(run_id, runs))
         cards = Boundary("agent cards", lambda: AgentCards(resume))
         timeline = Boundary("timeline", RunTimeline)
         with ui.element("div").classes("run-columns w-full"):
@@ -73,7 +76,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         tests = Boundary("tests", VerifyCard)
         terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
-    boundaries.extend([attention, header, approval, cards, timeline, transcript, artifacts, tests, terminal])
+    boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, tests, terminal])
     render(view)
 
     def tick() -> None:

@@ -37,6 +37,7 @@ WAIT_REASONS = {
 DECISIONS = {
     Outcome.APPROVED: "you approved it", Outcome.EDITED: "you edited and approved it",
     Outcome.CHANGES_REQUESTED: "you asked for changes", Outcome.CANCELLED: "the run was cancelled",
+    Outcome.RESUMED: "you allowed more spending",
 }
 RUN_ENDS = {Outcome.DONE: "completed", Outcome.FAILED: "failed", Outcome.CANCELLED: "was cancelled",
             Outcome.INTERRUPTED: "was interrupted"}
@@ -115,7 +116,8 @@ def describe(span: Span, title: str, origin: int) -> str:
             ending = {Outcome.DONE: "", Outcome.FAILED: f"; it failed: {span.reason}",
                       Outcome.CANCELLED: "; cancelled", Outcome.INTERRUPTED: f"; interrupted: {span.reason}"}
             fixing = f", fixing the failing tests (fix {span.fix})" if span.fix else ""
-            return f"{title} worked {when}{fixing}{ending.get(span.outcome, '')}."
+            model = f", calling {span.model}" if span.model else ""
+            return f"{title} worked {when}{model}{fixing}{ending.get(span.outcome, '')}."
         case SpanKind.SERVICE_WAIT:
             attempt = f" before attempt {span.attempt}" if span.reason != WaitKind.PACING else ""
             return f"{title} waited for the AI service {when}{attempt}: {WAIT_REASONS[WaitKind(span.reason)]}."

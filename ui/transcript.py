@@ -5,7 +5,7 @@ import hashlib
 from nicegui import ui
 
 from core.domain.status import MessageKind
-from core.domain.view import MessageView, RunView
+from core.domain.view import MessageView, RunView, Step
 
 from .following_scroll import FollowingScroll
 from .props import set_prop
@@ -15,11 +15,17 @@ from .streaming_markdown import StreamingMarkdown
 class _Message:
     """Streams through StreamingMarkdown, which the browser finishes in place once the answer is complete."""
 
-    def __init__(self, message: MessageView, title: str) -> None:
+    def __init__(self, message: MessageView, title: str, step: Step | None = None) -> None:
         with ui.element("div").classes("message w-full").props(
                 f"data-testid=message data-agent={message.agent} data-complete=false") as self.element:
             ui.label(title).classes("text-overline text-primary")
             self.body = StreamingMarkdown(message)
+            if step is not None:  # what the model was told, for whoever wants to know why it answered so
+                with ui.expansion(f"What the {title} was told ({step.model})", icon="description").classes(
+                        "prompt-used w-full text-caption").props(
+                        f"dense data-testid=prompt-used data-agent={message.agent} data-model={step.model}"):
+                    ui.label(step.system_prompt).classes("whitespace-pre-wrap text-caption").props(
+                        "data-testid=prompt-text")
         self.complete = False
 
     def update(self, message: MessageView) -> None:
@@ -55,7 +61,18 @@ class _TestFailure(_Feedback):
             ui.label(message.text).classes("whitespace-pre-wrap text-body2 font-mono")
 
 
-_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure}
+class _Repair(_Feedback):
+    """What the agent's answer lacked, sent back to it with the form to send it in (a repair round)."""
+
+    def __init__(self, message: MessageView, title: str) -> None:
+        with ui.element("div").classes("feedback-note w-full").props(
+                f"data-testid=repair-request data-agent={message.agent}") as self.element:
+            ui.label(f"The {title}'s answer lacked what it must deliver: asked again").classes(
+                "text-overline text-deep-orange-10")
+            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
+
+
+_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure, MessageKind.REPAIR: _Repair}
 
 
 class Transcript:
@@ -76,7 +93,11 @@ class Transcript:
                     self.placeholder.delete()
                     self.placeholder = None
                 agent = view.agents.get(message.agent)
+                title = agent.title if agent else ""
                 with self.column:
-                    kind = _NOTES.get(message.kind, _Message)
-                    shown = self.messages[message.message_id] = kind(message, agent.title if agent else "")
+                    if message.kind in _NOTES:
+                        shown = _NOTES[message.kind](message, title)
+                    else:
+                        shown = _Message(message, title, view.steps.get(message.subagent_run_id or ""))
+                    self.messages[message.message_id] = shown
             shown.update(message)

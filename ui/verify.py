@@ -2,7 +2,7 @@
 
 from nicegui import ui
 
-from core.domain.status import VerifyStatus
+from core.domain.status import Missing, VerifyStatus
 from core.domain.view import RunView, VerifyView
 
 from . import status
@@ -10,12 +10,19 @@ from .props import set_prop, set_text
 
 LABELS = {VerifyStatus.PENDING: "Tests not run yet", VerifyStatus.RUNNING: "Running the tests…",
           VerifyStatus.PASSED: "Tests passed", VerifyStatus.FAILED: "Tests failed",
-          VerifyStatus.SKIPPED: "Tests not run"}
+          VerifyStatus.MISSING: "Code or tests missing", VerifyStatus.SKIPPED: "Tests not run"}
+MISSING_TITLES = {Missing.CODE: "No code to test", Missing.TESTS: "No tests to run"}
 COLORS = {VerifyStatus.PENDING: "grey-6", VerifyStatus.RUNNING: "primary", VerifyStatus.PASSED: "positive",
-          VerifyStatus.FAILED: "negative", VerifyStatus.SKIPPED: "grey-7"}
+          VerifyStatus.FAILED: "negative", VerifyStatus.MISSING: "red-9", VerifyStatus.SKIPPED: "grey-7"}
 ICONS = {VerifyStatus.PENDING: "schedule", VerifyStatus.RUNNING: "hourglass_top", VerifyStatus.PASSED: "check_circle",
-         VerifyStatus.FAILED: "cancel", VerifyStatus.SKIPPED: "block"}
+         VerifyStatus.FAILED: "cancel", VerifyStatus.MISSING: "report", VerifyStatus.SKIPPED: "block"}
 WAITING = "The project's tests run in the sandbox once the Tester is done."
+
+
+def title(verify: VerifyView) -> str:
+    if verify.status == VerifyStatus.MISSING and verify.missing is not None:
+        return MISSING_TITLES[verify.missing]
+    return LABELS[verify.status]
 
 
 def counts(verify: VerifyView) -> str:
@@ -42,7 +49,7 @@ class VerifyCard:
         if self.icon.name != ICONS[verify.status]:
             self.icon.name = ICONS[verify.status]
         set_prop(self.icon, "color", COLORS[verify.status])
-        set_text(self.title, LABELS[verify.status])
+        set_text(self.title, title(verify))
         set_text(self.summary, verify.summary or WAITING)
         set_text(self.counts, counts(verify) if verify.status in (VerifyStatus.PASSED, VerifyStatus.FAILED) else "")
 
@@ -61,7 +68,7 @@ class VerifyBadge:
         self.badge.set_visibility(True)
         set_prop(self.badge, "data-status", verify.status)
         set_prop(self.badge, "color", COLORS[verify.status])
-        text = LABELS[verify.status]
+        text = title(verify)
         if verify.status in (VerifyStatus.PASSED, VerifyStatus.FAILED):
             text += f" ({verify.passed}/{verify.passed + verify.failed + verify.errors})"
         set_text(self.badge, text)

@@ -56,23 +56,23 @@ controlflow.tools.tools.create_markdown_artifact = _no_artifact
 
 
 class Models:
-    """One LangChain chat model per agent, on the LLM client's endpoint, key and limits, naming its agent in the
-    agent header (the offline demo model answers as that agent)."""
+    """One LangChain chat model per agent and model it calls, on the LLM client's endpoint, key and limits, naming
+    its agent in the agent header (the offline demo model answers as that agent)."""
 
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
-        self._models: dict[str, ChatOpenAI] = {}
+        self._models: dict[tuple[str, str], ChatOpenAI] = {}
 
-    def __call__(self, role: Role) -> ChatOpenAI:
-        if role.name not in self._models:
+    def __call__(self, role: Role, model: str) -> ChatOpenAI:
+        if (role.name, model) not in self._models:
             client = self.llm.client
-            self._models[role.name] = ChatOpenAI(
-                model=self.llm.model, base_url=str(client.base_url), api_key=client.api_key,
+            self._models[role.name, model] = ChatOpenAI(
+                model=model, base_url=str(client.base_url), api_key=client.api_key,
                 default_headers={AGENT_HEADER: role.name}, timeout=client.timeout,
                 max_retries=0,  # the LLM client's retry policy retries whole attempts, visibly
                 use_responses_api=False,  # chat completions, which every OpenAI-compatible endpoint serves
                 stream_usage=True, max_tokens=self.llm.max_output_tokens)
-        return self._models[role.name]
+        return self._models[role.name, model]
 
     async def close(self) -> None:
         for model in self._models.values():
@@ -83,7 +83,8 @@ class Models:
 def controlflow_step(models: Models) -> AgentStep:
     def step(role: Role, inputs: AgentInputs, llm: LLM) -> AsyncIterator[Event]:
         messages = inputs.messages(role)
-        return run_agent(role, inputs, llm, source=partial(_attempt, role, messages, models(role)))
+        model = models(role, inputs.model or llm.model)
+        return run_agent(role, inputs, llm, source=partial(_attempt, role, messages, model))
     return step
 
 
@@ -92,7 +93,7 @@ class _Relay(AsyncHandler):
 
     def __init__(self) -> None:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self.prompt_tokens = self.completion_tokens = 0
+        self.prompt_tokens = self.completion_tokens = self.cached_tokens = 0
         self.estimated = False
         self.text: list[str] = []
         self._call_ended = False
@@ -112,6 +113,7 @@ class _Relay(AsyncHandler):
         if usage:
             self.prompt_tokens += usage.get("input_tokens", 0)
             self.completion_tokens += usage.get("output_tokens", 0)
+            self.cached_tokens += (usage.get("input_token_details") or {}).get("cache_read") or 0
         else:
             self.estimated = True
 
@@ -146,4 +148,5 @@ async def _attempt(role: Role, messages: list[dict], model: ChatOpenAI) -> Async
     if relay.estimated:
         yield estimated_usage(role.name, messages, "".join(relay.text))
     else:
-        yield Usage(agent=role.name, prompt_tokens=relay.prompt_tokens, completion_tokens=relay.completion_tokens)
+        yield Usage(agent=role.name, prompt_tokens=relay.prompt_tokens, completion_tokens=relay.completion_tokens,
+                    cached_tokens=relay.cached_tokens)

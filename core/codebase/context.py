@@ -4,7 +4,8 @@ the change request, packed within a token budget.
 The map lists every file with its size and top-level names (Python's through `ast`; other text's by simple
 patterns); binary and secrets files are listed as such, never shown. The files are ranked by how the request's
 words meet their paths, names and contents (rarer words weigh more), followed by the tests of the chosen modules
-and the README, and taken in that order while they fit. Tokens are estimated at four characters each, as the LLM
+and the README (a request that names nothing gets the entry points and the packages' __init__.py), and taken in
+that order while they fit. Tokens are estimated at four characters each, as the LLM
 client estimates them.
 """
 
@@ -22,6 +23,7 @@ from .content import Withheld, text_of, withheld
 CHARS_PER_TOKEN = 4
 DEFAULT_BUDGET = 12_000  # tokens
 MAX_NAMES = 12  # top-level names listed per file in the map
+PACKAGE_INIT = "__init__.py"
 ENTRY_POINTS = ("main.py", "__main__.py", "app.py", "cli.py", "index.js", "index.ts", "main.go", "main.rs")
 _STOP_WORDS = frozenset(
     "the and for with that this from into then than when what which where there their them they its also are was "
@@ -53,7 +55,7 @@ class Reason(StrEnum):
     MATCH = "match"  # the request's words meet its path, names or content
     TEST = "test"  # it tests a chosen module
     README = "readme"
-    ENTRY = "entry"  # an entry point, shown when the request names nothing
+    ENTRY = "entry"  # an entry point or a package's __init__.py, shown when the request names nothing
 
 
 @dataclass(frozen=True)
@@ -210,9 +212,9 @@ def _ranked(shown: Mapping[str, str], names: Mapping[str, tuple[str, ...]], requ
         if path not in tests:
             for test in _tests_of(path, tests):
                 order.setdefault(test, Reason.TEST)
-    if not scores:
+    if not scores:  # the entry points, and what each Python package offers (its __init__.py)
         for path in sorted(shown, key=lambda path: (len(PurePosixPath(path).parts), path)):
-            if PurePosixPath(path).name in ENTRY_POINTS:
+            if PurePosixPath(path).name in ENTRY_POINTS + (PACKAGE_INIT,) and not _is_test(path):
                 order.setdefault(path, Reason.ENTRY)
     for path in sorted(shown, key=lambda path: (len(PurePosixPath(path).parts), path)):
         if PurePosixPath(path).stem.lower() == "readme":

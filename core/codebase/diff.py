@@ -5,19 +5,14 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+
+from core.domain.files import FileChangeKind as ChangeKind  # one name per kind of change, the domain's
 
 from .content import text_of
 from .history import History
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-class ChangeKind(StrEnum):
-    ADDED = "added"
-    MODIFIED = "modified"
-    DELETED = "deleted"
 
 
 @dataclass(frozen=True)

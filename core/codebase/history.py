@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dulwich.index import build_index_from_tree
-from dulwich.object_store import commit_tree_changes
+from dulwich.index import build_index_from_tree, commit_tree
+from dulwich.object_store import MemoryObjectStore, commit_tree_changes
 from dulwich.objects import Blob, Commit, ShaFile, Tree
 from dulwich.pack import write_pack
 from dulwich.refs import check_ref_format
@@ -121,26 +121,17 @@ class History:
 
     def commit(self, step: Step) -> str:
         """Commits the step on top of the last one; its id."""
-        if not isinstance(step.time, int) or step.time < 0 or not isinstance(step.timezone, int) \
-                or step.timezone % 60 or abs(step.timezone) > _MAX_TIMEZONE_S:
-            raise HistoryError(BAD_TIME)
+        _check_time(step)
         changed, tree_changes = self._apply(step.changes)
-        commit = Commit()
         # Only the folders on the changed paths are built again: the others keep their tree objects.
-        commit.tree = self._tree = commit_tree_changes(self.repository.object_store, self._tree or Tree(),
-                                                       tree_changes)
+        self._tree = commit_tree_changes(self.repository.object_store, self._tree or Tree(), tree_changes)
         parent = self._commits[-1].id if self._commits else None
-        commit.parents = [parent.encode()] if parent else []
-        commit.author = _identity(step.author)
-        commit.committer = _identity(step.committer or step.author)
-        commit.author_time = commit.commit_time = step.time
-        commit.author_timezone = commit.commit_timezone = step.timezone
-        message = _message(step.message)
-        commit.message = message.encode("utf-8", "replace")
+        commit = _commit(self._tree, parent, step)
         self.repository.object_store.add_object(commit)
         commit_id = commit.id.decode()
         self.repository.refs[f"refs/heads/{self.branch}".encode()] = commit.id
-        self._commits.append(CommitInfo(commit_id, parent, step.author, step.time, step.timezone, message, changed))
+        self._commits.append(CommitInfo(commit_id, parent, step.author, step.time, step.timezone,
+                                        _message(step.message), changed))
         return commit_id
 
     def _apply(self, changes: Mapping[str, bytes | None]) -> tuple[tuple[str, ...], list[_TreeChange]]:
@@ -293,6 +284,40 @@ class History:
             for path in sorted(root.rglob("*")):
                 archive.write(path, f"{folder}/{path.relative_to(root).as_posix()}")
         return buffer.getvalue()
+
+
+def commit_id(files: Mapping[str, bytes], parent: str | None, step: Step) -> str:
+    """The id the step gets when committed on `parent`, where it leaves the project's files as `files` (all of them,
+    by path): what History.commit gives, computed from the files alone, without the history before it."""
+    _check_time(step)
+    store = MemoryObjectStore()
+    entries = []
+    for raw, data in files.items():
+        path = project_path(raw)
+        if path is None:
+            raise HistoryError(BAD_PATH.format(path=raw))
+        blob = Blob.from_string(bytes(data))
+        store.add_object(blob)
+        entries.append((path.encode(), blob.id, FILE_MODE))
+    return _commit(commit_tree(store, entries), parent, step).id.decode()
+
+
+def _check_time(step: Step) -> None:
+    if not isinstance(step.time, int) or step.time < 0 or not isinstance(step.timezone, int) \
+            or step.timezone % 60 or abs(step.timezone) > _MAX_TIMEZONE_S:
+        raise HistoryError(BAD_TIME)
+
+
+def _commit(tree: bytes, parent: str | None, step: Step) -> Commit:
+    commit = Commit()
+    commit.tree = tree
+    commit.parents = [parent.encode()] if parent else []
+    commit.author = _identity(step.author)
+    commit.committer = _identity(step.committer or step.author)
+    commit.author_time = commit.commit_time = step.time
+    commit.author_timezone = commit.commit_timezone = step.timezone
+    commit.message = _message(step.message).encode("utf-8", "replace")
+    return commit
 
 
 def _parents(path: bytes) -> list[bytes]:

@@ -2,7 +2,7 @@
 
 import re
 
-from core.domain.project import safe_path
+from core.domain.paths import safe_path
 
 # Code points HFS+ ignores in names, so `.g\u200cit` is `.git` on a Mac (git refuses both in a tree).
 _IGNORED_BY_HFS = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")

@@ -11,13 +11,16 @@ connection drops mid-answer), stall (the stream stops mid-answer and never resum
 mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
 prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py), buggy (the developer's first
 version has a bug that the tester's tests find, so the fix loop runs; its revision with the failing output as
-feedback is correct; other agents answer as usual).
+feedback is correct; other agents answer as usual), badedit (in a change request, the SEARCH text of the
+developer's first edit is not in the file, so its edits fail and it is asked again; with that feedback its edits
+apply).
 """
 
 import random
 from dataclasses import dataclass
 
-KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile", "buggy")
+KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile", "buggy",
+         "badedit")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.llm.client import DEMO_MODEL
 
+from .changes import change_answer, read_request
 from .content import AGENTS, demo_answer
 from .hostile import hostile_block
 
@@ -75,13 +76,18 @@ def brief_of(messages: list[ChatMessage]) -> str:
     return _between(user, "brief") or user
 
 
-def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False, buggy: bool = False) -> str:
-    """The whole answer of `agent`; UnknownAgent when the demo model has no answers for it."""
+def answer_for(agent: str | None, messages: list[ChatMessage], *, hostile: bool = False, buggy: bool = False,
+               badedit: bool = False) -> str:
+    """The whole answer of `agent`; UnknownAgent when the demo model has no answers for it. A request that holds
+    a change request (<request>) gets a change's answer (core.demo.changes)."""
     if agent not in AGENTS:
         raise UnknownAgent(f"The offline demo model cannot answer as agent {agent!r}; it answers as "
                            f"{', '.join(AGENTS)} (named in the request's agent header).")
-    brief = brief_of(messages)
-    answer = demo_answer(agent, brief, _between(_user_text(messages), "feedback"), buggy=buggy)
+    brief, user = brief_of(messages), _user_text(messages)
+    if _between(user, "request") is not None:
+        answer = change_answer(agent, read_request(user, _between), badedit=badedit)
+    else:
+        answer = demo_answer(agent, brief, _between(user, "feedback"), buggy=buggy)
     return answer + "\n" + hostile_block(brief) if hostile else answer
 
 

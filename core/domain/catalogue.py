@@ -4,6 +4,7 @@ changes in a row (the one rule every store applies, in SQL or in memory)."""
 from dataclasses import dataclass
 
 from .fold import SummaryChange
+from .outcome import RunOutcome
 from .status import NOT_WORKING, RunStatus, VerifyStatus
 
 
@@ -19,6 +20,7 @@ class RunRow:
     cost_usd: float
     owner: str
     verdict: VerifyStatus | None = None  # of the project's tests, once they ran
+    outcome: RunOutcome | None = None  # what its last segment delivered (core.domain.outcome), once it ended
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,12 @@ class RowChange:
 
 
 def row_change(change: SummaryChange, stamp_ms: int) -> RowChange:
-    """A new status also sets when the run stopped working (`stamp_ms`), or clears it when it works again."""
+    """A new status also sets when the run stopped working (`stamp_ms`), or clears it when it works again, and the
+    outcome the same event recorded (or none)."""
     sets: dict[str, object] = {}
     if change.status is not None:
-        sets |= {"status": RunStatus(change.status), "ended_ms": stamp_ms if change.status in NOT_WORKING else None}
+        sets |= {"status": RunStatus(change.status), "ended_ms": stamp_ms if change.status in NOT_WORKING else None,
+                 "outcome": change.outcome and RunOutcome(change.outcome)}
     if change.verdict is not None:
         sets["verdict"] = VerifyStatus(change.verdict)
     adds = {name: amount for name, amount in (("tokens", change.tokens), ("cost_usd", change.cost_usd)) if amount}

@@ -11,7 +11,7 @@ from typing import ClassVar, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .events import CustomEvent, Event, EventType, TextMessageEndEvent, now_ms
-from .status import CommandEnd, CommandOrigin, CommandStatus, Decision, VerifyStatus, WaitKind
+from .status import CommandEnd, CommandOrigin, CommandStatus, Decision, Missing, VerifyStatus, WaitKind
 
 
 class CustomKind(StrEnum):
@@ -32,11 +32,28 @@ class CustomKind(StrEnum):
     VERIFY_STARTED = "verify_started"
     VERIFY_FINISHED = "verify_finished"
     FIX_REQUESTED = "fix_requested"
+    REPAIR_REQUESTED = "repair_requested"
+    DELIVERABLE_MISSING = "deliverable_missing"
+    BUDGET_DECIDED = "budget_decided"
+
+
+# Every payload model by its kind. A model registers itself when its module is imported (the project's revisions
+# declare theirs in core.domain.revision_events, which the fold imports), so a kind is declared once, where its
+# feature lives.
+PAYLOADS: dict[str, type["Payload"]] = {}
 
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    KIND: ClassVar[CustomKind]
+    KIND: ClassVar[StrEnum]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "KIND" in cls.__dict__:  # a base class of several payloads has no kind of its own
+            if cls.KIND in PAYLOADS:
+                raise TypeError(f"two payload models of the custom event kind {cls.KIND!r}")
+            PAYLOADS[cls.KIND] = cls
 
 
 class AgentTask(Payload):
@@ -58,7 +75,7 @@ class ArtifactSaved(Payload):
 
 
 class Usage(Payload):
-    """Tokens and cost of one call of an agent."""
+    """Tokens and cost of one call of an agent, with the model it called."""
 
     KIND = CustomKind.USAGE
     agent: str
@@ -66,6 +83,8 @@ class Usage(Payload):
     completion_tokens: int
     estimated: bool = False  # the service sent no usage: counted from the text
     cost_usd: float = 0.0  # logs from before prices existed have none
+    model: str = ""  # logs from before models per role have none: the run's model
+    cached_tokens: int = 0  # of prompt_tokens, read from the service's prompt cache (priced at its cached rate)
 
 
 class AgentWaiting(Payload):
@@ -93,6 +112,10 @@ class RunConfigured(Payload):
     KIND = CustomKind.RUN_CONFIGURED
     brief: str
     approvals: list[str] = []  # agents whose artifact waits for the user's decision
+    models: dict[str, str] = {}  # agent -> the model it calls, resolved (logs from before: the run's model)
+    prompts: dict[str, str] = {}  # agent -> the system prompt the user wrote in place of the default
+    soft_budget_usd: float | None = None  # spending at which the run asks before going on; None: it never asks
+    run_tests: bool = True  # run the project's tests after the Tester
 
 
 class RunQueued(Payload):
@@ -185,6 +208,7 @@ class VerifyFinished(Payload):
     command_id: str | None = None
     output_tail: str = ""
     conclusive: bool = True  # False: the tests were cut short, and run again when the run goes on
+    missing: Missing | None = None  # with status `missing`: what the project lacks
 
 
 class FixRequested(Payload):
@@ -196,7 +220,31 @@ class FixRequested(Payload):
     feedback: str
 
 
-PAYLOADS: dict[str, type[Payload]] = {model.KIND: model for model in Payload.__subclasses__()}
+class RepairRequested(Payload):
+    """An agent's answer lacked what it must deliver: it is asked again, told what was missing and in what form."""
+
+    KIND = CustomKind.REPAIR_REQUESTED
+    agent: str
+    round: int
+    missing: list[str]  # one sentence per thing lacking
+    instructions: str  # what the agent is told, the variable end of its next request
+
+
+class DeliverableMissing(Payload):
+    """After its repair rounds, the agent's answer still lacks what it must deliver; the run goes on without it."""
+
+    KIND = CustomKind.DELIVERABLE_MISSING
+    agent: str
+    missing: list[str]
+
+
+class BudgetDecided(Payload):
+    """The user's answer when the run reached its soft budget: go on with a higher ceiling, or stop."""
+
+    KIND = CustomKind.BUDGET_DECIDED
+    interrupt_id: str
+    proceed: bool
+    soft_budget_usd: float | None = None  # the new ceiling, when the run goes on
 
 
 class UnknownCustomEvent(ValueError):

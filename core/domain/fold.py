@@ -13,15 +13,18 @@ from .custom import (
     AgentWaiting,
     ApprovalDecided,
     ArtifactSaved,
+    BudgetDecided,
     CommandEnded,
     CommandInterruptRequested,
     CommandOutput,
     CommandRequested,
     CommandStarted,
     CustomKind,
+    DeliverableMissing,
     FixRequested,
     MessageDiscarded,
     PauseRequested,
+    RepairRequested,
     RunConfigured,
     RunQueued,
     Usage,
@@ -36,7 +39,10 @@ from .events import (
     RunFinishedInterruptOutcome,
     StoredEvent,
 )
-from .interrupts import approval_agent
+from .interrupts import BUDGET_ADD_USD, approval_agent
+from .outcome import RunOutcome
+from .revision_events import ProjectPayload, RevisionKind
+from .revision_fold import apply_revision_event, artifact_saved, first_revision, revision_number
 from .status import (
     AgentStatus,
     Decision,
@@ -54,9 +60,14 @@ from .view import (
     CommandView,
     MessageView,
     PendingApproval,
+    PendingBudget,
     RunView,
+    Step,
     VerifyView,
 )
+
+# The interrupts a run waits for the user's decision on, as opposed to a pause.
+_WAITS_FOR_USER = frozenset({InterruptReason.APPROVAL, InterruptReason.BUDGET})
 
 
 def fold(run_id: str, events: Iterable[StoredEvent]) -> RunView:
@@ -91,16 +102,25 @@ def run_status(event: Event) -> RunStatus | None:
         case EventType.RUN_FINISHED:
             match event.outcome:
                 case RunFinishedInterruptOutcome(interrupts=interrupts):
-                    waits = any(interrupt.reason == InterruptReason.APPROVAL for interrupt in interrupts)
+                    waits = any(interrupt.reason in _WAITS_FOR_USER for interrupt in interrupts)
                     return RunStatus.WAITING_APPROVAL if waits else RunStatus.PAUSED
                 case RunFinishedCancelledOutcome():
                     return RunStatus.CANCELLED
             return RunStatus.COMPLETED  # a success, stated or not
         case EventType.RUN_ERROR:
             return RunStatus.INTERRUPTED if event.code == ErrorCode.INTERRUPTED else RunStatus.FAILED
-        case EventType.CUSTOM if event.name == CustomKind.APPROVAL_DECIDED:
+        case EventType.CUSTOM if event.name in (CustomKind.APPROVAL_DECIDED, RevisionKind.REVISION_STARTED):
             return RunStatus.RUNNING  # the run goes on at once
+        case EventType.CUSTOM if event.name == CustomKind.BUDGET_DECIDED and (event.value or {}).get("proceed"):
+            return RunStatus.RUNNING  # stopping ends the run with its own event
     return None
+
+
+def recorded_outcome(event: Event) -> RunOutcome | None:
+    """The outcome a RUN_FINISHED event's result records (the pipeline's, core.domain.outcome), if any."""
+    result = event.result if event.type == EventType.RUN_FINISHED else None
+    value = result.get("outcome") if isinstance(result, dict) else None
+    return RunOutcome(value) if value in tuple(RunOutcome) else None
 
 
 def _run_started(view: RunView, event) -> None:
@@ -111,8 +131,8 @@ def _run_started(view: RunView, event) -> None:
     view.error, view.finished_ms = None, None
     view.started_ms = view.started_ms or event.timestamp
     view.segments += 1
-    view.queue_position = view.pending = None
-    view.pause_requested = False  # a pause asked for in an earlier segment ended with it
+    view.queue_position = view.pending = view.pending_budget = None
+    view.pause_requested = view.budget_stopped = False  # a pause asked for in an earlier segment ended with it
     for agent in meta.get("agents", ()):
         view.agents.setdefault(agent["name"], AgentView(name=agent["name"], title=agent["title"]))
     for agent in view.agents.values():
@@ -134,6 +154,10 @@ def _run_finished(view: RunView, event) -> None:
                         view.agents[agent].status = AgentStatus.WAITING_APPROVAL
                 elif interrupt.reason == InterruptReason.PAUSE:
                     view.pause_requested = False
+                elif interrupt.reason == InterruptReason.BUDGET:
+                    add_usd = float((interrupt.metadata or {}).get(BUDGET_ADD_USD, 0.0))
+                    view.pending_budget = PendingBudget(interrupt.id, approval_agent(interrupt),
+                                                        interrupt.message or "", add_usd)
         case RunFinishedCancelledOutcome():
             _settle_unfinished_agents(view, AgentStatus.CANCELLED, AgentStatus.CANCELLED)
 
@@ -145,7 +169,7 @@ def _run_error(view: RunView, event) -> None:
 
 
 def _settle_unfinished_agents(view: RunView, queued_status: AgentStatus, working_status: AgentStatus) -> None:
-    view.pending, view.pause_requested, view.queue_position = None, False, None
+    view.pending, view.pending_budget, view.pause_requested, view.queue_position = None, None, False, None
     for agent in view.agents.values():
         if agent.status == AgentStatus.WAITING_APPROVAL:  # its artifact stands
             agent.status = AgentStatus.DONE
@@ -169,6 +193,10 @@ def _subagent_started(view: RunView, event) -> None:
     agent.waiting = agent.waiting_until_ms = None
     agent.retries = 0
     agent.expected_chars = meta.get("expected_chars", DEFAULT_EXPECTED_CHARS)
+    agent.missing = []
+    if model := meta.get("model"):
+        agent.model = model
+        view.steps[event.subagent_run_id] = Step(model, meta.get("system_prompt", ""))
 
 
 def _subagent_agent(view: RunView, event) -> AgentView | None:
@@ -197,7 +225,8 @@ def _subagent_error(view: RunView, event) -> None:
 
 def _text_start(view: RunView, event) -> None:
     name = view.subagents.get(event.subagent_run_id or "", "")
-    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id))
+    view.messages.append(MessageView(message_id=event.message_id, agent=name, subagent_run_id=event.subagent_run_id,
+                                     revision=revision_number(view)))
     if agent := view.agents.get(name):
         agent.streaming = True
 
@@ -232,13 +261,16 @@ def _custom(view: RunView, event) -> None:
         case ArtifactSaved() if agent is not None:
             view.artifacts[agent.name] = ArtifactView(agent.name, payload.title, payload.filename, payload.content)
             view.feedback.pop(agent.name, None)
+            artifact_saved(view, agent.name)
             _verdict_outdated(view)
         case Usage():
             view.tokens += payload.prompt_tokens + payload.completion_tokens
             view.cost_usd += payload.cost_usd
+            view.usage.add(payload, payload.model or (agent and agent.model) or view.model)
             if agent is not None:  # the call's own count replaces the estimate made while it streamed
                 agent.tokens_in += payload.prompt_tokens
                 agent.tokens_out += payload.completion_tokens
+                agent.cached_tokens += payload.cached_tokens
                 agent.cost_usd += payload.cost_usd
                 agent.streamed_tokens = 0
         case AgentWaiting() if agent is not None:
@@ -250,6 +282,9 @@ def _custom(view: RunView, event) -> None:
                 agent.streamed_chars, agent.streamed_tokens, agent.streaming = 0, 0, False
         case RunConfigured():
             view.brief, view.approvals = payload.brief, list(payload.approvals)
+            first_revision(view, payload.brief)
+            view.models, view.prompts = dict(payload.models), dict(payload.prompts)
+            view.soft_budget_usd, view.run_tests = payload.soft_budget_usd, payload.run_tests
         case RunQueued():
             view.queue_position = payload.position
         case PauseRequested():
@@ -280,9 +315,25 @@ def _custom(view: RunView, event) -> None:
             verify.status, verify.summary, verify.output_tail = payload.status, payload.summary, payload.output_tail
             verify.passed, verify.failed, verify.errors = payload.passed, payload.failed, payload.errors
             verify.duration_ms, verify.command_id = payload.duration_ms, payload.command_id
-            verify.stale = not payload.conclusive
+            verify.stale, verify.missing = not payload.conclusive, payload.missing
         case FixRequested():
             _fix_requested(view, agent, payload)
+        case ProjectPayload():
+            apply_revision_event(view, payload)
+        case RepairRequested():
+            _send_back(view, agent, payload.agent, payload.instructions,
+                       MessageView(message_id=f"repair:{payload.agent}:{payload.round}:{event.timestamp}",
+                                   agent=payload.agent, text="\n".join(payload.missing), complete=True,
+                                   kind=MessageKind.REPAIR),
+                       "Sending what was missing")
+        case DeliverableMissing() if agent is not None:
+            agent.missing = list(payload.missing)
+        case BudgetDecided():
+            view.pending_budget, view.finished_ms = None, None
+            if payload.proceed:
+                view.soft_budget_usd = payload.soft_budget_usd
+            else:
+                view.budget_stopped = True
 
 
 def _verdict_outdated(view: RunView) -> None:
@@ -306,8 +357,9 @@ def _fix_requested(view: RunView, agent: AgentView | None, fix: FixRequested) ->
     if view.verify is not None:
         view.verify.fixes = fix.round
     _send_back(view, agent, fix.agent, fix.feedback,
-               MessageView(message_id=f"fix:{fix.agent}:{fix.round}", agent=fix.agent, text=fix.feedback,
-                           complete=True, kind=MessageKind.TEST_FAILURE),
+               MessageView(message_id=f"fix:{fix.agent}:{revision_number(view)}:{fix.round}", agent=fix.agent,
+                           text=fix.feedback, complete=True, kind=MessageKind.TEST_FAILURE,
+                           revision=revision_number(view)),
                "Fixing the failing tests")
 
 
@@ -320,7 +372,7 @@ def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalD
     if decision == Decision.REQUEST_CHANGES:
         _send_back(view, agent, name, decided.feedback or "",
                    MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
-                               complete=True, kind=MessageKind.FEEDBACK),
+                               complete=True, kind=MessageKind.FEEDBACK, revision=revision_number(view)),
                    "Changes requested")
         return
     if decision == Decision.EDIT and artifact is not None:
@@ -356,6 +408,7 @@ class SummaryChange:
     tokens: int = 0
     cost_usd: float = 0.0
     verdict: VerifyStatus | None = None  # of the project's tests
+    outcome: RunOutcome | None = None  # recorded by the event that set `status`
 
 
 # Events that can change what the history list shows of a run; streamed text never does.
@@ -365,13 +418,14 @@ _SUMMARY_EVENTS = frozenset({EventType.RUN_STARTED, EventType.RUN_FINISHED, Even
 def summary_change(events: Iterable[Event]) -> SummaryChange:
     """What the batch changes in the history list, by the fold's own rules: the status the last event that sets one
     puts the run in, and the usage and verdict the batch's CUSTOM events fold into a blank view."""
-    status, probe = None, None
+    status, outcome, probe = None, None, None
     for event in events:
         if event.type in _SUMMARY_EVENTS:
-            status = run_status(event) or status
+            if (changed := run_status(event)) is not None:
+                status, outcome = changed, recorded_outcome(event)
             if event.type == EventType.CUSTOM:
                 probe = probe or RunView(run_id="")
                 _custom(probe, event)
     if probe is None:
-        return SummaryChange(status)
-    return SummaryChange(status, probe.tokens, probe.cost_usd, probe.verify and probe.verify.status)
+        return SummaryChange(status, outcome=outcome)
+    return SummaryChange(status, probe.tokens, probe.cost_usd, probe.verify and probe.verify.status, outcome)

@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 # Control characters other than tab and newline carry no meaning in text and confuse renderers; lone surrogates
 # (a JSON body may spell them as \ud800) are not text at all and cannot be stored as UTF-8.
@@ -71,6 +71,80 @@ def parse_approvals(value: str | Iterable[str] | None, choices: Sequence[str]) -
         raise InputError(f"Unknown agent {unknown[0]!r} in approvals: use none, all, or a comma list of "
                          f"{', '.join(choices)}.")
     return [name for name in choices if name in names]
+
+
+# What endpoints name their models: letters, digits and . _ - : / @ + (such as `gpt-4o`, `llama3.1:8b`,
+# `meta-llama/Llama-3.1-8B-Instruct`).
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,99}")
+MODELS_HELP = "Name models per agent as a comma list such as developer=gpt-4o,tester=gpt-4o-mini"
+MAX_PROMPT_CHARS = 20_000
+
+
+def clean_model(name: object, agent: str) -> str:
+    """A model name as endpoints take it; InputError naming the agent otherwise."""
+    model = name.strip() if isinstance(name, str) else ""
+    if not _MODEL_NAME.fullmatch(model):
+        raise InputError(f"The model for {agent} must be a name such as gpt-4o-mini: up to 100 letters, digits "
+                         "and . _ - : / @ +.")
+    return model
+
+
+def parse_models(value: str | Mapping[str, object] | None, choices: Sequence[str]) -> dict[str, str]:
+    """`developer=gpt-4o,tester=gpt-4o-mini` (or the same as a mapping) → agent → model, for the agents named; an
+    agent without a model takes the default. InputError for an unknown agent, a malformed pair or a bad name."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        pairs = []
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            agent, equals, model = item.partition("=")
+            if not equals:
+                raise InputError(f"{MODELS_HELP}; {item!r} has no '='.")
+            pairs.append((agent.strip().lower(), model))
+    elif isinstance(value, Mapping):
+        pairs = [(str(agent).strip().lower(), model) for agent, model in value.items()]
+    else:
+        raise InputError(f"{MODELS_HELP}, or as an object of agent names and models.")
+    models: dict[str, str] = {}
+    for agent, model in pairs:
+        if agent not in choices:
+            raise InputError(f"Unknown agent {agent!r} in models: name one of {', '.join(choices)}.")
+        models[agent] = clean_model(model, agent)
+    return models
+
+
+def clean_prompts(value: Mapping[str, object] | None, choices: Sequence[str], titles: Mapping[str, str],
+                  max_chars: int = MAX_PROMPT_CHARS) -> dict[str, str]:
+    """Agent → the system prompt written for it, cleaned like a brief; InputError naming the agent otherwise."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError("Prompts must be an object of agent names and their system prompts.")
+    prompts: dict[str, str] = {}
+    for agent, text in value.items():
+        name = str(agent).strip().lower()
+        if name not in choices:
+            raise InputError(f"Unknown agent {name!r} in prompts: name one of {', '.join(choices)}.")
+        title = titles.get(name, name)
+        prompts[name] = clean_text(text, max_chars, what=f"{title}'s prompt",
+                                   empty=f"The {title}'s prompt is empty: write one, or leave the default.")
+    return prompts
+
+
+def clean_soft_budget(value: object) -> float | None:
+    """A soft budget in US dollars: a positive number, or None (no soft budget)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().removeprefix("$"))
+        except ValueError:
+            raise InputError("The soft budget must be an amount of US dollars, such as 2.00.") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100_000:
+        raise InputError("The soft budget must be an amount of US dollars above 0 and at most 100,000.")
+    return float(value)
 
 
 MAX_COMMAND_CHARS = 4000

@@ -7,6 +7,7 @@ from importlib import metadata
 from packaging.requirements import InvalidRequirement, Requirement
 
 MAX_PACKAGES = 50
+DECLARING = ("requirements.txt", "pyproject.toml")  # the files that declare them
 
 
 def declared(files: dict[str, str]) -> tuple[list[Requirement], list[str]]:

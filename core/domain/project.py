@@ -1,31 +1,28 @@
-"""A run's artifacts as a real project folder: the documents, the files the agents wrote, and a README.
+"""A run's project as a folder: the files its commits hold (view.files), what the first revision adds beside the
+agents' own files (a pyproject.toml for code under src/, a README), and the zip of it.
 
 Agents that write files (the team says which, and under which prefix) write each as a line **File: `path`**
-followed by one fenced block; those become files. Paths are confined to the project folder whatever the model wrote.
+followed by one fenced block. Logs written before the project's files were committed have no commit: their folder
+is still derived from the artifacts, as it was then.
 """
 
 import io
 import re
 import zipfile
-from pathlib import PurePosixPath
+from collections.abc import Collection
 
+from .paths import safe_path
 from .team import Team
 from .view import RunView
 
 _FILE_BLOCK = re.compile(r"\*\*File:\s*`([^`\n]+)`\*\*[^\n]*\n+\s*(`{3,}|~{3,})[^\n]*\n(.*?)\n?\2", re.DOTALL)
+PYPROJECT = "pyproject.toml"
+README = "README.md"
 _PYPROJECT = """\
 [tool.pytest.ini_options]
 pythonpath = ["src"]
 testpaths = ["tests"]
 """
-
-
-def safe_path(path: str) -> str | None:
-    """A relative path inside the project, or None for one that is empty or tries to leave it."""
-    parts = [part for part in PurePosixPath(path.strip().replace("\\", "/")).parts if part not in ("/", ".")]
-    if not parts or any(part == ".." or ":" in part for part in parts):
-        return None
-    return "/".join(parts)
 
 
 def written_files(markdown: str) -> dict[str, str]:
@@ -42,22 +39,22 @@ def slug(text: str) -> str:
     return "-".join(words) or "botarmy-project"
 
 
-def project_files(view: RunView, team: Team) -> dict[str, str]:
-    """Path → content of the project folder. The agents' own files come first; nothing of theirs is overwritten."""
-    files: dict[str, str] = {}
-    for member in team.members:
-        if member.files_under is not None and member.name in view.artifacts:
-            for path, content in written_files(view.artifacts[member.name].content).items():
-                if not path.startswith(member.files_under):
-                    path = f"{member.files_under}{path}"
-                files.setdefault(path, content)
-    for member in team.members:
-        if member.name in view.artifacts:
-            files.setdefault(member.document, view.artifacts[member.name].content)
-    if any(path.startswith("src/") for path in files):
-        files.setdefault("pyproject.toml", _PYPROJECT)
-    files.setdefault("README.md", _readme(view, sorted(files)))
-    return dict(sorted(files.items()))
+def derived_files(paths: Collection[str], brief: str) -> dict[str, str]:
+    """What a new project needs beside the agents' files once it has code under src/: a pyproject.toml that lets
+    pytest import that code, and a README. Only what is missing."""
+    if not any(path.startswith("src/") for path in paths):
+        return {}
+    derived = {} if PYPROJECT in paths else {PYPROJECT: _PYPROJECT}
+    if not any(path.lower() == README.lower() for path in paths):
+        derived[README] = _readme(brief)
+    return derived
+
+
+def project_files(view: RunView, team: Team) -> dict[str, bytes]:
+    """Path → content of the project folder, sorted: the files as the last commit left them."""
+    if view.project.commits:
+        return {path: file.data for path, file in sorted(view.files.items())}
+    return {path: text.encode() for path, text in _from_artifacts(view, team).items()}
 
 
 def project_zip(view: RunView, team: Team) -> tuple[str, bytes]:
@@ -70,11 +67,26 @@ def project_zip(view: RunView, team: Team) -> tuple[str, bytes]:
     return f"{folder}.zip", buffer.getvalue()
 
 
-def _readme(view: RunView, paths: list[str]) -> str:
-    brief = "\n".join(f"> {line}" if line else ">" for line in view.brief.splitlines())
-    layout = "\n".join(f"- `{path}`" for path in paths + ["README.md"])
-    steps = ("Run the tests with `python -m pytest` (the tests import the code from `src/`)."
-             if "pyproject.toml" in paths else "See `docs/` for what each agent wrote.")
-    return (f"# {view.brief.splitlines()[0][:80] if view.brief else 'BotArmy project'}\n\n"
-            f"Produced by BotArmy's five agents from this brief:\n\n{brief}\n\n"
-            f"## Layout\n\n{layout}\n\n## Getting started\n\n{steps}\n")
+def _from_artifacts(view: RunView, team: Team) -> dict[str, str]:
+    """The folder of a log from before commits: the agents' own files first (nothing of theirs is overwritten), then
+    their documents and what a new project adds."""
+    files: dict[str, str] = {}
+    for member in team.members:
+        if member.files_under is not None and member.name in view.artifacts:
+            for path, content in written_files(view.artifacts[member.name].content).items():
+                if not path.startswith(member.files_under):
+                    path = f"{member.files_under}{path}"
+                files.setdefault(path, content)
+    for member in team.members:
+        if member.document is not None and member.name in view.artifacts:
+            files.setdefault(member.document, view.artifacts[member.name].content)
+    files |= derived_files(files, view.brief)
+    return dict(sorted(files.items()))
+
+
+def _readme(brief: str) -> str:
+    quoted = "\n".join(f"> {line}" if line else ">" for line in brief.splitlines())
+    steps = "Run the tests with `python -m pytest` (the tests import the code from `src/`)."
+    return (f"# {brief.splitlines()[0][:80] if brief else 'BotArmy project'}\n\n"
+            f"Produced by BotArmy's five agents from this brief:\n\n{quoted}\n\n"
+            f"## Getting started\n\n{steps}\n")

@@ -28,6 +28,9 @@ class MessageKind(StrEnum):
     ANSWER = "answer"  # an agent's streamed answer
     FEEDBACK = "feedback"  # the user's request for changes, between two answers of an agent
     TEST_FAILURE = "test_failure"  # the project's failing tests, sent back to the agent that fixes them
+    CHANGE_REQUEST = "change_request"  # what the user asked of a new revision of the project (or a restore)
+    EDIT_FAILURE = "edit_failure"  # an agent's edits that could not be applied, and why: it tries again
+    REPAIR = "repair"  # what an agent's answer lacked, sent back to it in a repair round
 
 
 class WaitKind(StrEnum):
@@ -44,6 +47,7 @@ class InterruptReason(StrEnum):
 
     APPROVAL = "approval"  # an agent's artifact waits for the user's decision
     PAUSE = "pause"  # the user paused the run
+    BUDGET = "budget"  # the next call could take the run past its soft budget: the user allows more, or stops
 
 
 class Decision(StrEnum):
@@ -64,6 +68,7 @@ class ErrorCode(StrEnum):
     AGENT_FAILED = "agent_failed"  # the run ended with an agent that failed for good
     INTERNAL = "internal"  # a bug: logged, and told to the user in a sentence
     EMPTY_ANSWER = "empty_answer"  # the model answered nothing
+    EDITS_FAILED = "edits_failed"  # the agent's edits could not be applied, however often it tried
 
 
 class CommandOrigin(StrEnum):
@@ -105,7 +110,15 @@ class VerifyStatus(StrEnum):
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
-    SKIPPED = "skipped"  # not run, or stopped before a verdict: the reason says why
+    MISSING = "missing"  # not run: the agents' answers held no code or no tests after their repair rounds
+    SKIPPED = "skipped"  # turned off, refused by the sandbox, or stopped before a verdict: the summary says which
+
+
+class Missing(StrEnum):
+    """What a project lacks for its tests to run, once the agents' repair rounds are over."""
+
+    CODE = "code"
+    TESTS = "tests"
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED,

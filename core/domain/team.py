@@ -11,9 +11,10 @@ from dataclasses import dataclass
 class Member:
     name: str
     title: str
-    document: str  # where the agent's artifact goes in the project folder
+    document: str | None  # where the agent's artifact goes in the project folder; None: the files it writes
     files_under: str | None = None  # the files it writes go in the project folder under this prefix; None: none
     approval_by_default: bool = False  # its artifact waits for the user's decision unless the run says otherwise
+    prompt: str = ""  # its default system prompt, which a run may replace
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,15 @@ class Team:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(member.name for member in self.members)
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return {member.name: member.title for member in self.members}
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        """Agent → its default system prompt."""
+        return {member.name: member.prompt for member in self.members}
 
     @property
     def default_approvals(self) -> list[str]:

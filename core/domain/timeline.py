@@ -16,6 +16,7 @@ from enum import StrEnum
 from .custom import (
     AgentWaiting,
     ApprovalDecided,
+    BudgetDecided,
     CommandEnded,
     CommandRequested,
     CustomKind,
@@ -44,15 +45,15 @@ RUN_LANE_TITLE = "Run"
 WORKSPACE_LANE = "workspace"
 WORKSPACE_LANE_TITLE = "Tests and commands"
 # The CUSTOM kinds the timeline folds; the others (command output above all) are not even read.
-_KINDS = frozenset({CustomKind.AGENT_WAITING, CustomKind.APPROVAL_DECIDED, CustomKind.RUN_QUEUED,
-                    CustomKind.VERIFY_STARTED, CustomKind.VERIFY_FINISHED, CustomKind.FIX_REQUESTED,
-                    CustomKind.COMMAND_REQUESTED, CustomKind.COMMAND_ENDED})
+_KINDS = frozenset({CustomKind.AGENT_WAITING, CustomKind.APPROVAL_DECIDED, CustomKind.BUDGET_DECIDED,
+                    CustomKind.RUN_QUEUED, CustomKind.VERIFY_STARTED, CustomKind.VERIFY_FINISHED,
+                    CustomKind.FIX_REQUESTED, CustomKind.COMMAND_REQUESTED, CustomKind.COMMAND_ENDED})
 
 
 class SpanKind(StrEnum):
     WORKING = "working"  # the agent calls the AI service and streams its answer
     SERVICE_WAIT = "service_wait"  # the agent waits before it calls the AI service (again); `reason` is a WaitKind
-    USER_WAIT = "user_wait"  # the agent's work waits for the user's decision
+    USER_WAIT = "user_wait"  # the agent's work waits for the user's decision (its artifact, or more budget)
     PAUSED = "paused"  # the user paused the run
     QUEUED = "queued"  # the run waits for a free slot
     TESTS = "tests"  # the pipeline runs the project's tests; `counts` and `reason` (the summary) once they ended
@@ -97,6 +98,7 @@ class Span:
     fix: int = 0  # a working span that fixes failing tests: which fix; a test run: the fixes made before it
     counts: Counts | None = None  # of a test run that got as far as pytest's summary
     label: str = ""  # the command the user typed
+    model: str = ""  # the model a working span's agent called
 
     @property
     def is_retry(self) -> bool:
@@ -170,7 +172,7 @@ def _run_started(timeline: Timeline, seq: int, event) -> None:
 def _subagent_started(timeline: Timeline, seq: int, event) -> None:
     timeline.lanes.setdefault(event.name, (event.metadata or {}).get("title", event.name))
     timeline._open(event.name, SpanKind.WORKING, event.timestamp, seq, ref=event.subagent_run_id,
-                   fix=timeline.fixes.pop(event.name, 0))
+                   fix=timeline.fixes.pop(event.name, 0), model=(event.metadata or {}).get("model", ""))
 
 
 def _subagent_ended(timeline: Timeline, seq: int, event) -> bool:
@@ -194,7 +196,7 @@ def _run_finished(timeline: Timeline, seq: int, event) -> None:
     match event.outcome:
         case RunFinishedInterruptOutcome(interrupts=interrupts):
             for interrupt in interrupts:
-                if interrupt.reason == InterruptReason.APPROVAL:
+                if interrupt.reason in (InterruptReason.APPROVAL, InterruptReason.BUDGET):
                     timeline._open(approval_agent(interrupt), SpanKind.USER_WAIT, event.timestamp, seq,
                                    ref=interrupt.id)
                 elif interrupt.reason == InterruptReason.PAUSE:
@@ -223,6 +225,10 @@ def _custom(timeline: Timeline, seq: int, event) -> bool:
         case ApprovalDecided():
             waiting = [s for s in timeline.open_spans(payload.agent) if s.kind == SpanKind.USER_WAIT]
             timeline._close(waiting, event.timestamp, _DECIDED[payload.decision])
+        case BudgetDecided():
+            waiting = [s for s in timeline.open_spans() if s.kind == SpanKind.USER_WAIT
+                       and s.ref == payload.interrupt_id]
+            timeline._close(waiting, event.timestamp, Outcome.RESUMED if payload.proceed else Outcome.CANCELLED)
         case RunQueued() if not timeline.open_spans(RUN_LANE):
             timeline._open(RUN_LANE, SpanKind.QUEUED, event.timestamp, seq)
         case VerifyStarted():
@@ -248,7 +254,7 @@ def _custom(timeline: Timeline, seq: int, event) -> bool:
 
 def _tests_ended(timeline: Timeline, at_ms: int, verdict: VerifyFinished) -> bool:
     runs = [s for s in timeline.open_spans(WORKSPACE_LANE) if s.kind == SpanKind.TESTS]
-    if verdict.status == VerifyStatus.SKIPPED:
+    if verdict.status in (VerifyStatus.SKIPPED, VerifyStatus.MISSING):
         outcome = Outcome.SKIPPED if verdict.conclusive else Outcome.INTERRUPTED
     else:
         outcome = Outcome.PASSED if verdict.status == VerifyStatus.PASSED else Outcome.FAILED

@@ -9,11 +9,14 @@ from .status import (
     CommandOrigin,
     CommandStatus,
     MessageKind,
+    Missing,
     RunStatus,
     VerifyStatus,
     WaitKind,
 )
+from .files import ArtifactView, FileView, ProjectView
 from .timeline import Timeline
+from .usage import UsageLedger
 
 DEFAULT_EXPECTED_CHARS = 3000
 
@@ -30,8 +33,10 @@ class AgentView:
     # now, counted from its tokens until its call's count arrives. So the run's figures are the sum of its agents'.
     tokens_in: int = 0
     tokens_out: int = 0
+    cached_tokens: int = 0  # of tokens_in, read from the service's prompt cache
     cost_usd: float = 0.0
     streamed_tokens: int = 0
+    model: str = ""  # of its latest step
     waiting: WaitKind | None = None  # a visible pause (rate limit, retry, pacing) and until when
     waiting_until_ms: int | None = None
     retries: int = 0
@@ -39,6 +44,7 @@ class AgentView:
     finished_ms: int | None = None
     streaming: bool = False
     error: str | None = None
+    missing: list[str] = field(default_factory=list)  # what its answer still lacked after its repair rounds
     subagent_run_id: str | None = None  # of its latest invocation
 
     @property
@@ -53,6 +59,11 @@ class AgentView:
     def tokens(self) -> int:
         return self.tokens_in + self.tokens_out + self.streamed_tokens
 
+    @property
+    def cached_share(self) -> float:
+        """The part of its prompt tokens the service had cached, 0 to 1."""
+        return self.cached_tokens / self.tokens_in if self.tokens_in else 0.0
+
     def elapsed_ms(self, now_ms: int) -> int:
         if self.started_ms is None:
             return 0
@@ -64,12 +75,13 @@ class MessageView:
     the answer is, and a viewer asks for what came `since` the length it shows: no copy of the whole text per
     token, no comparison of prefixes."""
 
-    __slots__ = ("message_id", "agent", "complete", "kind", "subagent_run_id", "length", "_pieces")
+    __slots__ = ("message_id", "agent", "complete", "kind", "subagent_run_id", "revision", "length", "_pieces")
 
     def __init__(self, message_id: str, agent: str, text: str = "", complete: bool = False,
-                 kind: MessageKind = MessageKind.ANSWER, subagent_run_id: str | None = None) -> None:
+                 kind: MessageKind = MessageKind.ANSWER, subagent_run_id: str | None = None,
+                 revision: int = 1) -> None:
         self.message_id, self.agent, self.complete, self.kind = message_id, agent, complete, kind
-        self.subagent_run_id = subagent_run_id
+        self.subagent_run_id, self.revision = subagent_run_id, revision  # of the project
         self.length = len(text)
         self._pieces = [text] if text else []
 
@@ -96,7 +108,7 @@ class MessageView:
         return "".join(reversed(tail))
 
     def _fields(self) -> tuple:
-        return self.message_id, self.agent, self.complete, self.kind, self.subagent_run_id, self.text
+        return self.message_id, self.agent, self.complete, self.kind, self.subagent_run_id, self.revision, self.text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MessageView) and self._fields() == other._fields()
@@ -105,15 +117,6 @@ class MessageView:
 
     def __repr__(self) -> str:
         return f"MessageView({self.message_id!r}, {self.agent!r}, length={self.length}, complete={self.complete})"
-
-
-@dataclass
-class ArtifactView:
-    agent: str
-    title: str
-    filename: str
-    content: str
-    edited: bool = False  # the user edited it at an approval checkpoint
 
 
 @dataclass
@@ -164,12 +167,31 @@ class VerifyView:
     output_tail: str = ""
     command_id: str | None = None
     stale: bool = False  # an artifact changed after the verdict, or the tests were cut short: they run again
+    missing: Missing | None = None  # with status `missing`: what the project lacks
 
 
 @dataclass(frozen=True)
 class PendingApproval:
     interrupt_id: str
     agent: str
+
+
+@dataclass(frozen=True)
+class PendingBudget:
+    """The run reached its soft budget before `agent`'s next call and waits for the user to allow more."""
+
+    interrupt_id: str
+    agent: str
+    message: str
+    add_usd: float  # what "continue" adds to the soft budget unless the user says otherwise
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one invocation of an agent was told: the model it called and its system prompt."""
+
+    model: str
+    system_prompt: str
 
 
 @dataclass
@@ -192,6 +214,14 @@ class RunView:
     approvals: list[str] = field(default_factory=list)  # agents whose artifact waits for the user's decision
     approved: set[str] = field(default_factory=set)
     pending: PendingApproval | None = None
+    pending_budget: PendingBudget | None = None
+    models: dict[str, str] = field(default_factory=dict)  # agent -> the model it calls (RunConfigured, resolved)
+    prompts: dict[str, str] = field(default_factory=dict)  # agent -> the system prompt the user wrote for this run
+    soft_budget_usd: float | None = None  # spending at which the run asks before going on (raised by the user)
+    budget_stopped: bool = False  # the user stopped the run at its soft budget
+    run_tests: bool = True
+    steps: dict[str, Step] = field(default_factory=dict)  # subagent run id -> what that invocation was told
+    usage: UsageLedger = field(default_factory=UsageLedger)
     feedback: dict[str, str] = field(default_factory=dict)  # agent -> changes requested, until it redid its work
     revisions: dict[str, list[ArtifactView]] = field(default_factory=dict)  # agent -> earlier versions, oldest first
     pause_requested: bool = False
@@ -199,7 +229,13 @@ class RunView:
     commands: dict[str, CommandView] = field(default_factory=dict)  # in the order they were asked for
     verify: VerifyView | None = None  # None until the pipeline first runs the project's tests
     timeline: Timeline = field(default_factory=Timeline)
+    project: ProjectView = field(default_factory=ProjectView)  # its files, commits and revisions
     last_seq: int = 0
+
+    @property
+    def files(self) -> dict[str, FileView]:
+        """The project's files as they stand, by path."""
+        return self.project.files
 
     @property
     def finished(self) -> bool:

@@ -55,5 +55,6 @@ def interrupted(message: str = INTERRUPTED_MESSAGE) -> RunErrorEvent:
     return RunErrorEvent(message=message, code=ErrorCode.INTERRUPTED)
 
 
-def cancelled(run_id: str) -> RunFinishedEvent:
-    return RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome())
+def cancelled(run_id: str, result: dict | None = None) -> RunFinishedEvent:
+    """`result`: what the run delivered, when that is worth saying (stopped at its budget)."""
+    return RunFinishedEvent(thread_id=run_id, run_id=run_id, outcome=RunFinishedCancelledOutcome(), result=result)

@@ -10,9 +10,9 @@ import asyncio
 import shlex
 
 from core.domain.custom import VerifyFinished, VerifyStarted, custom
-from core.domain.packages import declared, missing
+from core.domain.packages import DECLARING, declared, missing
 from core.domain.project import project_files
-from core.domain.status import CommandEnd, CommandStatus, VerifyStatus
+from core.domain.status import CommandEnd, CommandStatus, Missing, VerifyStatus
 from core.domain.team import Team
 from core.sandbox.packages import download_wheels
 from core.domain.verdict import (
@@ -48,7 +48,8 @@ class ProjectTests:
         await run.emit(custom(VerifyStarted(round=round)))
         files = project_files(run.view, self.team)
         if not any(_is_test(path) for path in files):
-            await run.emit(custom(VerifyFinished(status=VerifyStatus.SKIPPED, summary=NO_TESTS_YET)))
+            await run.emit(custom(VerifyFinished(status=VerifyStatus.MISSING, missing=Missing.TESTS,
+                                                 summary=NO_TESTS_YET)))
             return
         if problem := await self._install(run, files):
             await run.emit(custom(VerifyFinished(status=VerifyStatus.FAILED, summary=problem)))
@@ -56,9 +57,10 @@ class ProjectTests:
         ran = await self.commands.run_to_end(run.run_id, TEST_COMMAND, emit=run.emit, view=run.view, env=TEST_ENV)
         await run.emit(custom(verdict(ran)))
 
-    async def _install(self, run: RunContext, files: dict[str, str]) -> str | None:
+    async def _install(self, run: RunContext, files: dict[str, bytes]) -> str | None:
         """Install the packages the project declares and lacks; None, or why the tests cannot run, naming them."""
-        requirements, refused = declared(files)
+        requirements, refused = declared({path: data.decode(errors="replace") for path, data in files.items()
+                                          if path in DECLARING})
         if refused:
             return ("The project declares requirements BotArmy does not install (only packages of the package "
                     f"index, by name and version): {', '.join(refused)}.")
@@ -94,7 +96,7 @@ def verdict(ran: Ran) -> VerifyFinished:
     if ran.exit_code == 0:
         return VerifyFinished(status=VerifyStatus.PASSED, summary=passed_sentence(counts), **done)
     if ran.exit_code == NO_TESTS_COLLECTED:
-        return VerifyFinished(status=VerifyStatus.SKIPPED, summary=NO_TESTS, **done)
+        return VerifyFinished(status=VerifyStatus.MISSING, missing=Missing.TESTS, summary=NO_TESTS, **done)
     return VerifyFinished(status=VerifyStatus.FAILED, summary=failed_sentence(counts, ran.message), **done)
 
 

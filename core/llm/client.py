@@ -31,6 +31,7 @@ from .errors import (
     StreamStalled,
     classify,
 )
+from .prices import Prices
 from .rate_limit import RateLimiter, SharedRateLimit
 from .retry import Retrier, RetryPolicy
 
@@ -87,6 +88,11 @@ def prompt_tokens(messages: list[dict]) -> int:
     return estimate_tokens("".join(message["content"] for message in messages))
 
 
+def default_model(settings: Settings) -> str:
+    """The model of every agent the settings name none for: the offline demo model's, or BOTARMY_MODEL."""
+    return DEMO_MODEL if settings.offline_demo else settings.model
+
+
 def estimated_usage(agent: str, messages: list[dict], answer: str) -> Usage:
     """The usage of a call whose service counted nothing, estimated from its prompt and its answer."""
     return Usage(agent=agent, prompt_tokens=prompt_tokens(messages), completion_tokens=estimate_tokens(answer),
@@ -97,14 +103,14 @@ class LLM:
     def __init__(self, settings: Settings, metrics: Metrics | None = None,
                  shared_limits: SharedBuckets | None = None) -> None:
         self.metrics = metrics or Metrics()
+        self.model = default_model(settings)
         if settings.offline_demo:
-            base_url = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}"
-            api_key, self.model = DEMO_API_KEY, DEMO_MODEL
+            base_url, api_key = f"http://{_loopback(settings.host)}:{settings.port}{DEMO_PATH}", DEMO_API_KEY
         else:
-            base_url, api_key, self.model = settings.openai_base_url, settings.openai_api_key, settings.model
+            base_url, api_key = settings.openai_base_url, settings.openai_api_key
         self.offline_demo = settings.offline_demo
         self.max_output_tokens = settings.max_output_tokens
-        self.prices = settings.prices
+        self.prices = Prices(settings.prices)
         self.timeouts = Timeouts(settings.llm_connect_timeout_s, settings.llm_first_token_timeout_s,
                                  settings.llm_stall_timeout_s, settings.llm_total_timeout_s)
         self.policy = RetryPolicy(settings.llm_max_attempts, settings.llm_max_retry_wait_s,
@@ -118,16 +124,18 @@ class LLM:
             max_retries=0,  # one retry policy, visible in events, not hidden in the SDK
         )
 
-    async def stream(self, messages: list[dict], *, agent: str = "", label: str = "",
+    async def stream(self, messages: list[dict], *, model: str | None = None, agent: str = "", label: str = "",
                      source: Source | None = None) -> AsyncIterator[Chunk]:
-        """Stream one answer of `agent`: deltas, then one Usage; Waiting and Restart notices as they happen.
+        """Stream one answer of `agent` from `model` (None: the default model): deltas, then one Usage naming the
+        model, priced at its rates; Waiting and Restart notices as they happen.
 
         Each attempt is a chat completion of `messages` streamed by this client, or, when an orchestrator brings its
         own way of calling the model (ControlFlow's agents call it through their own tools), one call of `source`;
         either way under the same rate limit, time limits and retry policy. Raises the last error when it is not
         transient or the retry policy gives up.
         """
-        reserved = self.ceiling(messages).tokens
+        model = model or self.model
+        reserved = self.ceiling(messages, model).tokens
         retrier = Retrier(self.policy)
         wait, kind = await self.limits.reserve(reserved), WaitKind.PACING
         while True:
@@ -138,12 +146,12 @@ class LLM:
             streamed = False
             self.metrics.llm_requests.inc()
             try:
-                attempt = self._completion(messages, agent) if source is None else source()
+                attempt = self._completion(messages, agent, model) if source is None else source()
                 async for chunk in self._timed(attempt):
                     if isinstance(chunk, Usage):
                         await self.limits.refund(reserved - chunk.prompt_tokens - chunk.completion_tokens)
-                        chunk = chunk.model_copy(update={
-                            "cost_usd": self.cost_usd(chunk.prompt_tokens, chunk.completion_tokens)})
+                        chunk = chunk.model_copy(update={"model": model, "cost_usd": self.prices.cost(
+                            model, chunk.prompt_tokens, chunk.completion_tokens, chunk.cached_tokens)})
                     else:
                         streamed = True
                     yield chunk
@@ -177,17 +185,20 @@ class LLM:
                 streamed = streamed or isinstance(chunk, str)
                 yield chunk
 
-    async def _completion(self, messages: list[dict], agent: str) -> AsyncIterator[str | Usage]:
-        """One streamed chat completion: its text deltas, then its usage."""
+    async def _completion(self, messages: list[dict], agent: str, model: str) -> AsyncIterator[str | Usage]:
+        """One streamed chat completion: its text deltas, then its usage (with the prompt tokens the service read
+        from its cache, when it says)."""
         stream = await self.client.chat.completions.create(
-            model=self.model, messages=messages, stream=True, stream_options={"include_usage": True},
+            model=model, messages=messages, stream=True, stream_options={"include_usage": True},
             max_tokens=self.max_output_tokens, extra_headers={AGENT_HEADER: agent} if agent else None)
         usage, finished, pieces = None, False, []
         async with stream:
             async for chunk in stream:
                 if chunk.usage is not None:
+                    details = chunk.usage.prompt_tokens_details
                     usage = Usage(agent=agent, prompt_tokens=chunk.usage.prompt_tokens,
-                                  completion_tokens=chunk.usage.completion_tokens)
+                                  completion_tokens=chunk.usage.completion_tokens,
+                                  cached_tokens=(details and details.cached_tokens) or 0)
                 for choice in chunk.choices:
                     if choice.finish_reason == "content_filter":
                         raise ContentFiltered()
@@ -199,16 +210,12 @@ class LLM:
             raise StreamCut()
         yield usage or estimated_usage(agent, messages, "".join(pieces))
 
-    def ceiling(self, messages: list[dict]) -> Ceiling:
-        """The most one call with these messages can take: what the rate limit reserves, and a run's budget checks
-        before the call."""
+    def ceiling(self, messages: list[dict], model: str | None = None) -> Ceiling:
+        """The most one call of `model` with these messages can take, none of its prompt cached: what the rate limit
+        reserves, and what a run's budgets check before the call."""
         prompt = prompt_tokens(messages)
-        return Ceiling(prompt + self.max_output_tokens, self.cost_usd(prompt, self.max_output_tokens))
-
-    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
-        """Cost by the configured price table (US dollars per million tokens); unknown models cost 0."""
-        price_in, price_out = self.prices.get(self.model, (0.0, 0.0))
-        return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+        return Ceiling(prompt + self.max_output_tokens,
+                       self.prices.cost(model or self.model, prompt, self.max_output_tokens))
 
     async def close(self) -> None:
         await self.client.close()

@@ -3,9 +3,9 @@
 A thread is a BotArmy run of the calling user (another user's thread of the same name is another run), and each
 request is one segment of it: the first request starts the run with the brief (the last user message), and every
 later request on the same thread answers what the previous one ended with (`resume`: an approval, or a pause) or,
-with no interrupt open, continues a stopped run or follows a working one. The answer is the run's own stored
-events from where the request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then
-STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
+with no interrupt open, continues a stopped run or follows a working one. A new user message on a thread at rest is
+a change request: it begins the project's next revision. The answer is the run's own stored events from where the
+request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
 thread.
 """
 
@@ -31,10 +31,12 @@ from core.domain.events import (
 )
 from core.domain.fold import apply, fold
 from core.domain.inputs import InputError
-from core.domain.interrupts import approval_answer
+from core.domain.interrupts import approval_answer, budget_answer
+from core.domain.outcome import outcome
 from core.domain.status import AT_REST, InterruptReason, RunStatus
 from core.domain.view import RunView
-from core.engine.commands import RunExists, RunService
+from core.engine.commands import RunExists, RunOptions, RunService
+from core.engine.revisions import RevisionConflict
 
 from .access import AUTH_ERRORS, Caller
 from .agui_tools import CommandToolCalls
@@ -77,9 +79,12 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
     if row is None:
         if request.resume:
             raise HTTPException(404, f"Thread {thread} does not exist, so there is nothing to resume.")
-        approvals = _settings(request.forwarded_props).get("approvals")
+        settings = _settings(request.forwarded_props)
+        options = RunOptions(models=settings.get("models"), prompts=settings.get("prompts"),
+                             soft_budget_usd=settings.get("softBudgetUsd"), run_tests=_flag(settings, "runTests"))
         try:
-            run_id = await runs.start(_brief(request.messages), approvals, owner=owner, thread_id=thread)
+            run_id = await runs.start(_brief(request.messages), settings.get("approvals"), owner=owner,
+                                      thread_id=thread, options=options)
         except RunExists:
             raise HTTPException(409, f"Thread {thread} was started by another request just now.") from None
         return run_id, 0
@@ -91,8 +96,14 @@ async def begin(runs: RunService, request: RunAgentInput, owner: str) -> tuple[s
     elif view.status in AT_REST:
         ids = ", ".join(interrupt.id for interrupt in _open_interrupts(view, events))
         raise HTTPException(409, f"Thread {thread} waits for an answer: send `resume` for {ids}.")
+    elif view.finished and (change := _new_request(request.messages, view)) is not None:  # the next revision
+        try:
+            await runs.revise(run_id, change)
+        except RevisionConflict as conflict:
+            raise HTTPException(409, str(conflict)) from conflict
     elif view.status == RunStatus.COMPLETED:
-        raise HTTPException(409, f"Thread {thread} is complete; start a new thread for a new brief.")
+        raise HTTPException(409, f"Thread {thread} is complete: send a new user message to ask for a change, or "
+                                 "start a new thread for a new brief.")
     elif view.finished:  # failed, interrupted or cancelled: asking again continues it
         if not await runs.resume(run_id):
             raise HTTPException(409, f"Thread {thread} cannot be continued right now.")
@@ -111,12 +122,30 @@ def _brief(messages: Sequence) -> str:
     raise InputError("Send the project brief as a user message.")
 
 
+def _new_request(messages: Sequence, view: RunView) -> str | None:
+    """The last user message when it is new to the run (not its brief, nor a revision's request): a change
+    request. None when the messages hold nothing new."""
+    try:
+        text = _brief(messages).strip()
+    except InputError:
+        return None
+    asked = {view.brief.strip(), *(revision.request.strip() for revision in view.project.revisions)}
+    return text if text and text not in asked else None
+
+
 def _settings(forwarded: object) -> dict:
     if forwarded is None:
         return {}
     if not isinstance(forwarded, dict):
         raise InputError("forwardedProps must be an object, such as {\"approvals\": \"none\"}.")
     return forwarded
+
+
+def _flag(settings: dict, name: str) -> bool | None:
+    value = settings.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise InputError(f"forwardedProps.{name} must be true or false.")
+    return value
 
 
 def _open_interrupts(view: RunView, events: Sequence[StoredEvent]) -> list[Interrupt]:
@@ -154,6 +183,9 @@ async def _answer(runs: RunService, view: RunView, open_interrupts: list[Interru
     elif reason == InterruptReason.APPROVAL:
         decision, details = approval_answer(entry.payload)
         done = await runs.decide(run_id, decision, interrupt_id=entry.interrupt_id, **details)
+    elif reason == InterruptReason.BUDGET:
+        proceed, add_usd = budget_answer(entry.payload)
+        done = await runs.decide_budget(run_id, proceed, add_usd=add_usd, interrupt_id=entry.interrupt_id)
     else:
         raise HTTPException(409, f"Interrupt {entry.interrupt_id} cannot be answered here.")
     if not done:
@@ -200,17 +232,23 @@ def _as_request_run(event: Event, request: RunAgentInput) -> Event:
 
 def agui_state(view: RunView) -> dict:
     """The run as an AG-UI client's shared state."""
-    pending = view.pending
+    pending, budget = view.pending, view.pending_budget
     return {
         "status": view.status,
+        "outcome": outcome(view),
         "brief": view.brief,
-        "agents": {name: {"status": agent.status, "task": agent.task, "error": agent.error}
+        "agents": {name: {"status": agent.status, "task": agent.task, "error": agent.error, "model": agent.model,
+                          "missing": agent.missing}
                    for name, agent in view.agents.items()},
         "artifacts": {name: {"title": artifact.title, "filename": artifact.filename, "content": artifact.content,
                              "edited": artifact.edited} for name, artifact in view.artifacts.items()},
         "pending": pending and {"interruptId": pending.interrupt_id, "agent": pending.agent},
+        "pendingBudget": budget and {"interruptId": budget.interrupt_id, "agent": budget.agent,
+                                     "message": budget.message, "addUsd": budget.add_usd},
         "tokens": view.tokens,
+        "cachedTokens": view.usage.total.cached_tokens,
         "costUsd": round(view.cost_usd, 6),
+        "softBudgetUsd": view.soft_budget_usd,
         "queuePosition": view.queue_position,
         "error": view.error,
         "verify": view.verify and {"status": view.verify.status, "summary": view.verify.summary,
@@ -219,4 +257,5 @@ def agui_state(view: RunView) -> dict:
         "commands": {command_id: {"command": command.command, "status": command.status,
                                   "exitCode": command.exit_code}
                      for command_id, command in view.commands.items()},
+        "revision": view.project.revision,
     }

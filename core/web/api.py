@@ -4,15 +4,16 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from core.codebase.importing import ImportLimits
 from core.domain.events import StoredEvent
 from core.domain.inputs import InputError, clean_query
 from core.domain.project import project_zip
 from core.domain.status import AgentStatus, Decision, RunStatus
 from core.domain.team import Team
-from core.engine.commands import RunService
+from core.engine.commands import RunOptions, RunService
 from core.engine.queries import RunQueries
 from core.storage.event_log import MAX_SEQ
 
@@ -21,6 +22,7 @@ from .owned import owned_run
 from .problems import BAD_INPUT, NOT_FOUND, problem, refused
 from .schemas import (
     Artifact,
+    BudgetBody,
     ChangesRequested,
     DecisionBody,
     Edited,
@@ -30,8 +32,10 @@ from .schemas import (
     RunList,
     RunSummary,
     StartRun,
+    UsageReport,
 )
 from .sse import frame, sse_response
+from .start_body import REQUEST_BODY, start_body
 
 BUSY = {429: problem("A limit of the user's is reached (runs at once, starts per minute); `detail` says which.")}
 _DECISION_ERRORS = {**NOT_FOUND, 409: problem("No approval is pending."), **BUSY}
@@ -40,9 +44,10 @@ _EVENT_STREAM = {200: {"description": "The run's stored events as server-sent ev
 RunStatusName = Literal[tuple(RunStatus)]
 
 
-def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
+def api_router(runs: RunService, team: Team, caller: Caller,
+               import_limits: ImportLimits = ImportLimits()) -> APIRouter:
     """Every route acts for the caller and sees only the caller's runs: another user's run is a 404, as if it did
-    not exist."""
+    not exist. `import_limits`: what a zip of existing code may hold."""
     router = APIRouter(prefix="/api", tags=["runs"], responses={**BAD_INPUT, **AUTH_ERRORS})
     queries = runs.queries
 
@@ -63,10 +68,15 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
         if not accepted:
             raise HTTPException(409, conflict)
 
-    @router.post("/runs", status_code=201, response_model=RunCreated, responses=BUSY)
-    async def start_run(body: StartRun, user: str = Depends(caller)) -> RunCreated:
+    @router.post("/runs", status_code=201, response_model=RunCreated, responses=BUSY, openapi_extra=REQUEST_BODY)
+    async def start_run(request: Request, user: str = Depends(caller)) -> RunCreated:
+        """Start a run from a brief (JSON), or from existing code: a multipart form with the brief and the
+        project's zip, whose refusals (too large, a path outside the project, not a zip …) are a 422 sentence."""
         try:
-            run_id = await runs.start(body.brief, body.approvals, owner=user)
+            body, project = await start_body(request, import_limits)
+            run_id = await runs.start(body.brief, body.approvals, owner=user, project=project, options=RunOptions(
+                models=body.models, prompts=body.prompts, soft_budget_usd=body.soft_budget_usd,
+                run_tests=body.run_tests))
         except InputError as error:
             raise refused(error) from error
         return RunCreated(run_id=run_id, url=f"/runs/{run_id}")
@@ -125,6 +135,17 @@ def api_router(runs: RunService, team: Team, caller: Caller) -> APIRouter:
     @router.post("/runs/{run_id}/edit", status_code=204, responses=_DECISION_ERRORS)
     async def edit(body: Edited, run_id: str = Depends(owned)) -> None:
         await decide(run_id, Decision.EDIT, body.interrupt_id, content=body.content)
+
+    @router.post("/runs/{run_id}/budget", status_code=204,
+                 responses={**NOT_FOUND, 409: problem("The run does not wait at its soft budget."), **BUSY})
+    async def decide_budget(body: BudgetBody, run_id: str = Depends(owned)) -> None:
+        await command(lambda: runs.decide_budget(run_id, body.proceed, add_usd=body.add_usd,
+                                                 interrupt_id=body.interrupt_id),
+                      "This run does not wait at its soft budget (it may have been answered already).")
+
+    @router.get("/runs/{run_id}/usage", response_model=UsageReport, responses=NOT_FOUND)
+    async def usage(run_id: str = Depends(owned)) -> UsageReport:
+        return UsageReport.of((await view_of(run_id)).usage)
 
     @router.post("/runs/{run_id}/pause", status_code=204,
                  responses={**NOT_FOUND, 409: problem("Not running.")})

@@ -1,4 +1,7 @@
-"""The offline demo model's OpenAI-compatible endpoint, served by the app itself under core.llm.client.DEMO_PATH."""
+"""The offline demo model's OpenAI-compatible endpoint, served by the app itself under core.llm.client.DEMO_PATH.
+
+It answers under whatever model name a request gives (echoed in its chunks) and reports the prompt tokens it read
+from its prompt cache (core.demo.cache) as OpenAI does, in `usage.prompt_tokens_details.cached_tokens`."""
 
 import asyncio
 import json
@@ -9,6 +12,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from core.demo.cache import PromptCache
 from core.demo.faults import Fault, FaultPlan
 from core.demo.model import (
     ChatRequest,
@@ -55,6 +59,7 @@ def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
 def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRouter:
     router = APIRouter(prefix=DEMO_PATH, include_in_schema=False)
     faults = faults or FaultPlan()
+    cache = PromptCache()
 
     @router.get("/models")
     async def models() -> dict:
@@ -70,13 +75,16 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
                 return refusal
         kind = fault.kind if fault else None
         try:
-            text = answer_for(agent, request.messages, hostile=kind == "hostile", buggy=kind == "buggy")
+            text = answer_for(agent, request.messages, hostile=kind == "hostile", buggy=kind == "buggy",
+                              badedit=kind == "badedit")
         except UnknownAgent as unknown:
             return _error(400, str(unknown), "invalid_request_error", "unknown_agent")
-        prompt_tokens = estimate_tokens(prompt_text(request.messages))
+        prompt = prompt_text(request.messages)
+        prompt_tokens = estimate_tokens(prompt)
         pieces = tokens_of(text)
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
-                 "total_tokens": prompt_tokens + len(pieces)}
+                 "total_tokens": prompt_tokens + len(pieces),
+                 "prompt_tokens_details": {"cached_tokens": cache.read(prompt)}}
         completion_id, created = f"chatcmpl-demo-{time.time_ns()}", int(time.time())
         call = finishing_call(request, text, f"call_demo_{time.time_ns()}")
         finish = "stop" if call is None else "tool_calls"

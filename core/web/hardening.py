@@ -9,6 +9,7 @@ from .body_limit import BodyLimit
 from .security_headers import SecurityHeaders
 
 PRIVATE_PREFIXES = ("/api/", "/agui")
+MB = 1024 * 1024
 DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's defaults, which main.py keeps
 
 
@@ -18,7 +19,9 @@ def install_web_security(app: Starlette, settings: Settings) -> None:
 
     NiceGUI's GZip middleware, added by ui.run, wraps them all: the page's nonce is set on uncompressed HTML.
     """
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # A zip of existing code comes to POST /api/runs, with the brief beside it.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,
+                       uploads={"/api/runs": settings.import_zip_mb * MB + settings.max_request_bytes})
     if settings.allowed_origins:
         # Closed unless configured. Cross-origin callers authenticate with bearer tokens, so no cookies are
         # allowed along, and no response header is exposed beyond the CORS-safelisted ones.

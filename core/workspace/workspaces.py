@@ -5,6 +5,7 @@ server put in the workspace."""
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from .safe_files import Owner, remove_files, remove_tree, write_files
@@ -32,7 +33,7 @@ class Workspaces:
         """Where the packages a run's project declares are downloaded to, for the sandbox to install from."""
         return self.logs_of(run_id) / "wheels"
 
-    def sync(self, run_id: str, files: dict[str, str], owner: Owner = None) -> Path:
+    def sync(self, run_id: str, files: Mapping[str, str | bytes], owner: Owner = None) -> Path:
         """Make the workspace hold the project's files as they are now (blocking: call it in a thread).
 
         Files the server put there earlier and the project no longer has are removed; what commands made there is
@@ -47,7 +48,7 @@ class Workspaces:
         logs.mkdir(mode=0o700, exist_ok=True)
         manifest = logs / _MANIFEST
         before = json.loads(manifest.read_text()) if manifest.exists() else []
-        encoded = {path: content.encode() for path, content in files.items()}
+        encoded = {path: content.encode() if isinstance(content, str) else content for path, content in files.items()}
         remove_files(workspace, [path for path in before if path not in encoded])
         write_files(workspace, encoded, owner)
         manifest.write_text(json.dumps(sorted(encoded)))

@@ -14,6 +14,7 @@ OPERATIONS = {
     ("post", "/api/runs/{run_id}/approve"), ("post", "/api/runs/{run_id}/request-changes"),
     ("post", "/api/runs/{run_id}/edit"), ("post", "/api/runs/{run_id}/pause"), ("post", "/api/runs/{run_id}/cancel"),
     ("post", "/api/runs/{run_id}/resume"), ("post", "/api/runs/{run_id}/retry/{agent}"),
+    ("post", "/api/runs/{run_id}/budget"), ("get", "/api/runs/{run_id}/usage"),
     ("get", "/api/runs/{run_id}/artifacts"), ("get", "/api/runs/{run_id}/artifacts.zip"),
     ("post", "/api/runs/{run_id}/commands"), ("post", "/api/runs/{run_id}/commands/{command_id}/interrupt"),
     ("get", "/api/runs/{run_id}/commands/{command_id}/log"),

@@ -13,7 +13,7 @@ from core.domain.events import (
     TextMessageStartEvent,
 )
 from core.domain.fold import apply, fold
-from core.domain.status import VerifyStatus
+from core.domain.status import Missing, VerifyStatus
 from ui.attention import headline, notice, spoken, states
 from tests.support.events import stored
 
@@ -52,13 +52,22 @@ def test_failing_tests_are_spoken_when_they_fail_and_again_in_the_title_and_noti
     assert spoken(view, before) == "The project's tests failed: 1 of 10 tests failed."
     before = states(view)
     apply(view, StoredEvent(run_id="r", seq=4, event=RunFinishedEvent(thread_id="r", run_id="r")))
-    assert headline(view) == "Completed, tests failed"
-    assert notice(view)[1:] == ("Run completed, tests failed", "The project's tests failed: 1 of 10 tests failed.")
-    assert spoken(view, before) == ("The run is complete: every artifact is ready. "
-                                    "The project's tests failed: 1 of 10 tests failed.")
+    assert headline(view) == "Finished — tests failed"
+    assert notice(view)[1:] == ("Run finished — tests failed", "The project's tests failed: 1 of 10 tests failed.")
+    assert spoken(view, before) == "Finished — tests failed. The project's tests failed: 1 of 10 tests failed."
 
     passed = fold("r", stored([RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": AGENTS}),
                                custom(VerifyStarted(round=0)),
                                custom(VerifyFinished(status=VerifyStatus.PASSED, summary="All 10 tests passed.")),
                                RunFinishedEvent(thread_id="r", run_id="r")]))
     assert headline(passed) == "Completed" and notice(passed)[1] == "Run completed"
+
+
+def test_a_run_whose_answers_held_no_code_never_says_completed():
+    view = fold("r", stored([RunStartedEvent(thread_id="r", run_id="r", metadata={"agents": AGENTS}),
+                             custom(VerifyFinished(status=VerifyStatus.MISSING, missing=Missing.CODE,
+                                                   summary="The Developer's answer held no code.")),
+                             RunFinishedEvent(thread_id="r", run_id="r")]))
+    assert headline(view) == "Finished — no runnable code"
+    assert notice(view)[1] == "Run finished — no runnable code"
+    assert "Completed" not in " ".join(notice(view)[1:])

@@ -7,15 +7,18 @@ from core.domain.custom import (
     AgentWaiting,
     ApprovalDecided,
     ArtifactSaved,
+    BudgetDecided,
     CommandEnded,
     CommandInterruptRequested,
     CommandOutput,
     CommandRequested,
     CommandStarted,
     CustomKind,
+    DeliverableMissing,
     FixRequested,
     MessageDiscarded,
     PauseRequested,
+    RepairRequested,
     RunConfigured,
     RunQueued,
     Usage,
@@ -38,6 +41,7 @@ from core.domain.events import (
     TextMessageStartEvent,
     parse_event,
 )
+from core.domain.revision_events import RevisionKind
 from core.domain.status import (
     CommandEnd,
     CommandStatus,
@@ -211,8 +215,11 @@ def test_every_custom_kind_has_a_payload_model_and_round_trips_through_the_log_f
                CommandEnded(command_id="c", status=CommandStatus.INTERRUPTED, ending=CommandEnd.INTERRUPTED,
                             exit_code=130, message="Interrupted by you after 1.0 s."),
                VerifyStarted(round=1), VerifyFinished(status=VerifyStatus.FAILED, summary="1 of 2 tests failed."),
-               FixRequested(agent="developer", round=1, feedback="The tests failed.")]
-    assert {payload.KIND for payload in samples} == set(CustomKind) == set(PAYLOADS)
+               FixRequested(agent="developer", round=1, feedback="The tests failed."),
+               RepairRequested(agent="developer", round=1, missing=["No code."], instructions="Send code."),
+               DeliverableMissing(agent="tester", missing=["No tests."]),
+               BudgetDecided(interrupt_id="budget:1:developer:work", proceed=True, soft_budget_usd=3.0)]
+    assert {payload.KIND for payload in samples} == set(CustomKind) == set(PAYLOADS) - set(RevisionKind)
     for payload in samples:
         event = parse_event(custom(payload).model_dump_json(by_alias=True))
         assert payload_of(event) == payload

@@ -6,18 +6,20 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.catalogue import RowChange, RunPage, RunRow
 from core.domain.events import now_ms
+from core.domain.outcome import RunOutcome
 from core.domain.status import RunStatus, VerifyStatus
 
 from .database import Database, rowcount
 from .tables import runs
 
 _ROW = (runs.c.run_id, runs.c.brief, runs.c.title, runs.c.created_ms, runs.c.ended_ms, runs.c.status, runs.c.tokens,
-        runs.c.cost_usd, runs.c.owner, runs.c.verdict)
+        runs.c.cost_usd, runs.c.owner, runs.c.verdict, runs.c.outcome)
 
 
 def run_row(values: Row) -> RunRow:
-    *fields, status, tokens, cost, owner, verdict = values
-    return RunRow(*fields, RunStatus(status), tokens, cost, owner, VerifyStatus(verdict) if verdict else None)
+    *fields, status, tokens, cost, owner, verdict, outcome = values
+    return RunRow(*fields, RunStatus(status), tokens, cost, owner, VerifyStatus(verdict) if verdict else None,
+                  RunOutcome(outcome) if outcome else None)
 
 
 def summary_update(run_id: str, change: RowChange) -> Update:

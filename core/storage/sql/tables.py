@@ -41,6 +41,7 @@ runs = Table(
     Column("owner", Text, nullable=False, server_default=""),
     Column("thread_id", Text),  # the AG-UI thread the run answers, unique per owner
     Column("verdict", Text),  # of the project's tests (core.domain.status.VerifyStatus); NULL until they first run
+    Column("outcome", Text),  # what the run delivered (core.domain.outcome.RunOutcome); NULL until it ended
 )
 Index("runs_by_created", runs.c.created_ms.desc())
 Index("runs_by_status", runs.c.status, runs.c.created_ms.desc())
