@@ -31,7 +31,7 @@ from core.llm.client import LLM
 from core.llm.errors import failure_sentence
 from core.obs.logs import log_context
 
-from .revision import committed, prepare, restoring, retries_edits, verify_restored
+from .revision import committed, edited_commit, prepare, restoring, retries_edits, verify_restored
 from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
@@ -60,6 +60,8 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
         thread_id=run.run_id, run_id=run.run_id,
         metadata={"brief": run.brief, "model": llm.model, "offline_demo": llm.offline_demo,
                   "agents": [{"name": role.name, "title": role.title} for role in ROLES]}))
+    if (edited := edited_commit(view, run.brief)) is not None:  # an artifact the user edited at an approval
+        await emit(custom(edited))
 
     async def work(role: Role, label: str | None = None) -> bool:
         """One agent's step, again while its edits fail and attempts are left; False when the run stopped before

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.codebase.importing import ImportedProject
-
 from core.domain.custom import ApprovalDecided, PauseRequested, RunConfigured, custom
 from core.domain.fold import fold
 from core.domain.inputs import (
