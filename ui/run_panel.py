@@ -1,5 +1,5 @@
 """A run, live: status and controls, the pending approval, the five agent cards, the timeline, the transcript and
-the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
+the artifacts, the project's revisions, the verdict on the project's tests and the terminal, each inside an error boundary. Controls go to the
 RunService and the terminal's commands (core.engine.execution) as commands; the view only renders the fold."""
 
 from nicegui import ui
@@ -16,6 +16,7 @@ from .attention import Attention
 from .boundary import Boundary, Component
 from .calls import Calls
 from .live import LiveRuns
+from .revisions import RevisionsPanel
 from .run_header import RunHeader
 from .terminal import TerminalPanel
 from .timeline import RunTimeline
@@ -69,11 +70,13 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
                 artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
+        revisions = Boundary("revisions", lambda: RevisionsPanel(run_id, runs))
         ui.label("Tests and terminal").classes("text-h6")
         tests = Boundary("tests", VerifyCard)
         terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
-    boundaries.extend([attention, header, approval, cards, timeline, transcript, artifacts, tests, terminal])
+    boundaries.extend([attention, header, approval, cards, timeline, transcript, artifacts, revisions, tests,
+                       terminal])
     render(view)
 
     def tick() -> None:

@@ -1,0 +1,55 @@
+"""A project's revisions in a real browser: a change request typed on the run page of a completed demo run is
+revision 2, whose diff touches only some files and whose tests pass; a second tab shows the same revisions; Restore
+of revision 1 brings its files back byte for byte as revision 3."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.revisions import digests, git, unpacked
+from tests.support.server import start_server
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture
+def fast_server(tmp_path):
+    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
+        yield server
+
+
+def revision(page, number: int):
+    return page.locator(f"[data-testid=revision-item][data-revision='{number}']")
+
+
+def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_path):
+    page = pages(fast_server.url)
+    page.get_by_test_id("brief-input").fill("A reading list for a book club.")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    run_id = page.url.rsplit("/", 1)[-1]
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=120_000)
+    expect(revision(page, 1)).to_have_attribute("data-status", "completed")
+    first_files = page.get_by_test_id("diff-file").count()
+
+    page.get_by_test_id("follow-up-input").fill("add a --pretty flag")
+    page.get_by_test_id("send-follow-up").click()
+    expect(revision(page, 2)).to_have_attribute("data-status", "completed", timeout=180_000)
+    expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "passed")
+    expect(page.locator("[data-testid=diff-file][data-path='tests/test_pretty_flag.py']")).to_have_attribute(
+        "data-change", "added")
+    assert 1 < page.get_by_test_id("diff-file").count() < first_files
+    expect(revision(page, 2).get_by_test_id("revision-summary")).to_contain_text("developer")
+
+    other = pages(f"{fast_server.url}/runs/{run_id}")
+    expect(other.get_by_test_id("revision-item")).to_have_count(2)
+    expect(revision(other, 2).get_by_test_id("revision-request")).to_contain_text("add a --pretty flag")
+
+    revision(page, 1).get_by_test_id("restore-revision").click()
+    expect(revision(page, 3)).to_have_attribute("data-status", "completed", timeout=180_000)
+    expect(revision(other, 3)).to_have_attribute("data-status", "completed", timeout=30_000)
+    zips = {number: page.request.get(f"{fast_server.url}/api/runs/{run_id}/zip?revision={number}").body()
+            for number in (1, 3)}
+    one, three = (unpacked(data, tmp_path / str(number)) for number, data in zips.items())
+    assert digests(one) == digests(three)
+    assert git(three, "tag").split() == ["revision-1", "revision-2", "revision-3"]
+    assert "restore" in git(three, "log", "--format=%an").split("\n")[0].lower()
