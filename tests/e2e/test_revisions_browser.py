@@ -1,12 +1,14 @@
 """A project's revisions in a real browser: a change request typed on the run page of a completed demo run is
 revision 2, whose diff touches only some files and whose tests pass; a second tab shows the same revisions; Restore
-of revision 1 brings its files back byte for byte as revision 3."""
+of revision 1 brings its files back byte for byte as revision 3. A zip of existing code chosen on the dashboard
+starts revision 1 from it; a hostile one is refused with a sentence before anything starts."""
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.support.revisions import digests, git, unpacked
 from tests.support.server import start_server
+from tests.support.zips import PROJECT, zip_of
 
 pytestmark = pytest.mark.sandbox
 
@@ -53,3 +55,27 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
     assert digests(one) == digests(three)
     assert git(three, "tag").split() == ["revision-1", "revision-2", "revision-3"]
     assert "restore" in git(three, "log", "--format=%an").split("\n")[0].lower()
+
+
+def test_a_project_imported_on_the_dashboard_is_revision_1_and_a_hostile_zip_is_a_sentence(fast_server, pages,
+                                                                                           tmp_path):
+    page = pages(fast_server.url)
+    chooser = page.get_by_test_id("import-project").locator("input[type=file]")
+    hostile = tmp_path / "hostile.zip"
+    hostile.write_bytes(zip_of({"ok.py": "x = 1\n", "../../etc/passwd": "owned\n"}))
+    chooser.set_input_files(str(hostile))
+    expect(page.get_by_test_id("brief-error")).to_have_text(
+        "The zip holds a path that leads outside the project (../../etc/passwd); nothing was imported.")
+
+    project = tmp_path / "calc.zip"
+    project.write_bytes(zip_of(PROJECT))
+    page.reload()
+    page.get_by_test_id("import-project").locator("input[type=file]").set_input_files(str(project))
+    expect(page.get_by_test_id("import-summary")).to_contain_text("calc.zip: 6 files to start from")
+    page.get_by_test_id("brief-input").fill("add a --pretty flag")
+    page.get_by_test_id("start-run").click()
+    page.wait_for_url("**/runs/*")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=180_000)
+    expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "passed")
+    expect(revision(page, 1).get_by_test_id("revision-request")).to_have_text("Imported: add a --pretty flag")
+    expect(revision(page, 1).get_by_test_id("revision-summary")).to_contain_text("import")
