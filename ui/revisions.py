@@ -18,7 +18,7 @@ ORIGINS = {"first": "First run", "change": "Change", "restore": "Restore", "impo
 MAX_DIFF_CHARS = 100_000  # of one file's diff on the page; the REST diff has all of it
 CUT = "\n… (the rest of this file's changes is in the downloaded zip)"
 NO_CHANGES = "This revision changed no file."
-NOT_AT_REST = "This run is still working: finish or cancel the current revision first."
+IMPORT_NOTES = "What the imported zip left out, or keeps from the model:"
 
 
 class RevisionsPanel:
@@ -31,6 +31,7 @@ class RevisionsPanel:
                                                      "aria-label=Revisions"):
             ui.label("Revisions").classes("text-h6")
             self.items = ui.column().classes("w-full gap-1")
+            self.import_notes = ui.column().classes("w-full gap-0").props("data-testid=import-report")
             with ui.column().classes("w-full gap-2") as self.follow_up:
                 self.request = ui.textarea(label="What should change next?").classes("w-full").props(
                     "outlined autogrow data-testid=follow-up-input")
@@ -47,6 +48,12 @@ class RevisionsPanel:
         if shown == self._shown:
             return
         self._shown = shown
+        self.import_notes.clear()
+        with self.import_notes:
+            if project.import_notes:
+                ui.label(IMPORT_NOTES).classes("text-body2")
+            for note in project.import_notes:
+                ui.label(note.sentence).classes("text-caption text-grey-8").props("data-testid=import-note")
         self.items.clear()
         with self.items:
             for revision in project.revisions:

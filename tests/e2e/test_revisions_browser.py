@@ -41,6 +41,8 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
         "data-change", "added")
     assert 1 < page.get_by_test_id("diff-file").count() < first_files
     expect(revision(page, 2).get_by_test_id("revision-summary")).to_contain_text("developer")
+    expect(page.get_by_test_id("agent-card-developer").get_by_test_id("agent-context")).to_contain_text(
+        "of 12,000 tokens")
 
     other = pages(f"{fast_server.url}/runs/{run_id}")
     expect(other.get_by_test_id("revision-item")).to_have_count(2)
@@ -79,3 +81,4 @@ def test_a_project_imported_on_the_dashboard_is_revision_1_and_a_hostile_zip_is_
     expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "passed")
     expect(revision(page, 1).get_by_test_id("revision-request")).to_have_text("Imported: add a --pretty flag")
     expect(revision(page, 1).get_by_test_id("revision-summary")).to_contain_text("import")
+    expect(page.get_by_test_id("import-note").filter(has_text=".env")).to_have_count(1)
