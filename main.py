@@ -247,7 +247,8 @@ def _web(settings: Settings, role: Role) -> BotArmy:
     install_web_security(app, settings)
     install_socket_guard(settings)
     register_pages(runs, LiveRuns(runs.queries), identity, execution, PageRedirects(),
-                   settings.terminal_bytes_per_second, offline_demo=settings.offline_demo)
+                   settings.terminal_bytes_per_second, offline_demo=settings.offline_demo,
+                   import_limits=import_limits(settings))
     if settings.bench_pages:
         TRACE.on = True
         app.include_router(bench_router())

@@ -36,7 +36,7 @@ from core.obs.logs import log_context
 
 from .budget import Budget, over_budget, soft_question
 from .deliverables import as_answer, missing, repair_instructions
-from .revision import RevisionInputs, committed, prepare, restoring, retries_edits, verify_restored
+from .revision import RevisionInputs, committed, edited_commit, prepare, restoring, retries_edits, verify_restored
 from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
@@ -62,6 +62,8 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
         thread_id=run.run_id, run_id=run.run_id,
         metadata={"brief": run.brief, "model": llm.model, "offline_demo": llm.offline_demo,
                   "agents": [{"name": role.name, "title": role.title} for role in ROLES]}))
+    if (edited := edited_commit(view, run.brief)) is not None:  # an artifact the user edited at an approval
+        await emit(custom(edited))
 
     async def call(role: Role, label: str | None) -> AgentInputs | None:
         """One call of the agent, its answer's files committed; None when the run stopped before it (a budget)."""

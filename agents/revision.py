@@ -8,7 +8,7 @@ imported project's first, and whenever an agent redoes its work (a request for c
 failed), the agents that write files edit them (core.codebase.edits).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from core.codebase.answers import answer_changes
@@ -18,7 +18,8 @@ from core.codebase.edits import EditsFailed
 from core.domain.custom import ArtifactSaved, custom, payload_as
 from core.domain.events import Event, EventType, SubagentErrorEvent
 from core.domain.project import derived_files
-from core.domain.revision_events import ContextChosen, EditFailed, RevisionOrigin
+from core.domain.files import FileView
+from core.domain.revision_events import AUTHOR_YOU, ContextChosen, EditFailed, FilesCommitted, RevisionOrigin
 from core.domain.revision_fold import revision_number
 from core.domain.status import ErrorCode, VerifyStatus
 from core.domain.team import Member
@@ -30,6 +31,7 @@ from .step import AgentInputs
 from .verify import ProjectTests, needs_verdict
 
 MAX_EDIT_RETRIES = 2
+YOU_NAME = "You"  # the author name of the user's own commits
 EDITS_GAVE_UP = "Its edits could not be applied in {attempts} attempts; the transcript says why."
 
 REVISION_NOTE = (
@@ -105,7 +107,7 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
                                        previous=previous, attempt=segment, label=label, request=request,
                                        edits=edits, document=role.document is not None, **chosen), None)
     kept_back = {path for path, file in view.files.items() if file.withheld}
-    query = "\n".join(text for text in (request, feedback, brief) if text)
+    query = "\n".join(text for text in (request or brief, feedback) if text)  # the brief's words would pick everything
     context = select_context(shown, query, budget, kept_back)
     return Prepared(
         RevisionInputs(run_id=run_id, brief=brief, earlier=earlier, feedback=feedback, previous=previous,
@@ -154,9 +156,8 @@ async def committed(events: AsyncIterator[Event], role: Role, view: RunView, bri
 
 
 def _finish(role: Role, view: RunView, brief: str, saved: ArtifactSaved, finished: Event) -> list[Event]:
-    member = next(member for member in TEAM.members if member.name == role.name)
     try:
-        changes = _changes(member, saved.content, view, brief)
+        changes = _changes(_member(role.name), saved.content, view.files, view, brief)
     except EditsFailed as failure:
         attempt = view.project.edit_failures.get(role.name, 0) + 1
         if attempt <= MAX_EDIT_RETRIES:
@@ -168,12 +169,44 @@ def _finish(role: Role, view: RunView, brief: str, saved: ArtifactSaved, finishe
     return [custom(saved), *([custom(commit)] if commit is not None else []), finished]
 
 
-def _changes(member: Member, answer: str, view: RunView, brief: str) -> dict[str, str]:
-    changes = answer_changes(member, answer, view.files)
+def _changes(member: Member, answer: str, files: Mapping[str, FileView], view: RunView, brief: str
+             ) -> dict[str, str]:
+    changes = answer_changes(member, answer, files)
     revision = view.project.current
     if revision is None or revision.origin == RevisionOrigin.FIRST:  # a new project gets what it needs to run
-        changes |= derived_files(view.files.keys() | changes.keys(), brief)
+        changes |= derived_files(files.keys() | changes.keys(), brief)
     return changes
+
+
+def edited_commit(view: RunView, brief: str) -> FilesCommitted | None:
+    """The commit by "you" of the artifacts the user edited at an approval: each edited answer takes the place of
+    the agent's own (the files as the agent's last commit of this revision found them, with the edited answer
+    applied instead). None when that changes no file."""
+    changes: dict[str, str | bytes | None] = {}
+    subjects = []
+    for name, content in view.project.uncommitted_edits.items():
+        role = next(role for role in ROLES if role.name == name)
+        own = next((commit for commit in reversed(view.project.commits)
+                    if commit.author == name and commit.revision == revision_number(view)), None)
+        base = dict(own.before) if own is not None else dict(view.files)
+        try:
+            written = _changes(_member(name), content, base, view, brief)
+        except EditsFailed:  # edits the user broke: the edit changes the agent's document only
+            written = {}
+        target = {path: file.content for path, file in base.items()} | written
+        for path in set(own.written if own is not None else ()) | set(written):
+            changes[path] = target.get(path)
+        subjects.append(role.artifact_title.lower())
+    if not changes:
+        return None
+    revision = view.project.current
+    message = commit_message(f"Edit the {' and the '.join(subjects)}", revision_number(view),
+                             revision.request if revision is not None else brief)
+    return files_committed(view, AUTHOR_YOU, YOU_NAME, message, changes)
+
+
+def _member(name: str) -> Member:
+    return next(member for member in TEAM.members if member.name == name)
 
 
 def _message(role: Role, view: RunView, brief: str) -> str:

@@ -1,6 +1,8 @@
 """A revision on a project of 50 files / 5,000 lines of Python (generated, the same every run): what the context
 sends the model against the whole project, how long a set of edits takes to apply, how long the repository takes
-to rebuild from the log.
+to rebuild from the log. Then the same through the pipeline's own parts: what each agent of a revision is sent
+(agents.revision.prepare), a Developer's answer of ten SEARCH/REPLACE edits turned into the commit it records, and
+a run's log (one FILES_COMMITTED per commit) parsed, folded and rebuilt into the history whose ids it checks.
 
     python bench/iterate.py [--commits 200] [--repeat 20]
 
@@ -20,9 +22,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agents.revision import prepare  # noqa: E402
+from agents.roles import ROLES, TEAM  # noqa: E402
+from core.codebase.answers import answer_changes  # noqa: E402
+from core.codebase.commits import files_committed  # noqa: E402
 from core.codebase.context import estimate_tokens, file_block, select_context  # noqa: E402
-from core.codebase.edits import Replace, apply_edits  # noqa: E402
+from core.codebase.edits import Replace, apply_edits, render_edits  # noqa: E402
 from core.codebase.history import History, Signature, Step  # noqa: E402
+from core.codebase.project_history import history_of  # noqa: E402
+from core.domain.custom import RunConfigured, custom  # noqa: E402
+from core.domain.events import StoredEvent  # noqa: E402
+from core.domain.fold import apply, fold  # noqa: E402
+from core.domain.revision_events import RevisionOrigin, RevisionStarted  # noqa: E402
+from core.domain.view import RunView  # noqa: E402
+from core.llm.client import prompt_tokens  # noqa: E402
 
 MODULES = ["orders", "invoices", "customers", "inventory", "shipping", "payments", "reports", "exporter", "pricing",
            "discounts", "taxes", "refunds", "catalog", "search", "accounts", "sessions", "emails", "webhooks",
@@ -174,6 +187,64 @@ def main(commits: int, repeat: int) -> None:
               f"{written / disk_floor:.0f}× |")
         zipped = median_ms(lambda: history.zip("shop"), rounds)
         print(f"| the zip with .git (from a built history) | {zipped:.2f} | {zipped / disk_floor:.0f}× |")
+
+    pipeline(files, history_steps, repeat)
+
+
+def run_log(history_steps: list[Step]) -> tuple[RunView, list[str]]:
+    """A run whose log commits every step (as agents' steps do), then begins revision 2 with the request: its view,
+    and its log as the store keeps it (JSON, one event a line)."""
+    view, log = RunView(run_id="bench"), []
+
+    def append(payload) -> None:
+        stored = StoredEvent(run_id="bench", seq=len(log) + 1, event=custom(payload))
+        log.append(stored.model_dump_json())
+        apply(view, stored)
+
+    append(RunConfigured(brief="A shop's back office"))
+    for step in history_steps:
+        append(files_committed(view, step.author.name.lower(), step.author.name, step.message,
+                               {path: data.decode() for path, data in step.changes.items()}, time_s=step.time))
+    append(RevisionStarted(revision=2, request=REQUEST, origin=RevisionOrigin.CHANGE))
+    return view, log
+
+
+def pipeline(files: dict[str, str], history_steps: list[Step], repeat: int) -> None:
+    view, log = run_log(history_steps)
+    whole = sum(estimate_tokens(file_block(path, text)) for path, text in files.items())
+    print(f"\n| what each agent is sent in revision 2 (prepare) | files shown | context tokens | whole prompt tokens | "
+          f"share of the whole project ({whole:,} tokens) |")
+    print("|---|---:|---:|---:|---:|")
+    for role in ROLES:
+        prepared = prepare(role, view, view.brief, view.run_id, 1, None)
+        sent = prompt_tokens(prepared.inputs.messages(role))
+        context = prepared.context
+        print(f"| {role.title} | {len(context.files) if context else 0} | {context.tokens if context else 0:,} | "
+              f"{sent:,} | {100 * sent / whole:.0f} % |")
+
+    developer = next(member for member in TEAM.members if member.name == "developer")
+    answer = "# Changes\n\n" + render_edits(edits(files, "indentation"))
+    took = median_ms(lambda: answer_changes(developer, answer, view.files), repeat)
+    recorded = median_ms(lambda: files_committed(view, "developer", "Developer", "Update the code",
+                                                 answer_changes(developer, answer, view.files)), repeat)
+    print(f"\n| a Developer's answer of 10 edits (median of {repeat}) | ms |")
+    print("|---|---:|")
+    print(f"| parsed and applied to the view's files, all or none (answer_changes) | {took:.2f} |")
+    print(f"| … and recorded as its FILES_COMMITTED, commit id computed (files_committed) | {recorded:.2f} |")
+
+    rounds = max(3, repeat // 4)
+    parsed = median_ms(lambda: [StoredEvent.model_validate_json(line) for line in log], rounds)
+    folded = median_ms(lambda: fold("bench", [StoredEvent.model_validate_json(line) for line in log]), rounds)
+    rebuilt = median_ms(lambda: history_of(fold("bench", [StoredEvent.model_validate_json(line) for line in log])),
+                        rounds)
+    size = sum(len(line) for line in log)
+    print(f"\n| the repository rebuilt from the run's log: {len(log)} events, {size / 1e6:.1f} MB "
+          f"(median of {rounds}) | ms |")
+    print("|---|---:|")
+    print(f"| the log parsed | {parsed:.0f} |")
+    print(f"| parsed and folded (the view's files and commits) | {folded:.0f} |")
+    print(f"| parsed, folded and the history rebuilt, every id checked against the log's (history_of) | "
+          f"{rebuilt:.0f} |")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """One agent's card: status, current task, the model it calls, progress, typing indicator, elapsed time, tokens and
-cost with the share its prompt cache saved, and what its answer still lacked after its repair rounds."""
+cost with the share its prompt cache saved, what its answer still lacked after its repair rounds, and in a revision
+what it was sent of the project's files ("4 files · 3,120 of 12,000 tokens")."""
 
 from collections.abc import Callable
 
 from nicegui import ui
 
 from core.domain.events import now_ms
+from core.domain.files import ContextView
 from core.domain.status import RESUMABLE, AgentStatus
 from core.domain.view import AgentView, RunView
 from core.llm.errors import wait_message
@@ -42,6 +44,8 @@ class AgentCard:
             self.missing = ui.label("").classes("text-caption text-deep-orange-10").props(
                 "data-testid=agent-missing role=status")
             self.missing.set_visibility(False)
+            self.context = ui.label("").classes("text-caption text-grey-7").props("data-testid=agent-context")
+            self.context.set_visibility(False)
             self.notice = ErrorNotice("text-caption text-negative")
             self.retry = ui.button("Retry", icon="refresh", on_click=on_retry).props(
                 f"flat dense color=primary data-testid=retry-agent-{name} data-requires-connection")
@@ -74,6 +78,10 @@ class AgentCard:
         self.notice.show(agent.error or "")
         self.tick(agent)
 
+    def show_context(self, context: ContextView | None) -> None:
+        set_visible(self.context, context is not None)
+        set_text(self.context, f"Sent {context.summary}" if context is not None else "")
+
     def allow_retry(self, allowed: bool) -> None:
         set_visible(self.retry, allowed)
 
@@ -99,6 +107,7 @@ class AgentCards:
                 with self.grid:
                     self.cards[name] = AgentCard(name, agent.title, self.on_retry)
             self.cards[name].update(agent)
+            self.cards[name].show_context(view.project.contexts.get(name))
             # Retrying an agent continues the run from it: possible once the run has stopped.
             self.cards[name].allow_retry(agent.status == AgentStatus.FAILED and view.status in RESUMABLE)
 

@@ -1,18 +1,27 @@
-"""The brief box, the approval choices, the team (a model and a system prompt per agent), the tests and the soft
-budget, and the Start button: validated as the user types, limits stated up front."""
+"""The brief box, the approval choices, a zip of existing code to start from, the team (a model and a system prompt
+per agent), the tests and the soft budget, and the Start button: validated as the user types, limits stated up
+front."""
 
-from nicegui import ui
+import asyncio
 
+from nicegui import events, ui
+
+from core.codebase.importing import ImportedProject, ImportLimits, ImportRefused, read_project_zip
 from core.domain.inputs import MAX_PROMPT_CHARS, InputError, clean_brief
 from core.engine.commands import RunOptions, RunService
 
 from .props import set_text
 
+IMPORTED = "{name}: {count:,} files to start from; the brief is the change the agents make to them."
+IMPORT_TOO_LARGE = "The zip is larger than the {megabytes:,} MB a project may be."
 
-def brief_form(runs: RunService, user: str) -> ui.textarea:
-    """The form; its brief box is returned, for examples to fill."""
+
+def brief_form(runs: RunService, user: str, import_limits: ImportLimits = ImportLimits()) -> ui.textarea:
+    """The form; its brief box is returned, for examples to fill. `import_limits`: what a zip of existing code may
+    hold."""
     limit = runs.limits.max_brief_chars
     defaults = runs.defaults
+    project: list[ImportedProject] = []  # the zip chosen, once read
 
     def check() -> str | None:
         """The reason the brief cannot start a run, or None."""
@@ -57,13 +66,30 @@ def brief_form(runs: RunService, user: str) -> ui.textarea:
         start.disable()
         try:
             run_id = await runs.start(box.value, [name for name, choice in approvals.items() if choice.value],
-                                      owner=user, options=options())
+                                      owner=user, options=options(), project=project[0] if project else None)
         except InputError as error:
             set_text(message, str(error))
             return
         finally:
             start.set_enabled(check() is None)
         ui.navigate.to(f"/runs/{run_id}")
+
+    async def on_upload(event: events.UploadEventArguments) -> None:
+        """The zip is read as hostile input at once: a refusal is said before the user starts."""
+        project.clear()
+        try:
+            project.append(await asyncio.to_thread(read_project_zip, await event.file.read(), import_limits))
+        except ImportRefused as refused:
+            set_text(imported, "")
+            set_text(message, str(refused))
+            return
+        set_text(message, "")
+        set_text(imported, IMPORTED.format(name=event.file.name, count=len(project[0].files)))
+
+    def on_rejected() -> None:
+        project.clear()
+        set_text(imported, "")
+        set_text(message, IMPORT_TOO_LARGE.format(megabytes=import_limits.zip_bytes >> 20))
 
     with ui.card().classes("w-full gap-2").props("flat bordered"):
         ui.label("Project brief").classes("text-h6")
@@ -75,6 +101,11 @@ def brief_form(runs: RunService, user: str) -> ui.textarea:
             ui.label("Wait for my approval after:").classes("text-body2 q-mr-sm")
             approvals = {name: ui.checkbox(name.capitalize(), value=name in runs.default_approvals).props(
                 f"dense data-testid=approval-{name}") for name in runs.agents}
+        with ui.row().classes("w-full items-center gap-2"):
+            ui.upload(label="Start from existing code (a .zip)", auto_upload=True, max_files=1,
+                      max_file_size=import_limits.zip_bytes, on_upload=on_upload, on_rejected=on_rejected).props(
+                "accept=.zip flat bordered data-testid=import-project")
+            imported = ui.label("").classes("text-body2").props("data-testid=import-summary role=status")
         with ui.row().classes("w-full items-center gap-4"):
             tests = ui.checkbox("Run the project's tests", value=defaults.run_tests).props(
                 "dense data-testid=run-tests")

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from nicegui import app, ui
 
+from core.codebase.importing import ImportLimits
 from core.domain.status import TERMINAL_RUN_STATUSES
 from core.engine.commands import RunService
 from core.engine.execution import TerminalCommands
@@ -43,8 +44,10 @@ class Redirects(Protocol):
 
 
 def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, execution: TerminalCommands,
-                   redirects: Redirects, terminal_rate: int, *, offline_demo: bool) -> None:
-    """`terminal_rate`: characters a second one tab's terminal receives at most."""
+                   redirects: Redirects, terminal_rate: int, *, offline_demo: bool,
+                   import_limits: ImportLimits = ImportLimits()) -> None:
+    """`terminal_rate`: characters a second one tab's terminal receives at most; `import_limits`: what a zip of
+    existing code may hold."""
     # Quasar's loading bar would flash up, unnamed, for the socket's own requests: it tells a user nothing here.
     app.config.quasar_config["loadingBar"]["skipHijack"] = True
 
@@ -60,7 +63,7 @@ def register_pages(runs: RunService, live_runs: LiveRuns, identity: Identity, ex
         if (user := await user_of_page()) is None:
             return to_sign_in()
         with frame("New run", offline_demo=offline_demo, passwords=identity.passwords):
-            brief = brief_form(runs, user)
+            brief = brief_form(runs, user, import_limits)
             example_briefs(brief.set_value)
             latest = (await runs.queries.page(user, limit=SHOWN)).rows
             recent_runs(latest)

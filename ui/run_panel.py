@@ -1,7 +1,7 @@
 """A run, live: status and controls, the pending approval or budget question, the five agent cards, the timeline,
-the transcript and the artifacts, the verdict on the project's tests and the terminal, each inside an error boundary.
-Controls go to the RunService and the terminal's commands (core.engine.execution) as commands; the view only renders
-the fold."""
+the transcript and the artifacts, the project's revisions, the verdict on the project's tests and the terminal, each
+inside an error boundary. Controls go to the RunService and the terminal's commands (core.engine.execution) as
+commands; the view only renders the fold."""
 
 from nicegui import ui
 
@@ -18,6 +18,7 @@ from .boundary import Boundary, Component
 from .budget_panel import BudgetPanel
 from .calls import Calls
 from .live import LiveRuns
+from .revisions import RevisionsPanel
 from .run_header import RunHeader
 from .terminal import TerminalPanel
 from .timeline import RunTimeline
@@ -72,11 +73,13 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
                 artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
+        revisions = Boundary("revisions", lambda: RevisionsPanel(run_id, runs))
         ui.label("Tests and terminal").classes("text-h6")
         tests = Boundary("tests", VerifyCard)
         terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
-    boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, tests, terminal])
+    boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, revisions, tests,
+                       terminal])
     render(view)
 
     def tick() -> None:

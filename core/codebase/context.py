@@ -4,9 +4,9 @@ the change request, packed within a token budget.
 The map lists every file with its size and top-level names (Python's through `ast`; other text's by simple
 patterns); binary and secrets files are listed as such, never shown. The files are ranked by how the request's
 words meet their paths, names and contents (rarer words weigh more), followed by the tests of the chosen modules
-and the README (a request that names nothing gets the entry points and the packages' __init__.py), and taken in
-that order while they fit. Tokens are estimated at four characters each, as the LLM
-client estimates them.
+and the README (a request that names nothing gets the entry points, and the packages' __init__.py with the modules
+beside it that it imports), and taken in that order while they fit. Tokens are estimated at four characters each,
+as the LLM client estimates them.
 """
 
 import ast
@@ -38,6 +38,7 @@ _DEFINITION = re.compile(
     r"([A-Za-z_$][\w$]*)", re.MULTILINE)
 _HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_RELATIVE_IMPORT = re.compile(r"^\s*from \.(\w+)? import ([\w, ]+)", re.MULTILINE)
 
 MAP_TITLE = "Files of the project (path, size, top-level names):"
 MAP_TEXT_LINE = "- {path} ({lines:,} line{plural}, {bytes:,} bytes){names}"
@@ -212,15 +213,27 @@ def _ranked(shown: Mapping[str, str], names: Mapping[str, tuple[str, ...]], requ
         if path not in tests:
             for test in _tests_of(path, tests):
                 order.setdefault(test, Reason.TEST)
-    if not scores:  # the entry points, and what each Python package offers (its __init__.py)
+    if not scores:  # the entry points, and what each Python package offers (its __init__.py and what it imports)
         for path in sorted(shown, key=lambda path: (len(PurePosixPath(path).parts), path)):
             if PurePosixPath(path).name in ENTRY_POINTS + (PACKAGE_INIT,) and not _is_test(path):
                 order.setdefault(path, Reason.ENTRY)
+                for module in _relative_imports(path, shown):
+                    order.setdefault(module, Reason.ENTRY)
     for path in sorted(shown, key=lambda path: (len(PurePosixPath(path).parts), path)):
         if PurePosixPath(path).stem.lower() == "readme":
             order.setdefault(path, Reason.README)
             break
     return list(order.items())
+
+
+def _relative_imports(path: str, shown: Mapping[str, str]) -> list[str]:
+    """The modules beside a Python file that it imports (`from .ops import add`, `from . import ops`)."""
+    if not path.endswith(".py"):
+        return []
+    folder = PurePosixPath(path).parent
+    modules = [name for match in _RELATIVE_IMPORT.finditer(shown[path])
+               for name in ([match.group(1)] if match.group(1) else re.findall(r"\w+", match.group(2)))]
+    return [str(folder / f"{name}.py") for name in modules if str(folder / f"{name}.py") in shown]
 
 
 def _request_terms(request: str) -> set[str]:

@@ -4,6 +4,7 @@ asked for and how it ended. Only the fold writes it (core.domain.revision_fold).
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
 from .revision_events import RevisionOrigin
 from .status import RunStatus, VerifyStatus
 
@@ -116,6 +117,8 @@ class ProjectView:
     contexts: dict[str, ContextView] = field(default_factory=dict)  # of the latest revision, by agent
     edit_failures: dict[str, int] = field(default_factory=dict)  # attempts whose edits failed, in the agent's step
     rejected: dict[str, str] = field(default_factory=dict)  # the answer whose edits failed, until the next attempt
+    # The user's edits of artifacts at an approval, by agent, until the next commit records what they change.
+    uncommitted_edits: dict[str, str] = field(default_factory=dict)
     import_notes: list[ImportNoteView] = field(default_factory=list)
     pushes: list[PushView] = field(default_factory=list)
 

@@ -42,7 +42,7 @@ from .events import (
 from .interrupts import BUDGET_ADD_USD, approval_agent
 from .outcome import RunOutcome
 from .revision_events import ProjectPayload, RevisionKind
-from .revision_fold import apply_revision_event, artifact_saved, first_revision, revision_number
+from .revision_fold import apply_revision_event, artifact_edited, artifact_saved, first_revision, revision_number
 from .status import (
     AgentStatus,
     Decision,
@@ -379,6 +379,7 @@ def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalD
         view.revisions.setdefault(name, []).append(artifact)
         view.artifacts[name] = ArtifactView(name, artifact.title, artifact.filename, decided.content or "",
                                             edited=True)
+        artifact_edited(view, name, decided.content or "")
         _verdict_outdated(view)
     view.approved.add(name)
     if agent is not None:

@@ -17,10 +17,10 @@ from .files import (
 )
 from .revision_events import (
     ContextChosen,
-    ProjectPayload,
     EditFailed,
     FilesCommitted,
     ImportReport,
+    ProjectPayload,
     PushFinished,
     RevisionOrigin,
     RevisionStarted,
@@ -29,6 +29,7 @@ from .status import AgentStatus, MessageKind, VerifyStatus
 from .view import MessageView, RunView
 
 FIXING_EDITS = "Fixing its edits"
+
 
 def apply_revision_event(view: RunView, payload: ProjectPayload) -> None:
     match payload:
@@ -66,6 +67,11 @@ def artifact_saved(view: RunView, agent: str) -> None:
     view.project.edit_failures.pop(agent, None)
 
 
+def artifact_edited(view: RunView, agent: str, content: str) -> None:
+    """The user edited the agent's artifact at an approval: its files follow with the next commit (by "you")."""
+    view.project.uncommitted_edits[agent] = content
+
+
 def _revision_started(view: RunView, started: RevisionStarted) -> None:
     project = view.project
     current = project.current
@@ -101,7 +107,7 @@ def _move_aside(view: RunView, ended: RevisionView) -> None:
     view.artifacts, view.revisions, view.approved, view.feedback = {}, {}, set(), {}
     view.pending, view.verify, view.pause_requested = None, None, False
     view.pending_budget, view.budget_stopped = None, False
-    view.project.edit_failures, view.project.rejected = {}, {}
+    view.project.edit_failures, view.project.rejected, view.project.uncommitted_edits = {}, {}, {}
     for agent in view.agents.values():
         agent.status, agent.error, agent.task, agent.streaming = AgentStatus.QUEUED, None, "", False
         agent.missing = []
@@ -109,6 +115,7 @@ def _move_aside(view: RunView, ended: RevisionView) -> None:
 
 def _files_committed(view: RunView, committed: FilesCommitted) -> None:
     project = view.project
+    project.uncommitted_edits = {}  # the pipeline commits them before any other commit
     before = dict(project.files)
     written: dict[str, FileView | None] = {}
     for change in committed.changes:

@@ -77,8 +77,8 @@ def restore_requested(view: RunView, restores: int) -> list[Event]:
 def import_started(run_id: str, brief: str, project: ImportedProject) -> list[Event]:
     """A new run's first revision, from an imported project: its files, committed as they came, and what was left
     out or kept from the model; the brief is its change request."""
-    commit = files_committed(RunView(run_id=run_id), AUTHOR_IMPORT, IMPORT_NAME, commit_message(IMPORTED, 1, brief), project.files,
-                             revision=1)
+    commit = files_committed(RunView(run_id=run_id), AUTHOR_IMPORT, IMPORT_NAME, commit_message(IMPORTED, 1, brief),
+                             project.files, revision=1)
     notes = [ImportNote(path=note.path, reason=note.reason, sentence=note.sentence) for note in project.notes]
     return [custom(RevisionStarted(revision=1, request=brief, origin=RevisionOrigin.IMPORT)),
             *([custom(commit)] if commit is not None else []), custom(ImportReport(notes=notes))]

@@ -5,8 +5,8 @@ request is one segment of it: the first request starts the run with the brief (t
 later request on the same thread answers what the previous one ended with (`resume`: an approval, or a pause) or,
 with no interrupt open, continues a stopped run or follows a working one. A new user message on a thread at rest is
 a change request: it begins the project's next revision. The answer is the run's own stored events from where the
-request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run never depends on the request: a client that goes away can come back on the same
-thread.
+request found it, framed as AG-UI SSE, with the run's state as STATE_SNAPSHOT then STATE_DELTA (JSON Patch). The run
+never depends on the request: a client that goes away can come back on the same thread.
 """
 
 import re

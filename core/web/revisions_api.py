@@ -73,7 +73,8 @@ def revisions_router(runs: RunService, caller: Caller) -> APIRouter:
     async def revisions(run_id: str = Depends(owned)) -> list[RevisionDetail]:
         return revision_details(await view_of(run_id))
 
-    @router.get("/runs/{run_id}/revisions/{revision}/diff", response_class=PlainTextResponse,
+    # Response, not PlainTextResponse: the route's class would be the documented type of its JSON errors too.
+    @router.get("/runs/{run_id}/revisions/{revision}/diff", response_class=Response,
                 responses={**NOT_FOUND, **_DIFF})
     async def diff(revision: int, run_id: str = Depends(owned),
                    commit: str | None = Query(None, max_length=64, description="A commit of the revision: its "

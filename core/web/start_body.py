@@ -4,9 +4,9 @@ which is read as hostile input (core.codebase.importing) before anything is kept
 import asyncio
 
 from fastapi import HTTPException, Request
-from fastapi.datastructures import UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from core.codebase.importing import ImportedProject, ImportLimits, ImportRefused, read_project_zip

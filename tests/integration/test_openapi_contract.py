@@ -18,6 +18,9 @@ OPERATIONS = {
     ("get", "/api/runs/{run_id}/artifacts"), ("get", "/api/runs/{run_id}/artifacts.zip"),
     ("post", "/api/runs/{run_id}/commands"), ("post", "/api/runs/{run_id}/commands/{command_id}/interrupt"),
     ("get", "/api/runs/{run_id}/commands/{command_id}/log"),
+    ("post", "/api/runs/{run_id}/revisions"), ("get", "/api/runs/{run_id}/revisions"),
+    ("get", "/api/runs/{run_id}/revisions/{revision}/diff"), ("get", "/api/runs/{run_id}/zip"),
+    ("post", "/api/runs/{run_id}/restore"), ("post", "/api/runs/{run_id}/push"),
     ("post", "/agui"), ("get", "/health"), ("get", "/metrics"),
 }
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance," \

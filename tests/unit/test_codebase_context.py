@@ -61,6 +61,15 @@ def test_a_request_that_names_nothing_gets_the_entry_points_and_the_readme():
         ("src/exporter/cli.py", Reason.ENTRY), ("README.md", Reason.README)]
 
 
+def test_a_request_that_names_nothing_gets_each_package_and_the_modules_it_imports():
+    files = {"src/calc/__init__.py": b"from .ops import add\nfrom . import units, missing\n",
+             "src/calc/ops.py": b"def add(a, b):\n    return a + b\n", "src/calc/units.py": b"METRE = 1\n",
+             "src/calc/unused.py": b"X = 1\n", "tests/test_ops.py": b"from calc import add\n"}
+    context = select_context(files, "Make it nicer", budget=4_000)
+    assert [(chosen.path, chosen.reason) for chosen in context.files] == [
+        ("src/calc/__init__.py", Reason.ENTRY), ("src/calc/ops.py", Reason.ENTRY), ("src/calc/units.py", Reason.ENTRY)]
+
+
 def test_what_is_sent_fits_the_budget_and_the_card_says_how_much():
     for budget in (300, 600, 1_200, 4_000):
         context = select_context(FILES, "csv writer delimiter json", budget=budget)
