@@ -127,7 +127,7 @@ def test_failing_tests_and_the_terminal_are_accessible_and_driven_by_keyboard_in
         page.wait_for_url("**/runs/*")
         run_id = page.url.rsplit("/", 1)[-1]
         status_is(page, "completed")
-        titled(page, "Completed, tests failed")
+        titled(page, "Finished — tests failed")
         expect(page.get_by_test_id("run-announcer")).to_contain_text("The project's tests failed")
         expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "failed")
         expect(page.get_by_test_id("verify-badge")).to_have_attribute("data-status", "failed")

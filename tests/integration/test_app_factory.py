@@ -43,6 +43,10 @@ def test_create_app_builds_every_route_of_one_process_without_serving_it(tmp_pat
     (Role.SINGLE, {"database_url": "postgresql://nobody@127.0.0.1:1/x"}, SINGLE_WITH_URLS),
     (Role.WORKER, {}, SCALED_NEEDS_BOTH.format(role=Role.WORKER)),
     (Role.WEB, {"redis_url": "redis://127.0.0.1:1"}, SCALED_NEEDS_BOTH.format(role=Role.WEB)),
+    (Role.SINGLE, {"models": "developer=gpt-4o,designer=gpt-4o"}, "BOTARMY_MODELS: Unknown agent 'designer' in "
+     "models: name one of analyst, architect, developer, tester, deployer."),
+    (Role.SINGLE, {"models": "developer"}, "BOTARMY_MODELS: Name models per agent as a comma list such as "
+     "developer=gpt-4o,tester=gpt-4o-mini; 'developer' has no '='."),
 ])
 def test_settings_that_cannot_make_a_process_are_refused_with_a_sentence(tmp_path, role, settings, sentence):
     with pytest.raises(StartupRefused) as refused:

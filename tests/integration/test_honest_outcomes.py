@@ -54,6 +54,8 @@ def test_prose_answers_get_a_repair_round_and_the_run_says_it_has_no_runnable_co
         assert "Your previous answer lacked" not in first.user
         assert lacking in repair.user and form in repair.user
         assert "<previous_answer>" in repair.user
+        closing = first.user.rsplit("\n\n", 1)[1]  # "Write the … now.": what a later request may change
+        assert repair.prompt.startswith(first.prompt.removesuffix(closing))  # the same prefix, byte for byte
     assert len(prose.of("analyst")) == len(prose.of("deployer")) == 1  # nothing is asked of them to check
     stored = server.events(run_id)
     repairs = [e["value"]["agent"] for e in stored if e["type"] == "CUSTOM" and e["name"] == "repair_requested"]

@@ -38,7 +38,8 @@ def spans_from_the_log(events: list[StoredEvent]) -> set[tuple]:
             spans.add((value["agent"], SpanKind.SERVICE_WAIT, event.timestamp, value["until_ms"], Outcome.DONE))
         elif event.type == EventType.CUSTOM and event.name == CustomKind.VERIFY_STARTED:
             opened["tests"] = (WORKSPACE_LANE, SpanKind.TESTS, event.timestamp)
-        elif event.type == EventType.CUSTOM and event.name == CustomKind.VERIFY_FINISHED:
+        elif event.type == EventType.CUSTOM and event.name == CustomKind.VERIFY_FINISHED and "tests" in opened:
+            # (a verdict without a run, tests turned off or code missing, is no stretch of time)
             verdict = VERDICT[event.value["status"]] if event.value.get("conclusive", True) else Outcome.INTERRUPTED
             spans.add((*opened.pop("tests"), event.timestamp, verdict))
         elif (event.type == EventType.CUSTOM and event.name == CustomKind.COMMAND_REQUESTED

@@ -5,15 +5,16 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from core.domain.outcome import LABELS, RunOutcome
 from core.sandbox.bubblewrap import NOT_INSTALLED
 from ui.terminal import UNSANDBOXED
 
 
-async def finished_run(user: User, brief: str) -> None:
+async def finished_run(user: User, brief: str, ended: RunOutcome = RunOutcome.PASSED) -> None:
     await user.open("/")
     user.find(ui.textarea).type(brief)
     user.find(kind=ui.button, content="Start").click()
-    await user.should_see("Completed", retries=300)
+    await user.should_see(LABELS[ended], retries=300)
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def no_bubblewrap(monkeypatch):
 
 
 async def test_without_bubblewrap_commands_are_refused_with_how_to_enable_it(no_bubblewrap, user: User):
-    await finished_run(user, "A rota for a community garden.")
+    await finished_run(user, "A rota for a community garden.", RunOutcome.TESTS_NOT_RUN)  # the sandbox refused them
     await user.should_see(NOT_INSTALLED)
     await user.should_see("Tests not run")
     user.find(marker="command-input").type("pytest -q")
