@@ -70,7 +70,7 @@ def test_an_imported_project_is_changed_its_own_tests_pass_and_its_secret_never_
     assert FAKE_KEY not in json.dumps(api.get(f"/api/runs/{run_id}").json())
 
 
-@pytest.mark.parametrize(("name", "data", "detail"), [
+HOSTILE = [
     ("traversal", zip_of({"ok.py": "x = 1\n", "../../etc/passwd": "owned\n"}),
      "The zip holds a path that leads outside the project (../../etc/passwd); nothing was imported."),
     ("absolute path", zip_of({"ok.py": "x = 1\n", "/etc/cron.d/evil": "owned\n"}),
@@ -83,7 +83,11 @@ def test_an_imported_project_is_changed_its_own_tests_pass_and_its_secret_never_
     ("10,000 files", zip_of({f"f{i}.txt": "" for i in range(10_000)}),
      "The zip holds 10,000 files; at most 2,000 are accepted."),
     ("not a zip", b"PK\3\4 this is not really a zip", "The file is not a zip archive, or it is damaged."),
-])
+]
+
+
+# Named ids: pytest-xdist's workers must collect the same names, and a zip's bytes carry the time it was made.
+@pytest.mark.parametrize(("name", "data", "detail"), HOSTILE, ids=[name for name, _, _ in HOSTILE])
 def test_hostile_zips_are_refused_with_a_sentence_and_start_nothing(api, name, data, detail):
     before = api.get("/api/runs").json()
     refused = start_from(api, data)
