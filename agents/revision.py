@@ -26,7 +26,7 @@ from core.domain.team import Member
 from core.domain.view import RunView
 from core.engine.context import RunContext
 
-from .roles import ROLES, TEAM, Role
+from .roles import ROLES, TEAM, Role, build_messages
 from .step import AgentInputs
 from .verify import ProjectTests, needs_verdict
 
@@ -61,15 +61,16 @@ class RevisionInputs(AgentInputs):
     document: bool = False
 
     def messages(self, role: Role) -> list[dict]:
-        system, user = (message["content"] for message in super().messages(role))
+        """The role's messages with the revision's parts after what stays the same from call to call (the system
+        prompt, the brief, the artifacts, the previous answer), so a redo shares the first call's cached prefix."""
         notes = [REVISION_NOTE] if self.request is not None else []
         notes += [DOCUMENT_NOTE] if self.document and self.request is not None else []
         notes += [EDIT_NOTE] if self.edits else []
         parts = [f"<request>\n{self.request}\n</request>"] if self.request is not None else []
         parts += [f"<files>\n{self.files}</files>"] if self.files else []
-        closing = [CLOSING_EDITS] if self.edits else []
-        return [{"role": "system", "content": "\n".join([system, *notes])},
-                {"role": "user", "content": "\n\n".join([*parts, user, *closing])}]
+        return build_messages(role, self.brief, self.earlier, self.feedback, self.previous, self.system,
+                              notes=[*parts, "\n".join(notes)] if notes else parts,
+                              closing=[CLOSING_EDITS] if self.edits else [])
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
     if first and not (edits and feedback is not None):  # a new project: the brief and everything written so far
         return Prepared(AgentInputs(run_id=run_id, brief=brief, earlier=_so_far(view), feedback=feedback,
                                     previous=previous, attempt=segment, label=label, **chosen), None)
-    earlier = _read_by(role, view)
+    earlier = _so_far(view) if first else _read_by(role, view)  # a redo in the first revision: as its first call
     own = earlier.pop(name, None)  # a document is rewritten from the revision before's; files are in <files>
     if previous is None and role.document is not None:
         previous = own

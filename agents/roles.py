@@ -1,5 +1,6 @@
 """The five agents: who they are, what they read, what they produce, and how they are prompted."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.domain.team import Member, Team
@@ -99,7 +100,8 @@ TEAM = Team(tuple(Member(role.name, role.title, role.document, role.files_under,
 
 
 def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: str | None = None,
-                   previous: str | None = None, system: str | None = None) -> list[dict]:
+                   previous: str | None = None, system: str | None = None, notes: Sequence[str] = (),
+                   closing: Sequence[str] = ()) -> list[dict]:
     """The chat messages of one agent step: its system prompt (`system`, or the role's default), the brief, every
     earlier artifact and, when it is sent back (the user's changes, failing tests, a repair round), its previous
     answer and what to change.
@@ -107,16 +109,20 @@ def build_messages(role: Role, brief: str, earlier: dict[str, str], feedback: st
     Ordered for the AI service's prompt cache, which reuses the longest prefix a request shares with earlier ones:
     what stays the same between an agent's calls comes first, byte for byte the same each time (the system prompt,
     the brief, the earlier artifacts in pipeline order, the previous answer), and what changes from call to call
-    (the feedback, the test failure or the repair instruction, and the closing request) comes last."""
+    (the feedback, the test failure or the repair instruction, and the closing request) comes last. `notes` (a
+    revision's request, the project's files and how to edit them) come after the stable part, `closing` after the
+    request to write."""
     parts = [f"<brief>\n{brief}\n</brief>"]
     for name, content in earlier.items():
         other = ROLE_BY_NAME[name]
         parts.append(f'<artifact agent="{other.name}" file="{other.filename}">\n{content}\n</artifact>')
     if previous:
         parts.append(f"<previous_answer>\n{previous}\n</previous_answer>")
+    parts.extend(notes)
     if feedback:
         parts.append(f"<feedback>\n{feedback}\n</feedback>\nRevise your previous answer to address this feedback.")
     parts.append(f"Write the {role.artifact_title.lower()} now.")
+    parts.extend(closing)
     return [
         {"role": "system", "content": system or system_prompt(role)},
         {"role": "user", "content": "\n\n".join(parts)},
