@@ -56,9 +56,19 @@ def settled(server: Server, run_id: str, *statuses: str, timeout: float = 120) -
             time.sleep(0.1)
 
 
+OUTPUT = ("CUSTOM", "command_output")
+
+
 def shape(events: list[dict]) -> list[tuple]:
-    """What happened in a run, without ids, times, text or counts: the kinds of events, in order."""
-    return [(event["type"], event.get("name")) for event in events]
+    """What happened in a run, without ids, times, text or counts: the kinds of events, in order. A command's output
+    is recorded in as many events as the time it took cut it into (a busy machine, fewer), so consecutive ones are
+    one."""
+    kinds = []
+    for event in events:
+        kind = (event["type"], event.get("name"))
+        if not (kind == OUTPUT and kinds and kinds[-1] == OUTPUT):
+            kinds.append(kind)
+    return kinds
 
 
 def prefect_servers(server: Server) -> list[int]:

@@ -95,7 +95,7 @@ def test_figures_agree_the_transcript_keeps_its_place_and_a_background_tab_is_to
     # At the end within a frame: the box follows once the text's growth is observed, which a check made right
     # between the growth and the next frame would miss.
     page.wait_for_function("b => b.scrollHeight - b.scrollTop - b.clientHeight <= 48", arg=box.element_handle(),
-                           timeout=5_000)
+                           timeout=30_000)
 
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
     notices = page.evaluate("window.__notices")

@@ -21,6 +21,7 @@ from tests.support.commands import (
     wait_for_command,
     wait_for_run,
 )
+from tests.support.demo_model import add_model
 from tests.support.server import start_server
 
 pytestmark = pytest.mark.sandbox
@@ -34,10 +35,12 @@ LIMITS = {"BOTARMY_COMMAND_TIMEOUT_S": "6", "BOTARMY_COMMAND_CPU_S": "2", "BOTAR
 
 
 @pytest.fixture(scope="module")
-def paced_model(tmp_path_factory):
-    """An OpenAI-compatible endpoint that streams at 100 tokens a second, so a run streams long enough to watch."""
-    with start_server(tmp_path_factory.mktemp("paced-model"), {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10"}) as model:
-        yield model
+def paced_model(tmp_path_factory, demo_models):
+    """An OpenAI-compatible endpoint that streams at 100 tokens a second, so a run streams long enough to watch (a
+    model of the session's demo-model process, not a whole app started for it)."""
+    model = add_model(demo_models, tmp_path_factory.mktemp("paced-model"), "", 10)
+    yield model
+    model.stop()
 
 
 @pytest.fixture(scope="module")

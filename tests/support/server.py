@@ -148,6 +148,12 @@ def users_command(data_dir: Path, *args: str, password: str | None = None, env: 
     return _users([str(ROOT / "main.py"), "users"], data_dir, *args, password=password, env=env)
 
 
+def users_entry(data_dir: Path, *args: str, password: str | None = None) -> str:
+    """What `python main.py users …` runs (core.users.admin.main with the app's stores), without the web app's
+    imports: the same stdout, and an AssertionError with the stderr of a refusal."""
+    return _users(["-c", USERS], data_dir, *args, password=password)
+
+
 def api_token(data_dir: Path, user: str, env: dict[str, str] | None = None) -> str:
     """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be."""
     return _users(["-c", ADD_AND_TOKEN, user, str(data_dir)], env=env)

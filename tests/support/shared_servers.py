@@ -3,6 +3,7 @@ handed to every test that asks for it again, each as a user of its own (tests ar
 process). A test that stops, kills or restarts its server, or needs an empty data dir, starts its own."""
 
 import hashlib
+import signal
 from pathlib import Path
 
 from tests.support.server import Server, start_server
@@ -35,5 +36,9 @@ class SharedServers:
         return server.lease(user_of(nodeid))
 
     def stop(self) -> None:
+        """All told to stop at once, then each waited for: their shutdowns overlap instead of adding up."""
+        for server in self.running.values():
+            if server.process.poll() is None:
+                server.process.send_signal(signal.SIGTERM)
         for server in self.running.values():
             server.stop()
