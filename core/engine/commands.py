@@ -101,8 +101,9 @@ class RunService:
             if not await self.catalogue.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
-            await self.bus.emit(run_id, custom(RunConfigured(brief=brief, approvals=chosen)))
-            await self.runner.launch(run_id, await self.queries.views.current(run_id), owner)
+            view = self.queries.views.new(run_id)
+            await emitter(self.bus, self.queries.views, view)(custom(RunConfigured(brief=brief, approvals=chosen)))
+            await self.runner.launch(run_id, view, owner)
         return run_id
 
     async def _check_capacity(self, owner: str) -> None:

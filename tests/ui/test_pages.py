@@ -8,6 +8,9 @@ from core.domain.view import RunView
 from ui.boundary import FALLBACK, Boundary
 from ui.pages import BUILD_TIMEOUT_S
 
+# Tries (0.1 s apart) for a run's page to open after Start: NiceGUI's default three are too few on a loaded machine.
+OPENING = 50
+
 
 async def test_dashboard_states_the_limit_and_blocks_empty_and_oversized_briefs(user: User):
     await user.open("/")
@@ -26,7 +29,7 @@ async def test_starting_a_run_opens_its_page_and_all_five_agents_finish(user: Us
     await user.open("/")
     user.find(ui.textarea).type("A recipe box for a family, with shopping lists.")
     user.find(kind=ui.button, content="Start").click()
-    await user.should_see("Transcript")
+    await user.should_see("Transcript", retries=OPENING)
     await user.should_see("Completed", retries=200)
     assert len(user.find("Done").elements) == 5
     await user.should_see("Requirements · requirements.md")
@@ -101,7 +104,7 @@ async def test_a_limit_reached_is_said_in_the_form(one_start_a_minute, user: Use
     await user.open("/")
     user.find(ui.textarea).type("A sign-up sheet for a choir's summer concert.")
     user.find(kind=ui.button, content="Start").click()
-    await user.should_see("Transcript")
+    await user.should_see("Transcript", retries=OPENING)
     await user.open("/")
     user.find(ui.textarea).type("A seating plan for the same concert.")
     user.find(kind=ui.button, content="Start").click()
