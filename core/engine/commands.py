@@ -152,9 +152,10 @@ class RunService:
             if not await self.catalogue.create_run(run_id, brief, owner, thread_id):
                 raise RunExists(thread_id)
             await self.runner.hold(run_id)
+            view = self.queries.views.new(run_id)
             imported = import_started(run_id, brief, project) if project is not None else []
-            await self.bus.emit(run_id, custom(configured), *imported)
-            await self.runner.launch(run_id, await self.queries.views.current(run_id), owner)
+            await emitter(self.bus, self.queries.views, view)(custom(configured), *imported)
+            await self.runner.launch(run_id, view, owner)
         return run_id
 
     def _configured(self, brief: str, approvals: list[str], options: RunOptions) -> RunConfigured:

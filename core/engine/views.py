@@ -41,6 +41,10 @@ class CurrentViews:
             self._fold(view, await self._log.read(run_id, view.last_seq))
         return view
 
+    def new(self, run_id: str) -> RunView:
+        """The view of a run about to get its first event: it follows the run from that event on, without a read."""
+        return self._view(run_id)
+
     def take(self, run_id: str, stored: Sequence[StoredEvent]) -> None:
         """Fold events just persisted into the run's view, if this process holds one; an event past a gap is left
         for the next `current`, which reads it from the log."""
