@@ -2,6 +2,7 @@
 which is read as hostile input (core.codebase.importing) before anything is kept."""
 
 import asyncio
+import json
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,7 @@ WRONG_TYPE = ("Send the brief as JSON, such as {\"brief\": \"...\"}, or as a mul
 NO_BRIEF = "The form's `brief` field must hold the project brief as text."
 NO_ZIP = "The form's `project` field must be the zip file of the project."
 BAD_FORM = "The multipart form cannot be read: {reason}"
+UNREADABLE = "The body cannot be read as JSON: it is not UTF-8 text, or it nests too deep."
 _FORM_PARTS = 5
 
 # The two bodies the operation takes, for its OpenAPI schema (the route reads the body itself, so they are given
@@ -41,8 +43,18 @@ async def start_body(request: Request, limits: ImportLimits) -> tuple[StartRun, 
         return await _form(request, limits)
     if content_type not in ("", "application/json"):
         raise InputError(WRONG_TYPE)
+    body = await request.body()
+    # Parsed as FastAPI parses a JSON body (the standard library's parser, which keeps a lone surrogate for the
+    # brief's cleaning to drop): malformed JSON is a 422, bytes that are not UTF-8 or nest too deep a 400.
     try:
-        return StartRun.model_validate_json(await request.body() or b"null"), None
+        value = json.loads(body) if body else None
+    except json.JSONDecodeError as error:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error",
+                                       "input": {}, "ctx": {"error": error.msg}}]) from None
+    except (ValueError, RecursionError):
+        raise HTTPException(400, UNREADABLE) from None
+    try:
+        return StartRun.model_validate(value), None
     except ValidationError as invalid:
         raise RequestValidationError([{**error, "loc": ("body", *error["loc"])}
                                       for error in invalid.errors(include_url=False)]) from None
