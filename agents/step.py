@@ -73,8 +73,9 @@ async def run_agent(role: Role, inputs: AgentInputs, llm: LLM, source: Source | 
                                        source=source)) as stream:
             async for piece in stream:
                 if isinstance(piece, Waiting):
+                    now = now_ms()  # one reading: the wait is its whole length from the event's own time
                     yield custom(AgentWaiting(agent=role.name, kind=piece.kind, attempt=piece.attempt,
-                                              until_ms=now_ms() + int(piece.seconds * 1000)))
+                                              until_ms=now + int(piece.seconds * 1000)), timestamp=now)
                 elif isinstance(piece, Restart):
                     for event in discard_answer(role.name, message_id, subagent_id, piece.kind):
                         yield event

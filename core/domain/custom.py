@@ -251,9 +251,10 @@ class UnknownCustomEvent(ValueError):
     """A CUSTOM event whose kind or payload is not one of BotArmy's."""
 
 
-def custom(payload: Payload) -> CustomEvent:
+def custom(payload: Payload, timestamp: int | None = None) -> CustomEvent:
+    """The payload as its CUSTOM event, stamped now, or at `timestamp` when the payload's own times are from it."""
     return CustomEvent(name=payload.KIND, value=payload.model_dump(mode="json", exclude_none=True),
-                       timestamp=now_ms())
+                       timestamp=now_ms() if timestamp is None else timestamp)
 
 
 def payload_of(event: CustomEvent) -> Payload:

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from tests.support.server import free_port
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, keep: list[bytes] | None = None) -> None:
     try:
         while data := await reader.read(65536):
+            if keep is not None:
+                keep.append(data)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, OSError):
@@ -21,8 +23,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 @contextmanager
-def failover_proxy(backends: list[int]):
-    """Listens on a free port of 127.0.0.1 (yielded) and forwards to the first of `backends` that accepts."""
+def failover_proxy(backends: list[int], sent: list[bytes] | None = None):
+    """Listens on a free port of 127.0.0.1 (yielded) and forwards to the first of `backends` that accepts; `sent`,
+    when given, keeps every byte the clients send."""
     port, loop = free_port(), asyncio.new_event_loop()
     ready, stopping = threading.Event(), asyncio.Event()
 
@@ -37,7 +40,7 @@ def failover_proxy(backends: list[int]):
             client_writer.close()
             return
         try:
-            await asyncio.gather(_pipe(client_reader, writer), _pipe(reader, client_writer))
+            await asyncio.gather(_pipe(client_reader, writer, sent), _pipe(reader, client_writer))
         except asyncio.CancelledError:  # the proxy stops: asyncio's stream callback would report it as an error
             writer.close()
             client_writer.close()
