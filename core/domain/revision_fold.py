@@ -84,7 +84,7 @@ def _revision_started(view: RunView, started: RevisionStarted) -> None:
                                               dict(project.files)))
         if current is not None:
             _move_aside(view, current)
-    project.revision = started.revision
+    project.revision = view.usage.revision = started.revision  # calls from here on count to this revision
     project.contexts = {}
     if started.origin == RevisionOrigin.RESTORE and (restored := project.revision_of(started.restores or 0)):
         view.artifacts = dict(restored.artifacts)  # they describe the files brought back, and stand approved

@@ -58,6 +58,9 @@ def test_revision_2_edits_some_files_its_tests_pass_and_its_commits_are_the_agen
     assert all(f"Revision 2: {REQUEST}" in commit["message"] for commit in revised["commits"])
     run = api.get(f"/api/runs/{run_id}").json()
     assert (run["revision"], run["status"], run["verify"]["status"]) == (2, "completed", "passed")
+    usage = api.get(f"/api/runs/{run_id}/usage").json()
+    assert set(usage["revisions"]) == {"1", "2"} and all(spent["calls"] >= 5 for spent in usage["revisions"].values())
+    assert sum(spent["calls"] for spent in usage["revisions"].values()) == usage["total"]["calls"]
     assert run["verify"]["passed"] == first_passed(api, run_id) + 1  # the new test beside the old ones
     diff = api.get(f"/api/runs/{run_id}/revisions/2/diff")
     assert diff.status_code == 200 and diff.headers["content-type"].startswith("text/plain")
