@@ -73,8 +73,10 @@ class RevisionsPanel:
                 f"flat dense round data-testid=show-revision aria-label='Show the changes of revision "
                 f"{revision.number}'")
             with ui.column().classes("gap-0 grow min-w-0"):
+                # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
+                # than widening the page past a phone's screen.
                 ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
-                    "text-body2 ellipsis").props("data-testid=revision-request")
+                    "text-body2 ellipsis w-full").props("data-testid=revision-request")
                 ui.label(f"{status} · tests {verdict or 'not run'} · by {', '.join(authors) or 'nobody yet'}"
                          ).classes("text-caption text-grey-8").props("data-testid=revision-summary")
             if view.finished and revision.number != view.project.revision:
@@ -93,8 +95,10 @@ class RevisionsPanel:
                 file.props.update({"data-testid": "diff-file", "data-path": change.path,
                                    "data-change": str(change.change)})
                 ui.label(f"{change.change}: {change.path}").classes("text-body2 text-weight-medium")
-                ui.code(text if len(text) <= MAX_DIFF_CHARS else text[:MAX_DIFF_CHARS] + CUT,
-                        language="diff").classes("w-full")
+                # Plain text, not ui.code: that renders a markdown fence around the diff, and a "```" in a file the
+                # agents wrote (model text) closes it, so the rest would reach the page as markdown and raw HTML.
+                ui.label(text if len(text) <= MAX_DIFF_CHARS else text[:MAX_DIFF_CHARS] + CUT).classes(
+                    "w-full whitespace-pre overflow-auto font-mono text-caption")
 
     def _select(self, number: int) -> None:
         self.selected = number
