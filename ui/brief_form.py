@@ -14,6 +14,21 @@ from .props import set_text
 
 IMPORTED = "{name}: {count:,} files to start from; the brief is the change the agents make to them."
 IMPORT_TOO_LARGE = "The zip is larger than the {megabytes:,} MB a project may be."
+IMPORT_LABEL = "Start from existing code (a .zip)"
+
+# The uploader's own header nests its file input inside an unnamed icon button (two controls in one, neither with a
+# name) and its file list adds more unnamed icon buttons. This header makes the file input itself the one control:
+# named, reached by Tab (Enter or Space opens the chooser), and covering the header so a click anywhere opens it.
+# The list is left empty: the summary and error lines below say what became of the zip.
+IMPORT_HEADER = f"""
+<div class="q-uploader__header-content import-project-header row items-center no-wrap q-gutter-sm q-pa-sm
+            relative-position">
+  <q-icon name="upload_file" size="sm" aria-hidden="true" />
+  <div class="q-uploader__title">{IMPORT_LABEL}</div>
+  <q-spinner v-if="props.isUploading" size="sm" />
+  <q-uploader-add-trigger v-if="props.canAddFiles" tabindex="0" aria-label="{IMPORT_LABEL}" />
+</div>
+"""
 
 
 def brief_form(runs: RunService, user: str, import_limits: ImportLimits = ImportLimits()) -> ui.textarea:
@@ -76,6 +91,7 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
 
     async def on_upload(event: events.UploadEventArguments) -> None:
         """The zip is read as hostile input at once: a refusal is said before the user starts."""
+        upload.reset()  # an emptied queue lets the user choose another zip in place of this one
         project.clear()
         try:
             project.append(await asyncio.to_thread(read_project_zip, await event.file.read(), import_limits))
@@ -102,9 +118,11 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
             approvals = {name: ui.checkbox(name.capitalize(), value=name in runs.default_approvals).props(
                 f"dense data-testid=approval-{name}") for name in runs.agents}
         with ui.row().classes("w-full items-center gap-2"):
-            ui.upload(label="Start from existing code (a .zip)", auto_upload=True, max_files=1,
-                      max_file_size=import_limits.zip_bytes, on_upload=on_upload, on_rejected=on_rejected).props(
+            upload = ui.upload(auto_upload=True, max_files=1, max_file_size=import_limits.zip_bytes,
+                               on_upload=on_upload, on_rejected=on_rejected).props(
                 "accept=.zip flat bordered data-testid=import-project")
+            upload.add_slot("header", IMPORT_HEADER)
+            upload.add_slot("list", "")
             imported = ui.label("").classes("text-body2").props("data-testid=import-summary role=status")
         with ui.row().classes("w-full items-center gap-4"):
             tests = ui.checkbox("Run the project's tests", value=defaults.run_tests).props(
