@@ -1,6 +1,6 @@
-"""The project's revisions on the run page: each with its request, who changed what and its verdict, a Restore
-button, the changes of the selected one as a diff, and the box that asks for the next revision once the run is at
-rest. Requests go to the RunService as commands; what is shown is the fold's."""
+"""The project's revisions on the run page: each with its request, who changed what, its verdict and what its calls
+cost, a Restore button, the changes of the selected one as a diff, and the box that asks for the next revision once
+the run is at rest. Requests go to the RunService as commands; what is shown is the fold's."""
 
 from nicegui import ui
 
@@ -13,6 +13,7 @@ from core.engine.commands import RunService
 from core.engine.revisions import NoSuchRevision, RevisionConflict
 
 from .props import set_visible
+from .status import money
 
 ORIGINS = {"first": "First run", "change": "Change", "restore": "Restore", "import": "Imported"}
 MAX_DIFF_CHARS = 100_000  # of one file's diff on the page; the REST diff has all of it
@@ -42,7 +43,7 @@ class RevisionsPanel:
         self._view = view
         set_visible(self.follow_up, view.finished)
         project = view.project
-        shown = (view.finished, self.selected, len(project.commits),
+        shown = (view.finished, self.selected, len(project.commits), view.usage.total.calls,
                  tuple((revision.number, revision_status(view, revision), revision_verdict(view, revision))
                        for revision in project.revisions))
         if shown == self._shown:
@@ -67,6 +68,7 @@ class RevisionsPanel:
     def _item(self, view: RunView, revision: RevisionView) -> None:
         status, verdict = revision_status(view, revision), revision_verdict(view, revision)
         authors = sorted({commit.author for commit in view.project.commits if commit.revision == revision.number})
+        spent = view.usage.revisions.get(revision.number)
         with ui.row().classes("w-full items-center gap-2 no-wrap").props(
                 f"data-testid=revision-item data-revision={revision.number} data-status={status}"):
             ui.button(f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
@@ -77,8 +79,8 @@ class RevisionsPanel:
                 # than widening the page past a phone's screen.
                 ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
                     "text-body2 ellipsis w-full").props("data-testid=revision-request")
-                ui.label(f"{status} · tests {verdict or 'not run'} · by {', '.join(authors) or 'nobody yet'}"
-                         ).classes("text-caption text-grey-8").props("data-testid=revision-summary")
+                ui.label(f"{status} · tests {verdict or 'not run'} · {money(spent.cost_usd if spent else 0)} · "
+                         f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props("data-testid=revision-summary")
             if view.finished and revision.number != view.project.revision:
                 ui.button("Restore", on_click=lambda number=revision.number: self._restore(number)).props(
                     f"outline dense data-testid=restore-revision aria-label='Restore revision {revision.number}'")

@@ -41,6 +41,7 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
         "data-change", "added")
     assert 1 < page.get_by_test_id("diff-file").count() < first_files
     expect(revision(page, 2).get_by_test_id("revision-summary")).to_contain_text("developer")
+    expect(revision(page, 2).get_by_test_id("revision-summary")).to_contain_text("$")  # what its calls cost
     expect(page.get_by_test_id("agent-card-developer").get_by_test_id("agent-context")).to_contain_text(
         "of 12,000 tokens")
 
