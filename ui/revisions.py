@@ -80,7 +80,8 @@ class RevisionsPanel:
                 ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
                     "text-body2 ellipsis w-full").props("data-testid=revision-request")
                 ui.label(f"{status} · tests {verdict or 'not run'} · {money(spent.cost_usd if spent else 0)} · "
-                         f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props("data-testid=revision-summary")
+                         f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props(
+                    "data-testid=revision-summary")
             if view.finished and revision.number != view.project.revision:
                 ui.button("Restore", on_click=lambda number=revision.number: self._restore(number)).props(
                     f"outline dense data-testid=restore-revision aria-label='Restore revision {revision.number}'")
