@@ -36,7 +36,16 @@ from core.obs.logs import log_context
 
 from .budget import Budget, over_budget, soft_question
 from .deliverables import as_answer, missing, repair_instructions
-from .revision import RevisionInputs, committed, edited_commit, prepare, restoring, retries_edits, verify_restored
+from .revision import (
+    RevisionInputs,
+    committed,
+    edited_commit,
+    prepare,
+    restoring,
+    retries_edits,
+    so_far,
+    verify_restored,
+)
 from .roles import ROLES, Role
 from .step import AgentInputs, AgentStep, run_agent
 from .verify import ProjectTests, verify_and_fix
@@ -140,18 +149,13 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
                                  code=ErrorCode.AGENT_FAILED))
     else:
         await emit(RunFinishedEvent(thread_id=run.run_id, run_id=run.run_id, result={
-            "outcome": of_verdict(view.verify, view.run_tests), "artifacts": list(_earlier(view))}))
+            "outcome": of_verdict(view.verify, view.run_tests), "artifacts": list(so_far(view))}))
 
 
 def _files_of(role: Role, view: RunView) -> str:
     """The text files the role writes, as they stand, in an answer's form (the agents' documents are not its)."""
     return as_answer({path: file.content for path, file in view.files.items()
                       if not file.binary and path not in DOCUMENTS and path.startswith(role.files_under or "")})
-
-
-def _earlier(view: RunView) -> dict[str, str]:
-    """The artifacts so far, in pipeline order."""
-    return {role.name: view.artifacts[role.name].content for role in ROLES if role.name in view.artifacts}
 
 
 def _interrupt(run_id: str, interrupt: Interrupt) -> RunFinishedEvent:

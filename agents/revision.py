@@ -94,9 +94,9 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
     first = revision is None or revision.origin == RevisionOrigin.FIRST
     edits = role.files_under is not None
     if first and not (edits and feedback is not None):  # a new project: the brief and everything written so far
-        return Prepared(AgentInputs(run_id=run_id, brief=brief, earlier=_so_far(view), feedback=feedback,
+        return Prepared(AgentInputs(run_id=run_id, brief=brief, earlier=so_far(view), feedback=feedback,
                                     previous=previous, attempt=segment, label=label, **chosen), None)
-    earlier = _so_far(view) if first else _read_by(role, view)  # a redo in the first revision: as its first call
+    earlier = so_far(view) if first else _read_by(role, view)  # a redo in the first revision: as its first call
     own = earlier.pop(name, None)  # a document is rewritten from the revision before's; files are in <files>
     if previous is None and role.document is not None:
         previous = own
@@ -118,7 +118,7 @@ def prepare(role: Role, view: RunView, brief: str, run_id: str, segment: int, la
                       budget=context.budget))
 
 
-def _so_far(view: RunView) -> dict[str, str]:
+def so_far(view: RunView) -> dict[str, str]:
     """The artifacts so far, in pipeline order."""
     return {role.name: view.artifacts[role.name].content for role in ROLES if role.name in view.artifacts}
 

@@ -226,10 +226,7 @@ class RunService:
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
                 if decision == Decision.REQUEST_CHANGES else None,
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
-            await self._check_capacity(owner)
-            await self.runner.hold(run_id)
-            await emitter(self.bus, self.queries.views, view)(custom(decided))
-            await self.runner.launch(run_id, view, owner)
+            await self._begin(run_id, view, owner, [custom(decided)])
             return True
 
     async def decide_budget(self, run_id: str, proceed: bool, *, add_usd: object = None,
@@ -255,10 +252,7 @@ class RunService:
                 await close_out(self.bus, self.queries, run_id, cancelled(run_id, {
                     "outcome": RunOutcome.BUDGET_STOPPED, "artifacts": list(view.artifacts)}))
                 return True
-            await self._check_capacity(owner)
-            await self.runner.hold(run_id)
-            await emitter(self.bus, self.queries.views, view)(custom(decided))
-            await self.runner.launch(run_id, view, owner)
+            await self._begin(run_id, view, owner, [custom(decided)])
             return True
 
     async def cancel(self, run_id: str) -> bool:
@@ -314,6 +308,7 @@ class RunService:
         return view
 
     async def _begin(self, run_id: str, view: RunView, owner: str, events: list) -> int:
+        """Record `events` (a decision, a new revision) and set the run going again; the project's revision."""
         await self._check_capacity(owner)
         await self.runner.hold(run_id)
         await emitter(self.bus, self.queries.views, view)(*events)
