@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.domain.files import ChangedFile, changed_files
 from core.domain.files import FileChangeKind as ChangeKind  # one name per kind of change, the domain's
 
 from .content import text_of
@@ -13,25 +14,6 @@ from .history import History
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-@dataclass(frozen=True)
-class FileChange:
-    path: str
-    kind: ChangeKind
-
-
-def changed_files(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[FileChange]:
-    """The files that differ, sorted by path."""
-    changes = []
-    for path in sorted(old.keys() | new.keys()):
-        if path not in old:
-            changes.append(FileChange(path, ChangeKind.ADDED))
-        elif path not in new:
-            changes.append(FileChange(path, ChangeKind.DELETED))
-        elif old[path] != new[path]:
-            changes.append(FileChange(path, ChangeKind.MODIFIED))
-    return changes
 
 
 def unified_diff(old: Mapping[str, bytes], new: Mapping[str, bytes], context: int = 3) -> str:
@@ -54,12 +36,12 @@ def revision_diff(history: History, revision: int) -> str:
     return unified_diff(old, history.files(history.revision_commit(revision)))
 
 
-def _file_diff(change: FileChange, old: bytes | None, new: bytes | None, context: int) -> str:
+def _file_diff(change: ChangedFile, old: bytes | None, new: bytes | None, context: int) -> str:
     path = change.path
     header = f"diff --git a/{path} b/{path}\n"
-    if change.kind is ChangeKind.ADDED:
+    if change.change is ChangeKind.ADDED:
         header += "new file mode 100644\n"
-    elif change.kind is ChangeKind.DELETED:
+    elif change.change is ChangeKind.DELETED:
         header += "deleted file mode 100644\n"
     before = "/dev/null" if old is None else f"a/{path}"
     after = "/dev/null" if new is None else f"b/{path}"

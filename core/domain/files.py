@@ -4,6 +4,7 @@ asked for and how it ended. Only the fold writes it (core.domain.revision_fold).
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from .revision_events import RevisionOrigin
 from .status import RunStatus, VerifyStatus
@@ -38,6 +39,10 @@ class FileView:
     @property
     def data(self) -> bytes:
         return self.content if isinstance(self.content, bytes) else self.content.encode()
+
+
+# What a file holds, for telling whether it changed: a FileView compares by its content.
+Content = TypeVar("Content", bytes, "FileView")
 
 
 @dataclass(frozen=True)
@@ -134,14 +139,14 @@ class ProjectView:
         return self.revisions[number - 1] if 1 <= number <= len(self.revisions) else None
 
 
-def changed_files(old: Mapping[str, FileView], new: Mapping[str, FileView]) -> tuple[ChangedFile, ...]:
-    """The files that differ between two states of the project, sorted by path."""
+def changed_files(old: Mapping[str, Content], new: Mapping[str, Content]) -> tuple[ChangedFile, ...]:
+    """The files that differ between two states of the project (as FileViews, or as bytes), sorted by path."""
     changes = []
     for path in sorted(old.keys() | new.keys()):
         if path not in old:
             changes.append(ChangedFile(path, FileChangeKind.ADDED))
         elif path not in new:
             changes.append(ChangedFile(path, FileChangeKind.DELETED))
-        elif old[path].data != new[path].data:
+        elif old[path] != new[path]:
             changes.append(ChangedFile(path, FileChangeKind.MODIFIED))
     return tuple(changes)

@@ -3,8 +3,9 @@ the old files into the new ones; a commit against its parent, a revision against
 
 import subprocess
 
-from core.codebase.diff import ChangeKind, FileChange, changed_files, commit_diff, revision_diff, unified_diff
+from core.codebase.diff import ChangeKind, commit_diff, revision_diff, unified_diff
 from core.codebase.history import History, Signature, Step, Tag
+from core.domain.files import ChangedFile, changed_files
 
 OLD = {"app.py": b"import os\n\n\ndef main():\n    print('hi')\n", "gone.txt": b"bye\n", "logo.png": b"\x89PNG\0\1",
        "notes.txt": b"one\ntwo", "same.md": b"# Same\n", "empty.txt": b""}
@@ -13,12 +14,12 @@ NEW = {"app.py": b"import os\nimport sys\n\n\ndef main():\n    print('hello', sy
 
 
 def test_the_changed_files_are_sorted_and_named_by_kind():
-    assert changed_files(OLD, NEW) == [
-        FileChange("app.py", ChangeKind.MODIFIED), FileChange("empty.txt", ChangeKind.DELETED),
-        FileChange("gone.txt", ChangeKind.DELETED), FileChange("logo.png", ChangeKind.MODIFIED),
-        FileChange("notes.txt", ChangeKind.MODIFIED), FileChange("odd.txt", ChangeKind.ADDED),
-        FileChange("src/new.py", ChangeKind.ADDED)]
-    assert changed_files(NEW, NEW) == []
+    assert changed_files(OLD, NEW) == (
+        ChangedFile("app.py", ChangeKind.MODIFIED), ChangedFile("empty.txt", ChangeKind.DELETED),
+        ChangedFile("gone.txt", ChangeKind.DELETED), ChangedFile("logo.png", ChangeKind.MODIFIED),
+        ChangedFile("notes.txt", ChangeKind.MODIFIED), ChangedFile("odd.txt", ChangeKind.ADDED),
+        ChangedFile("src/new.py", ChangeKind.ADDED))
+    assert changed_files(NEW, NEW) == ()
 
 
 def test_the_diff_is_gits_format_and_notes_binary_files():
