@@ -36,6 +36,11 @@ class History:
             self.status = ui.select(FILTERS, value="all", on_change=self._filter_changed).props(
                 "outlined dense data-testid=status-filter").classes("w-48")
         self.results = ui.column().classes("w-full gap-2")
+        # Outside the redrawn list: a redraw while the user clicks a page number must not swallow the click.
+        self.pager = ui.pagination(1, 1, direction_links=True, value=1,
+                                   on_change=lambda event: self.go_to(event.value)).props(
+            "max-pages=7 boundary-links data-testid=history-pagination")
+        self.pager.set_visibility(False)
         self.shown: tuple = ()
         self._showing = asyncio.Lock()
         self.dialogs = ui.element("div")  # outside the redrawn list, so a redraw cannot close an open dialog
@@ -74,10 +79,9 @@ class History:
                 with ui.list().props("bordered separator data-testid=run-list").classes("w-full surface"):
                     for row in found.rows:
                         self._row(row)
-            if pages > 1:
-                ui.pagination(1, pages, direction_links=True, value=self.page,
-                              on_change=lambda event: self.go_to(event.value)).props(
-                    "max-pages=7 boundary-links data-testid=history-pagination")
+        self.pager.max = pages
+        self.pager.value = self.page
+        self.pager.set_visibility(pages > 1)
 
     def _row(self, row: RunRow) -> None:
         ended = of_row(row.status, row.outcome, row.verdict)

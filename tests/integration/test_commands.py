@@ -37,7 +37,8 @@ def run_id(api):
 
 
 def test_stop_interrupts_the_process_group_at_once_and_says_so(server, api, run_id):
-    command_id = start_command(api, run_id, 'python -c "while True: print(1)"')
+    # Printing, but not so fast that the kept 1 MiB of output ends before the traceback does.
+    command_id = start_command(api, run_id, "python -c \"import time; exec('while True: print(1); time.sleep(0.001)')\"")
     while not output_of(api, run_id, command_id):
         time.sleep(0.1)
     busy = api.post(f"/api/runs/{run_id}/commands", json={"command": "echo meanwhile"})
