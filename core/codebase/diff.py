@@ -5,6 +5,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from core.domain.files import ChangedFile, changed_files
 from core.domain.files import FileChangeKind as ChangeKind  # one name per kind of change, the domain's
@@ -20,6 +21,39 @@ def unified_diff(old: Mapping[str, bytes], new: Mapping[str, bytes], context: in
     """Every change as git's unified diff, file by file in path order."""
     return "".join(_file_diff(change, old.get(change.path), new.get(change.path), context)
                    for change in changed_files(old, new))
+
+
+class LineKind(StrEnum):
+    """What a line of a unified diff is, for showing it."""
+
+    META = "meta"  # a file's header: diff --git, its mode, ---/+++ and a binary file's note
+    HUNK = "hunk"  # @@ -a,b +c,d @@
+    ADDED = "added"
+    REMOVED = "removed"
+    CONTEXT = "context"
+    NOTE = "note"  # \\ No newline at end of file
+
+
+def diff_lines(text: str) -> list[tuple[LineKind, str]]:
+    """A unified diff's lines (cut at \\n only), each with its kind. A file's lines up to its first hunk are its
+    header: a removed line that reads "-- x" shows as "--- x" and is a removal inside a hunk, a header outside."""
+    lines: list[tuple[LineKind, str]] = []
+    header = False
+    body = text.removesuffix("\n")
+    for line in body.split("\n") if body else []:
+        if line.startswith("diff --git "):
+            header = True
+        if line.startswith("@@"):
+            header = False
+            lines.append((LineKind.HUNK, line))
+        elif header:
+            lines.append((LineKind.META, line))
+        else:
+            lines.append((_BODY.get(line[:1], LineKind.CONTEXT), line))
+    return lines
+
+
+_BODY = {"+": LineKind.ADDED, "-": LineKind.REMOVED, "\\": LineKind.NOTE}
 
 
 def commit_diff(history: History, commit: str) -> str:

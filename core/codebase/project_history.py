@@ -41,13 +41,7 @@ def revision_diff(view: RunView, revision: RevisionView) -> str:
 
 def commit_diff(commit: CommitView) -> str:
     """One commit's changes against the files before it, as git's unified diff."""
-    after = dict(commit.before)
-    for path, file in commit.written.items():
-        if file is None:
-            after.pop(path, None)
-        else:
-            after[path] = file
-    return unified_diff(_data(commit.before), _data(after))
+    return unified_diff(_data(commit.before), _data(commit.after))
 
 
 def _data(files: Mapping[str, FileView]) -> dict[str, bytes]:

@@ -65,6 +65,17 @@ class CommitView:
     files: tuple[ChangedFile, ...]  # what changed, sorted by path
     before: dict[str, FileView]  # the project's files before it, for its diff
 
+    @property
+    def after(self) -> dict[str, FileView]:
+        """The project's files as it left them."""
+        files = dict(self.before)
+        for path, file in self.written.items():
+            if file is None:
+                files.pop(path, None)
+            else:
+                files[path] = file
+        return files
+
 
 @dataclass(frozen=True)
 class ContextView:

@@ -2,6 +2,7 @@
 shows its text once, and a flush's calls leave as one message and are made in order, each on its own."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.axe import assert_accessible
 from tests.support.server import ROOT, free_port, server_env
 
 
@@ -37,8 +39,8 @@ def app_url(tmp_path_factory):
         process.wait(timeout=10)
 
 
-def open_connected(pages, url: str) -> Page:
-    page = pages(url)
+def open_connected(pages, url: str, **profile) -> Page:
+    page = pages(url, **profile)
     page.wait_for_function("window.socket?.connected === true")
     return page
 
@@ -122,3 +124,33 @@ def test_finished_blocks_keep_their_nodes_as_tokens_stream_and_the_answer_ends_a
     }""")
     assert finished.first.evaluate(visible) is False, "an answer out of view is laid out"
     assert page.locator("[data-testid=message][data-agent=developer]").evaluate(visible) is True
+
+
+def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_and_accessible_in_both_schemes(
+        app_url, pages):
+    page = open_connected(pages, f"{app_url}/diff", user="axe", bypass_csp=True)
+    files = page.get_by_test_id("diff-file")
+    expect(files).to_have_count(3)
+    assert [(files.nth(n).get_attribute("data-path"), files.nth(n).get_attribute("data-change"))
+            for n in range(3)] == [("app.py", "modified"), ("big.py", "added"), ("gone.txt", "deleted")]
+    app = page.locator("[data-testid=diff-file][data-path='app.py']")
+    added = app.locator(".diff-added")
+    assert added.all_text_contents() == [  # tests/support/component_app.py's HOSTILE_LINES, as text
+        '+    # <img src=x onerror="window.owned = 1">', "+    # </div><script>window.owned = 2</script>",
+        "+    # {{ window.owned = 3 }}", "+    # ```", "+    # <b>bold?</b>", "+    return 2"]
+    expect(app.locator(".diff-removed")).to_have_text(["-    return 1"])
+    expect(app.locator(".diff-hunk")).to_have_text(["@@ -1,2 +1,7 @@"])
+    assert page.evaluate("() => window.owned") is None
+    expect(page.get_by_test_id("diff-view").locator("img, script, b")).to_have_count(0)
+
+    big = page.locator("[data-testid=diff-file][data-path='big.py']")
+    expect(big.locator(".diff-added")).to_have_count(2_000 - 5)  # the other lines shown: its header and hunk
+    expect(big.get_by_test_id("diff-cut")).to_contain_text("This file's diff has 2,505 lines; the page shows the "
+                                                           "first 2,000.")
+    expect(big.get_by_role("link", name="Download the whole diff")).to_have_attribute("href", "/diff.txt")
+    expect(page.locator("[data-testid=diff-file][data-path='gone.txt'] .diff-removed")).to_have_text(["-old"])
+
+    assert_accessible(page, "a diff, light")
+    page.get_by_role("button", name="dark").click()
+    expect(page.locator("body")).to_have_class(re.compile("body--dark"))
+    assert_accessible(page, "a diff, dark")

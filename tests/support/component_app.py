@@ -6,7 +6,9 @@ value), is sent again as a whole (`resend`; `remount`: and mounted afresh), or b
 (`race`). /calls: two probes that note the calls they get, in order (window.notes), and a flush of calls that
 includes one that throws. /transcript: the run page's transcript, in the page's own styles, with three long finished
 answers and one that streams: `100 tokens` sends it a hundred tokens, each on its own, and `complete` ends it.
-/stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
+/diff: the changes of three files as the run page shows them (ui.diff_view), one modified with hostile lines
+(HTML, a script, a Vue template, a markdown fence), one added of 2,500 lines (more than a file shows), one deleted;
+`dark` switches the colour scheme. /stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
 what an update costs the browser at different lengths).
 """
 
@@ -16,12 +18,14 @@ import sys
 from nicegui import ui
 from nicegui.element import Element
 
+from core.domain.files import changed_files
 from core.domain.view import MessageView, RunView
 from ui.calls import Calls, call
+from ui.diff_view import file_diffs
 from ui.live_value import LiveText
 from ui.markdown import CODE_STYLE
 from ui.streaming_markdown import StreamingMarkdown
-from ui.theme import ASSETS
+from ui.theme import ASSETS, COLORS
 from ui.transcript import Transcript
 
 
@@ -118,6 +122,25 @@ def transcript_page() -> None:
 
     ui.button("100 tokens", on_click=tokens)
     ui.button("complete", on_click=complete)
+
+
+HOSTILE_LINES = ['<img src=x onerror="window.owned = 1">', "</div><script>window.owned = 2</script>",
+                 "{{ window.owned = 3 }}", "```", "<b>bold?</b>"]
+DIFF_BEFORE = {"app.py": b"def main():\n    return 1\n", "gone.txt": b"old\n"}
+DIFF_AFTER = {"app.py": ("def main():\n" + "".join(f"    # {line}\n" for line in HOSTILE_LINES) +
+                         "    return 2\n").encode(),
+              "big.py": "".join(f"LINE_{number} = {number}\n" for number in range(2_500)).encode()}
+
+
+@ui.page("/diff", language="en")  # checked by axe: a language and the app's colours, as the app's pages have
+def diff_page() -> None:
+    ui.add_css((ASSETS / "botarmy.css").read_text(encoding="utf-8"))
+    ui.colors(**COLORS)
+    dark = ui.dark_mode(False)
+    with ui.card().classes("w-full").props("flat bordered"), \
+            ui.column().classes("w-full gap-2").props("data-testid=diff-view"):
+        file_diffs(changed_files(DIFF_BEFORE, DIFF_AFTER), DIFF_BEFORE, DIFF_AFTER, "/diff.txt")
+    ui.button("dark", on_click=dark.enable)
 
 
 @ui.page("/stream")

@@ -1,0 +1,52 @@
+"""Changes as the page shows them: a section per changed file (UI contract `diff-file`, with data-path and
+data-change) holding its unified diff a line per element, coloured by kind (`diff_lines.js`). The diff is hostile
+text, so its lines reach the browser as data and become text nodes, never HTML. What one file shows, and what the
+page shows in all, is capped, so a huge change never freezes the page: the rest is in the diff's download."""
+
+from collections.abc import Mapping, Sequence
+
+from nicegui import ui
+from nicegui.element import Element
+
+from core.codebase.diff import LineKind, diff_lines, unified_diff
+from core.domain.files import ChangedFile
+
+MAX_FILE_LINES = 2_000  # of one file's diff on the page
+MAX_PAGE_LINES = 20_000  # of all the files' diffs on the page
+CUT = "This file's diff has {total:,} lines; the page shows the first {shown:,}."
+NOT_SHOWN = "This file's diff is not shown: the page shows at most {limit:,} lines of changes at once."
+DOWNLOAD = "Download the whole diff"
+NO_CHANGES = "This changed no file."
+
+
+class DiffLines(Element, component="diff_lines.js"):
+    def __init__(self, lines: Sequence[tuple[LineKind, str]]) -> None:
+        super().__init__()
+        self.props["lines"] = [[str(kind), text] for kind, text in lines]
+
+
+def file_diffs(changes: Sequence[ChangedFile], before: Mapping[str, bytes], after: Mapping[str, bytes],
+               download: str) -> None:
+    """Each changed file with its diff from `before` to `after`; `download`: the URL of the whole diff as text."""
+    if not changes:
+        ui.label(NO_CHANGES).classes("text-caption text-grey-8")
+    left = MAX_PAGE_LINES
+    for change in changes:
+        path = change.path
+        lines = diff_lines(unified_diff(_one(before, path), _one(after, path)))
+        shown = lines[:min(MAX_FILE_LINES, left)]
+        left -= len(shown)
+        with ui.column().classes("w-full gap-0") as file:
+            file.props.update({"data-testid": "diff-file", "data-path": path, "data-change": str(change.change)})
+            ui.label(f"{change.change}: {path}").classes("text-body2 text-weight-medium")
+            if shown:
+                DiffLines(shown).classes("w-full")
+            if len(shown) < len(lines):
+                with ui.row().classes("items-center gap-2").props("data-testid=diff-cut"):
+                    ui.label(CUT.format(total=len(lines), shown=len(shown)) if shown
+                             else NOT_SHOWN.format(limit=MAX_PAGE_LINES)).classes("text-caption text-grey-8")
+                    ui.link(DOWNLOAD, download, new_tab=True).classes("text-caption")
+
+
+def _one(files: Mapping[str, bytes], path: str) -> dict[str, bytes]:
+    return {path: files[path]} if path in files else {}
