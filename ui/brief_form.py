@@ -6,14 +6,16 @@ import asyncio
 
 from nicegui import events, ui
 
-from core.codebase.importing import ImportedProject, ImportLimits, ImportRefused, read_project_zip
+from core.codebase.importing import NOT_A_ZIP, ImportedProject, ImportLimits, ImportRefused, read_project_zip, too_big
 from core.domain.inputs import MAX_PROMPT_CHARS, InputError, clean_brief
 from core.engine.commands import RunOptions, RunService
 
 from .props import set_text
 
 IMPORTED = "{name}: {count:,} files to start from; the brief is the change the agents make to them."
-IMPORT_TOO_LARGE = "The zip is larger than the {megabytes:,} MB a project may be."
+UPLOAD_FAILED = "The zip could not be sent to the server; choose it again."
+# What the uploader refused in the browser, before sending anything: why (Quasar's prop it failed) and its size.
+REJECTED_JS = "(entries) => emit(entries.map((entry) => [entry.failedPropValidation, entry.file.size]))"
 IMPORT_LABEL = "Start from existing code (a .zip)"
 
 # The uploader's own header nests its file input inside an unnamed icon button (two controls in one, neither with a
@@ -95,17 +97,27 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
         project.clear()
         try:
             project.append(await asyncio.to_thread(read_project_zip, await event.file.read(), import_limits))
-        except ImportRefused as refused:
-            set_text(imported, "")
-            set_text(message, str(refused))
+        except ImportRefused as refusal:
+            refused(str(refusal))
             return
         set_text(message, "")
         set_text(imported, IMPORTED.format(name=event.file.name, count=len(project[0].files)))
 
-    def on_rejected() -> None:
+    def refused(sentence: str) -> None:
         project.clear()
         set_text(imported, "")
-        set_text(message, IMPORT_TOO_LARGE.format(megabytes=import_limits.zip_bytes >> 20))
+        set_text(message, sentence)
+
+    def on_rejected(event: events.GenericEventArguments) -> None:
+        """Too large a file never leaves the browser: the import's own sentence says why."""
+        entries = event.args if isinstance(event.args, list) else []
+        largest = max((entry[1] for entry in entries
+                       if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)), default=0)
+        refused(too_big(largest, import_limits) or NOT_A_ZIP)  # not too large: not a .zip
+
+    def on_failed() -> None:
+        upload.reset()
+        refused(UPLOAD_FAILED)
 
     with ui.card().classes("w-full gap-2").props("flat bordered"):
         ui.label("Project brief").classes("text-h6")
@@ -119,8 +131,9 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
                 f"dense data-testid=approval-{name}") for name in runs.agents}
         with ui.row().classes("w-full items-center gap-2"):
             upload = ui.upload(auto_upload=True, max_files=1, max_file_size=import_limits.zip_bytes,
-                               on_upload=on_upload, on_rejected=on_rejected).props(
-                "accept=.zip flat bordered data-testid=import-project")
+                               on_upload=on_upload).props("accept=.zip flat bordered data-testid=import-project")
+            upload.on("rejected", on_rejected, js_handler=REJECTED_JS)
+            upload.on("failed", on_failed, args=[])
             upload.add_slot("header", IMPORT_HEADER)
             upload.add_slot("list", "")
             imported = ui.label("").classes("text-body2").props("data-testid=import-summary role=status")

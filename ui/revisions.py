@@ -94,28 +94,28 @@ class RevisionsPanel:
         authors = sorted({commit.author for commit in view.project.commits if commit.revision == revision.number})
         spent = view.usage.revisions.get(revision.number)
         with ui.column().classes("w-full gap-0").props(
-                f"data-testid=revision-item data-revision={revision.number} data-status={status}"), \
-                ui.row().classes("w-full items-center gap-2 no-wrap"):
-            ui.button(f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
-                f"flat dense round data-testid=show-revision aria-label='Show the changes of revision "
-                f"{revision.number}'")
-            with ui.column().classes("gap-0 grow min-w-0"):
-                # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
-                # than widening the page past a phone's screen.
-                ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
-                    "text-body2 ellipsis w-full").props("data-testid=revision-request")
-                ui.label(f"{status} · tests {verdict or 'not run'} · {money(spent.cost_usd if spent else 0)} · "
-                         f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props(
-                    "data-testid=revision-summary")
-            if view.finished and revision.number != view.project.revision:
-                ui.button("Restore", on_click=lambda number=revision.number: self._restore(number)).props(
-                    f"outline dense data-testid=restore-revision aria-label='Restore revision {revision.number}'")
-        steps = [commit for commit in view.project.commits if commit.revision == revision.number]
-        if steps:
-            with ui.element("ul").classes("q-my-none q-pl-lg").props(
-                    f"aria-label='The steps of revision {revision.number}'"):
-                for commit in steps:
-                    self._step(commit)
+                f"data-testid=revision-item data-revision={revision.number} data-status={status}"):
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.button(f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
+                    f"flat dense round data-testid=show-revision aria-label='Show the changes of revision "
+                    f"{revision.number}'")
+                with ui.column().classes("gap-0 grow min-w-0"):
+                    # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
+                    # than widening the page past a phone's screen.
+                    ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
+                        "text-body2 ellipsis w-full").props("data-testid=revision-request")
+                    ui.label(f"{status} · tests {verdict or 'not run'} · {money(spent.cost_usd if spent else 0)} · "
+                             f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props(
+                        "data-testid=revision-summary")
+                if view.finished and revision.number != view.project.revision:
+                    ui.button("Restore", on_click=lambda number=revision.number: self._restore(number)).props(
+                        f"outline dense data-testid=restore-revision aria-label='Restore revision {revision.number}'")
+            steps = [commit for commit in view.project.commits if commit.revision == revision.number]
+            if steps:
+                with ui.element("ul").classes("q-my-none q-pl-lg").props(
+                        f"aria-label='The steps of revision {revision.number}'"):
+                    for commit in steps:
+                        self._step(commit)
 
     def _step(self, commit: CommitView) -> None:
         subject = _subject(commit)

@@ -102,10 +102,16 @@ class _Member:
     path: str
 
 
+def too_big(size: int, limits: ImportLimits = ImportLimits()) -> str | None:
+    """Why a zip of `size` bytes is refused before it is read (a page says it before the zip is even sent), or
+    None."""
+    return TOO_BIG.format(size=_size(size), limit=_size(limits.zip_bytes)) if size > limits.zip_bytes else None
+
+
 def read_project_zip(data: bytes, limits: ImportLimits = ImportLimits()) -> ImportedProject:
     """The project a zip holds, or ImportRefused with the sentence that says why not."""
-    if len(data) > limits.zip_bytes:
-        raise ImportRefused(TOO_BIG.format(size=_size(len(data)), limit=_size(limits.zip_bytes)))
+    if refusal := too_big(len(data), limits):
+        raise ImportRefused(refusal)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):

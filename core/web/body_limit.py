@@ -4,6 +4,7 @@ A declared Content-Length is judged before the body is read. A chunked body has 
 here, up to the limit, and handed on whole: the route never starts on a request that will turn out too large.
 """
 
+import re
 from collections.abc import Mapping
 
 from starlette.datastructures import Headers
@@ -27,10 +28,11 @@ def too_large(limit: int, size: int | None = None) -> JSONResponse:
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int, uploads: Mapping[str, int] | None = None) -> None:
-        """`uploads`: a larger limit for a multipart POST to these paths (a zip of existing code)."""
+        """`uploads`: a larger limit for a multipart POST to the paths these regular expressions match whole (a zip
+        of existing code)."""
         self.app = app
         self.max_bytes = max_bytes
-        self.uploads = dict(uploads or {})
+        self.uploads = [(re.compile(pattern), limit) for pattern, limit in (uploads or {}).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,9 +40,9 @@ class BodyLimit:
             return
         headers = Headers(scope=scope)
         limit = self.max_bytes
-        if scope.get("method") == "POST" and scope.get("path") in self.uploads and \
-                headers.get("content-type", "").lower().startswith("multipart/form-data"):
-            limit = self.uploads[scope["path"]]
+        if scope.get("method") == "POST" and headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            limit = next((upload for pattern, upload in self.uploads if pattern.fullmatch(scope.get("path", ""))),
+                         limit)
         if "content-length" in headers:  # the HTTP server has checked that it is a number and holds the body to it
             declared = int(headers["content-length"])
             if declared > limit:

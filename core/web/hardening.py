@@ -11,6 +11,8 @@ from .security_headers import SecurityHeaders
 PRIVATE_PREFIXES = ("/api/", "/agui")
 MB = 1024 * 1024
 DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's defaults, which main.py keeps
+# Where a page's file chooser sends its file (NiceGUI's ui.upload): the dashboard's takes a zip of existing code.
+PAGE_UPLOADS = r"/_nicegui/client/[^/]+/upload/[^/]+"
 
 
 def install_web_security(app: Starlette, settings: Settings) -> None:
@@ -19,9 +21,11 @@ def install_web_security(app: Starlette, settings: Settings) -> None:
 
     NiceGUI's GZip middleware, added by ui.run, wraps them all: the page's nonce is set on uncompressed HTML.
     """
-    # A zip of existing code comes to POST /api/runs, with the brief beside it.
+    # A zip of existing code comes to POST /api/runs with the brief beside it, or from the dashboard's chooser: held
+    # to the import's limit on the zip (and a form's worth beside it), not to the limit of an ordinary request.
+    zip_request = settings.import_zip_mb * MB + settings.max_request_bytes
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,
-                       uploads={"/api/runs": settings.import_zip_mb * MB + settings.max_request_bytes})
+                       uploads={"/api/runs": zip_request, PAGE_UPLOADS: zip_request})
     if settings.allowed_origins:
         # Closed unless configured. Cross-origin callers authenticate with bearer tokens, so no cookies are
         # allowed along, and no response header is exposed beyond the CORS-safelisted ones.

@@ -1,22 +1,33 @@
 """A project's revisions in a real browser: a change request typed on the run page of a completed demo run is
-revision 2, whose diff touches only some files and whose tests pass; a second tab shows the same revisions; Restore
-of revision 1 brings its files back byte for byte as revision 3. A zip of existing code chosen on the dashboard
-starts revision 1 from it; a hostile one is refused with a sentence before anything starts."""
+revision 2, whose diff touches only some files and whose tests pass, and whose steps each show their own changes; a
+second tab shows the same revisions; Restore of revision 1 brings its files back byte for byte as revision 3; the
+history is pushed from the page to a real git server, a wrong token refused with a sentence and leaked nowhere. A zip
+of existing code chosen on the dashboard starts revision 1 from it; a hostile one, or one larger than the import
+takes, is refused with a sentence before anything starts."""
+
+import json
+import os
+import re
 
 import pytest
+from dulwich.repo import Repo
 from playwright.sync_api import expect
 
+from tests.conftest import UNPACED
+from tests.support.git_server import git_http_server
 from tests.support.revisions import digests, git, unpacked
-from tests.support.server import start_server
 from tests.support.zips import PROJECT, zip_of
 
 pytestmark = pytest.mark.sandbox
 
+TOKEN = "ghp_PageT0kenThatMayPush0000000000000000"
+WRONG_TOKEN = "ghp_WrongPageT0kenNeverToBeSeen111111111"
+MB = 1024 * 1024
+
 
 @pytest.fixture
-def fast_server(tmp_path):
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
-        yield server
+def fast_server(app_server):
+    return app_server(UNPACED)
 
 
 def revision(page, number: int):
@@ -45,6 +56,22 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
     expect(page.get_by_test_id("agent-card-developer").get_by_test_id("agent-context")).to_contain_text(
         "of 12,000 tokens")
 
+    # A step of revision 2, chosen by keyboard, shows its own changes: the files of its commit, as REST has them.
+    step = revision(page, 2).get_by_test_id("revision-step").filter(has_text="Developer").first
+    commit = step.get_attribute("data-commit")
+    button = step.get_by_test_id("show-step")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_be_focused()
+    expect(page.get_by_test_id("diff-view")).to_contain_text("Changes of Developer's step in revision 2")
+    rest = page.request.get(f"{fast_server.url}/api/runs/{run_id}/revisions/2/diff?commit={commit}").text()
+    paths = re.findall(r"^diff --git a/(\S+) ", rest, re.MULTILINE)
+    expect(page.get_by_test_id("diff-file")).to_have_count(len(paths))
+    assert [page.get_by_test_id("diff-file").nth(n).get_attribute("data-path") for n in range(len(paths))] == paths
+    added = [line for line in rest.splitlines() if line.startswith("+") and not line.startswith("+++ ")]
+    assert page.get_by_test_id("diff-view").locator(".diff-added").all_text_contents() == added
+
     other = pages(f"{fast_server.url}/runs/{run_id}")
     expect(other.get_by_test_id("revision-item")).to_have_count(2)
     expect(revision(other, 2).get_by_test_id("revision-request")).to_contain_text("add a --pretty flag")
@@ -59,6 +86,27 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
     assert git(three, "tag").split() == ["revision-1", "revision-2", "revision-3"]
     assert "restore" in git(three, "log", "--format=%an").split("\n")[0].lower()
 
+    with git_http_server(tmp_path / "served", TOKEN, "ghp_ReadOnly") as remote:
+        bare = remote.create("project.git")
+        url = remote.url("project.git")
+        page.get_by_test_id("push-url").fill(url)
+        page.get_by_test_id("push-token").fill(WRONG_TOKEN)
+        page.get_by_test_id("push-project").click()
+        expect(page.get_by_test_id("push-token")).to_have_value("")
+        expect(page.get_by_test_id("push-result")).to_have_text(
+            f"{url} refused the token (401): check that it is right and has not expired.", timeout=30_000)
+        assert WRONG_TOKEN not in page.content()
+        page.get_by_test_id("push-token").fill(TOKEN)
+        page.get_by_test_id("push-project").click()
+        expect(page.get_by_test_id("push-result")).to_have_attribute("data-state", "pushed", timeout=30_000)
+        expect(page.get_by_test_id("push-result")).to_have_text(re.compile(rf"^Pushed \d+ commits to main at {url}\.$"))
+        head = Repo(str(bare)).refs[b"refs/heads/main"].decode()
+        assert head == git(three, "rev-parse", "HEAD").strip()
+    expect(other.get_by_test_id("push-result")).to_have_attribute("data-state", "pushed")
+    events, logs = json.dumps(fast_server.events(run_id)), fast_server.log() + json.dumps(fast_server.log_entries())
+    for token in (WRONG_TOKEN, TOKEN):
+        assert token not in events and token not in logs and token not in page.content()
+
 
 def test_a_project_imported_on_the_dashboard_is_revision_1_and_a_hostile_zip_is_a_sentence(fast_server, pages,
                                                                                            tmp_path):
@@ -69,6 +117,15 @@ def test_a_project_imported_on_the_dashboard_is_revision_1_and_a_hostile_zip_is_
     chooser.set_input_files(str(hostile))
     expect(page.get_by_test_id("brief-error")).to_have_text(
         "The zip holds a path that leads outside the project (../../etc/passwd); nothing was imported.")
+    huge = tmp_path / "huge.zip"  # never sent: the chooser holds it to the import's limit (10 MB here)
+    huge.write_bytes(os.urandom(12 * MB))
+    chooser.set_input_files(str(huge))
+    expect(page.get_by_test_id("brief-error")).to_have_text("The zip is 12 MB; at most 10 MB is accepted.")
+    large = tmp_path / "large.zip"  # within the import's limit, though over an ordinary request's (1 MB)
+    large.write_bytes(zip_of({**PROJECT, "calc-main/assets/noise.bin": os.urandom(2 * MB)}))
+    chooser.set_input_files(str(large))
+    expect(page.get_by_test_id("import-summary")).to_contain_text("large.zip: 7 files to start from")
+    expect(page.get_by_test_id("brief-error")).to_have_text("")
 
     project = tmp_path / "calc.zip"
     project.write_bytes(zip_of(PROJECT))
