@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from nicegui import Client, app, ui
 
 from agents.pipeline import Budget, run_pipeline
+from agents.revision import edit_refusal
 from agents.roles import TEAM
 from core.codebase.importing import ImportLimits
 from core.demo.content import AGENTS as DEMO_AGENTS
@@ -196,7 +197,8 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         orchestrator, controlflow = orchestrator_for(settings, llm, execution)
         runs = RunService(storage.catalogue, storage.log, bus, orchestrator, agents=TEAM.names, limits=limits,
                           default_approvals=default_approvals, defaults=defaults, before_delete=[execution.forget],
-                          queries=queries, push_to_paths=settings.push_to_paths)
+                          queries=queries, push_to_paths=settings.push_to_paths,
+                          edit_refusal=edit_refusal)
         checks, closing = {}, [llm.close, storage.close]
         if controlflow is not None:
             app.on_startup(controlflow.start)
@@ -214,7 +216,8 @@ def _web(settings: Settings, role: Role) -> BotArmy:
                           default_approvals=default_approvals, defaults=defaults, runner=runner,
                           control=shared_lock(storage.control_lock),
                           starts=PerKeyLimit("starts", settings.starts_per_minute, buckets),
-                          before_delete=[execution.forget], queries=queries, push_to_paths=settings.push_to_paths)
+                          before_delete=[execution.forget], queries=queries, push_to_paths=settings.push_to_paths,
+                          edit_refusal=edit_refusal)
         checks, closing = {"redis": hub.ping}, [hub.close, buckets.close, storage.close]
     identity = Identity(storage.users, settings.auth, storage.catalogue.adopt_unowned_runs)
     caller = caller_dependency(identity, settings.allowed_origins)

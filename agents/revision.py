@@ -33,6 +33,8 @@ from .verify import ProjectTests, needs_verdict
 MAX_EDIT_RETRIES = 2
 YOU_NAME = "You"  # the author name of the user's own commits
 EDITS_GAVE_UP = "Its edits could not be applied in {attempts} attempts; the transcript says why."
+EDIT_NOT_APPLIED = ("Your edit of the {artifact} cannot be applied to the project's files, so nothing of it was: "
+                    "{reason}{more} Correct it, or approve the answer as it was.")
 
 REVISION_NOTE = (
     "This is a change request on an existing project, in <request>: the project's files as they stand are in "
@@ -186,24 +188,45 @@ def edited_commit(view: RunView, brief: str) -> FilesCommitted | None:
     changes: dict[str, str | bytes | None] = {}
     subjects = []
     for name, content in view.project.uncommitted_edits.items():
-        role = next(role for role in ROLES if role.name == name)
-        own = next((commit for commit in reversed(view.project.commits)
-                    if commit.author == name and commit.revision == revision_number(view)), None)
-        base = dict(own.before) if own is not None else dict(view.files)
         try:
-            written = _changes(_member(name), content, base, view, brief)
-        except EditsFailed:  # edits the user broke: the edit changes the agent's document only
-            written = {}
-        target = {path: file.content for path, file in base.items()} | written
-        for path in set(own.written if own is not None else ()) | set(written):
-            changes[path] = target.get(path)
-        subjects.append(role.artifact_title.lower())
+            changes |= _edit_changes(view, name, content, brief)
+        except EditsFailed:  # refused when the user decided (edit_refusal); a log from before that changes no file
+            pass
+        subjects.append(next(role for role in ROLES if role.name == name).artifact_title.lower())
     if not changes:
         return None
     revision = view.project.current
     message = commit_message(f"Edit the {' and the '.join(subjects)}", revision_number(view),
                              revision.request if revision is not None else brief)
     return files_committed(view, AUTHOR_YOU, YOU_NAME, message, changes)
+
+
+def edit_refusal(view: RunView, agent: str, content: str) -> str | None:
+    """Why the user's edit of `agent`'s answer at an approval cannot be applied to the files (its SEARCH/REPLACE
+    edits do not fit them), as one sentence; None when it can. Asked before the decision is recorded, so an edit
+    that does not fit is never applied, not even in part (core.engine.commands.RunService.decide)."""
+    if not any(role.name == agent for role in ROLES):
+        return None
+    try:
+        _edit_changes(view, agent, content, view.brief)
+    except EditsFailed as failure:
+        role = next(role for role in ROLES if role.name == agent)
+        reasons = [item.sentence.split("\n", 1)[0] for item in failure.failures]
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        return EDIT_NOT_APPLIED.format(artifact=role.artifact_title.lower(), reason=reasons[0] if reasons else "",
+                                       more=more)
+    return None
+
+
+def _edit_changes(view: RunView, name: str, content: str, brief: str) -> dict[str, str | bytes | None]:
+    """What the user's edited answer makes of the files the agent's commit of this revision wrote: their contents
+    (None: deleted) with the edited answer applied in place of the agent's; EditsFailed when it cannot be."""
+    own = next((commit for commit in reversed(view.project.commits)
+                if commit.author == name and commit.revision == revision_number(view)), None)
+    base = dict(own.before) if own is not None else dict(view.files)
+    written = _changes(_member(name), content, base, view, brief)
+    target = {path: file.content for path, file in base.items()} | written
+    return {path: target.get(path) for path in set(own.written if own is not None else ()) | set(written)}
 
 
 def _member(name: str) -> Member:

@@ -41,6 +41,9 @@ class ApprovalPanel:
             ui.label("Your text replaces the agent's and is what the next agents read.").classes("text-body2")
             self.editor = ui.textarea().classes("w-full").props(
                 "outlined autogrow data-testid=edit-input input-style='min-height: 20em; font-family: monospace'")
+            # Why the edit was not taken (it does not fit the files, or is too long): said where the user is.
+            self.edit_problem = ui.label("").classes("text-negative text-body2").props(
+                "data-testid=edit-error role=status")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat data-testid=edit-cancel")
                 ui.button("Save and approve", icon="check",
@@ -70,6 +73,7 @@ class ApprovalPanel:
         set_text(self.title, title)
 
     def _open_editor(self) -> None:
+        set_text(self.edit_problem, "")
         self.editor.set_value(self.artifact)
         self.dialog.open()
 
@@ -81,6 +85,7 @@ class ApprovalPanel:
             decided = await self.runs.decide(self.run_id, decision, interrupt_id=self.interrupt_id, **details)
         except InputError as error:
             set_text(self.problem, str(error))
+            set_text(self.edit_problem, str(error) if decision == Decision.EDIT else "")
             decided = None
         if decided is False:
             ui.notify(ALREADY_DECIDED, type="info")

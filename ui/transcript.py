@@ -72,7 +72,18 @@ class _Repair(_Feedback):
             ui.label(message.text).classes("whitespace-pre-wrap text-body2")
 
 
-_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure, MessageKind.REPAIR: _Repair}
+class _EditRefused(_Feedback):
+    """The user's edit of an answer at an approval that did not fit the files: not applied, and why."""
+
+    def __init__(self, message: MessageView, title: str) -> None:
+        with ui.element("div").classes("feedback-note w-full").props(
+                f"data-testid=edit-refused data-agent={message.agent}") as self.element:
+            ui.label(f"Your edit of the {title}'s answer was not applied").classes("text-overline text-red-9")
+            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
+
+
+_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure, MessageKind.REPAIR: _Repair,
+          MessageKind.EDIT_REFUSED: _EditRefused}
 
 
 class Transcript:

@@ -21,6 +21,7 @@ class RevisionKind(StrEnum):
     REVISION_STARTED = "revision_started"
     FILES_COMMITTED = "files_committed"
     EDIT_FAILED = "edit_failed"
+    EDIT_REFUSED = "edit_refused"
     CONTEXT_CHOSEN = "context_chosen"
     IMPORT_REPORT = "import_report"
     PUSH_FINISHED = "push_finished"
@@ -110,6 +111,16 @@ class EditFailed(ProjectPayload):
     attempt: int
     problems: str
     final: bool = False  # no attempt is left: the agent fails
+
+
+class EditRefused(ProjectPayload):
+    """The user's edit of an agent's answer at an approval did not fit the files, so it was not recorded (nothing
+    of it applied); the approval still waits. `sentence` says why."""
+
+    KIND = RevisionKind.EDIT_REFUSED
+    agent: str
+    interrupt_id: str
+    sentence: str
 
 
 class ContextChosen(ProjectPayload):

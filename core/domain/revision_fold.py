@@ -18,6 +18,7 @@ from .files import (
 from .revision_events import (
     ContextChosen,
     EditFailed,
+    EditRefused,
     FilesCommitted,
     ImportReport,
     ProjectPayload,
@@ -39,6 +40,10 @@ def apply_revision_event(view: RunView, payload: ProjectPayload) -> None:
             _files_committed(view, payload)
         case EditFailed():
             _edit_failed(view, payload)
+        case EditRefused():
+            view.messages.append(MessageView(f"edit-refused:{payload.interrupt_id}:{len(view.messages)}", payload.agent,
+                                             payload.sentence, complete=True, kind=MessageKind.EDIT_REFUSED,
+                                             revision=revision_number(view)))
         case ContextChosen():
             view.project.contexts[payload.agent] = ContextView(tuple(payload.files), payload.tokens, payload.budget)
         case ImportReport():

@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     TEST_FAILURE = "test_failure"  # the project's failing tests, sent back to the agent that fixes them
     CHANGE_REQUEST = "change_request"  # what the user asked of a new revision of the project (or a restore)
     EDIT_FAILURE = "edit_failure"  # an agent's edits that could not be applied, and why: it tries again
+    EDIT_REFUSED = "edit_refused"  # the user's edit of an answer at an approval that did not fit the files, and why
     REPAIR = "repair"  # what an agent's answer lacked, sent back to it in a repair round
 
 

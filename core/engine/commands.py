@@ -15,6 +15,7 @@ from core.codebase.importing import ImportedProject
 from core.domain.custom import ApprovalDecided, BudgetDecided, PauseRequested, RunConfigured, custom
 from core.domain.inputs import (
     Busy,
+    InputError,
     clean_brief,
     clean_edit,
     clean_feedback,
@@ -26,6 +27,7 @@ from core.domain.inputs import (
 )
 from core.domain.interrupts import clean_budget_add
 from core.domain.outcome import RunOutcome
+from core.domain.revision_events import EditRefused
 from core.domain.status import AT_REST, RESUMABLE, TERMINAL_RUN_STATUSES, Decision
 from core.domain.view import RunView
 from core.eventlog.bus import Bus
@@ -57,6 +59,10 @@ log = logging.getLogger("botarmy.runs")
 
 MAX_EDIT_CHARS = 200_000
 MAX_NAME_CHARS = 200
+
+# Why the user's edit of an agent's answer (the view, the agent, the edited text) cannot be applied to the project's
+# files, as a sentence, or None: the agents know how an answer becomes files (agents.revision.edit_refusal).
+EditRefusal = Callable[[RunView, str, str], str | None]
 
 
 class RunExists(Exception):
@@ -109,7 +115,8 @@ class RunService:
                  defaults: RunDefaults = RunDefaults(),
                  runner: Runner | None = None, control: ControlLock | None = None, starts: PerKeyLimit | None = None,
                  before_delete: Sequence[Callable[[str], Awaitable[None]]] = (),
-                 queries: RunQueries | None = None, push_to_paths: bool = False) -> None:
+                 queries: RunQueries | None = None, push_to_paths: bool = False,
+                 edit_refusal: EditRefusal | None = None) -> None:
         self.catalogue, self.bus = catalogue, bus
         self.queries = queries or RunQueries(catalogue, log, bus)
         self.agents = tuple(agents)  # the pipeline's agents, which approvals may name
@@ -121,6 +128,7 @@ class RunService:
         self._starts = starts or PerKeyLimit("starts", limits.starts_per_minute)
         self.before_delete = tuple(before_delete)
         self.push_to_paths = push_to_paths
+        self.edit_refusal = edit_refusal
         self._pushes: set[asyncio.Task] = set()
 
     @property
@@ -211,7 +219,8 @@ class RunService:
         routes, the page's buttons).
 
         False when nothing is pending (or a different checkpoint than `interrupt_id` is); InputError for unusable
-        feedback or text. The run goes on at once.
+        feedback or text, and for an edit whose changes to the files cannot be applied (`edit_refusal`: recorded as
+        EDIT_REFUSED, nothing of it applied, the approval still pending). The run goes on at once.
         """
         if (owner := await self._owner_of(run_id)) is None:
             return False
@@ -226,6 +235,12 @@ class RunService:
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
                 if decision == Decision.REQUEST_CHANGES else None,
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
+            if decided.content is not None and self.edit_refusal is not None and \
+                    (sentence := self.edit_refusal(view, pending.agent, decided.content)) is not None:
+                # Recorded, so the transcript and the events say it; the approval still waits for a decision.
+                await self.bus.emit(run_id, custom(EditRefused(agent=pending.agent, interrupt_id=pending.interrupt_id,
+                                                               sentence=sentence)))
+                raise InputError(sentence)
             await self._begin(run_id, view, owner, [custom(decided)])
             return True
 

@@ -87,9 +87,10 @@ def test_approve_request_changes_and_download_a_project_whose_tests_pass(approvi
     assert tests.returncode == 0 and " passed" in tests.stdout, tests.stdout + tests.stderr
 
 
-def test_an_edit_becomes_the_artifact(approving_server, pages):
+def test_an_edit_becomes_the_artifact_and_one_that_does_not_fit_the_files_is_refused(approving_server, pages):
     page = pages(approving_server.url)
-    page.get_by_test_id("approval-architect").click()  # only the Analyst's work waits this time
+    page.get_by_test_id("approval-architect").click()  # the Analyst's work waits, and the Developer's
+    page.get_by_test_id("approval-developer").click()
     page.get_by_test_id("brief-input").fill("A seed library where gardeners lend and return seed packets.")
     page.get_by_test_id("start-run").click()
     page.wait_for_url("**/runs/*")
@@ -100,13 +101,31 @@ def test_an_edit_becomes_the_artifact(approving_server, pages):
     expect(editor).to_have_value(re.compile(r"^# "))
     editor.fill("# Requirements\n\nEvery packet records its grower and harvest year.")
     page.get_by_test_id("save-edit").click()
+
+    # The Developer's answer edited with a change to a file that does not exist: refused whole, in one sentence,
+    # in the dialog and the transcript; the approval still waits and the files are the Developer's.
+    waiting_for(page, "developer")
+    page.get_by_test_id("edit-artifact").click()
+    code = page.get_by_test_id("edit-input").input_value()
+    page.get_by_test_id("edit-input").fill(
+        code + "\n\nsrc/nowhere.py\n```\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n")
+    page.get_by_test_id("save-edit").click()
+    refusal = re.compile(r"^Your edit of the code cannot be applied to the project's files, so nothing of it was: "
+                         r"Edit \d+: `src/nowhere\.py`.* Correct it, or approve the answer as it was\.$")
+    expect(page.get_by_test_id("edit-error")).to_have_text(refusal)
+    page.get_by_test_id("edit-cancel").click()
+    expect(page.get_by_test_id("edit-refused")).to_contain_text("src/nowhere.py")
+    expect(page.get_by_test_id("approval-panel")).to_have_attribute("data-agent", "developer")
+    assert [e["value"]["agent"] for e in approving_server.events(run_id)
+            if e["type"] == "CUSTOM" and e["name"] == "edit_refused"] == ["developer"]
+    page.get_by_test_id("approve").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
     expect(page.get_by_test_id("artifact-analyst")).to_have_attribute("data-edited", "true")
     # The API as the browser's user, with its session cookie.
     artifacts = {a["agent"]: a for a in page.request.get(f"{approving_server.url}/api/runs/{run_id}/artifacts").json()}
     assert artifacts["analyst"]["content"] == "# Requirements\n\nEvery packet records its grower and harvest year."
     assert artifacts["analyst"]["edited"] and len(artifacts) == 5
-    assert decided(approving_server, run_id)[0]["decision"] == "edit"
+    assert [d["decision"] for d in decided(approving_server, run_id)] == ["edit", "approve"]
 
 
 @pytest.mark.own_server

@@ -5,9 +5,12 @@ import io
 import sys
 import zipfile
 
+import pytest
+
 from agents.roles import ROLE_BY_NAME, TEAM, build_messages
 from core.domain.custom import CustomKind
 from core.domain.events import EventType
+from core.domain.inputs import InputError
 from core.domain.status import Decision
 from core.domain.view import RunView
 from core.domain.project import project_zip
@@ -78,6 +81,38 @@ async def test_an_edit_is_the_artifact_the_next_agent_reads(llm_server, store):
     architect_usage = next(u for u in customs(await store.log.read(run_id), CustomKind.USAGE) if u["agent"] == "architect")
     expected = build_messages(ROLE_BY_NAME["architect"], BRIEF, {"analyst": edited.strip()})
     assert architect_usage["prompt_tokens"] == len("".join(m["content"] for m in expected)) // 4
+
+
+async def test_an_edit_that_does_not_fit_the_files_is_refused_whole_with_a_sentence_and_the_approval_waits(
+        llm_server, store):
+    runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"))
+    run_id = await runs.start(BRIEF, ["developer"], owner=OWNER)
+    view = await settled(runs, run_id, "waiting_approval")
+    assert view.pending.agent == "developer"
+    files, code, interrupt_id = dict(view.files), view.artifacts["developer"].content, view.pending.interrupt_id
+    # The agent's own files, which would apply, and one edit of a file that does not exist: all or nothing.
+    broken = code + "\n\nsrc/nowhere.py\n```\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n"
+    with pytest.raises(InputError) as refused:
+        await runs.decide(run_id, Decision.EDIT, content=broken)
+    sentence = str(refused.value)
+    assert sentence.startswith("Your edit of the code cannot be applied to the project's files, so nothing of it was: "
+                               "Edit 3: `src/nowhere.py`") and sentence.endswith(
+        "Correct it, or approve the answer as it was.") and "\n" not in sentence
+
+    view = await runs.queries.view(run_id)
+    assert view.pending.interrupt_id == interrupt_id and view.status == "waiting_approval"
+    assert view.files == files and view.artifacts["developer"].content == code and not view.project.uncommitted_edits
+    events = await store.log.read(run_id)
+    assert customs(events, "edit_refused") == [{"agent": "developer", "interrupt_id": interrupt_id,
+                                                "sentence": sentence}]
+    assert customs(events, CustomKind.APPROVAL_DECIDED) == []
+    assert [(m.kind, m.text) for m in view.messages if m.kind == "edit_refused"] == [("edit_refused", sentence)]
+
+    fitting = code + "\n\n**File: `src/added_by_you.py`**\n```python\nX = 1\n```\n"
+    assert await runs.decide(run_id, Decision.EDIT, content=fitting)
+    view = await settled(runs, run_id, "completed", "failed")
+    assert view.files["src/added_by_you.py"].content == "X = 1\n"
+    assert [commit.author for commit in view.project.commits].count("you") == 1
 
 
 async def test_two_decisions_at_once_make_exactly_one(llm_server, store):

@@ -4,6 +4,7 @@ import asyncio
 from functools import partial
 
 from agents.pipeline import Budget, run_pipeline
+from agents.revision import edit_refusal
 from agents.roles import AGENT_NAMES
 from core.eventlog.bus import Bus
 from core.domain.view import RunView
@@ -26,7 +27,7 @@ def llm_for(base_url: str, key: str = "any-key", **settings) -> LLM:
 def run_service(store: Storage, llm: LLM, budget: Budget = Budget(10**7, 0), **options) -> RunService:
     """Options as RunService takes them (limits, default_approvals); no approvals unless asked for."""
     return RunService(store.catalogue, store.log, Bus(store.log), partial(run_pipeline, llm=llm, budget=budget), agents=AGENT_NAMES,
-                      **options)
+                      **{"edit_refusal": edit_refusal, **options})
 
 
 async def run_to_end(runs: RunService, brief: str, timeout: float = 60) -> RunView:
