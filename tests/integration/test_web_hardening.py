@@ -132,6 +132,20 @@ def test_a_declared_body_over_the_limit_gets_413_before_it_is_sent(server, path)
     assert headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_page_s_zip_upload_is_held_to_the_import_s_limit_not_an_ordinary_request_s(server):
+    """The dashboard's zip chooser posts to NiceGUI's upload route: up to the import's 10 MB zip (and a form's
+    worth beside it), like POST /api/runs with a zip."""
+    def declared(size: int) -> tuple[int, bytes]:
+        status, _, body = raw_request(
+            server, f"POST /_nicegui/client/no-such-client/upload/1 HTTP/1.1\nHost: 127.0.0.1\n"
+                    f"Content-Type: multipart/form-data; boundary=x\nContent-Length: {size}\nConnection: close\n")
+        return status, body
+
+    status, body = declared(12 * LIMIT)
+    assert status == 413 and json.loads(body) == {"detail": "The request is 12.0 MB; the limit is 11.0 MB."}
+    assert declared(2 * LIMIT)[0] == 404  # past the size check: no such upload here
+
+
 def test_a_chunked_body_is_counted_and_refused_past_the_limit(server):
     head = "POST /api/runs HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n" \
            "Transfer-Encoding: chunked\nConnection: close\n"

@@ -3,7 +3,7 @@ the old files into the new ones; a commit against its parent, a revision against
 
 import subprocess
 
-from core.codebase.diff import ChangeKind, commit_diff, revision_diff, unified_diff
+from core.codebase.diff import ChangeKind, LineKind, commit_diff, diff_lines, revision_diff, unified_diff
 from core.codebase.history import History, Signature, Step, Tag
 from core.domain.files import ChangedFile, changed_files
 
@@ -58,3 +58,15 @@ def test_a_commit_against_its_parent_and_a_revision_against_the_one_before():
     second = revision_diff(history, 2)
     assert "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n" in second
     assert "diff --git a/b.py b/b.py\nnew file mode 100644\n" in second
+
+
+def test_each_line_of_a_diff_has_its_kind_and_a_removed_line_that_looks_like_a_header_is_a_removal():
+    text = unified_diff({"a.md": b"-- a dash line\nkeep\n", "b.bin": b"\0"}, {"a.md": b"keep\n+ plus\n"})
+    assert diff_lines(text) == [
+        (LineKind.META, "diff --git a/a.md b/a.md"), (LineKind.META, "--- a/a.md"), (LineKind.META, "+++ b/a.md"),
+        (LineKind.HUNK, "@@ -1,2 +1,2 @@"), (LineKind.REMOVED, "--- a dash line"), (LineKind.CONTEXT, " keep"),
+        (LineKind.ADDED, "++ plus"),
+        (LineKind.META, "diff --git a/b.bin b/b.bin"), (LineKind.META, "deleted file mode 100644"),
+        (LineKind.META, "Binary files a/b.bin and /dev/null differ")]
+    assert diff_lines(unified_diff({"c": b"x"}, {"c": b"y"}))[-1] == (LineKind.NOTE, "\\ No newline at end of file")
+    assert diff_lines("") == []
