@@ -16,7 +16,7 @@ MAX_PAGE_LINES = 20_000  # of all the files' diffs on the page
 CUT = "This file's diff has {total:,} lines; the page shows the first {shown:,}."
 NOT_SHOWN = "This file's diff is not shown: the page shows at most {limit:,} lines of changes at once."
 DOWNLOAD = "Download the whole diff"
-NO_CHANGES = "This changed no file."
+NO_CHANGES = "This revision changed no file."
 
 
 class DiffLines(Element, component="diff_lines.js"):

@@ -32,6 +32,7 @@ class RevisionsPanel:
         self._listed: tuple | None = None
         self._shown: tuple | None = None
         self._steps: dict[str, ui.button] = {}  # by commit
+        self._numbers: dict[int, ui.button] = {}  # the buttons that show a whole revision, by its number
         self._view: RunView | None = None
         with ui.card().classes("w-full gap-2").props("flat bordered data-testid=revisions-panel role=region "
                                                      "aria-label=Revisions"):
@@ -61,6 +62,9 @@ class RevisionsPanel:
         if shown != self._shown:
             self._shown = shown
             self._show(view)
+        shown_revision = None if self.step else self.selected or project.revision
+        for number, button in self._numbers.items():
+            set_prop(button, "aria-pressed", "true" if number == shown_revision else "false")
         for commit, button in self._steps.items():
             set_prop(button, "aria-pressed", "true" if commit == self.step else "false")
 
@@ -73,7 +77,7 @@ class RevisionsPanel:
             for note in project.import_notes:
                 ui.label(note.sentence).classes("text-caption text-grey-8").props("data-testid=import-note")
         self.items.clear()
-        self._steps = {}
+        self._steps, self._numbers = {}, {}
         with self.items:
             for revision in project.revisions:
                 self._item(view, revision)
@@ -96,7 +100,8 @@ class RevisionsPanel:
         with ui.column().classes("w-full gap-0").props(
                 f"data-testid=revision-item data-revision={revision.number} data-status={status}"):
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
-                ui.button(f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
+                self._numbers[revision.number] = ui.button(
+                    f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
                     f"flat dense round data-testid=show-revision aria-label='Show the changes of revision "
                     f"{revision.number}'")
                 with ui.column().classes("gap-0 grow min-w-0"):
