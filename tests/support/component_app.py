@@ -15,7 +15,7 @@ what an update costs the browser at different lengths).
 import asyncio
 import sys
 
-from nicegui import ui
+from nicegui import app, ui
 from nicegui.element import Element
 
 from core.domain.files import changed_files
@@ -166,4 +166,5 @@ def stream_page(chars: int = 1000) -> None:
 
 
 if __name__ in {"__main__", "__mp_main__"}:
+    app.config.quasar_config["loadingBar"]["skipHijack"] = True  # as ui.pages sets it: no unnamed bar for axe
     ui.run(host="127.0.0.1", port=int(sys.argv[1]), show=False, reload=False, reconnect_timeout=10)
