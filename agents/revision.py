@@ -205,12 +205,12 @@ def edit_refusal(view: RunView, agent: str, content: str) -> str | None:
     """Why the user's edit of `agent`'s answer at an approval cannot be applied to the files (its SEARCH/REPLACE
     edits do not fit them), as one sentence; None when it can. Asked before the decision is recorded, so an edit
     that does not fit is never applied, not even in part (core.engine.commands.RunService.decide)."""
-    if not any(role.name == agent for role in ROLES):
+    role = next((role for role in ROLES if role.name == agent), None)
+    if role is None:
         return None
     try:
         _edit_changes(view, agent, content, view.brief)
     except EditsFailed as failure:
-        role = next(role for role in ROLES if role.name == agent)
         reasons = [item.sentence.split("\n", 1)[0] for item in failure.failures]
         more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
         return EDIT_NOT_APPLIED.format(artifact=role.artifact_title.lower(), reason=reasons[0] if reasons else "",

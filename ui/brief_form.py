@@ -14,8 +14,8 @@ from .props import set_text
 
 IMPORTED = "{name}: {count:,} files to start from; the brief is the change the agents make to them."
 UPLOAD_FAILED = "The zip could not be sent to the server; choose it again."
-# What the uploader refused in the browser, before sending anything: why (Quasar's prop it failed) and its size.
-REJECTED_JS = "(entries) => emit(entries.map((entry) => [entry.failedPropValidation, entry.file.size]))"
+# The sizes of the files the uploader refused in the browser, before sending anything.
+REJECTED_JS = "(entries) => emit(entries.map((entry) => entry.file.size))"
 IMPORT_LABEL = "Start from existing code (a .zip)"
 
 # The uploader's own header nests its file input inside an unnamed icon button (two controls in one, neither with a
@@ -110,9 +110,8 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
 
     def on_rejected(event: events.GenericEventArguments) -> None:
         """Too large a file never leaves the browser: the import's own sentence says why."""
-        entries = event.args if isinstance(event.args, list) else []
-        largest = max((entry[1] for entry in entries
-                       if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)), default=0)
+        sizes = event.args if isinstance(event.args, list) else []
+        largest = max((size for size in sizes if isinstance(size, int)), default=0)
         refused(too_big(largest, import_limits) or NOT_A_ZIP)  # not too large: not a .zip
 
     def on_failed() -> None:

@@ -235,8 +235,9 @@ class RunService:
                 feedback=clean_feedback(feedback, self.limits.max_feedback_chars)
                 if decision == Decision.REQUEST_CHANGES else None,
                 content=clean_edit(content, MAX_EDIT_CHARS) if decision == Decision.EDIT else None)
-            if decided.content is not None and self.edit_refusal is not None and \
-                    (sentence := self.edit_refusal(view, pending.agent, decided.content)) is not None:
+            # Off the event loop: an edit may be long, and matching its SEARCH text near misses takes time.
+            if decided.content is not None and self.edit_refusal is not None and (sentence := await asyncio.to_thread(
+                    self.edit_refusal, view, pending.agent, decided.content)) is not None:
                 # Recorded, so the transcript and the events say it; the approval still waits for a decision.
                 await self.bus.emit(run_id, custom(EditRefused(agent=pending.agent, interrupt_id=pending.interrupt_id,
                                                                sentence=sentence)))
