@@ -4,6 +4,7 @@ text, so its lines reach the browser as data and become text nodes, never HTML. 
 page shows in all, is capped, so a huge change never freezes the page: the rest is in the diff's download."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from nicegui import ui
 from nicegui.element import Element
@@ -13,10 +14,14 @@ from core.domain.files import ChangedFile
 
 MAX_FILE_LINES = 2_000  # of one file's diff on the page
 MAX_PAGE_LINES = 20_000  # of all the files' diffs on the page
+MAX_LINE_CHARS = 1_000  # of one line: a minified file's line of megabytes shows its start
+MAX_PAGE_CHARS = 2_000_000  # of all the lines on the page
 CUT = "This file's diff has {total:,} lines; the page shows the first {shown:,}."
-NOT_SHOWN = "This file's diff is not shown: the page shows at most {limit:,} lines of changes at once."
+NOT_SHOWN = "This file's diff is not shown: the page shows so much of the changes at most."
+LONG_LINES = "Lines longer than {limit:,} characters are cut short (…) here."
 DOWNLOAD = "Download the whole diff"
 NO_CHANGES = "This revision changed no file."
+ELLIPSIS = " …"
 
 
 class DiffLines(Element, component="diff_lines.js"):
@@ -25,26 +30,48 @@ class DiffLines(Element, component="diff_lines.js"):
         self.props["lines"] = [[str(kind), text] for kind, text in lines]
 
 
+@dataclass
+class Room:
+    """What the page has left to show."""
+
+    lines: int = MAX_PAGE_LINES
+    chars: int = MAX_PAGE_CHARS
+
+    def take(self, lines: Sequence[tuple[LineKind, str]]) -> list[tuple[LineKind, str]]:
+        """The lines of a file's diff the page shows: its first ones, as many as fit, each cut at MAX_LINE_CHARS."""
+        shown = []
+        for kind, text in lines[:min(MAX_FILE_LINES, self.lines)]:
+            text = text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + ELLIPSIS
+            if len(text) > self.chars:
+                break
+            self.chars -= len(text)
+            shown.append((kind, text))
+        self.lines -= len(shown)
+        return shown
+
+
 def file_diffs(changes: Sequence[ChangedFile], before: Mapping[str, bytes], after: Mapping[str, bytes],
                download: str) -> None:
     """Each changed file with its diff from `before` to `after`; `download`: the URL of the whole diff as text."""
     if not changes:
         ui.label(NO_CHANGES).classes("text-caption text-grey-8")
-    left = MAX_PAGE_LINES
+    room = Room()
     for change in changes:
         path = change.path
         lines = diff_lines(unified_diff(_one(before, path), _one(after, path)))
-        shown = lines[:min(MAX_FILE_LINES, left)]
-        left -= len(shown)
+        shown = room.take(lines)
+        long_lines = any(len(text) > MAX_LINE_CHARS for _, text in lines[:len(shown)])
         with ui.column().classes("w-full gap-0") as file:
             file.props.update({"data-testid": "diff-file", "data-path": path, "data-change": str(change.change)})
             ui.label(f"{change.change}: {path}").classes("text-body2 text-weight-medium")
             if shown:
                 DiffLines(shown).classes("w-full")
-            if len(shown) < len(lines):
+            if len(shown) < len(lines) or long_lines:
+                sentences = [CUT.format(total=len(lines), shown=len(shown)) if shown else NOT_SHOWN] \
+                    if len(shown) < len(lines) else []
+                sentences += [LONG_LINES.format(limit=MAX_LINE_CHARS)] if long_lines else []
                 with ui.row().classes("items-center gap-2").props("data-testid=diff-cut"):
-                    ui.label(CUT.format(total=len(lines), shown=len(shown)) if shown
-                             else NOT_SHOWN.format(limit=MAX_PAGE_LINES)).classes("text-caption text-grey-8")
+                    ui.label(" ".join(sentences)).classes("text-caption text-grey-8")
                     ui.link(DOWNLOAD, download, new_tab=True).classes("text-caption")
 
 

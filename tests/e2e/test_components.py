@@ -130,9 +130,10 @@ def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_an
         app_url, pages):
     page = open_connected(pages, f"{app_url}/diff", user="axe", bypass_csp=True)
     files = page.get_by_test_id("diff-file")
-    expect(files).to_have_count(3)
+    expect(files).to_have_count(4)
     assert [(files.nth(n).get_attribute("data-path"), files.nth(n).get_attribute("data-change"))
-            for n in range(3)] == [("app.py", "modified"), ("big.py", "added"), ("gone.txt", "deleted")]
+            for n in range(4)] == [("app.py", "modified"), ("big.py", "added"), ("gone.txt", "deleted"),
+                                   ("min.js", "added")]
     app = page.locator("[data-testid=diff-file][data-path='app.py']")
     added = app.locator(".diff-added")
     assert added.all_text_contents() == [  # tests/support/component_app.py's HOSTILE_LINES, as text
@@ -149,6 +150,10 @@ def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_an
                                                            "first 2,000.")
     expect(big.get_by_role("link", name="Download the whole diff")).to_have_attribute("href", "/diff.txt")
     expect(page.locator("[data-testid=diff-file][data-path='gone.txt'] .diff-removed")).to_have_text(["-old"])
+    minified = page.locator("[data-testid=diff-file][data-path='min.js']")
+    expect(minified.locator(".diff-added")).to_have_text(["+" + "x" * 999 + " …"])
+    expect(minified.get_by_test_id("diff-cut")).to_contain_text(
+        "Lines longer than 1,000 characters are cut short (…) here.")
 
     assert_accessible(page, "a diff, light")
     page.get_by_role("button", name="dark").click()

@@ -7,7 +7,8 @@ value), is sent again as a whole (`resend`; `remount`: and mounted afresh), or b
 includes one that throws. /transcript: the run page's transcript, in the page's own styles, with three long finished
 answers and one that streams: `100 tokens` sends it a hundred tokens, each on its own, and `complete` ends it.
 /diff: the changes of three files as the run page shows them (ui.diff_view), one modified with hostile lines
-(HTML, a script, a Vue template, a markdown fence), one added of 2,500 lines (more than a file shows), one deleted;
+(HTML, a script, a Vue template, a markdown fence), one added of 2,500 lines (more than a file shows), one added of
+one line of 50,000 characters (longer than a line shows), one deleted;
 `dark` switches the colour scheme. /stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
 what an update costs the browser at different lengths).
 """
@@ -129,7 +130,8 @@ HOSTILE_LINES = ['<img src=x onerror="window.owned = 1">', "</div><script>window
 DIFF_BEFORE = {"app.py": b"def main():\n    return 1\n", "gone.txt": b"old\n"}
 DIFF_AFTER = {"app.py": ("def main():\n" + "".join(f"    # {line}\n" for line in HOSTILE_LINES) +
                          "    return 2\n").encode(),
-              "big.py": "".join(f"LINE_{number} = {number}\n" for number in range(2_500)).encode()}
+              "big.py": "".join(f"LINE_{number} = {number}\n" for number in range(2_500)).encode(),
+              "min.js": b"x" * 50_000}
 
 
 @ui.page("/diff", language="en")  # checked by axe: a language and the app's colours, as the app's pages have
