@@ -33,8 +33,8 @@ class PushForm:
                 self.branch = ui.input("Branch", value="main").classes("w-32").props(
                     "outlined dense data-testid=push-branch autocomplete=off spellcheck=false")
                 self.token = ui.input("Token", password=True).classes("w-56").props(
-                    "outlined dense data-testid=push-token autocomplete=off")
-                ui.button("Push", icon="cloud_upload", on_click=self._push).props(
+                    "outlined dense data-testid=push-token autocomplete=off").on("keydown.enter", self._push)
+                self.button = ui.button("Push", icon="cloud_upload", on_click=self._push).props(
                     "outline data-testid=push-project data-requires-connection")
             self.result = ui.label("").classes("text-body2").props("data-testid=push-result role=status")
 
@@ -44,10 +44,13 @@ class PushForm:
         if len(pushes) == self._pushes or (self._waiting_after is not None and len(pushes) <= self._waiting_after):
             return
         self._pushes, self._waiting_after = len(pushes), None
+        self.button.enable()
         if pushes:
             self._say(pushes[-1].message, "pushed" if pushes[-1].ok else "refused")
 
     async def _push(self) -> None:
+        if not self.button.enabled:  # Enter in the token's field while a push is under way
+            return
         token = self.token.value or None
         self.token.value = ""  # used for this push only: gone from the page at once
         before = self._pushes
@@ -60,6 +63,7 @@ class PushForm:
             self._say(NO_SUCH_RUN, "refused")
             return
         self._waiting_after = max(before, 0)
+        self.button.disable()  # until its result arrives: one push at a time from this form
         self._say(PUSHING.format(url=public_url(self.url.value or "")), "pushing")  # without credentials
 
     def _say(self, sentence: str, state: str) -> None:

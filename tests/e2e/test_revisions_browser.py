@@ -97,7 +97,7 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
             f"{url} refused the token (401): check that it is right and has not expired.", timeout=30_000)
         assert WRONG_TOKEN not in page.content()
         page.get_by_test_id("push-token").fill(TOKEN)
-        page.get_by_test_id("push-project").click()
+        page.get_by_test_id("push-token").press("Enter")
         expect(page.get_by_test_id("push-result")).to_have_attribute("data-state", "pushed", timeout=30_000)
         expect(page.get_by_test_id("push-result")).to_have_text(re.compile(rf"^Pushed \d+ commits to main at {url}\.$"))
         head = Repo(str(bare)).refs[b"refs/heads/main"].decode()
