@@ -13,7 +13,6 @@ import pytest
 from dulwich.repo import Repo
 from playwright.sync_api import expect
 
-from tests.conftest import UNPACED
 from tests.support.git_server import git_http_server
 from tests.support.revisions import digests, git, unpacked
 from tests.support.zips import PROJECT, zip_of
@@ -27,7 +26,8 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def fast_server(app_server):
-    return app_server(UNPACED)
+    """The session's unpaced server (the API tests' too), as a user of the test's own."""
+    return app_server({"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
 
 
 def revision(page, number: int):
