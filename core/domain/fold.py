@@ -42,10 +42,11 @@ from .events import (
 from .interrupts import BUDGET_ADD_USD, approval_agent
 from .outcome import RunOutcome
 from .revision_events import ProjectPayload, RevisionKind
-from .revision_fold import apply_revision_event, artifact_edited, artifact_saved, first_revision, revision_number
+from .command_fold import apply_command_event
+from .decision_fold import approval_decided, budget_decided, fix_requested, send_back, verdict_outdated
+from .revision_fold import apply_revision_event, artifact_saved, first_revision, revision_number
 from .status import (
     AgentStatus,
-    Decision,
     ErrorCode,
     InterruptReason,
     MessageKind,
@@ -57,7 +58,6 @@ from .view import (
     DEFAULT_EXPECTED_CHARS,
     AgentView,
     ArtifactView,
-    CommandView,
     MessageView,
     PendingApproval,
     PendingBudget,
@@ -254,7 +254,6 @@ def _text_end(view: RunView, event) -> None:
 def _custom(view: RunView, event) -> None:
     payload = payload_of(event)
     agent = view.agents.get(getattr(payload, "agent", ""))
-    command = view.commands.get(getattr(payload, "command_id", ""))
     match payload:
         case AgentTask() if agent is not None:
             agent.task = payload.task
@@ -262,7 +261,7 @@ def _custom(view: RunView, event) -> None:
             view.artifacts[agent.name] = ArtifactView(agent.name, payload.title, payload.filename, payload.content)
             view.feedback.pop(agent.name, None)
             artifact_saved(view, agent.name)
-            _verdict_outdated(view)
+            verdict_outdated(view)
         case Usage():
             view.tokens += payload.prompt_tokens + payload.completion_tokens
             view.cost_usd += payload.cost_usd
@@ -290,23 +289,9 @@ def _custom(view: RunView, event) -> None:
         case PauseRequested():
             view.pause_requested = True
         case ApprovalDecided():
-            _approval_decided(view, agent, payload)
-        case CommandRequested():
-            view.commands[payload.command_id] = CommandView(payload.command_id, payload.command, payload.origin,
-                                                            requested_ms=event.timestamp)
-        case CommandStarted() if command is not None:
-            command.started_ms, command.sandboxed = event.timestamp, payload.sandboxed
-        case CommandOutput() if command is not None:
-            command.chunks.append(payload.text)
-            command.output_chars += len(payload.text)
-            command.chunk_ends.append(command.output_chars)
-            command.cut = command.cut or payload.cut
-        case CommandInterruptRequested() if command is not None:
-            command.interrupt_requested = True
-        case CommandEnded() if command is not None:
-            command.status, command.ending, command.exit_code = payload.status, payload.ending, payload.exit_code
-            command.ended_ms, command.duration_ms = event.timestamp, payload.duration_ms
-            command.output_bytes, command.message = payload.output_bytes, payload.message
+            approval_decided(view, agent, payload)
+        case CommandRequested() | CommandStarted() | CommandOutput() | CommandInterruptRequested() | CommandEnded():
+            apply_command_event(view, payload, event.timestamp)
         case VerifyStarted():
             fixes = view.verify.fixes if view.verify is not None else 0
             view.verify = VerifyView(status=VerifyStatus.RUNNING, round=payload.round, fixes=fixes)
@@ -317,11 +302,11 @@ def _custom(view: RunView, event) -> None:
             verify.duration_ms, verify.command_id = payload.duration_ms, payload.command_id
             verify.stale, verify.missing = not payload.conclusive, payload.missing
         case FixRequested():
-            _fix_requested(view, agent, payload)
+            fix_requested(view, agent, payload)
         case ProjectPayload():
             apply_revision_event(view, payload)
         case RepairRequested():
-            _send_back(view, agent, payload.agent, payload.instructions,
+            send_back(view, agent, payload.agent, payload.instructions,
                        MessageView(message_id=f"repair:{payload.agent}:{payload.round}:{event.timestamp}",
                                    agent=payload.agent, text="\n".join(payload.missing), complete=True,
                                    kind=MessageKind.REPAIR),
@@ -329,62 +314,7 @@ def _custom(view: RunView, event) -> None:
         case DeliverableMissing() if agent is not None:
             agent.missing = list(payload.missing)
         case BudgetDecided():
-            view.pending_budget, view.finished_ms = None, None
-            if payload.proceed:
-                view.soft_budget_usd = payload.soft_budget_usd
-            else:
-                view.budget_stopped = True
-
-
-def _verdict_outdated(view: RunView) -> None:
-    if view.verify is not None and view.verify.status != VerifyStatus.RUNNING:
-        view.verify.stale = True
-
-
-def _send_back(view: RunView, agent: AgentView | None, name: str, feedback: str, message: MessageView,
-               task: str) -> None:
-    """The agent's artifact becomes an earlier version, and the agent works again with the feedback."""
-    if (artifact := view.artifacts.pop(name, None)) is not None:
-        view.revisions.setdefault(name, []).append(artifact)
-    view.feedback[name] = feedback
-    view.approved.discard(name)
-    view.messages.append(message)
-    if agent is not None:
-        agent.status, agent.task = AgentStatus.QUEUED, task
-
-
-def _fix_requested(view: RunView, agent: AgentView | None, fix: FixRequested) -> None:
-    if view.verify is not None:
-        view.verify.fixes = fix.round
-    _send_back(view, agent, fix.agent, fix.feedback,
-               MessageView(message_id=f"fix:{fix.agent}:{revision_number(view)}:{fix.round}", agent=fix.agent,
-                           text=fix.feedback, complete=True, kind=MessageKind.TEST_FAILURE,
-                           revision=revision_number(view)),
-               "Fixing the failing tests")
-
-
-def _approval_decided(view: RunView, agent: AgentView | None, decided: ApprovalDecided) -> None:
-    """Approve keeps the artifact; edit replaces it with the user's text; request changes sends the agent back to
-    work with the feedback. Earlier versions are kept in `revisions`. The run goes on at once."""
-    view.pending, view.finished_ms = None, None
-    name, decision = decided.agent, decided.decision
-    artifact = view.artifacts.get(name)
-    if decision == Decision.REQUEST_CHANGES:
-        _send_back(view, agent, name, decided.feedback or "",
-                   MessageView(message_id=decided.interrupt_id, agent=name, text=decided.feedback or "",
-                               complete=True, kind=MessageKind.FEEDBACK, revision=revision_number(view)),
-                   "Changes requested")
-        return
-    if decision == Decision.EDIT and artifact is not None:
-        view.revisions.setdefault(name, []).append(artifact)
-        view.artifacts[name] = ArtifactView(name, artifact.title, artifact.filename, decided.content or "",
-                                            edited=True)
-        artifact_edited(view, name, decided.content or "")
-        _verdict_outdated(view)
-    view.approved.add(name)
-    if agent is not None:
-        agent.status = AgentStatus.DONE
-        agent.task = "Edited and approved" if decision == Decision.EDIT else "Approved"
+            budget_decided(view, payload)
 
 
 _HANDLERS = {
