@@ -1,6 +1,7 @@
 """The transcript: each agent's answer streams in as rendered markdown."""
 
 import hashlib
+from dataclasses import dataclass
 
 from nicegui import ui
 
@@ -38,52 +39,40 @@ class _Message:
             set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
-class _Feedback:
-    """The user's request for changes, between the answer it refers to and the agent's new answer."""
+@dataclass(frozen=True)
+class _NoteStyle:
+    testid: str
+    heading: str  # with the agent's {title}
+    heading_color: str
+    text_classes: str = "whitespace-pre-wrap text-body2"
 
+
+# The notes between answers: what was sent back to an agent, or refused, and why.
+_NOTES = {
+    # The user's request for changes, between the answer it refers to and the agent's new answer.
+    MessageKind.FEEDBACK: _NoteStyle("feedback-note", "You asked the {title} for changes", "text-orange-9"),
+    # The project's failing tests, sent back to the agent that fixes the code.
+    MessageKind.TEST_FAILURE: _NoteStyle("fix-request", "The tests failed: the {title} fixes the code", "text-red-9",
+                                         "whitespace-pre-wrap text-body2 font-mono"),
+    # What the agent's answer lacked, sent back to it with the form to send it in (a repair round).
+    MessageKind.REPAIR: _NoteStyle("repair-request", "The {title}'s answer lacked what it must deliver: asked again",
+                                   "text-deep-orange-10"),
+    # The user's edit of an answer at an approval that did not fit the files: not applied, and why.
+    MessageKind.EDIT_REFUSED: _NoteStyle("edit-refused", "Your edit of the {title}'s answer was not applied",
+                                         "text-red-9"),
+}
+
+
+class _Note:
     def __init__(self, message: MessageView, title: str) -> None:
+        style = _NOTES[message.kind]
         with ui.element("div").classes("feedback-note w-full").props(
-                f"data-testid=feedback-note data-agent={message.agent}") as self.element:
-            ui.label(f"You asked the {title} for changes").classes("text-overline text-orange-9")
-            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
+                f"data-testid={style.testid} data-agent={message.agent}") as self.element:
+            ui.label(style.heading.format(title=title)).classes(f"text-overline {style.heading_color}")
+            ui.label(message.text).classes(style.text_classes)
 
     def update(self, message: MessageView) -> None:
-        """A request for changes never changes."""
-
-
-class _TestFailure(_Feedback):
-    """The project's failing tests, sent back to the agent that fixes the code."""
-
-    def __init__(self, message: MessageView, title: str) -> None:
-        with ui.element("div").classes("feedback-note w-full").props(
-                f"data-testid=fix-request data-agent={message.agent}") as self.element:
-            ui.label(f"The tests failed: the {title} fixes the code").classes("text-overline text-red-9")
-            ui.label(message.text).classes("whitespace-pre-wrap text-body2 font-mono")
-
-
-class _Repair(_Feedback):
-    """What the agent's answer lacked, sent back to it with the form to send it in (a repair round)."""
-
-    def __init__(self, message: MessageView, title: str) -> None:
-        with ui.element("div").classes("feedback-note w-full").props(
-                f"data-testid=repair-request data-agent={message.agent}") as self.element:
-            ui.label(f"The {title}'s answer lacked what it must deliver: asked again").classes(
-                "text-overline text-deep-orange-10")
-            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
-
-
-class _EditRefused(_Feedback):
-    """The user's edit of an answer at an approval that did not fit the files: not applied, and why."""
-
-    def __init__(self, message: MessageView, title: str) -> None:
-        with ui.element("div").classes("feedback-note w-full").props(
-                f"data-testid=edit-refused data-agent={message.agent}") as self.element:
-            ui.label(f"Your edit of the {title}'s answer was not applied").classes("text-overline text-red-9")
-            ui.label(message.text).classes("whitespace-pre-wrap text-body2")
-
-
-_NOTES = {MessageKind.FEEDBACK: _Feedback, MessageKind.TEST_FAILURE: _TestFailure, MessageKind.REPAIR: _Repair,
-          MessageKind.EDIT_REFUSED: _EditRefused}
+        """A note never changes."""
 
 
 class Transcript:
@@ -91,7 +80,7 @@ class Transcript:
         with FollowingScroll("Transcript").classes("transcript-scroll w-full"), \
                 ui.column().classes("transcript w-full gap-3").props("data-testid=transcript") as self.column:
             self.placeholder = ui.label("The agents' answers will stream in here.").classes("text-grey-6")
-        self.messages: dict[str, _Message | _Feedback] = {}
+        self.messages: dict[str, _Message | _Note] = {}
 
     def update(self, view: RunView) -> None:
         current = {message.message_id for message in view.messages}
@@ -107,7 +96,7 @@ class Transcript:
                 title = agent.title if agent else ""
                 with self.column:
                     if message.kind in _NOTES:
-                        shown = _NOTES[message.kind](message, title)
+                        shown = _Note(message, title)
                     else:
                         shown = _Message(message, title, view.steps.get(message.subagent_run_id or ""))
                     self.messages[message.message_id] = shown
