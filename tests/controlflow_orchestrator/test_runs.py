@@ -60,7 +60,9 @@ def test_approvals_request_changes_and_edits_steer_the_controlflow_agents(contro
 
 
 def test_pause_waits_for_the_agent_and_cancel_stops_the_next_one_at_once(tmp_path):
-    with start(tmp_path, {**CONTROLFLOW, "BOTARMY_DEMO_TOKEN_DELAY_MS": "5"}) as server, server.api() as api:
+    # 20 ms a token: the Architect's answer streams for ~6 s, so the cancel finds its stream open on a loaded machine
+    # (at 5 ms the answer could end before the cancel arrived, and no stream was left to close).
+    with start(tmp_path, {**CONTROLFLOW, "BOTARMY_DEMO_TOKEN_DELAY_MS": "20"}) as server, server.api() as api:
         run_id = start_run(server, BRIEF)
         streaming(server, run_id, "analyst")
         assert api.post(f"/api/runs/{run_id}/pause").status_code == 204
