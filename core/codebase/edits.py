@@ -161,7 +161,7 @@ def parse_edits(answer: str, known_paths: Collection[str] = ()) -> list[Edit]:
             block = _fenced_block(lines, i + 1)
             if block is not None and not any(_HEAD.match(line) for line in lines[block[0]:block[1]]):
                 body = "\n".join(lines[block[0]:block[1]])
-                edits.append(WholeFile(header.group(1).strip(), body + "\n" if body else ""))
+                edits.append(WholeFile(header.group(1).strip(), body + "\n" if block[1] > block[0] else ""))
                 i = block[1]
         i += 1
     return edits
