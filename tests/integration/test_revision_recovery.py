@@ -79,7 +79,7 @@ def test_a_scaled_revision_is_worked_by_a_worker_and_both_web_instances_see_the_
         tmp_path, postgres, redis_service):
     with cluster(tmp_path / "cluster", postgres, redis_service, workers=1, env=FAST) as deployment:
         one, two = deployment.webs
-        with one.api() as first, reused(two, one.tokens).api() as second:
+        with one.api() as first, two.api() as second:
             run_id = first.post("/api/runs", json={"brief": "A tiny unit converter."}).json()["run_id"]
             assert wait_for_run(first, run_id)["status"] == "completed"
             assert second.post(f"/api/runs/{run_id}/revisions", json={"request": REQUEST}).status_code == 202
