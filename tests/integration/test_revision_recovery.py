@@ -24,12 +24,6 @@ def commit_ids(revisions: list[dict]) -> list[str]:
     return [commit["commit"] for revision in revisions for commit in revision["commits"]]
 
 
-def reused(server, tokens: dict[str, str]):
-    """The server with the API tokens made before on its data (they are stored there): no new ones to make."""
-    server.tokens.update(tokens)
-    return server
-
-
 def developer_streaming_in(server, run_id: str, revision: int, timeout: float = 120) -> None:
     """Returns once the Developer's answer of `revision` streams and its step has no commit yet."""
     deadline = time.monotonic() + timeout
@@ -53,13 +47,13 @@ def test_kill_9_mid_edit_resumes_the_revision_without_applying_anything_twice(tm
         run_id = api.post("/api/runs", json={"brief": "A reading list for a book club."}).json()["run_id"]
         assert wait_for_run(api, run_id)["status"] == "completed"
         first = api.get(f"/api/runs/{run_id}/revisions").json()
-    with start_server(data_dir, DEVELOPER_HELD) as slow, reused(slow, server.tokens).api() as api:
+    with start_server(data_dir, DEVELOPER_HELD) as slow, slow.knowing(server.tokens).api() as api:
         assert api.post(f"/api/runs/{run_id}/revisions", json={"request": REQUEST}).status_code == 202
         developer_streaming_in(slow, run_id, 2)
         slow.stop(signal.SIGKILL)
         killed = [event for event in slow.events(run_id) if event.get("name") == "files_committed"]
     assert [event["value"]["author"] for event in killed][-1] != "developer"  # it was killed mid-edit
-    with start_server(data_dir, FAST) as again, reused(again, server.tokens).api() as api:
+    with start_server(data_dir, FAST) as again, again.knowing(server.tokens).api() as api:
         assert api.get(f"/api/runs/{run_id}").json()["status"] == "interrupted"
         assert api.post(f"/api/runs/{run_id}/resume").status_code == 204
         second = wait_for_revision(api, run_id, 2)
