@@ -142,11 +142,12 @@ def test_a_flood_in_one_tab_is_cut_and_stopped_while_a_run_in_another_tab_keeps_
         request, origin = flooding.context.request, {"Origin": server.url}
         held = request.post(f"{server.url}/api/runs", headers=origin,
                             data={"brief": "A berth list for a harbour.", "approvals": "analyst"}).json()
+        # The other tab's run starts while the held one's Analyst answers: it streams on long after the flood.
+        streaming = pages(server.url)
+        start_run(streaming, "A tide table for a small harbour.", until_working="analyst")
         while request.get(f"{server.url}/api/runs/{held['run_id']}").json()["status"] == "running":
             time.sleep(0.2)
         flooding.goto(f"{server.url}/runs/{held['run_id']}")
-        streaming = pages(server.url)
-        start_run(streaming, "A tide table for a small harbour.", until_working="analyst")
         type_command(flooding, server, "yes 'a flood of text' | head -c 100000000")
         samples = []  # the other tab's answers, every 250 ms while the flood prints and reaches its own tab
         for _ in range(16):

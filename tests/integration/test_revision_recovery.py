@@ -14,6 +14,10 @@ from tests.support.server import start_server
 
 REQUEST = "add a --pretty flag"
 FAST = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}
+# The revision's third answer, the Developer's, stops a third of the way in and never resumes (the Analyst's and the
+# Architect's come whole, at once): the kill lands mid-edit however fast or loaded the machine, with no answer paced
+# for it. The app would wait for the held answer longer than the test lasts.
+DEVELOPER_HELD = {**FAST, "BOTARMY_DEMO_FAULTS": "script:ok,ok,stall", "BOTARMY_LLM_STALL_TIMEOUT_S": "900"}
 
 
 def commit_ids(revisions: list[dict]) -> list[str]:
@@ -43,13 +47,13 @@ def test_kill_9_mid_edit_resumes_the_revision_without_applying_anything_twice(tm
         run_id = api.post("/api/runs", json={"brief": "A reading list for a book club."}).json()["run_id"]
         assert wait_for_run(api, run_id)["status"] == "completed"
         first = api.get(f"/api/runs/{run_id}/revisions").json()
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "60"}) as slow, slow.api() as api:
+    with start_server(data_dir, DEVELOPER_HELD) as slow, slow.knowing(server.tokens).api() as api:
         assert api.post(f"/api/runs/{run_id}/revisions", json={"request": REQUEST}).status_code == 202
         developer_streaming_in(slow, run_id, 2)
         slow.stop(signal.SIGKILL)
         killed = [event for event in slow.events(run_id) if event.get("name") == "files_committed"]
     assert [event["value"]["author"] for event in killed][-1] != "developer"  # it was killed mid-edit
-    with start_server(data_dir, FAST) as again, again.api() as api:
+    with start_server(data_dir, FAST) as again, again.knowing(server.tokens).api() as api:
         assert api.get(f"/api/runs/{run_id}").json()["status"] == "interrupted"
         assert api.post(f"/api/runs/{run_id}/resume").status_code == 204
         second = wait_for_revision(api, run_id, 2)

@@ -122,6 +122,7 @@ def test_a_second_reader_and_a_restarted_server_see_the_same_revisions(server, a
         assert stranger.get(f"/api/runs/{run_id}/revisions").status_code == 404
     data_dir, port = server.data_dir, server.port
     server.stop()
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}, port) as again, again.api() as client:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}, port) as again, \
+            again.knowing(server.tokens).api() as client:
         assert client.get(f"/api/runs/{run_id}/revisions").json() == before
         assert client.get(f"/api/runs/{run_id}/zip").status_code == 200  # the rebuilt ids match the log's

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -51,6 +51,8 @@ class Cluster:
     webs: list[Instance]
     workers: list[Instance]
     env: dict[str, str]
+    # One database, so one user's API token is good on every instance: made once (a process each), not per instance.
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def web(self) -> Instance:
@@ -85,16 +87,18 @@ class Cluster:
         for role, group in (("web", self.webs), ("worker", self.workers)):
             for index, instance in enumerate(group):
                 if instance.process.poll() is not None:
-                    group[index] = start_instance(instance.data_dir, self.env, role)
+                    group[index] = start_instance(instance.data_dir, self.env, role, self.tokens)
 
     def lease(self, user: str) -> "Cluster":
         """The same processes for a test of its own: each one's log from here on (see Server.lease)."""
         return Cluster([web.lease(user) for web in self.webs], [worker.lease(user) for worker in self.workers],
-                       self.env)
+                       self.env, self.tokens)
 
 
-def start_instance(data_dir: Path, env: dict[str, str], role: str) -> Instance:
-    return start_server(data_dir, env, role=role, kind=Instance)
+def start_instance(data_dir: Path, env: dict[str, str], role: str, tokens: dict[str, str]) -> Instance:
+    instance = start_server(data_dir, env, role=role, kind=Instance)
+    instance.tokens = tokens
+    return instance
 
 
 @contextmanager
@@ -108,7 +112,7 @@ def cluster(directory: Path, postgres: Postgres, redis: Redis, *, webs: int = 2,
     try:
         # Started together (the first web instance creates the tables, the others wait for its lock).
         with ThreadPoolExecutor(webs + workers) as starting:
-            started = [(role, starting.submit(start_instance, directory / f"{role}-{i}", shared, role))
+            started = [(role, starting.submit(start_instance, directory / f"{role}-{i}", shared, role, made.tokens))
                        for role, count in (("web", webs), ("worker", workers)) for i in range(count)]
             failures = [future.exception() for _, future in started if future.exception() is not None]
             for role, future in started:

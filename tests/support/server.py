@@ -111,6 +111,12 @@ class Server:
         """An HTTP client of the server that acts as `user` (close it, or use it in a `with`)."""
         return httpx.Client(base_url=self.url, timeout=timeout, headers={"Authorization": f"Bearer {self.token(user)}"})
 
+    def knowing(self, tokens: dict[str, str]) -> "Server":
+        """This server, with the API tokens made before on its data (a server restarted on the same data dir):
+        stored there, they need not be made again, a process each."""
+        self.tokens.update(tokens)
+        return self
+
     def lease(self, user: str) -> "Server":
         """The same process for a test of its own: `user` by default, and the log from here on."""
         json_log = self.data_dir / JSON_LOG
