@@ -25,9 +25,10 @@ def decided(server, run_id: str) -> list[dict]:
 
 
 def waiting_for(page, agent: str) -> None:
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "waiting_approval", timeout=60_000)
+    # The agent's card first: right after a decision the header still shows the previous approval's status.
+    expect(page.get_by_test_id(f"agent-card-{agent}")).to_have_attribute("data-status", "waiting_approval", timeout=60_000)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "waiting_approval")
     expect(page.get_by_test_id("approval-panel")).to_have_attribute("data-agent", agent)
-    expect(page.get_by_test_id(f"agent-card-{agent}")).to_have_attribute("data-status", "waiting_approval")
 
 
 def test_approve_request_changes_and_download_a_project_whose_tests_pass(approving_server, pages, tmp_path):
