@@ -27,6 +27,7 @@ from .signals import Signal
 log = logging.getLogger("botarmy.runs")
 
 CRASHED_MESSAGE = "Something went wrong inside BotArmy; the details are in the server log."
+CANCEL_AGAIN_S = 2.0  # how long a cancelled task may go without taking its cancellation before it is sent again
 
 
 class Executor:
@@ -36,6 +37,8 @@ class Executor:
         self._tasks: dict[str, asyncio.Task] = {}
         self._owners: dict[str, str] = {}  # owner of each run that has a task
         self._cancelled: set[str] = set()
+        self._heard: set[str] = set()  # cancelled runs whose task took the cancellation and is closing the run
+        self._insisting: set[asyncio.Task] = set()  # kept, so none is collected
         self._pausing: set[str] = set()
         self._abandoned: set[str] = set()  # stopped without a word: the run is not this process's any more
         self._born_ms = now_ms()
@@ -71,7 +74,22 @@ class Executor:
 
     def _cancel(self, run_id: str) -> None:
         self._cancelled.add(run_id)
-        self._tasks[run_id].cancel()
+        task = self._tasks[run_id]
+        task.cancel()
+        insisting = asyncio.get_running_loop().create_task(self._until_heard(run_id, task))
+        self._insisting.add(insisting)
+        insisting.add_done_callback(self._insisting.discard)
+
+    async def _until_heard(self, run_id: str, task: asyncio.Task) -> None:
+        """Cancel again until the task takes it: a library on the way may swallow a cancellation (one went unheard
+        for minutes in a scaled deployment, the run streaming on), and cancel must stop the run. Never once the task
+        is closing the run, which a second cancellation would cut short."""
+        while True:
+            await asyncio.wait({task}, timeout=CANCEL_AGAIN_S)
+            if task.done() or run_id in self._heard:
+                return
+            log.warning("the run's task did not take its cancellation; cancelling it again")
+            task.cancel()
 
     async def stop(self, run_id: str) -> None:
         """Cancel the run's task, if any, and wait until it has recorded that it was cancelled."""
@@ -114,6 +132,7 @@ class Executor:
                 log.info("run starts working")
                 await self.pipeline(context)
         except asyncio.CancelledError:
+            self._heard.add(run_id)
             if run_id in self._abandoned:
                 raise
             await close_out(self.bus, self.queries, run_id,
@@ -128,6 +147,7 @@ class Executor:
         finally:
             log.info("run stops working")
             self._cancelled.discard(run_id)
+            self._heard.discard(run_id)
             self._pausing.discard(run_id)
             self._abandoned.discard(run_id)
 

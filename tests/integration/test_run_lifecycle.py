@@ -45,6 +45,28 @@ async def test_shutdown_stops_running_runs_and_records_why(store):
     assert runs.active_runs == 0
 
 
+async def test_a_cancellation_swallowed_on_its_way_is_sent_again_until_the_run_stops(store):
+    swallowed = []
+
+    async def deaf_pipeline(run):
+        await run.emit(RunStartedEvent(thread_id=run.run_id, run_id=run.run_id, metadata={"brief": run.brief}))
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            swallowed.append(run.run_id)  # as a library on the way may: the first cancellation never reaches the run
+        await asyncio.Event().wait()
+
+    runs = RunService(store.catalogue, store.log, Bus(store.log), deaf_pipeline)
+    run_id = await runs.start("A brief whose run does not hear its first cancel", owner=OWNER)
+    await asyncio.sleep(0.05)
+    assert await runs.cancel(run_id)
+    async with asyncio.timeout(30):
+        while runs.active_runs:
+            await asyncio.sleep(0.05)
+    assert swallowed == [run_id]
+    assert fold(run_id, await store.log.read(run_id)).status == "cancelled"
+
+
 async def wait_for_streaming(runs, run_id: str, agent: str) -> None:
     async with asyncio.timeout(20):
         async for item in runs.bus.subscribe(run_id):
