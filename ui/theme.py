@@ -12,6 +12,7 @@ from .markdown import CODE_STYLE
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 _CSS = (ASSETS / "botarmy.css").read_text(encoding="utf-8")
 _CONNECTION_JS = (ASSETS / "connection.js").read_text(encoding="utf-8")
+_UTILITY_CLASSES_JS = (ASSETS / "utility_classes.js").read_text(encoding="utf-8")
 
 # Quasar's brand colours that white text fell below WCAG AA contrast (4.5:1) on, darkened.
 COLORS = {"primary": "#3949ab", "positive": "#2e7d32", "negative": "#c62828"}
@@ -88,6 +89,7 @@ def frame(words: str, *, offline_demo: bool, passwords: bool):
     ui.add_css(_CSS)
     ui.add_css(CODE_STYLE)
     ui.add_body_html(f"<script>{_CONNECTION_JS}</script>")
+    ui.add_body_html(f"<script>{_UTILITY_CLASSES_JS}</script>")
     with ui.header().classes("items-center justify-between bg-indigo-9 q-px-md q-py-sm gap-y-1 wrap"):
         skip = ui.link("Skip to the page's content").classes("skip-link")
         with ui.element("nav").classes("row items-center gap-x-4 gap-y-1").props('aria-label=Main'):
