@@ -73,6 +73,20 @@ function displayable(text) {
   return body + "\n```";
 }
 
+// The open block, when it ends in a code fence still streaming: the markdown before the fence, the fence's line,
+// where the fence starts, and its code so far. Null when it does not (or the fence is indented, whose lines marked
+// unindents, or a diagram's, which shows as plain code): then the open block is rendered whole.
+function openCode(open) {
+  const fences = [...open.matchAll(FENCE)];
+  if (fences.length % 2 === 0) return null;
+  const opening = fences[fences.length - 1];
+  const lineEnd = open.indexOf("\n", opening.index);
+  if (lineEnd < 0 || opening[0] !== "```") return null;
+  const fence = open.slice(opening.index, lineEnd);
+  if (fence.slice(3).trim().toLowerCase().split(/\s/)[0] === "mermaid") return null;
+  return { head: open.slice(0, opening.index), fence, at: opening.index, text: open.slice(lineEnd + 1) };
+}
+
 // The end of the last complete block from `from` on (a blank line with every code fence before it closed), or of
 // the first one past `limit`.
 function stableEnd(text, from, limit = Infinity) {
@@ -116,6 +130,7 @@ export default {
     this.renderedAt = -Infinity;
     this.timer = null;
     this.behind = false; // in the backlog
+    this.openCode = null; // the code fence streaming at the end: where it starts in the source, and its text node
   },
   mounted() {
     this.reset(this.text || "", this.complete);
@@ -141,6 +156,7 @@ export default {
       this.source = text;
       this.stable = 0;
       this.done = complete;
+      this.openCode = null;
       this.$el.children[0].innerHTML = "";
       this.$el.children[1].innerHTML = "";
       this.render();
@@ -208,10 +224,29 @@ export default {
       this.$el.children[0].append(blocks);
       this.stable = end;
     },
+    // Code streaming in an open fence grows one text node: a long block costs no more per update than a short one
+    // (text nodes need no sanitizing). Anything else in the open block is rendered again whole.
     showOpen() {
       const open = this.source.slice(this.stable);
-      this.$el.children[1].replaceChildren(open ? rendered(displayable(open)) : "");
       this.$el.dataset.length = String(this.source.length);
+      const code = openCode(open);
+      const shown = this.openCode;
+      if (code && shown && shown.at === this.stable + code.at && code.text.startsWith(shown.node.data)) {
+        shown.node.appendData(code.text.slice(shown.node.length));
+        return;
+      }
+      this.openCode = null;
+      if (!code) {
+        this.$el.children[1].replaceChildren(open ? rendered(displayable(open)) : "");
+        return;
+      }
+      // The prose before the fence and the empty block, marked up by the renderer as a finished block would be.
+      const fragment = rendered(`${code.head}${code.fence}\n\`\`\``);
+      const blocks = fragment.querySelectorAll("pre > code");
+      const node = document.createTextNode(code.text);
+      blocks[blocks.length - 1].replaceChildren(node);
+      this.$el.children[1].replaceChildren(fragment);
+      this.openCode = { at: this.stable + code.at, node };
     },
   },
 };

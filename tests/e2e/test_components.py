@@ -126,6 +126,30 @@ def test_finished_blocks_keep_their_nodes_as_tokens_stream_and_the_answer_ends_a
     assert page.locator("[data-testid=message][data-agent=developer]").evaluate(visible) is True
 
 
+def test_code_streaming_in_an_open_fence_grows_one_text_node_and_is_highlighted_once_it_closes(app_url, pages):
+    hostile = ['<img src=x onerror="window.owned = 1">', "</div><script>window.owned = 2</script>",
+               "{{ window.owned = 3 }}", "<b>bold?</b>"]  # tests/support/component_app.py's, but the fence's end
+    expected = [hostile[n % len(hostile)] if n % 7 == 3 else f"def f{n}(): return {n}" for n in range(60)]
+    page = open_connected(pages, f"{app_url}/code")
+    body = page.locator("[data-testid=message] [data-testid=message-body]")
+    expect(body.locator("p")).to_have_text("Here is the code:")
+    page.get_by_role("button", name="lines").click()
+    code = body.locator(".codehilite pre code.language-python")
+    expect(code).to_contain_text("def f1(): return 1")
+    page.evaluate("window.kept = document.querySelector('[data-testid=message-body] pre code').firstChild")
+    expect(code).to_contain_text("def f58(): return 58\n" + expected[-1] + "\n")
+    assert page.evaluate("""() => {
+        const code = document.querySelector('[data-testid=message-body] pre code');
+        return code.childNodes.length === 1 && code.firstChild === window.kept;
+    }"""), "the open code block was rendered again"
+    assert code.text_content().splitlines() == expected, "the code shows as the text it is"
+    page.get_by_role("button", name="close").click()
+    expect(body.locator("p").last).to_have_text("After the code.")
+    expect(code.locator(".k").first).to_have_text("def")  # finished: highlighted
+    assert code.text_content().splitlines() == expected
+    assert page.evaluate("() => window.owned") is None
+
+
 def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_and_accessible_in_both_schemes(
         app_url, pages):
     page = open_connected(pages, f"{app_url}/diff", user="axe", bypass_csp=True)

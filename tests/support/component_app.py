@@ -125,6 +125,34 @@ def transcript_page() -> None:
     ui.button("complete", on_click=complete)
 
 
+@ui.page("/code")
+def code_page() -> None:
+    """An answer whose code block streams line by line, hostile lines among them (not the one that would close it),
+    then closes."""
+    hostile = [line for line in HOSTILE_LINES if line != "```"]
+    ui.add_css(CODE_STYLE)
+    streaming = MessageView("streaming", "developer", "Here is the code:\n```python\n")
+    view = RunView("run", messages=[streaming])
+    transcript = Transcript()
+    transcript.update(view)
+
+    async def lines() -> None:
+        for number in range(60):
+            line = hostile[number % len(hostile)] if number % 7 == 3 else f"def f{number}(): return {number}"
+            for piece in (line[:5], line[5:] + "\n"):
+                streaming.add(piece)
+                transcript.update(view)
+                await asyncio.sleep(0.002)
+
+    def close() -> None:
+        streaming.add("```\n\nAfter the code.")
+        streaming.complete = True
+        transcript.update(view)
+
+    ui.button("lines", on_click=lines)
+    ui.button("close", on_click=close)
+
+
 HOSTILE_LINES = ['<img src=x onerror="window.owned = 1">', "</div><script>window.owned = 2</script>",
                  "{{ window.owned = 3 }}", "```", "<b>bold?</b>"]
 DIFF_BEFORE = {"app.py": b"def main():\n    return 1\n", "gone.txt": b"old\n"}
