@@ -143,7 +143,7 @@ def test_code_streaming_in_an_open_fence_grows_one_text_node_and_is_highlighted_
         return code.childNodes.length === 1 && code.firstChild === window.kept;
     }"""), "the open code block was rendered again"
     assert code.text_content().splitlines() == expected, "the code shows as the text it is"
-    page.get_by_role("button", name="close").click()
+    page.get_by_role("button", name="complete").click()
     expect(body.locator("p").last).to_have_text("After the code.")
     expect(code.locator(".k").first).to_have_text("def")  # finished: highlighted
     assert code.text_content().splitlines() == expected

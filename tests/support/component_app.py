@@ -107,21 +107,28 @@ def transcript_page() -> None:
     streaming = MessageView("streaming", "developer", "# Streaming\n\nThe first block is finished.\n\n")
     view = RunView("run", messages=[MessageView(f"m{n}", "analyst", long_answer(n), complete=True)
                                     for n in range(3)] + [streaming])
+    streamed(view, streaming, "100 tokens", [f"token{number} " for number in range(100)], 0.005, "\n\nThe end.")
+
+
+def streamed(view: RunView, streaming: MessageView, label: str, pieces: list[str], delay_s: float,
+             ending: str) -> None:
+    """The transcript of `view`, and two buttons: `label` streams `pieces` into its message `streaming`, one update
+    each; "complete" ends that message with `ending`."""
     transcript = Transcript()
     transcript.update(view)
 
-    async def tokens() -> None:
-        for number in range(100):
-            streaming.add(f"token{number} ")
+    async def stream() -> None:
+        for piece in pieces:
+            streaming.add(piece)
             transcript.update(view)
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(delay_s)
 
     def complete() -> None:
-        streaming.add("\n\nThe end.")
+        streaming.add(ending)
         streaming.complete = True
         transcript.update(view)
 
-    ui.button("100 tokens", on_click=tokens)
+    ui.button(label, on_click=stream)
     ui.button("complete", on_click=complete)
 
 
@@ -132,25 +139,10 @@ def code_page() -> None:
     hostile = [line for line in HOSTILE_LINES if line != "```"]
     ui.add_css(CODE_STYLE)
     streaming = MessageView("streaming", "developer", "Here is the code:\n```python\n")
-    view = RunView("run", messages=[streaming])
-    transcript = Transcript()
-    transcript.update(view)
-
-    async def lines() -> None:
-        for number in range(60):
-            line = hostile[number % len(hostile)] if number % 7 == 3 else f"def f{number}(): return {number}"
-            for piece in (line[:5], line[5:] + "\n"):
-                streaming.add(piece)
-                transcript.update(view)
-                await asyncio.sleep(0.002)
-
-    def close() -> None:
-        streaming.add("```\n\nAfter the code.")
-        streaming.complete = True
-        transcript.update(view)
-
-    ui.button("lines", on_click=lines)
-    ui.button("close", on_click=close)
+    lines = [hostile[number % len(hostile)] if number % 7 == 3 else f"def f{number}(): return {number}"
+             for number in range(60)]
+    streamed(RunView("run", messages=[streaming]), streaming, "lines",
+             [piece for line in lines for piece in (line[:5], line[5:] + "\n")], 0.002, "```\n\nAfter the code.")
 
 
 HOSTILE_LINES = ['<img src=x onerror="window.owned = 1">', "</div><script>window.owned = 2</script>",
