@@ -21,27 +21,16 @@ export default {
     box.addEventListener("pointerdown", () => (held = true));
     this.release = () => (held = false);
     window.addEventListener("pointerup", this.release);
-    // The box's own move to its end leaves nothing to decide, so its scroll event reads no geometry: by then the
-    // next update has changed the text, and reading would make the browser lay the transcript out an extra time.
-    let own = false;
-    const toEnd = () => {
-      if (box.scrollTop >= box.scrollHeight - box.clientHeight - 1) return; // there already: no scroll event comes
-      own = true;
-      box.scrollTop = box.scrollHeight;
-    };
     box.addEventListener("scroll", () => {
-      const mine = own;
-      own = false;
-      if (mine && !byUser()) return;
       if (box.scrollHeight - box.scrollTop - box.clientHeight <= SLACK_PX) this.following = true;
       else if (byUser()) this.following = false;
-      else if (this.following) toEnd();
+      else if (this.following) box.scrollTop = box.scrollHeight;
     }, { passive: true });
     this.grown = new ResizeObserver(() => {
-      if (this.following) toEnd();
+      if (this.following) box.scrollTop = box.scrollHeight;
     });
     if (box.firstElementChild) this.grown.observe(box.firstElementChild);
-    toEnd();
+    box.scrollTop = box.scrollHeight;
   },
   unmounted() {
     this.grown.disconnect();
