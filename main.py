@@ -75,6 +75,7 @@ from core.web.lifecycle import interrupt_runs_before_exit
 from core.web.metrics_route import metrics_router
 from core.web.problems import validation_problem
 from core.web.revisions_api import revisions_router
+from core.web.startup_gate import StartupGate, WaitForStart
 from core.workspace.workspaces import Workspaces
 from ui.floor_page import register_floor_page
 from ui.live import LiveRuns
@@ -229,8 +230,9 @@ def _web(settings: Settings, role: Role) -> BotArmy:
         for close in closing:
             await close()
 
-    app.on_startup(runs.recover)
-    app.on_startup(execution.recover)
+    gate = StartupGate(runs.recover, execution.recover)
+    app.on_startup(gate.run)
+    app.add_middleware(WaitForStart, gate=gate)
     app.on_startup(execution.check)
     app.on_startup(warm_up)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))

@@ -93,7 +93,6 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
 
     async def on_upload(event: events.UploadEventArguments) -> None:
         """The zip is read as hostile input at once: a refusal is said before the user starts."""
-        upload.reset()  # an emptied queue lets the user choose another zip in place of this one
         project.clear()
         try:
             project.append(await asyncio.to_thread(read_project_zip, await event.file.read(), import_limits))
@@ -133,6 +132,9 @@ def brief_form(runs: RunService, user: str, import_limits: ImportLimits = Import
                                on_upload=on_upload).props("accept=.zip flat bordered data-testid=import-project")
             upload.on("rejected", on_rejected, js_handler=REJECTED_JS)
             upload.on("failed", on_failed, args=[])
+            # An emptied queue lets the user choose another zip in place of this one. Emptied only once the browser
+            # has its answer: emptying aborts an upload still in flight, which the browser then reports as failed.
+            upload.on("uploaded", upload.reset, args=[])
             upload.add_slot("header", IMPORT_HEADER)
             upload.add_slot("list", "")
             imported = ui.label("").classes("text-body2").props("data-testid=import-summary role=status")

@@ -1,6 +1,7 @@
 """Runs outlive pages, and a server stop leaves every view agreeing that the run was interrupted."""
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -9,7 +10,11 @@ from core.domain.events import EventType, RunStartedEvent
 from core.domain.fold import fold
 from core.engine.commands import INTERRUPTED_MESSAGE, RunService
 from core.storage.backends import sqlite_storage
+from tests.support.commands import wait_for_run
+from tests.support.server import start_server
 from tests.support.services import OWNER, llm_for, run_service
+
+LEFT_WORKING = 300
 
 
 async def never_ending_pipeline(run):
@@ -106,3 +111,19 @@ async def test_a_stopped_run_resumes_from_its_first_unfinished_agent_without_fra
     starts = [e for e in await store.log.read(run_id) if e.event.type == EventType.SUBAGENT_STARTED]
     assert [e.event.name for e in starts].count("analyst") == 1
     await llm.close()
+
+
+def test_right_after_a_restart_no_run_the_stopped_process_left_working_shows_as_still_running(tmp_path):
+    data_dir = tmp_path / "data"
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server, server.api() as api:
+        run_id = api.post("/api/runs", json={"brief": "A tiny unit converter."}).json()["run_id"]
+        wait_for_run(api, run_id)
+    # As many runs as a busy server leaves working when it is killed: closing them takes the new process a while.
+    with sqlite3.connect(data_dir / "botarmy.sqlite3") as db:
+        owner, created_ms = db.execute("SELECT owner, created_ms FROM runs").fetchone()
+        db.executemany("INSERT INTO runs (run_id, brief, created_ms, status, owner) VALUES (?, ?, ?, ?, ?)",
+                       [(f"left-{n}", "A brief", created_ms + n, "running", owner) for n in range(LEFT_WORKING)])
+    with start_server(data_dir) as again, again.knowing(server.tokens).api() as api:
+        listed = api.get("/api/runs", params={"status": "running", "limit": 1}).json()
+        last = api.get(f"/api/runs/left-{LEFT_WORKING - 1}").json()
+        assert (listed["total"], last["status"]) == (0, "interrupted")
