@@ -5,6 +5,7 @@ Passwords are hashed with Argon2id; tokens are random and only their SHA-256 rea
 the database nor a log line can be used to sign in.
 """
 
+import functools
 import hashlib
 import re
 import secrets
@@ -26,8 +27,13 @@ MAX_TOKEN_LABEL_CHARS = 60
 LAST_USED_GRANULARITY_MS = 60_000
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name takes as long as a wrong password; made on first use, not
+    at import (it is slow on purpose, and most processes never check a password)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_browser_identity() -> str:
@@ -56,7 +62,7 @@ def hash_password(password: str) -> str:
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not the user exists; off the event loop too."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

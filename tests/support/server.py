@@ -1,5 +1,6 @@
 """Start `python main.py` as a real subprocess on a free port, with its own data dir, and wait until it is ready."""
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -10,29 +11,26 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
+from core.storage.backends import storage_for
+from core.users import accounts
+
 ROOT = Path(__file__).resolve().parents[2]
 JSON_LOG = Path("logs") / "botarmy.log"
-# `python main.py users …` is core.users.admin.main(argv, storage_for) behind the whole app's imports; fixtures that
-# only need users and tokens call that entry point without them, in one short process per user: a fifth of the CPU of
-# one `python main.py` start, and `python main.py users` itself stays tested as an operator runs it (test_access).
+# `python main.py users …` is core.users.admin.main(argv, storage_for) behind the whole app's imports; tests that
+# manage users call that entry point without them, in one short process, and `python main.py users` itself stays
+# tested as an operator runs it (test_access). API tokens, which most tests need one of, are made in this process
+# (api_token): a process per token cost a second of CPU each, hundreds of times a suite.
 USERS = """import sys
 from core.storage.backends import storage_for
 from core.users.admin import main
 sys.exit(main(sys.argv[1:], storage_for))"""
-ADD_AND_TOKEN = """import contextlib, io, sys
-from core.storage.backends import storage_for
-from core.users.admin import main
-name, data_dir = sys.argv[1:]
-with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    # refused when the user exists: then just the token
-    main(["add", name, "--no-password", "--data-dir", data_dir], storage_for)
-sys.exit(main(["token", name, "--data-dir", data_dir], storage_for))"""
 
 
 def free_port() -> int:
@@ -161,8 +159,24 @@ def users_entry(data_dir: Path, *args: str, password: str | None = None) -> str:
 
 
 def api_token(data_dir: Path, user: str, env: dict[str, str] | None = None) -> str:
-    """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be."""
-    return _users(["-c", ADD_AND_TOKEN, user, str(data_dir)], env=env)
+    """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be, as
+    `python main.py users add NAME --no-password` and `users token NAME` make them (on the stores the server uses,
+    while it runs); in a thread of its own, so that an async test's running event loop is no obstacle."""
+    made = _add_and_token((env or {}).get("BOTARMY_DATABASE_URL"), data_dir, user)
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, made).result()
+
+
+async def _add_and_token(database_url: str | None, data_dir: Path, name: str) -> str:
+    stores = storage_for(database_url, data_dir / "botarmy.sqlite3")
+    try:
+        user = await stores.users.find_user(name)
+        if user is None:
+            user = await accounts.add_user(stores.users, name, None)
+            await stores.catalogue.adopt_unowned_runs(user.user_id)
+        return (await accounts.create_token(stores.users, user.user_id, "command line"))[1]
+    finally:
+        await stores.close()
 
 
 def _users(program: list[str], data_dir: Path | None = None, *args: str, password: str | None = None,
