@@ -15,6 +15,7 @@ import pytest
 
 from core.domain.inputs import EMPTY_COMMAND, MULTILINE_COMMAND
 from tests.support.commands import (
+    no_sandbox_process_left,
     run_command,
     sandbox_processes,
     start_command,
@@ -123,13 +124,6 @@ class StreamWatch:
         assert window, "the other run streamed nothing while the attack ran"
         assert max(gaps) < 5, f"the other run stalled for {max(gaps):.1f} s while the attack ran"
         assert max(self.health) < 5, f"/health took {max(self.health):.1f} s while the attack ran"
-
-
-def no_sandbox_process_left(server) -> None:
-    deadline = time.monotonic() + 10
-    while sandbox_processes(server):
-        assert time.monotonic() < deadline, f"sandbox processes outlived their command: {sandbox_processes(server)}"
-        time.sleep(0.2)
 
 
 def test_fork_bombs_are_held_at_the_process_limit_then_stopped_by_the_time_limit(server, api, run_id):

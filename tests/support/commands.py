@@ -72,3 +72,12 @@ def sandbox_processes(server) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def no_sandbox_process_left(server, timeout: float = 10) -> None:
+    """The server's sandbox processes end within `timeout`: the kernel ends a sandbox shortly after its bubblewrap
+    (or the server that started it) is gone, not in the same instant."""
+    deadline = time.monotonic() + timeout
+    while sandbox_processes(server):
+        assert time.monotonic() < deadline, f"sandbox processes outlived their command: {sandbox_processes(server)}"
+        time.sleep(0.2)
