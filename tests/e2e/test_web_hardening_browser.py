@@ -90,6 +90,7 @@ def test_a_whole_run_works_under_the_policy_without_one_violation(approving_serv
     expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected", timeout=15_000)
 
     page.get_by_test_id("nav-history").click()
+    page.wait_for_url("**/runs")  # the page's load, under a navigation's timeout rather than the count's five seconds
     row = page.get_by_test_id("run-row")
     expect(row).to_have_count(1)
     row.get_by_test_id("rename-run").click()
