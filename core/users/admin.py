@@ -93,6 +93,12 @@ async def _run(stores: Stores, args: argparse.Namespace) -> str:
     return secret
 
 
+async def execute(stores: Stores, argv: list[str]) -> str:
+    """What `python main.py users ARGV` prints, done on stores already open (and left open): for a caller that has
+    the stores at hand rather than a shell. InputError for a refusal."""
+    return await _run(stores, _parser().parse_args(argv))
+
+
 def main(argv: list[str], open_stores: OpenStores) -> int:
     args = _parser().parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if "data_dir" in args else {}))

@@ -1,6 +1,7 @@
 """Start `python main.py` as a real subprocess on a free port, with its own data dir, and wait until it is ready."""
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -18,15 +19,17 @@ from pathlib import Path
 
 import httpx
 
+from core.domain.inputs import InputError
+from core.settings import Settings
 from core.storage.backends import storage_for
-from core.users import accounts
+from core.users import admin
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_LOG = Path("logs") / "botarmy.log"
 # `python main.py users …` is core.users.admin.main(argv, storage_for) behind the whole app's imports; tests that
 # manage users call that entry point without them, in one short process, and `python main.py users` itself stays
-# tested as an operator runs it (test_access). API tokens, which most tests need one of, are made in this process
-# (api_token): a process per token cost 1.1–1.7 s of CPU.
+# tested as an operator runs it (test_access). API tokens, which most tests need one of, are made by the same code in
+# this process (api_token): a process per token cost 1.1–1.7 s of CPU.
 USERS = """import sys
 from core.storage.backends import storage_for
 from core.users.admin import main
@@ -77,17 +80,17 @@ class Server:
 
     def events(self, run_id: str) -> list[dict]:
         """The run's stored events, read straight from the server's SQLite file."""
-        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+        with sqlite3.connect(database_path(self.data_dir)) as db:
             rows = db.execute("SELECT payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
         return [json.loads(payload) for (payload,) in rows]
 
     def run_ids(self) -> list[str]:
-        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+        with sqlite3.connect(database_path(self.data_dir)) as db:
             return [run_id for (run_id,) in db.execute("SELECT run_id FROM runs")]
 
     def runs_of_thread(self, thread_id: str) -> list[str]:
         """The runs that answer an AG-UI thread of this name: one per user that used the name."""
-        with sqlite3.connect(self.data_dir / "botarmy.sqlite3") as db:
+        with sqlite3.connect(database_path(self.data_dir)) as db:
             return [run_id for (run_id,) in db.execute("SELECT run_id FROM runs WHERE thread_id = ?", (thread_id,))]
 
     def artifacts(self, run_id: str) -> dict[str, str]:
@@ -159,24 +162,28 @@ def users_entry(data_dir: Path, *args: str, password: str | None = None) -> str:
 
 
 def api_token(data_dir: Path, user: str, env: dict[str, str] | None = None) -> str:
-    """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be, as
-    `python main.py users add NAME --no-password` and `users token NAME` make them (on the stores the server uses,
-    while it runs); in a thread of its own, so that an async test's running event loop is no obstacle."""
+    """A new API token of `user` on a data dir (or the database `env` names), the user added first if need be: what
+    `python main.py users add NAME --no-password` and `users token NAME` do (core.users.admin.execute), on the
+    stores the server uses, while it runs; in a thread of its own, so that an async test's running event loop is no
+    obstacle."""
     made = _add_and_token((env or {}).get("BOTARMY_DATABASE_URL"), data_dir, user)
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, made).result()
 
 
 async def _add_and_token(database_url: str | None, data_dir: Path, name: str) -> str:
-    stores = storage_for(database_url, data_dir / "botarmy.sqlite3")
+    stores = storage_for(database_url, database_path(data_dir))
     try:
-        user = await stores.users.find_user(name)
-        if user is None:
-            user = await accounts.add_user(stores.users, name, None)
-            await stores.catalogue.adopt_unowned_runs(user.user_id)
-        return (await accounts.create_token(stores.users, user.user_id, "command line"))[1]
+        with contextlib.suppress(InputError):  # refused when the user exists: then just the token
+            await admin.execute(stores, ["add", name, "--no-password"])
+        return await admin.execute(stores, ["token", name])
     finally:
         await stores.close()
+
+
+def database_path(data_dir: Path) -> Path:
+    """The app's SQLite file in a data dir, by the app's own rule."""
+    return Settings.model_construct(data_dir=data_dir).database_path
 
 
 def _users(program: list[str], data_dir: Path | None = None, *args: str, password: str | None = None,
