@@ -57,12 +57,14 @@ def test_the_default_orchestrator_loads_nothing_of_controlflow(tmp_path):
     """With ControlFlow installed but not chosen, a server that started and serves never imported it."""
     port, modules = free_port(), tmp_path / "modules"
     watcher = (  # the server, with a thread that keeps writing down which of those modules it has loaded
-        "import runpy, sys, threading, time\n"
+        "import os, pathlib, runpy, sys, threading, time\n"
         "def record():\n"
         "    while True:\n"
         "        names = [m for m in list(sys.modules) if m.split('.')[0] in {'controlflow', 'prefect',\n"
         "                 'langchain_core', 'langchain_openai', 'tiktoken'} or m.startswith('agents.controlflow')]\n"
-        f"        open({str(modules)!r}, 'w').write('\\n'.join(['checked'] + names))\n"
+        # written aside and renamed into place: a reader never meets the file truncated and not yet written
+        f"        pathlib.Path({str(modules)!r} + '.new').write_text('\\n'.join(['checked'] + names))\n"
+        f"        os.replace({str(modules)!r} + '.new', {str(modules)!r})\n"
         "        time.sleep(0.1)\n"
         "threading.Thread(target=record, daemon=True).start()\n"
         f"sys.argv = ['main.py', '--port', '{port}', '--data-dir', {str(tmp_path)!r}]\n"
