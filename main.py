@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from nicegui import Client, app, ui
 
@@ -164,6 +164,11 @@ def create_app(settings: Settings, role: Role = Role.SINGLE) -> BotArmy:
     return _web(settings, role)
 
 
+def _demo_model(settings: Settings) -> APIRouter:
+    """The offline demo model's endpoint, as the settings pace it."""
+    return demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults), settings.demo_tokens_per_chunk)
+
+
 def _web(settings: Settings, role: Role) -> BotArmy:
     """The one process of the embedded deployment, or a web instance of the scaled one."""
     try:
@@ -238,7 +243,7 @@ def _web(settings: Settings, role: Role) -> BotArmy:
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo and role == Role.SINGLE:  # scaled, the workers serve the demo model to themselves
-        app.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
+        app.include_router(_demo_model(settings))
     app.include_router(health_router(role, runs.queries.writable, checks, runs.runner.counts, connected_clients,
                                      settings.offline_demo, "sqlite" if role == Role.SINGLE else "postgresql",
                                      settings.orchestrator, lambda: controlflow is None or controlflow.ready))
@@ -340,7 +345,7 @@ def _worker(settings: Settings) -> BotArmy:
 
     service = FastAPI(title="BotArmy worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     if settings.offline_demo:
-        service.include_router(demo_router(settings.demo_token_delay_ms, FaultPlan(settings.demo_faults)))
+        service.include_router(_demo_model(settings))
     if settings.bench_pages:  # the demo model's stamps of when it sent each chunk
         TRACE.on = True
         service.include_router(bench_router())

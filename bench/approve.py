@@ -39,10 +39,10 @@ from core.domain.interrupts import APPROVAL_AGENT, APPROVAL_ANSWER  # noqa: E402
 from core.domain.status import InterruptReason  # noqa: E402
 from core.domain.fold import summary_change  # noqa: E402
 from core.storage.backends import sqlite_storage  # noqa: E402
-from tests.support.server import start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, start_server  # noqa: E402
 
 ENV = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10", "BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
-       "BOTARMY_MAX_CONCURRENT_RUNS": "100"}
+       "BOTARMY_MAX_CONCURRENT_RUNS": "100", **ONE_TOKEN_A_CHUNK}
 
 
 def waiting_run(events: int, number: int) -> tuple[str, list]:

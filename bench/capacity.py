@@ -38,7 +38,7 @@ from socket_viewer import SocketViewer  # noqa: E402
 
 from core.trace import brief_digest  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.server import Server, start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, Server, start_server  # noqa: E402
 
 PACE_MS = 10
 WINDOW_S = 8
@@ -246,7 +246,7 @@ def main() -> None:
     parser.add_argument("--scaled", action="store_true", help="two web instances of the scaled deployment")
     args = parser.parse_args()
     counts = [int(n) for n in args.viewers.split(",")]
-    env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED}
+    env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED, **ONE_TOKEN_A_CHUNK}
     lines = list(HEADER)
     print("\n".join(lines), flush=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:

@@ -27,7 +27,7 @@ from agents.roles import ROLES, build_messages  # noqa: E402
 from core.llm.client import AGENT_HEADER, DEMO_API_KEY, DEMO_MODEL, DEMO_PATH  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.controlflow_env import controlflow_python  # noqa: E402
-from tests.support.server import Server, start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, Server, start_server  # noqa: E402
 
 BRIEF = "A small web app where a team of volunteers tracks which park benches need repair, with photos."
 
@@ -70,7 +70,8 @@ def started(data_dir: Path, pace: float, orchestrator: str) -> tuple[Server, flo
     """A server on `orchestrator`, and the seconds from its launch until it was ready to run."""
     python = controlflow_python() if orchestrator == "controlflow" else sys.executable
     launched = time.perf_counter()
-    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_ORCHESTRATOR": orchestrator},
+    server = start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_ORCHESTRATOR": orchestrator,
+                                     **ONE_TOKEN_A_CHUNK},
                           python=python, ready_s=300)
     while not httpx.get(f"{server.url}/health", timeout=60).json()["orchestrator_ready"]:
         time.sleep(0.05)

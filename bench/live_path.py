@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.trace import Stage, brief_digest  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.server import Server, free_port, start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, Server, free_port, start_server  # noqa: E402
 
 WINDOW_S = 6
 # Installed before any page script. Notes [kind, agent, length, time in Unix ms]: 'm' a message shows `length`
@@ -111,7 +111,7 @@ STAGES = [("sent", "sent by the model"), (Stage.RECEIVED, "received by the LLM c
 # The viewer starts runs as fast as the scenario needs: the per-user limits are not what is measured here.
 UNLIMITED = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
              "BOTARMY_MAX_CONCURRENT_RUNS": "100", "BOTARMY_LLM_REQUESTS_PER_MINUTE": "100000",
-             "BOTARMY_LLM_TOKENS_PER_MINUTE": "100000000"}
+             "BOTARMY_LLM_TOKENS_PER_MINUTE": "100000000", **ONE_TOKEN_A_CHUNK}
 
 
 @dataclass(frozen=True)
@@ -478,7 +478,7 @@ def _demo_answer(brief: str) -> str:
 # --- the other measurements -------------------------------------------------------------------------------------
 
 def catch_up(browser, data_dir: Path, offline_s: float) -> float:
-    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10"}) as server:
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10", **ONE_TOKEN_A_CHUNK}) as server:
         context = viewer(browser, server.url)
         run_id = start_runs(context, server.url, 1, 10)[0]
         page = open_tabs(context, [f"{server.url}/runs/{run_id}"],
@@ -546,7 +546,7 @@ def finished_run_open(browser, data_dir: Path, lengths: list[int]) -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(1) as thread:  # sync Playwright keeps an event loop running in this one
         thread.submit(asyncio.run, write()).result()
-    with start_server(data_dir, {}) as server:
+    with start_server(data_dir, ONE_TOKEN_A_CHUNK) as server:
         context = viewer(browser, server.url)
         page = context.new_page()
         page.goto(f"{server.url}/runs/{run_id}", wait_until="commit")

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.storage.backends import sqlite_storage  # noqa: E402
-from tests.support.server import start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, start_server  # noqa: E402
 from tests.support.services import llm_for, run_service, run_to_end  # noqa: E402
 
 MIX = "429=0.06,500=0.06,503=0.06,cut=0.06,malformed=0.03,stall=0.03;seed=5"
@@ -48,7 +48,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for label, faults in (("floor: no faults", ""), (f"faults: {args.faults}", args.faults)):
             with start_server(Path(tmp) / label[:5], {"BOTARMY_DEMO_FAULTS": faults,
-                                                      "BOTARMY_DEMO_TOKEN_DELAY_MS": str(args.pace)}) as server:
+                                                      "BOTARMY_DEMO_TOKEN_DELAY_MS": str(args.pace),
+                                                      **ONE_TOKEN_A_CHUNK}) as server:
                 times, completed, retries = asyncio.run(measure(server.url, args.runs, Path(tmp) / label[:5]))
             rows.append((label, times, completed, retries))
     floor = sum(rows[0][1]) / len(rows[0][1])

@@ -28,7 +28,7 @@ from live_path import content_events, latencies, observed, open_tabs, pct, start
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.cluster import cluster  # noqa: E402
 from tests.support.engines import postgres_server, redis_server  # noqa: E402
-from tests.support.server import Server, start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, Server, start_server  # noqa: E402
 
 RUNS = 8  # started at once, for the throughput rows
 SLOTS = 2  # runs a process works at once (BOTARMY_MAX_CONCURRENT_RUNS): per worker, or of the single process
@@ -36,7 +36,8 @@ THROUGHPUT_PACE_MS = 2
 LATENCY_PACE_MS = 10  # 100 tokens a second, as bench/live_path.py
 WINDOW_S = 8
 SETTINGS = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
-            "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", "BOTARMY_MAX_CONCURRENT_RUNS": str(SLOTS)}
+            "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", "BOTARMY_MAX_CONCURRENT_RUNS": str(SLOTS),
+            **ONE_TOKEN_A_CHUNK}
 SECTION = "# Scale-out benchmark"
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.live_path import content_events, latencies, observed, open_tabs, pct, viewer  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, logged_terminal_text  # noqa: E402
-from tests.support.server import start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, start_server  # noqa: E402
 
 PACE_MS = 20  # 50 tokens a second: the run streams through both windows
 FLOOR_S = 6
@@ -44,7 +44,7 @@ new MutationObserver(() => {
 def measure(browser, data_dir: Path) -> dict:
     env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_COMMAND_OUTPUT_KB": "16384",
            "BOTARMY_TERMINAL_BYTES_PER_SECOND": str(TERMINAL_RATE), "BOTARMY_MAX_RUNS_PER_USER": "10",
-           "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", "BOTARMY_STARTS_PER_MINUTE": "100"}
+           "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", "BOTARMY_STARTS_PER_MINUTE": "100", **ONE_TOKEN_A_CHUNK}
     with start_server(data_dir, env) as server:
         context = viewer(browser, server)
         context.add_init_script(TERMINAL_WATCH)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.demo.cache import PromptCache  # noqa: E402
 from core.llm.prices import Price  # noqa: E402
 from tests.support.openai_stub import Request, openai_endpoint  # noqa: E402
-from tests.support.server import start_server  # noqa: E402
+from tests.support.server import ONE_TOKEN_A_CHUNK, start_server  # noqa: E402
 
 BRIEF = "A small web app where a team of volunteers tracks which park benches need repair, with photos."
 RATES = [0.15, 0.60, 0.075]
@@ -47,7 +47,8 @@ def varying_first(request: Request) -> str:
 
 def one_run(data: Path, faults: str) -> tuple[list[Request], list[dict]]:
     """Run BRIEF to its end on a fresh server (a fresh prompt cache); the requests and the Usage payloads."""
-    with start_server(data / "demo", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_DEMO_FAULTS": faults}) as demo, \
+    with start_server(data / "demo", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_DEMO_FAULTS": faults,
+                                            **ONE_TOKEN_A_CHUNK}) as demo, \
             openai_endpoint(f"{demo.url}/demo/v1") as endpoint:
         env = {"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": endpoint.url, "BOTARMY_MODEL": "botarmy-demo",
                "BOTARMY_PRICES": json.dumps({"botarmy-demo": RATES})}

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     models: str = Field("", validation_alias=AliasChoices("BOTARMY_MODELS", "models"))
     demo_token_delay_ms: float = Field(
         20, ge=0, le=5000, validation_alias=AliasChoices("BOTARMY_DEMO_TOKEN_DELAY_MS", "demo_token_delay_ms"))
+    # Tokens in each streamed chunk of the demo model: one, as OpenAI streams; more, as some servers batch them.
+    demo_tokens_per_chunk: int = Field(
+        1, ge=1, le=1000, validation_alias=AliasChoices("BOTARMY_DEMO_TOKENS_PER_CHUNK", "demo_tokens_per_chunk"))
     max_brief_chars: int = Field(
         8000, ge=100, validation_alias=AliasChoices("BOTARMY_MAX_BRIEF_CHARS", "max_brief_chars"))
     max_feedback_chars: int = Field(4000, ge=100, validation_alias="BOTARMY_MAX_FEEDBACK_CHARS")

@@ -56,7 +56,8 @@ def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
     return None
 
 
-def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRouter:
+def demo_router(token_delay_ms: float, faults: FaultPlan | None = None, tokens_per_chunk: int = 1) -> APIRouter:
+    """The endpoint, streaming `tokens_per_chunk` tokens in each chunk, every token `token_delay_ms` after the last."""
     router = APIRouter(prefix=DEMO_PATH, include_in_schema=False)
     faults = faults or FaultPlan()
     cache = PromptCache()
@@ -109,19 +110,22 @@ def demo_router(token_delay_ms: float, faults: FaultPlan | None = None) -> APIRo
             sent = end = 0
             try:
                 yield chunk(completion_id, created, request.model, {"role": "assistant", "content": ""})
-                for sent, piece in enumerate(pieces):
-                    if sent == break_at and kind == "cut":
+                for sent in range(0, len(pieces), tokens_per_chunk):
+                    group = pieces[sent:sent + tokens_per_chunk]
+                    at_break = sent <= break_at < sent + len(group)  # the fault strikes before the chunk it falls in
+                    if at_break and kind == "cut":
                         raise ConnectionAbortedError("demo fault: connection cut mid-answer")
-                    if sent == break_at and kind == "stall":
+                    if at_break and kind == "stall":
                         await asyncio.sleep(3600)
-                    if sent == break_at and kind == "malformed":
+                    if at_break and kind == "malformed":
                         yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
                     if delay:
-                        await asyncio.sleep(delay)
+                        await asyncio.sleep(delay * len(group))
+                    text_sent = "".join(group)
                     if TRACE.on:
-                        end += len(piece)
+                        end += len(text_sent)
                         TRACE.note(Stage.SENT, f"{stream_key}{end}")
-                    yield chunk(completion_id, created, request.model, {"content": piece})
+                    yield chunk(completion_id, created, request.model, {"content": text_sent})
                 sent = len(pieces)
                 if call is not None:  # the name first, then the arguments, as OpenAI streams a tool call
                     yield chunk(completion_id, created, request.model, {"tool_calls": [{

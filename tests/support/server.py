@@ -141,11 +141,20 @@ class Server:
         return self.process.returncode
 
 
+# What a server started here is unless `env` says otherwise: no approvals to wait for (most tests are not about
+# them), and the demo model streaming four tokens a chunk, as some servers batch them: a run is a quarter of the
+# events a token a chunk makes (the server's and Chromium's CPU were most of the suite's). The benches stream a
+# token a chunk, as OpenAI does (ONE_TOKEN_A_CHUNK).
+SERVER_DEFAULTS = {"BOTARMY_APPROVALS": "none", "BOTARMY_DEMO_TOKENS_PER_CHUNK": "4"}
+ONE_TOKEN_A_CHUNK = {"BOTARMY_DEMO_TOKENS_PER_CHUNK": "1"}
+
+
 def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without pytest's marker (NiceGUI would look for a test screen) or our settings."""
+    """This process's environment without pytest's marker (NiceGUI would look for a test screen) or our settings,
+    with SERVER_DEFAULTS under `env`."""
     child_env = {k: v for k, v in os.environ.items()
                  if k != "PYTEST_CURRENT_TEST" and not k.startswith(("OPENAI_", "BOTARMY_"))}
-    child_env["BOTARMY_APPROVALS"] = "none"
+    child_env.update(SERVER_DEFAULTS)
     child_env.update(env or {})
     return child_env
 
