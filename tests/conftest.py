@@ -16,7 +16,7 @@ from core.storage.backends import sqlite_storage
 from tests.support import controlflow_run
 from tests.support.demo_model import add_model
 from tests.support.engines import postgres_server, redis_server
-from tests.support.server import ROOT, start_server
+from tests.support.server import ROOT, TOKENS_PER_CHUNK, start_server
 from tests.support.shared_servers import SharedServers
 from tests.support.stores import BACKENDS, Backend, memory_backend, postgres_backend, sqlite_backend
 
@@ -149,8 +149,8 @@ def fault_server(demo_models, tmp_path):
     script is used up by the requests that meet it); stopped after the test."""
     models = []
 
-    def start(faults: str, delay_ms: float = 0):
-        models.append(add_model(demo_models, tmp_path / f"faults-{len(models)}", faults, delay_ms))
+    def start(faults: str, delay_ms: float = 0, tokens_per_chunk: int = TOKENS_PER_CHUNK):
+        models.append(add_model(demo_models, tmp_path / f"faults-{len(models)}", faults, delay_ms, tokens_per_chunk))
         return models[-1]
 
     yield start

@@ -56,10 +56,9 @@ def _refusal(fault: Fault, authorization: str | None) -> JSONResponse | None:
     return None
 
 
-def demo_router(token_delay_ms: float, faults: FaultPlan | None = None, tokens_per_chunk: int = 1) -> APIRouter:
+def demo_router(token_delay_ms: float, faults: FaultPlan, tokens_per_chunk: int) -> APIRouter:
     """The endpoint, streaming `tokens_per_chunk` tokens in each chunk, every token `token_delay_ms` after the last."""
     router = APIRouter(prefix=DEMO_PATH, include_in_schema=False)
-    faults = faults or FaultPlan()
     cache = PromptCache()
 
     @router.get("/models")
