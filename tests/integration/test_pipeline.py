@@ -12,7 +12,7 @@ from core.demo.model import tokens_of
 from core.llm.errors import CONFIGURATION, CONNECTION_GAVE_UP, classify
 from core.domain.fold import apply, fold
 from core.storage.backends import sqlite_storage
-from tests.support.server import free_port
+from tests.support.server import TOKENS_PER_CHUNK, free_port
 from tests.support.services import OWNER, llm_for, run_service, run_to_end
 
 
@@ -62,10 +62,11 @@ async def test_each_agent_reads_the_brief_and_all_earlier_artifacts(llm_server):
 
 async def test_the_demo_model_streams_the_tokens_a_chunk_it_is_set_to_and_the_same_answer_either_way(
         llm_server, fault_server):
-    """The test servers stream four tokens a chunk (tests/support/server.py), OpenAI one."""
+    """The test servers stream TOKENS_PER_CHUNK tokens a chunk (tests/support/server.py), OpenAI one."""
     messages = build_messages(ROLES[0], "Pet sitter marketplace", {})
     answers = []
-    for url, most in ((f"{fault_server('', tokens_per_chunk=1).url}/demo/v1", 1), (f"{llm_server.url}/demo/v1", 4)):
+    for url, most in ((f"{fault_server('', tokens_per_chunk=1).url}/demo/v1", 1),
+                      (f"{llm_server.url}/demo/v1", TOKENS_PER_CHUNK)):
         llm = llm_for(url)
         pieces = [p for p in [p async for p in llm.stream(messages, agent=ROLES[0].name)] if isinstance(p, str)]
         await llm.close()
