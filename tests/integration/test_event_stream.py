@@ -38,14 +38,15 @@ def test_a_reconnect_with_last_event_id_loses_and_repeats_nothing(server):
     with api.stream("GET", url) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         first = read_frames(response, stop_after=40)  # then the connection drops mid-run
-    received = list(first)
+    received, streams = list(first), 1
     while received[-1][1]["type"] != "RUN_FINISHED":  # as an EventSource would: reconnect from the last id seen
         with api.stream("GET", url, headers={"Last-Event-ID": str(received[-1][0])}) as response:
-            received += read_frames(response, stop_after=400)
+            received += read_frames(response, stop_after=100)
+        streams += 1
     stored = server.events(run_id)
     assert [seq for seq, _ in received] == list(range(1, len(stored) + 1))
     assert [event for _, event in received] == stored
-    assert len(received) > 400  # it really was cut into several streams
+    assert streams >= 3  # it really was cut into several streams
 
 
 def test_replay_only_from_a_sequence_number(server):
