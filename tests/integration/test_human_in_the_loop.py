@@ -184,8 +184,11 @@ async def test_runs_beyond_the_limit_wait_in_order_and_say_where(llm_server, sto
     assert started[second] >= finished[first] and started[third] >= finished[second]
 
 
-async def test_cancelling_a_queued_run_frees_its_place(llm_server, store):
-    runs = run_service(store, llm_for(f"{llm_server.url}/demo/v1"), limits=Limits(max_concurrent_runs=1))
+async def test_cancelling_a_queued_run_frees_its_place(fault_server, store):
+    # Paced: unpaced, the first run's Analyst could be done and its slot free (it waits for approval) before the
+    # second run is looked at, which would then be working, not queued.
+    slow = fault_server("", delay_ms=3)
+    runs = run_service(store, llm_for(f"{slow.url}/demo/v1"), limits=Limits(max_concurrent_runs=1))
     first = await runs.start(BRIEF, ["analyst"], owner=OWNER)
     second = await runs.start("A booking page for a community sauna.", [], owner=OWNER)
     await asyncio.sleep(0.05)
