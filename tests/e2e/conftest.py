@@ -1,14 +1,9 @@
 """Real Chromium (Debian's, never a downloaded one) driven by Playwright against a real server process."""
 
-import re
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, screenshots_if_failed
 
 
 def pytest_collection_modifyitems(items):
@@ -65,13 +60,7 @@ def pages(browser, request):
         return page
 
     yield open_page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-        for index, page in enumerate(opened):
-            if not page.is_closed():
-                page.screenshot(path=str(SCREENSHOTS / f"{name}-{index}.png"), full_page=True)
+    screenshots_if_failed(request.node, opened)
     for profile in profiles.values():
         profile.close()
 

@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support.browser import screenshots_if_failed
 from tests.support.server import start_server
 from ui.socket_guard import SLOW_DOWN, SLOW_DOWN_TEST_ID
 
@@ -32,7 +33,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser):
+def watched(browser, request):
+    """Open watched pages; on failure each is saved as a screenshot under tests/artifacts/, as `pages` does."""
     opened: list[Watched] = []
 
     def open_page(url: str) -> Watched:
@@ -40,6 +42,7 @@ def watched(browser):
         return opened[-1]
 
     yield open_page
+    screenshots_if_failed(request.node, [each.page for each in opened])
     for each in opened:
         each.context.close()
 

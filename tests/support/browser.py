@@ -2,12 +2,29 @@
 
 import difflib
 import hashlib
+import re
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def screenshots_if_failed(item: pytest.Item, pages: list[Page]) -> None:
+    """Each page still open saved as tests/artifacts/<test>-<n>.png, if the test's call failed (the report that
+    tests/e2e/conftest.py keeps on the item)."""
+    report = getattr(item, "report_call", None)
+    if report is None or not report.failed:
+        return
+    SCREENSHOTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", item.nodeid)
+    for index, page in enumerate(pages):
+        if not page.is_closed():
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{index}.png"), full_page=True)
 
 
 def transcript_text(page: Page) -> str:
