@@ -2,7 +2,8 @@
 
 BOTARMY_DEMO_FAULTS takes either rates or a script:
 
-    429=0.1,500=0.05,cut=0.1;seed=7        each request draws one fault (or none) with these probabilities
+    429=0.1,500=0.05,cut=0.1;seed=7        each request draws one fault (or none) with these probabilities, the
+                                            same for the same seed, agent, brief and attempt however runs interleave
     script:429,ok,cut,ok                    the n-th request gets the n-th entry; no faults after the script
 
 Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, leaky401 (a 401 whose message quotes the whole
@@ -17,6 +18,7 @@ apply).
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile", "buggy",
@@ -35,26 +37,34 @@ class FaultPlanError(ValueError):
 
 class FaultPlan:
     def __init__(self, spec: str = "") -> None:
+        self.replan(spec)
+
+    def replan(self, spec: str) -> None:
+        """This plan from the next request on (a script starts again; rates count requests afresh)."""
         self.script: list[Fault | None] | None = None
         self.rates: list[tuple[Fault, float]] = []
-        self._random = random.Random(0)
+        self._seed = "0"
+        self._asked: Counter[str] = Counter()
         spec = spec.strip()
         if spec.startswith("script:"):
             self.script = [None if item.strip() == "ok" else _fault(item) for item in spec[7:].split(",")]
         elif spec:
             rates, _, seed = spec.partition(";seed=")
-            self._random.seed(int(seed) if seed else 0)
+            self._seed = str(int(seed)) if seed else "0"
             for item in rates.split(","):
                 name, _, rate = item.partition("=")
                 self.rates.append((_fault(name), float(rate)))
             if sum(rate for _, rate in self.rates) > 1:
                 raise FaultPlanError(f"fault rates add up to more than 1: {spec!r}")
 
-    def next(self) -> Fault | None:
-        """The fault of the next request, if any."""
+    def next(self, asker: str = "") -> Fault | None:
+        """The fault of the next request, if any. A script goes in the order requests arrive; with rates a request's
+        draw depends only on the seed, who asks (`asker`: an agent of a run) and how many times it asked before, so
+        that runs that interleave differently from one try to the next still meet the same faults."""
         if self.script is not None:
             return self.script.pop(0) if self.script else None
-        draw = self._random.random()
+        self._asked[asker] += 1
+        draw = random.Random(f"{self._seed}|{asker}|{self._asked[asker]}").random()
         for fault, rate in self.rates:
             if draw < rate:
                 return fault

@@ -68,7 +68,8 @@ def demo_router(token_delay_ms: float, faults: FaultPlan, tokens_per_chunk: int)
     @router.post("/chat/completions")
     async def chat_completions(request: ChatRequest, authorization: str | None = Header(None),
                                agent: str | None = Header(None, alias=AGENT_HEADER)):
-        fault = faults.next()
+        brief = brief_of(request.messages)
+        fault = faults.next(f"{agent}|{brief}")
         if fault is not None:
             log.info("demo model injects fault %s", fault.kind)
             if (refusal := _refusal(fault, authorization)) is not None:
@@ -103,7 +104,7 @@ def demo_router(token_delay_ms: float, faults: FaultPlan, tokens_per_chunk: int)
         delay = token_delay_ms / 1000 + (0.2 if kind == "slow" else 0)
         break_at = len(pieces) // (3 if kind == "stall" else 2)
 
-        stream_key = f"{agent}|{brief_digest(brief_of(request.messages))}|" if TRACE.on else ""
+        stream_key = f"{agent}|{brief_digest(brief)}|" if TRACE.on else ""
 
         async def body() -> AsyncIterator[str]:
             sent = end = 0

@@ -43,10 +43,7 @@ def start(page, brief: str) -> str:
 def test_five_runs_through_30_percent_mixed_faults_all_finish_with_exact_transcripts(
         fault_server, app_against, pages):
     faults = fault_server("429=0.06,500=0.06,503=0.06,cut=0.06,malformed=0.03,stall=0.03;seed=5", delay_ms=1)
-    # Ten attempts a call, not six: which call meets which draw depends on how the five runs interleave, and at 30 %
-    # a call of the ~30 failed six times in a row once (0.3^6 a call); what this test is about is the recovery.
-    app = app_against(faults.url, {"BOTARMY_MAX_CONCURRENT_RUNS": "5", "BOTARMY_MAX_RUNS_PER_USER": "5",
-                                   "BOTARMY_LLM_MAX_ATTEMPTS": "10"})
+    app = app_against(faults.url, {"BOTARMY_MAX_CONCURRENT_RUNS": "5", "BOTARMY_MAX_RUNS_PER_USER": "5"})
     # All five at once, each in a tab of its own: their waits for retries overlap instead of adding up.
     started = []
     for number in range(5):
