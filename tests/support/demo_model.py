@@ -6,7 +6,7 @@ of its own. Starting `python main.py` for each cost seconds of CPU; this process
 thread and loop of its own, with its log lines (the app's JSON lines) in its own folder.
 
     python -m tests.support.demo_model --port PORT --data-dir PATH      the process (start_server starts it)
-    add_model(process, folder, faults, delay_ms, tokens_per_chunk)      a model of it, as a Server
+    add_model(process, folder, faults, delay_ms[, tokens_per_chunk])    a model of it, as a Server
     model.replan(faults)                                                 the model's plan from now on
 """
 
@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from core.demo.faults import FaultPlan
 from core.obs.logs import JsonFormatter, configure_logging
 from core.web.demo_route import demo_router
-from tests.support.server import JSON_LOG, Server
+from tests.support.server import JSON_LOG, TOKENS_PER_CHUNK, Server
 
 
 class Plan(BaseModel):
@@ -122,7 +122,8 @@ class FaultModel(Server):
         _call("PUT", f"{self.hub_url}/models/{self.port}/faults", {"faults": faults})
 
 
-def add_model(process: Server, folder: Path, faults: str, delay_ms: float, tokens_per_chunk: int) -> FaultModel:
+def add_model(process: Server, folder: Path, faults: str, delay_ms: float,
+              tokens_per_chunk: int = TOKENS_PER_CHUNK) -> FaultModel:
     """A demo model of `process` with this fault plan and pacing, its logs under `folder`, ready for requests."""
     folder.mkdir(parents=True, exist_ok=True)
     added = _call("POST", f"{process.url}/models", {"faults": faults, "delay_ms": delay_ms,
