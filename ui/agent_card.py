@@ -16,6 +16,7 @@ from . import status
 from .live_value import LiveBar, LiveText
 from .notice import ErrorNotice
 from .props import set_prop, set_text, set_visible
+from .scope import Scope
 
 
 class AgentCard:
@@ -23,7 +24,7 @@ class AgentCard:
         self.name = name
         self.counts: tuple = ()  # what the card shows, to tell what changed
         self.state: tuple = ()
-        with ui.card().classes("agent-card w-full gap-1").props(
+        with Scope(contents=True), ui.card().classes("agent-card w-full gap-1").props(
                 f"flat bordered data-testid=agent-card-{name} data-status=idle") as self.card:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
                 ui.label(title).classes("text-subtitle1 text-weight-medium")

@@ -8,6 +8,8 @@ from nicegui import ui
 
 from core.domain.view import RunView
 
+from .scope import Scope
+
 log = logging.getLogger("botarmy.ui")
 
 FALLBACK = "This part of the page could not be shown."
@@ -41,7 +43,7 @@ class Boundary(Generic[C]):
         self.build = build
         self.component: C | None = None
         self.view: RunView | None = None
-        self.container = ui.element("div").classes("w-full")
+        self.container = Scope().classes("w-full")  # its changes render it alone
         self._mount()
 
     def update(self, view: RunView) -> None:

@@ -17,13 +17,20 @@ export default {
     },
   },
   methods: {
+    // Only what changed is written: every write is a mutation that the page's observers and style rules look at.
     show(value, data) {
-      Object.assign(this.$el.dataset, data || {});
+      const dataset = this.$el.dataset;
+      for (const [key, text] of Object.entries(data || {})) {
+        if (dataset[key] !== text) dataset[key] = text;
+      }
       if (!this.bar) {
-        this.$el.textContent = value ?? "";
+        const text = String(value ?? "");
+        if (this.$el.textContent !== text) this.$el.textContent = text;
         return;
       }
       const fraction = Math.min(1, Math.max(0, value || 0));
+      if (fraction === this.fraction) return;
+      this.fraction = fraction;
       this.$el.firstElementChild.style.transform = `scaleX(${fraction})`;
       this.$el.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
     },

@@ -10,6 +10,7 @@ from core.domain.view import MessageView, RunView, Step
 
 from .following_scroll import FollowingScroll
 from .props import set_prop
+from .scope import Scope
 from .streaming_markdown import StreamingMarkdown
 
 
@@ -17,8 +18,9 @@ class _Message:
     """Streams through StreamingMarkdown, which the browser finishes in place once the answer is complete."""
 
     def __init__(self, message: MessageView, title: str, step: Step | None = None) -> None:
-        with ui.element("div").classes("message w-full").props(
-                f"data-testid=message data-agent={message.agent} data-complete=false") as self.element:
+        # In a scope of its own: the message's own changes (complete, its length) render it alone.
+        with Scope(contents=True) as self.element, ui.element("div").classes("message w-full").props(
+                f"data-testid=message data-agent={message.agent} data-complete=false") as self.box:
             ui.label(title).classes("text-overline text-primary")
             self.body = StreamingMarkdown(message)
             if step is not None:  # what the model was told, for whoever wants to know why it answered so
@@ -33,10 +35,10 @@ class _Message:
         self.body.show()
         if message.complete and not self.complete:
             self.complete = True
-            set_prop(self.element, "data-complete", "true")
-            set_prop(self.element, "data-length", str(message.length))
+            set_prop(self.box, "data-complete", "true")
+            set_prop(self.box, "data-length", str(message.length))
             # A fingerprint of exactly the text shown, so anyone can check it against the stored artifact.
-            set_prop(self.element, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
+            set_prop(self.box, "data-sha256", hashlib.sha256(message.text.encode()).hexdigest())
 
 
 @dataclass(frozen=True)

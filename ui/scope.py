@@ -1,0 +1,20 @@
+"""A part of the page that the browser renders on its own (scope.js).
+
+NiceGUI renders a page's elements with one render function down to the first component, and Vue renders a
+component again whenever its parent renders (NiceGUI passes its children as slots, which Vue cannot tell unchanged).
+So one element that changed anywhere outside a component made every tab render the whole page again, every card,
+button and expansion in it: each agent starting or finishing cost a tab 60–230 ms. Inside a scope, a change renders
+that scope and what is in it, and nothing around it.
+"""
+
+from nicegui.element import Element
+
+
+class Scope(Element, component="scope.js"):
+    """A `div` whose contents render apart from the rest of the page. `contents=True` makes it take no box of its own
+    (CSS `display: contents`), so wrapping an element in one changes no layout."""
+
+    def __init__(self, *, contents: bool = False) -> None:
+        super().__init__()
+        if contents:
+            self.classes("scope-contents")
