@@ -16,11 +16,10 @@ from core.storage.backends import sqlite_storage
 from tests.support import controlflow_run
 from tests.support.demo_model import add_model
 from tests.support.engines import postgres_server, redis_server
-from tests.support.server import ROOT, TOKENS_PER_CHUNK, start_server
+from tests.support.server import ROOT, TOKENS_PER_CHUNK, UNPACED, start_server
 from tests.support.shared_servers import SharedServers
 from tests.support.stores import BACKENDS, Backend, memory_backend, postgres_backend, sqlite_backend
 
-UNPACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}
 _background: list = []  # the ControlFlow job, in the process that started it
 
 

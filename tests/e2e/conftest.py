@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, screenshots_if_failed
+from tests.support.server import UNPACED
 
 
 def pytest_collection_modifyitems(items):
@@ -34,9 +35,16 @@ PACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}
 
 @pytest.fixture
 def server(app_server):
-    """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream (shared by the
-    tests, each browser profile a user of its own: see `app_server`)."""
+    """The app in offline demo mode, paced so that a run lasts long enough to act on it mid-stream, for the tests
+    that do (shared by them, each browser profile a user of its own: see `app_server`)."""
     return app_server(PACED)
+
+
+@pytest.fixture
+def fast_server(app_server):
+    """The app in offline demo mode, unpaced (a run in ~1.2 s instead of ~8 s), for a test that only needs a run
+    finished, or none: the session's server that the API tests share, so usually no extra process."""
+    return app_server(UNPACED)
 
 
 @pytest.fixture

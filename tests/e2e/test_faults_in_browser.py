@@ -77,7 +77,7 @@ def test_a_bad_key_shows_the_configuration_message_at_once_and_is_not_retried(fa
 
 
 def test_a_429_with_retry_after_shows_a_busy_countdown_and_resumes_after_it(fault_server, app_against, pages):
-    faults = fault_server("script:429@2", delay_ms=2)
+    faults = fault_server("script:429@2")
     app = app_against(faults.url)
     page = pages(app.url)
     run_id = start(page, "A swap shop for children's outgrown clothes.")

@@ -117,7 +117,8 @@ def test_a_foreign_event_stream_stays_closed_while_the_run_streams(server, pages
     assert mine_seen == list(range(1, len(server.events(my_run)) + 1))
 
 
-def test_the_same_agui_thread_name_is_two_runs_for_two_users(server):
+def test_the_same_agui_thread_name_is_two_runs_for_two_users(fast_server):
+    server = fast_server
     body = {"threadId": "team-standup", "runId": "r1", "state": {}, "tools": [], "context": [],
             "forwardedProps": {"approvals": "analyst"}}
     tokens = {name: server.token(name) for name in ("ann", "ben")}

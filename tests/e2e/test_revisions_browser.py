@@ -24,12 +24,6 @@ WRONG_TOKEN = "ghp_WrongPageT0kenNeverToBeSeen111111111"
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def fast_server(app_server):
-    """The session's unpaced server (the API tests' too), as a user of the test's own."""
-    return app_server({"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"})
-
-
 def revision(page, number: int):
     return page.locator(f"[data-testid=revision-item][data-revision='{number}']")
 

@@ -33,7 +33,7 @@ def test_the_api_key_and_the_session_secret_never_leak(tmp_path, fault_server, p
     echoed = httpx.post(f"{probe.url}/demo/v1/chat/completions", headers={"Authorization": f"Bearer {FAKE_KEY}"},
                         json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
     assert echoed.status_code == 401 and FAKE_KEY in echoed.text
-    faults = fault_server("script:ok,ok,ok,ok,ok,leaky401", delay_ms=1)
+    faults = fault_server("script:ok,ok,ok,ok,ok,leaky401")
     with start_server(tmp_path / "app", {"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
                                          "BOTARMY_MODEL": "botarmy-demo",
                                          "BOTARMY_STORAGE_SECRET": SESSION_SECRET}) as app:

@@ -9,14 +9,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import create_api_token, start_run
-from tests.support.server import start_server
+from tests.support.server import UNPACED, start_server
 
 PASSWORDS = {"alice": "correct horse battery", "bob": "tr0ub4dor & 3"}
 
 
 @pytest.fixture
 def signed_server(tmp_path):
-    with start_server(tmp_path / "data", {"BOTARMY_AUTH": "password", "BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}) as server:
+    with start_server(tmp_path / "data", {"BOTARMY_AUTH": "password", **UNPACED}) as server:
         for name, password in PASSWORDS.items():
             assert server.users("add", name, password=password + "\n") == f"Added {name}."
         yield server

@@ -10,14 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from core.demo.model import AGENTS
-from tests.support.server import start_server
+from tests.support.server import UNPACED, start_server
 from ui.approval_panel import ALREADY_DECIDED
 
 
 @pytest.fixture
 def approving_server(app_server):
-    """The app with the default checkpoints (after the Analyst and the Architect) and a brisk demo model."""
-    return app_server({"BOTARMY_DEMO_TOKEN_DELAY_MS": "1", "BOTARMY_APPROVALS": "analyst,architect"})
+    """The app with the default checkpoints (after the Analyst and the Architect) and an unpaced demo model: its tests
+    act at the checkpoints, where the run waits for them, never mid-stream."""
+    return app_server({**UNPACED, "BOTARMY_APPROVALS": "analyst,architect"})
 
 
 def decided(server, run_id: str) -> list[dict]:
@@ -142,7 +143,7 @@ def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_o
     waiting_for(page, "analyst")
 
     server.stop()
-    with start_server(server.data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1"}, port=server.port) as restarted:
+    with start_server(server.data_dir, UNPACED, port=server.port) as restarted:
         first, second = pages(page.url), pages(page.url)
         for tab in (first, second):
             waiting_for(tab, "analyst")
@@ -207,7 +208,7 @@ def test_pause_resume_then_cancel_mid_stream_closes_the_stream_within_a_second(t
 
 
 def test_retry_brings_a_failed_agent_back(tmp_path, fault_server, pages):
-    faults = fault_server("script:400", delay_ms=1)  # the first call fails for good, later ones succeed
+    faults = fault_server("script:400")  # the first call fails for good, later ones succeed
     with start_server(tmp_path / "app", {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": f"{faults.url}/demo/v1",
                                          "BOTARMY_MODEL": "botarmy-demo"}) as app:
         page = pages(app.url)

@@ -13,7 +13,7 @@ from tests.support.browser import (
     start_run,
     terminal_screen,
 )
-from tests.support.server import start_server
+from tests.support.server import UNPACED, start_server
 
 
 def run_id_of(page) -> str:
@@ -45,9 +45,10 @@ def latest_command_events(server, run_id: str) -> dict[str, dict]:
 
 
 def test_tests_pass_in_the_terminal_commands_run_live_stop_ends_them_and_a_reload_shows_the_same_bytes(
-        server, pages):
+        fast_server, pages):
+    server = fast_server  # every check is on the finished run, or on the user's own commands
     page = pages(server.url)
-    start_run(page, "A tool library for a neighbourhood.", until_working="analyst")
+    start_run(page, "A tool library for a neighbourhood.", until_working=None)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=120_000)
     verdict = page.get_by_test_id("verify-status")
     expect(verdict).to_have_attribute("data-status", "passed")
@@ -106,11 +107,10 @@ def test_tests_pass_in_the_terminal_commands_run_live_stop_ends_them_and_a_reloa
 
 
 def test_failing_tests_go_back_to_the_developer_who_fixes_them(tmp_path, pages):
-    # Paced as the e2e server is: at 1 ms a token the Analyst could finish before a busy machine shows it working.
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4",
-                                          "BOTARMY_DEMO_FAULTS": "buggy=1"}) as server:
+    # Unpaced: every check is on the finished run.
+    with start_server(tmp_path / "data", {**UNPACED, "BOTARMY_DEMO_FAULTS": "buggy=1"}) as server:
         page = pages(server.url)
-        start_run(page, "A reading list for a book club.", until_working="analyst")
+        start_run(page, "A reading list for a book club.", until_working=None)
         expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=120_000)
         note = page.get_by_test_id("fix-request")
         expect(note).to_have_count(1)

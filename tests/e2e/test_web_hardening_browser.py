@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import screenshots_if_failed
-from tests.support.server import start_server
+from tests.support.server import UNPACED, start_server
 from ui.socket_guard import SLOW_DOWN, SLOW_DOWN_TEST_ID
 
 # Every violation of the policy becomes a console error, which the tests collect with the page's own errors.
@@ -49,8 +49,7 @@ def watched(browser, request):
 
 @pytest.fixture
 def approving_server(tmp_path):
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "1",
-                                          "BOTARMY_APPROVALS": "architect"}) as server:
+    with start_server(tmp_path / "data", {**UNPACED, "BOTARMY_APPROVALS": "architect"}) as server:
         yield server
 
 
@@ -128,8 +127,8 @@ def test_signing_in_and_out_works_under_the_policy(tmp_path, watched):
         assert tab.errors == []
 
 
-def test_the_policy_stops_injected_script_and_remote_images(server, watched):
-    tab = watched(server.url)
+def test_the_policy_stops_injected_script_and_remote_images(fast_server, watched):
+    tab = watched(fast_server.url)
     tab.page.evaluate("""() => {
         document.body.insertAdjacentHTML("beforeend", '<img src="/no-such-image.png" onerror="window.injected = 1">');
         document.body.insertAdjacentHTML("beforeend", '<img src="http://192.0.2.7/beacon.png?run=secret">');
@@ -155,7 +154,8 @@ def element_of_brief_box(page: Page) -> dict:
     }""")
 
 
-def test_a_socket_flood_is_dropped_and_the_sender_told_while_nobody_else_notices(server, watched):
+def test_a_socket_flood_is_dropped_and_the_sender_told_while_nobody_else_notices(fast_server, watched):
+    server = fast_server
     victim = watched(server.url)
     attacker = watched(server.url)
     target = element_of_brief_box(victim.page)
@@ -220,12 +220,12 @@ def test_a_socket_flood_is_dropped_and_the_sender_told_while_nobody_else_notices
         assert trouble in ignored
 
 
-def test_a_fast_typist_never_meets_the_limit(server, watched):
-    tab = watched(server.url)
+def test_a_fast_typist_never_meets_the_limit(fast_server, watched):
+    tab = watched(fast_server.url)
     box = tab.page.get_by_test_id("brief-input")
     box.press_sequentially(BRIEF * 2, delay=25)  # 40 keys a second: twice the fastest human typing
     expect(tab.page.get_by_test_id("start-run")).to_be_enabled()
     tab.page.wait_for_timeout(500)
     expect(tab.page.get_by_test_id(SLOW_DOWN_TEST_ID)).to_have_count(0)
-    assert not [e for e in server.log_entries() if e["message"].startswith("Ignored ")]
+    assert not [e for e in fast_server.log_entries() if e["message"].startswith("Ignored ")]
     assert tab.errors == []

@@ -149,6 +149,9 @@ class Server:
 TOKENS_PER_CHUNK = 8
 SERVER_DEFAULTS = {"BOTARMY_APPROVALS": "none", "BOTARMY_DEMO_TOKENS_PER_CHUNK": str(TOKENS_PER_CHUNK)}
 ONE_TOKEN_A_CHUNK = {"BOTARMY_DEMO_TOKENS_PER_CHUNK": "1"}
+# The demo model without its pause between tokens (BOTARMY_DEMO_TOKEN_DELAY_MS, 20 ms by default): a run lasts
+# ~1.2 s, for a test that only needs it done, not caught mid-stream.
+UNPACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}
 
 
 def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
