@@ -27,10 +27,23 @@ def pytest_configure(config):
     os.environ.setdefault(controlflow_run.SESSION, uuid.uuid4().hex)  # the workers inherit the first process's
 
 
+# The folders whose files take longest, in the order their files are handed out. xdist gives each worker a file at a
+# time, in this order, so the long files start first and the many short ones of the other folders (contract, unit,
+# ui) come last, filling in until both workers are done instead of one waiting for the other's long file.
+LONG_FIRST = ("tests/e2e/", "tests/integration/")
+
+
 def pytest_collection_modifyitems(items):
-    """The ControlFlow test waits for its job: its file goes last, so that every other test runs meanwhile."""
+    """The long files first (LONG_FIRST); the ControlFlow test waits for its job, so its file goes last and every
+    other test runs meanwhile."""
     last = controlflow_run.TEST.split("::")[0]
-    items.sort(key=lambda item: item.nodeid.startswith(last))  # a stable sort: the others keep their order
+
+    def order(item) -> tuple[bool, int]:
+        folder = next((rank for rank, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
+                      len(LONG_FIRST))
+        return item.nodeid.startswith(last), folder
+
+    items.sort(key=order)  # a stable sort: within a folder, the files keep their order
 
 
 def pytest_collection_finish(session):
