@@ -28,8 +28,9 @@ def pytest_configure(config):
 
 
 # The folders whose files take longest, in the order their files are handed out. xdist gives each worker a file at a
-# time, in this order, so the long files start first and the many short ones of the other folders (contract, unit,
-# ui) come last, filling in until both workers are done instead of one waiting for the other's long file.
+# time, in this order (`--no-loadscope-reorder` in pyproject.toml), so the long files start first and the many short
+# ones of the other folders (contract, unit, ui) come last, filling in until both workers are done instead of one
+# waiting for the other's long file.
 LONG_FIRST = ("tests/e2e/", "tests/integration/")
 
 
