@@ -21,13 +21,25 @@ export default {
     box.addEventListener("pointerdown", () => (held = true));
     this.release = () => (held = false);
     window.addEventListener("pointerup", this.release);
+    // Where the end was when the content last grew: a reader who scrolls down to it is at the end even if more text
+    // arrived before their scroll event did (the end measured then has moved on by what came meanwhile).
+    let end = 0;
+    let last = 0;
     box.addEventListener("scroll", () => {
-      if (box.scrollHeight - box.scrollTop - box.clientHeight <= SLACK_PX) this.following = true;
-      else if (byUser()) this.following = false;
-      else if (this.following) box.scrollTop = box.scrollHeight;
+      const top = box.scrollTop;
+      const down = top > last;
+      last = top;
+      if (box.scrollHeight - top - box.clientHeight <= SLACK_PX || (down && top >= end - SLACK_PX)) {
+        this.following = true;
+      } else if (byUser()) {
+        this.following = false;
+      } else if (this.following) {
+        box.scrollTop = box.scrollHeight;
+      }
     }, { passive: true });
     this.grown = new ResizeObserver(() => {
       if (this.following) box.scrollTop = box.scrollHeight;
+      end = box.scrollHeight - box.clientHeight;
     });
     if (box.firstElementChild) this.grown.observe(box.firstElementChild);
     box.scrollTop = box.scrollHeight;
