@@ -5,15 +5,15 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.server import start_server
+from tests.support.server import UNPACED, start_server
 
 MARKER = "Quokka-lantern-5521"
 
 
 @pytest.fixture
-def fast_server(tmp_path):
+def busy_server(tmp_path):
     # 28 runs started at once by one user: above the default limits of starts per minute and runs at once.
-    with start_server(tmp_path / "data", {"BOTARMY_DEMO_TOKEN_DELAY_MS": "0", "BOTARMY_STARTS_PER_MINUTE": "60",
+    with start_server(tmp_path / "data", {**UNPACED, "BOTARMY_STARTS_PER_MINUTE": "60",
                                           "BOTARMY_MAX_RUNS_PER_USER": "30"}) as server:
         yield server
 
@@ -26,8 +26,8 @@ def api(page: Page, method: str, path: str, body: dict | None = None) -> tuple[i
     return response.status, response.json() if response.body() else None
 
 
-def test_history_searches_filters_pages_renames_and_deletes(fast_server, pages):
-    server = fast_server
+def test_history_searches_filters_pages_renames_and_deletes(busy_server, pages):
+    server = busy_server
     page = pages(f"{server.url}/runs")
     # 27 runs that stop at the Analyst's checkpoint, and one that goes to the end.
     for number in range(27):
