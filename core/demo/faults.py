@@ -63,6 +63,8 @@ class FaultPlan:
         that runs that interleave differently from one try to the next still meet the same faults."""
         if self.script is not None:
             return self.script.pop(0) if self.script else None
+        if not self.rates:  # the demo model as the app serves it: nothing to draw, and no asker to keep count of
+            return None
         self._asked[asker] += 1
         draw = random.Random(f"{self._seed}|{asker}|{self._asked[asker]}").random()
         for fault, rate in self.rates:

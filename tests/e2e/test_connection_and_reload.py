@@ -11,8 +11,8 @@ from tests.support.browser import assert_same_text, start_run, transcript_text
 from tests.support.server import start_server
 
 
-def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(fast_server, pages):
-    page = pages(fast_server.url)
+def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(server, pages):
+    page = pages(server.url)
     indicator, start = page.get_by_test_id("connection-status"), page.get_by_test_id("start-run")
     expect(indicator).to_have_attribute("data-state", "connected")
     page.get_by_test_id("brief-input").fill("An inventory tracker for a school's sports equipment.")
@@ -29,11 +29,11 @@ def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(fast
 
 
 @pytest.mark.own_server
-def test_indicator_shows_reconnecting_when_the_server_goes_away(fast_server, pages):
-    page = pages(fast_server.url)
+def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
+    page = pages(server.url)
     indicator = page.get_by_test_id("connection-status")
     expect(indicator).to_have_attribute("data-state", "connected")
-    fast_server.stop()
+    server.stop()
     expect(indicator).to_have_attribute("data-state", "reconnecting", timeout=5_000)
     expect(indicator).to_contain_text("Reconnecting")
 
