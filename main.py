@@ -9,6 +9,13 @@ This file is the composition root: `create_app(settings, role)` builds every par
 serving anything; `main` reads the arguments, calls it and serves what it built.
 """
 
+import gc
+
+# Importing the app makes over 200,000 objects that live as long as the process. Collecting while they are made finds
+# almost nothing (2,000 of them) yet costs a fifth of a start's CPU; frozen afterwards, they are not walked again at
+# every full collection either.
+gc.disable()
+
 import argparse
 import errno
 import logging
@@ -82,6 +89,9 @@ from ui.live import LiveRuns
 from ui.markdown import warm_up
 from ui.pages import register_pages
 from ui.socket_guard import install_socket_guard
+
+gc.enable()
+gc.freeze()
 
 # OpenAPI at /openapi.json, Swagger UI at /docs; NiceGUI leaves its own pages and internals out of them.
 API_DOCS = {"title": "BotArmy API", "version": "0.1.0",
