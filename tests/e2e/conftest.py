@@ -9,7 +9,7 @@ from tests.support.server import UNPACED
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+        if _is_e2e(item):
             item.add_marker(pytest.mark.e2e)
 
 
@@ -20,14 +20,51 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-# Module scope: sync Playwright keeps an event loop running in this thread, which the async tests of other
-# modules cannot share, so it must be closed before they run.
-@pytest.fixture(scope="module")
+class _Chromium:
+    """One browser for the e2e files a worker runs one after another: each launch costs about 0.9 s of CPU (Playwright's
+    driver and Chromium's processes). It is closed as soon as the next test is not an e2e test: sync Playwright keeps
+    an event loop running in this thread, which the async tests of other files cannot share."""
+
+    def __init__(self) -> None:
+        self.playwright = None
+        self.browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self.browser is not None and not self.browser.is_connected():  # one crash fails one test, not the rest
+            self.close()
+        if self.browser is None:
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                                           headless=True)
+        return self.browser
+
+    def close(self) -> None:
+        if self.browser is not None:
+            if self.browser.is_connected():
+                self.browser.close()
+            self.playwright.stop()
+            self.browser = self.playwright = None
+
+
+_chromium = _Chromium()
+
+
+def _is_e2e(item: pytest.Item | None) -> bool:
+    return item is not None and "tests/e2e/" in str(item.fspath).replace("\\", "/")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the test's own fixtures are torn down: the browser goes when the e2e tests do."""
+    result = yield
+    if not _is_e2e(nextitem):
+        _chromium.close()
+    return result
+
+
+@pytest.fixture
 def browser() -> Browser:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
+    return _chromium.get()
 
 
 PACED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "4"}
