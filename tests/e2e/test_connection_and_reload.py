@@ -40,7 +40,7 @@ def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
 
 def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
     page = pages(server.url)
-    start_run(page, "A reading log for a book club with monthly votes.", until_working="developer")
+    start_run(page, "A reading log for a book club with monthly votes.", until_working="developer", log=server)
     page.reload()
     expect(page.get_by_test_id("agent-card-analyst")).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("agent-card-architect")).to_have_attribute("data-status", "done")
@@ -56,7 +56,7 @@ def test_reload_mid_run_shows_the_same_run_and_it_finishes(server, pages):
 @pytest.mark.own_server
 def test_a_graceful_stop_marks_the_run_interrupted_for_every_later_view(server, pages):
     page = pages(server.url)
-    start_run(page, "A shared calendar for a community garden.", until_working="architect")
+    start_run(page, "A shared calendar for a community garden.", until_working="architect", log=server)
     server.stop()  # SIGTERM: uvicorn shuts down gracefully, then re-raises the signal
     # The stopping server itself wrote why the run ended, before any restart could.
     with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:

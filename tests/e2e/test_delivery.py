@@ -35,7 +35,7 @@ def expect_completed_exactly(page, server) -> None:
 @pytest.mark.parametrize("seconds", [5, 15])
 def test_offline_mid_stream_then_the_page_converges_to_the_stored_run(server, pages, seconds):
     page = pages(server.url)
-    start_run(page, "A rota for a cycling club's Sunday rides.", until_working="architect")
+    start_run(page, "A rota for a cycling club's Sunday rides.", until_working="architect", log=server)
     page.context.set_offline(True)
     expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "offline", timeout=1_000)
     page.wait_for_timeout(seconds * 1000)
@@ -47,7 +47,7 @@ def test_offline_mid_stream_then_the_page_converges_to_the_stored_run(server, pa
 
 def test_three_tabs_and_a_reload_mid_stream_end_identical(server, pages):
     first = pages(server.url)
-    start_run(first, "A seed-swap catalogue for a village library.", until_working="analyst")
+    start_run(first, "A seed-swap catalogue for a village library.", until_working="analyst", log=server)
     others = [pages(first.url) for _ in range(2)]
     for page in (first, *others):
         assert_never_ahead_of_the_log(page, server, run_id_of(first), samples=3)
@@ -60,7 +60,7 @@ def test_three_tabs_and_a_reload_mid_stream_end_identical(server, pages):
 
 def test_closing_every_tab_does_not_stop_the_run(server, pages):
     page = pages(server.url)
-    start_run(page, "A lending shelf for board games at a pub.", until_working="analyst")
+    start_run(page, "A lending shelf for board games at a pub.", until_working="analyst", log=server)
     url = page.url
     page.close()
     again = pages(url)
@@ -70,7 +70,7 @@ def test_closing_every_tab_does_not_stop_the_run(server, pages):
 @pytest.mark.own_server
 def test_kill_9_mid_run_then_restart_shows_interrupted_and_resume_completes_it(server, pages):
     page = pages(server.url)
-    start_run(page, "A booking sheet for a shared community kitchen.", until_working="developer")
+    start_run(page, "A booking sheet for a shared community kitchen.", until_working="developer", log=server)
     run_id = run_id_of(page)
     before = server.artifacts(run_id)
     assert sorted(before) == ["analyst", "architect"]

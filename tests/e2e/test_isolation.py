@@ -22,10 +22,10 @@ def page_text(page: Page) -> str:
 
 def test_two_browsers_and_two_tokens_never_cross(server, pages):
     mine = pages(server.url)
-    start_run(mine, MINE, until_working="analyst")
+    start_run(mine, MINE, until_working="analyst", log=server)
     my_run, my_url = mine.url.rsplit("/", 1)[-1], mine.url
     theirs = pages(server.url, user="other")
-    start_run(theirs, THEIRS, until_working="analyst")
+    start_run(theirs, THEIRS, until_working="analyst", log=server)
     their_run = theirs.url.rsplit("/", 1)[-1]
 
     # While both stream, neither page ever holds a word of the other's run.
@@ -88,7 +88,7 @@ def test_a_foreign_event_stream_stays_closed_while_the_run_streams(server, pages
     """Subscribing to another user's live stream, repeatedly, while it streams: refused every time, and the owner's
     own stream of the same run delivers every event."""
     mine = pages(server.url)
-    start_run(mine, MINE, until_working="analyst")
+    start_run(mine, MINE, until_working="analyst", log=server)
     my_run = mine.url.rsplit("/", 1)[-1]
     their_token = create_api_token(pages(server.url, user="other"), server.url)
     my_token = create_api_token(pages(server.url), server.url)

@@ -21,7 +21,7 @@ UTILITIES = "[...document.querySelectorAll('style[data-unocss-runtime-layer=defa
 
 def test_a_whole_run_rewrites_the_utility_styles_only_when_they_change(server, pages):
     page = pages(server.url, init_script=WATCH)
-    start_run(page, "A plant-watering log for a community garden, with reminders.", until_working="analyst")
+    start_run(page, "A plant-watering log for a community garden, with reminders.", until_working="analyst", log=server)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=120_000)
     # The answers brought class names of their own: highlighted code and a diagram.
     expect(page.locator("[data-testid=message] .codehilite").first).to_be_attached()

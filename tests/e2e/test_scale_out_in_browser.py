@@ -53,19 +53,6 @@ def run_id_of(page) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
-def start_streaming_run(page, deployment, brief: str) -> str:
-    """Start a run and return once its first answer streams, as the log says: a page on a loaded machine may draw
-    an agent's card only after that agent finished, so a card is no sign that the run is mid-stream."""
-    start_run(page, brief, until_working=None)
-    run_id = run_id_of(page)
-    deadline = time.monotonic() + 60
-    while not any(e["type"] == "TEXT_MESSAGE_CONTENT" for e in deployment.web.events(run_id)):
-        assert time.monotonic() < deadline, "the run's first answer never streamed"
-        time.sleep(0.05)
-    assert not any(e["type"] == "RUN_FINISHED" for e in deployment.web.events(run_id)), "caught mid-run"
-    return run_id
-
-
 def expect_completed_exactly(page, deployment) -> None:
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=120_000)
     expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
@@ -87,7 +74,7 @@ def architect_held(model):
 def test_a_worker_killed_mid_stream_the_other_carries_the_run_on_and_the_page_matches_the_log(deployment, pages,
                                                                                               architect_held):
     page = pages(deployment.web.url)
-    start_run(page, "A rota for a cycling club's Sunday rides.", until_working="architect")
+    start_run(page, "A rota for a cycling club's Sunday rides.", until_working="architect", log=deployment.web)
     run_id = run_id_of(page)
     victim = deployment.holder(run_id)
     survivor = next(worker for worker in deployment.workers if worker is not victim)
@@ -110,7 +97,7 @@ def test_web_instance_a_killed_the_tab_goes_to_b_and_catches_up_with_nothing_los
     a, b = deployment.webs
     with failover_proxy([a.port, b.port]) as port:
         page = pages(f"http://127.0.0.1:{port}")
-        start_streaming_run(page, deployment, "A seed-swap catalogue for a village library.")
+        start_run(page, "A seed-swap catalogue for a village library.", until_working="architect", log=deployment.web)
         a.kill()
         expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected",
                                                                            timeout=30_000)
@@ -120,7 +107,7 @@ def test_web_instance_a_killed_the_tab_goes_to_b_and_catches_up_with_nothing_los
 
 def test_redis_restarted_mid_run_loses_nothing(deployment, pages, redis_service):
     page = pages(deployment.web.url)
-    start_streaming_run(page, deployment, "A lending shelf for board games at a pub.")
+    start_run(page, "A lending shelf for board games at a pub.", until_working="architect", log=deployment.web)
     redis_service.stop()
     assert deployment.web.health()["dependencies"]["redis"] is False
     time.sleep(2)

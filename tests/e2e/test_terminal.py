@@ -144,7 +144,7 @@ def test_a_flood_in_one_tab_is_cut_and_stopped_while_a_run_in_another_tab_keeps_
                             data={"brief": "A berth list for a harbour.", "approvals": "analyst"}).json()
         # The other tab's run starts while the held one's Analyst answers: it streams on long after the flood.
         streaming = pages(server.url)
-        start_run(streaming, "A tide table for a small harbour.", until_working="analyst")
+        start_run(streaming, "A tide table for a small harbour.", until_working="analyst", log=server)
         while request.get(f"{server.url}/api/runs/{held['run_id']}").json()["status"] == "running":
             time.sleep(0.2)
         flooding.goto(f"{server.url}/runs/{held['run_id']}")

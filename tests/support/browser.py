@@ -3,6 +3,7 @@
 import difflib
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -65,16 +66,35 @@ def assert_same_text(texts: list[str]) -> None:
             raise AssertionError("tabs differ:\n" + "\n".join(list(diff)[:40]))
 
 
-def start_run(page: Page, brief: str, *, until_working: str | None) -> None:
-    """Start a run from the dashboard and wait until the given agent is streaming; None: until the run's page is open,
-    for a test that needs a run but not one caught mid-stream (a fast demo model may finish an agent before its
-    card is first drawn)."""
+def start_run(page: Page, brief: str, *, until_working: str | None, log=None) -> None:
+    """Start a run from the dashboard and wait until its page has loaded; with `until_working`, until that agent's
+    answer streams as `log` (the server: anything with `events(run_id)`) has it, then until the page shows the agent's
+    card. The log, not the card: a page still loading on a busy machine may first be drawn after a short answer ended
+    (the Analyst's, at the paced server's 4 ms a token, lasts about 2 s). None: for a test that needs a run but not
+    one caught mid-stream."""
     page.get_by_test_id("brief-input").fill(brief)
     page.get_by_test_id("start-run").click()
-    page.wait_for_url("**/runs/*")
-    if until_working is not None:
-        expect(page.get_by_test_id(f"agent-card-{until_working}")).to_have_attribute(
-            "data-status", "working", timeout=30_000)
+    if until_working is None:
+        page.wait_for_url("**/runs/*")
+        return
+    page.wait_for_url("**/runs/*", wait_until="commit")
+    run_id = page.url.rsplit("/", 1)[-1]
+    deadline = time.monotonic() + 30
+    while streaming_agent(log.events(run_id)) != until_working:
+        assert time.monotonic() < deadline, f"the {until_working}'s answer was never seen streaming"
+        time.sleep(0.05)
+    expect(page.get_by_test_id(f"agent-card-{until_working}")).to_be_attached(timeout=30_000)
+
+
+def streaming_agent(events: list[dict]) -> str | None:
+    """The agent whose answer the log holds started and not yet ended (a message id is `<run>:<agent>:…`)."""
+    open_answers: dict[str, str] = {}
+    for event in events:
+        if event["type"] == "TEXT_MESSAGE_START":
+            open_answers[event["messageId"]] = event["messageId"].split(":")[1]
+        elif event["type"] == "TEXT_MESSAGE_END":
+            open_answers.pop(event["messageId"], None)
+    return next(reversed(open_answers.values()), None)
 
 
 def shown_fingerprints(page: Page) -> dict[str, str]:
