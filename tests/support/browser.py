@@ -77,6 +77,7 @@ def start_run(page: Page, brief: str, *, until_working: str | None, log=None) ->
     if until_working is None:
         page.wait_for_url("**/runs/*")
         return
+    assert log is not None, "an agent caught streaming needs the log to read it from"
     page.wait_for_url("**/runs/*", wait_until="commit")
     run_id = page.url.rsplit("/", 1)[-1]
     deadline = time.monotonic() + 30
