@@ -68,10 +68,10 @@ def assert_same_text(texts: list[str]) -> None:
 
 def start_run(page: Page, brief: str, *, until_working: str | None, log=None) -> None:
     """Start a run from the dashboard and wait until its page has loaded; with `until_working`, until that agent's
-    answer streams as `log` (the server: anything with `events(run_id)`) has it, then until the page shows the agent's
-    card. The log, not the card: a page still loading on a busy machine may first be drawn after a short answer ended
-    (the Analyst's, at the paced server's 4 ms a token, lasts about 2 s). None: for a test that needs a run but not
-    one caught mid-stream."""
+    answer streams in the view its log folds to (`log`: the server, or anything with `events(run_id)`), then until
+    the page shows the agent's card. The log, not the card: a page still loading on a busy machine may first be drawn
+    after a short answer ended (the Analyst's, at the paced server's 4 ms a token, lasts about 2 s). None: for a test
+    that needs a run but not one caught mid-stream."""
     page.get_by_test_id("brief-input").fill(brief)
     page.get_by_test_id("start-run").click()
     if until_working is None:
@@ -81,21 +81,10 @@ def start_run(page: Page, brief: str, *, until_working: str | None, log=None) ->
     page.wait_for_url("**/runs/*", wait_until="commit")
     run_id = page.url.rsplit("/", 1)[-1]
     deadline = time.monotonic() + 30
-    while streaming_agent(log.events(run_id)) != until_working:
+    while (agent := logged_view(log, run_id).agents.get(until_working)) is None or not agent.streaming:
         assert time.monotonic() < deadline, f"the {until_working}'s answer was never seen streaming"
         time.sleep(0.05)
     expect(page.get_by_test_id(f"agent-card-{until_working}")).to_be_attached(timeout=30_000)
-
-
-def streaming_agent(events: list[dict]) -> str | None:
-    """The agent whose answer the log holds started and not yet ended (a message id is `<run>:<agent>:…`)."""
-    open_answers: dict[str, str] = {}
-    for event in events:
-        if event["type"] == "TEXT_MESSAGE_START":
-            open_answers[event["messageId"]] = event["messageId"].split(":")[1]
-        elif event["type"] == "TEXT_MESSAGE_END":
-            open_answers.pop(event["messageId"], None)
-    return next(reversed(open_answers.values()), None)
 
 
 def shown_fingerprints(page: Page) -> dict[str, str]:
@@ -140,17 +129,22 @@ def create_api_token(page: Page, base_url: str, label: str = "test") -> str:
     return token
 
 
-def logged_terminal_text(server, run_id: str) -> str:
-    """What the run's terminal must show, computed from the log alone (core.domain.terminal)."""
+def logged_view(server, run_id: str):
+    """The run's view as the log alone folds it (core.domain.fold), from the server's stored events."""
     import json
 
     from core.domain.events import StoredEvent, parse_event
     from core.domain.fold import fold
+
+    return fold(run_id, [StoredEvent(run_id=run_id, seq=n, event=parse_event(json.dumps(e)))
+                         for n, e in enumerate(server.events(run_id), 1)])
+
+
+def logged_terminal_text(server, run_id: str) -> str:
+    """What the run's terminal must show, computed from the log alone (core.domain.terminal)."""
     from core.domain.terminal import terminal_text
 
-    events = [StoredEvent(run_id=run_id, seq=n, event=parse_event(json.dumps(e)))
-              for n, e in enumerate(server.events(run_id), 1)]
-    return terminal_text(fold(run_id, events))
+    return terminal_text(logged_view(server, run_id))
 
 
 def shown_terminal_text(page: Page, chars: int) -> str:
