@@ -1,7 +1,7 @@
 """Shared fixtures: the real SQLite stores in a temporary folder, a bus on top of them, and a real demo-model server;
 servers of the app shared per configuration; throwaway PostgreSQL and Redis servers for the tests that run on every
-backend and for the scaled deployment. And the ControlFlow orchestrator's tests, started in the background as soon as
-the session knows it will need them.
+backend and for the scaled deployment. And the ControlFlow orchestrator's tests, started in the background once the
+browser tests are done on a worker.
 
 Under pytest-xdist every worker process has its own session fixtures (servers, databases, temporary folders); what
 the workers share on disk (npm installs, the ControlFlow environment) is made under a file lock."""
@@ -47,22 +47,30 @@ def pytest_collection_modifyitems(items):
     items.sort(key=order)  # a stable sort: within a folder, the files keep their order
 
 
+_controlflow = {"wanted": False}  # in the process that schedules the tests: the ControlFlow test is selected
+
+
 def pytest_collection_finish(session):
     """Without xdist: this process collected the tests and runs them."""
     if not hasattr(session.config, "workerinput") and controlflow_run.TEST in {item.nodeid for item in session.items}:
-        _start_controlflow()
+        _controlflow["wanted"] = True
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node, ids):
     """Under xdist, in the controller: the first worker that finished collecting says which tests will run."""
     if controlflow_run.TEST in ids:
-        _start_controlflow()
+        _controlflow["wanted"] = True
 
 
-def _start_controlflow() -> None:
-    if job := controlflow_run.start():
-        _background.append(job)
+def pytest_runtest_logreport(report):
+    """The ControlFlow job starts once a worker is past the browser tests (the first folder of LONG_FIRST): beside
+    them both cores are busy, while the integration tests after them leave about half of the CPU idle, waiting on
+    their servers. Its test, last, starts the job itself if nothing did."""
+    if _controlflow["wanted"] and report.when == "teardown" and not report.nodeid.startswith(LONG_FIRST[0]):
+        _controlflow["wanted"] = False
+        if job := controlflow_run.start():
+            _background.append(job)
 
 
 def pytest_sessionfinish(session):

@@ -19,7 +19,7 @@ from tests.support.server import ROOT, server_env
 @pytest.mark.controlflow
 @pytest.mark.timeout(2400)
 def test_the_controlflow_orchestrator_passes_its_tests_in_its_own_environment():
-    # Started when the session began (tests/conftest.py), so that it ran beside the other tests.
+    # Started once a worker was past the browser tests (tests/conftest.py), so that it ran beside the other tests.
     done = controlflow_run.result(timeout=2300)
     output = done.stdout[-6000:] + done.stderr[-2000:]
     assert done.returncode == 0, output

@@ -1,7 +1,8 @@
 """The ControlFlow orchestrator's tests (tests/controlflow_orchestrator) in their own environment, as a job that runs
-beside the rest of the suite: the session starts it as soon as it knows the test that needs it is selected
-(tests/conftest.py), and that test (tests/integration/test_controlflow_backend.py) collects its result. The job makes
-or renews the environment first (tests/support/controlflow_env.py), then runs the nested pytest.
+beside the rest of the suite: the session starts it once a worker is past the browser tests, if the test that
+needs it is selected (tests/conftest.py), and that test (tests/integration/test_controlflow_backend.py) collects its
+result. The job makes or renews the environment first (tests/support/controlflow_env.py), then runs the nested
+pytest.
 
     python -m tests.support.controlflow_run FOLDER      writes FOLDER/stdout and FOLDER/stderr, then FOLDER/returncode
 """
