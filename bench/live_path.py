@@ -260,13 +260,22 @@ def approve_when_waiting(context, server_url: str, run_ids: list[str]) -> None:
         context.request.post(f"{server_url}/api/runs/{run_id}/approve", headers={"Origin": server_url})
 
 
-def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> list[float]:
+def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> tuple[list[float], float]:
+    """The floor's latencies, and what an update of its label costs a tab's main thread (CDP ThreadTime, ms): what
+    any NiceGUI page pays per update on this machine, socket and frame included."""
     context = viewer(browser, server.url)
     pages = open_tabs(context, [f"{server.url}/bench/floor?interval_ms={pace_ms:g}"] * tabs, "[data-testid=floor]")
+    costs = [BrowserCost(context, page) for page in pages]
+    for cost in costs:
+        cost.start()
     time.sleep(3)
-    latencies = [when - sent for page in pages for kind, _, sent, when in observed(page) if kind == "f"]
+    for cost in costs:
+        cost.stop()
+    seen = [observed(page) for page in pages]
+    latencies = [when - sent for noted in seen for kind, _, sent, when in noted if kind == "f"]
+    updates = sum(1 for noted in seen for kind, *_ in noted if kind == "f")
     context.close()
-    return latencies
+    return latencies, sum(c.spent.get("ThreadTime", 0) for c in costs) * 1000 / max(1, updates)
 
 
 BOTARMY_ANALYST_TEXT = "[data-testid=message][data-agent=analyst] [data-testid=message-body]"
@@ -675,8 +684,9 @@ def main() -> None:
     scenarios = [s for s in scenarios if wanted(s[0])]
     lines = ["| tabs | runs | tokens/s | updates/s per tab | p50 ms | p99 ms | floor p50 | floor p99 "
              "| p99 / floor p99 | late − early p50 ms | server CPU ms/token | ms/delivered token "
-             "| browser script · layout · style · main-thread CPU ms/update | long tasks (count / longest ms) |",
-             "|" + "---:|" * 14]
+             "| browser script · layout · style · main-thread CPU ms/update | floor main-thread CPU ms/update "
+             "| long tasks (count / longest ms) |",
+             "|" + "---:|" * 15]
     stage_lines: list[str] = []
     peer_lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -684,7 +694,7 @@ def main() -> None:
         for name, tabs, runs, pace in scenarios:
             env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED}
             with start_server(Path(tmp) / name, env) as server:
-                floor = measure_floor(browser, server, tabs, pace)
+                floor, floor_thread_ms = measure_floor(browser, server, tabs, pace)
                 with_peer = args.peer == "chainlit" and name == "1tab"
                 result = measure_live(browser, server, tabs, runs, pace, text_observer=with_peer)
                 peer = measure_peer_chainlit(browser, server, pace) if with_peer else None
@@ -699,7 +709,7 @@ def main() -> None:
                 f"| {ms(pct(lat, 99))} | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} | {ratio} "
                 f"| {ms(result['drift'])} | {cpu} | {per_delivered} "
                 f"| {cost['ScriptDuration']:.2f} · {cost['LayoutDuration']:.2f} · "
-                f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} "
+                f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} | {floor_thread_ms:.2f} "
                 f"| {len(result['long_tasks'])} / {max((t[1] for t in result['long_tasks']), default=0):.0f} |")
             print(lines[-1], flush=True)
             stage_lines += ["", f"Stages, {tabs} tab(s) × {runs} run(s) at {1000 / pace:.0f} tokens/s "
