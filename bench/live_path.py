@@ -366,6 +366,31 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, 
             if early and late else None}
 
 
+def whole_run_long_tasks(browser, data_dir: Path, tabs: int) -> dict:
+    """Long tasks in tabs watching one whole demo run at 100 tokens/s, a token a chunk: every agent starting and
+    finishing, diagrams, the timeline, the run's end. The page's first mount is counted apart (before the tab is
+    connected), so what a run does to a page that is already open is what the first numbers say."""
+    env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": "10", **UNLIMITED}
+    with start_server(data_dir, env) as server:
+        context = viewer(browser, server.url)
+        [run_id] = start_runs(context, server.url, 1, 10, "analyst")
+        pages = open_tabs(context, [f"{server.url}/runs/{run_id}"] * tabs,
+                          "[data-testid=connection-status][data-state=connected]")
+        ready_ms = time.time() * 1000
+        approve_when_waiting(context, server.url, [run_id])
+        deadline = time.monotonic() + 300
+        while context.request.get(f"{server.url}/api/runs/{run_id}").json()["status"] == "running":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"run {run_id} did not end within 300 s")
+            time.sleep(0.2)
+        time.sleep(2)  # what the page does once the run has ended (the last card, the timeline's last draw)
+        tasks = [page.evaluate("window.__longTasks") for page in pages]
+        context.close()
+    during = [duration for noted in tasks for start, duration in noted if start >= ready_ms]
+    mount = [duration for noted in tasks for start, duration in noted if start < ready_ms]
+    return {"tabs": len(pages), "during": during, "mount": mount}
+
+
 def _handed(noted: dict[str, dict[str, float]]) -> dict[str, list[tuple[float, float]]]:
     """Per run: (last sequence number handed to every tab, when), in order."""
     out: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -670,7 +695,8 @@ def main() -> None:
     parser.add_argument("--leak-runs", type=int, default=100)
     parser.add_argument("--only", help="comma list of parts to run: scenarios (1tab,5tabs,10tabs,10x5,1000tps) and "
                                        "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
-                                       "finished run opened, catchup, leak)")
+                                       "finished run opened, wholerun: long tasks over a whole run in 1 and 5 tabs, "
+                                       "catchup, leak)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
 
@@ -731,6 +757,8 @@ def main() -> None:
                   if wanted("open")]
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))
                  if wanted("catchup")]
+        whole = [whole_run_long_tasks(browser, Path(tmp) / f"whole{tabs}", tabs) for tabs in (1, 5)
+                 if wanted("wholerun")]
         browser.close()
     leak_runs = 10 if args.quick else args.leak_runs
     if wanted("leak"):
@@ -745,6 +773,12 @@ def main() -> None:
         lines += [f"| {length:,} characters | {c['updates']} | {c['ScriptDuration']:.2f} · "
                   f"{c['LayoutDuration']:.2f} · {c['RecalcStyleDuration']:.2f} · {c['ThreadTime']:.2f} "
                   f"| {ms(c['task_p50'])} | {ms(c['task_p99'])} |" for length, c in costs]
+    if whole:
+        lines += ["", "| a whole demo run at 100 tokens/s, watched by | long tasks over 50 ms during the run, all tabs "
+                  "(count / longest ms) | the tabs' first mount (count / longest ms) |", "|---:|---:|---:|"]
+        lines += [f"| {w['tabs']} tab{'s' if w['tabs'] > 1 else ''} | {len(w['during'])} / "
+                  f"{max(w['during'], default=0):.0f} | {len(w['mount'])} / {max(w['mount'], default=0):.0f} |"
+                  for w in whole]
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
     lines += [f"| {s} s | {value:.0f} |" for s, value in catch]
     lines += ["", "| opening a finished run | transcript painted (ms) | interactive (ms) | long tasks "
