@@ -2,15 +2,17 @@
 from the model to a viewer, with simulated viewers that speak NiceGUI's socket protocol (bench/socket_viewer.py)
 and five real Chromium tabs in the same run to check that the simulated ones tell the truth.
 
-    python bench/capacity.py [--viewers 50,100,150,200] [--runs 10] [--scaled]
+    python bench/capacity.py [--viewers 50,100,150,200] [--runs 10] [--scaled] [--model apart|same]
 
 Each row: `runs` runs of the demo model at 100 tokens/s, the viewers spread evenly over them (in a process of their
 own, so that their parsing does not share the bench's thread with Chromium), and five Chromium tabs on the first
 five runs. The runs wait for approval after the Analyst until every viewer has connected; the window measured is
 the next agents' streaming. Latency: a token sent by the demo model (core/trace.py stamps, BOTARMY_BENCH_PAGES=1)
 → the viewer received the append that holds it (simulated), and → the tab received it and → it was in the tab's
-DOM (Chromium). `--scaled`: the same against two web instances of the scaled deployment (PostgreSQL, Redis, one
-worker), viewers and tabs split between them.
+DOM (Chromium). The one process reaches the demo model in a process of its own over HTTP (`--model same`: its own
+demo model, as the first measurements were made), so its CPU is the app's alone. `--scaled`: the same against two
+web instances of the scaled deployment (PostgreSQL, Redis, one worker, which serves the demo model to itself),
+viewers and tabs split between them.
 """
 
 import argparse
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, pct, series,  # noqa: E402
+from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, own_model, pct, series,  # noqa: E402
                        viewer)
 from socket_viewer import SocketViewer  # noqa: E402
 
@@ -74,12 +76,12 @@ async def _watch(urls: list[tuple[str, str]], cookies: dict[str, str], ready: mu
     while not stop.is_set():
         await asyncio.sleep(0.2)
     cpu = time.process_time() - cpu_before
-    result = [{"url": viewer.url, "received": viewer.received, "messages": viewer.messages}
-              for viewer, ok in zip(viewers, connected) if ok]
+    result = [{"url": one.url, "received": one.received, "messages": one.messages}
+              for one, ok in zip(viewers, connected) if ok]
     Path(out).write_text(json.dumps({"viewers": result, "cpu_s": cpu}))
-    for viewer, ok in zip(viewers, connected):
+    for one, ok in zip(viewers, connected):
         if ok:
-            await viewer.close()
+            await one.close()
     for client in clients.values():
         await client.aclose()
 
@@ -244,6 +246,8 @@ def main() -> None:
     parser.add_argument("--viewers", default="50,100,150,200")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--scaled", action="store_true", help="two web instances of the scaled deployment")
+    parser.add_argument("--model", choices=["apart", "same"], default="apart",
+                        help="one process: the demo model in a process of its own (default), or in the app's")
     args = parser.parse_args()
     counts = [int(n) for n in args.viewers.split(",")]
     env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(PACE_MS), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED, **ONE_TOKEN_A_CHUNK}
@@ -263,9 +267,11 @@ def main() -> None:
                     result = measure(browser, deployment.webs, deployment.workers, count, args.runs)
                     name = "2 web instances, 1 worker"
                 else:
-                    server = stack.enter_context(start_server(Path(tmp) / str(count), env))
-                    result = measure(browser, [server], [server], count, args.runs)
-                    name = "one process"
+                    model_env, model = own_model(stack, Path(tmp) / f"model{count}", PACE_MS) \
+                        if args.model == "apart" else ({}, None)
+                    server = stack.enter_context(start_server(Path(tmp) / str(count), {**env, **model_env}))
+                    result = measure(browser, [server], [model or server], count, args.runs)
+                    name = "one process" + (", the demo model apart" if model else "")
             lines.append(row(name, result))
             print(lines[-1], flush=True)
         browser.close()

@@ -2,12 +2,17 @@
 stage; updates per tab, server CPU per token, the browser's own cost per update; catch-up after a disconnect,
 opening a finished run with long answers, server memory per tab and after many runs.
 
-    python bench/live_path.py [--quick] [--peer chainlit] [--leak-runs 100]
+    python bench/live_path.py [--quick] [--peer chainlit] [--leak-runs 100] [--model apart|same]
 
 Prints markdown tables, which bench/RESULTS.md keeps with their date. Every latency row has its floor beside it,
 measured in the same run on the same server: a bare NiceGUI label pushed to as many tabs at the same pace (ui/floor_page.py).
 `--peer chainlit` installs Chainlit into its own virtual environment under bench/ (ignored by git) and measures it
 streaming the same tokens from the same demo model, watched by the same observer.
+
+The demo model runs in a process of its own (tests/support/demo_model.py), which the app reaches over HTTP as any
+OpenAI-compatible service, so the server's CPU columns are the app's alone; `--model same` serves it from the app's
+own process, as earlier tables were measured. The floor's server CPU per update is what NiceGUI spends delivering
+the bare label's updates, in the same process.
 
 The server runs with BOTARMY_BENCH_PAGES=1, which turns on its stage stamps (core/trace.py): the demo model notes
 when it sent each chunk, the agent step when the LLM client handed it over, the store when its transaction
@@ -29,6 +34,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.trace import Stage, brief_digest  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.support.demo_model import add_model  # noqa: E402
 from tests.support.server import ONE_TOKEN_A_CHUNK, Server, free_port, start_server  # noqa: E402
 
 WINDOW_S = 6
@@ -156,14 +163,25 @@ def stored_tokens(server: Server, run_id: str) -> list[Token]:
     return tokens
 
 
-def stamps(server: Server) -> dict[str, dict[str, float]]:
-    """The server's stage stamps since the last call, in Unix ms, by stage and key."""
-    with server.api() as client:
-        noted = client.get("/bench/trace").json()["stamps"]
+def stamps(*sources: Server) -> dict[str, dict[str, float]]:
+    """The stage stamps since the last call of every process of the live path (the app, the demo model's when it
+    has one of its own), in Unix ms, by stage and key."""
     by_stage: dict[str, dict[str, float]] = defaultdict(dict)
-    for stage, key, at in noted:
-        by_stage[stage].setdefault(key, at * 1000)
+    for url in dict.fromkeys(source.url for source in sources):
+        with urllib.request.urlopen(f"{url}/bench/trace", timeout=60) as response:
+            noted = json.loads(response.read())["stamps"]
+        for stage, key, at in noted:
+            by_stage[stage].setdefault(key, at * 1000)
     return by_stage
+
+
+def own_model(stack: ExitStack, directory: Path, pace_ms: float) -> tuple[dict[str, str], Server]:
+    """The demo model in a process of its own, streaming a token a chunk every `pace_ms`: the app's settings that
+    point its LLM client at it, and the process (its stamps say when it sent each chunk)."""
+    hub = stack.enter_context(start_server(directory, {"PYTHONPATH": str(ROOT), "BOTARMY_BENCH_PAGES": "1"},
+                                           program=["-m", "tests.support.demo_model"]))
+    model = add_model(hub, directory / "model", "", pace_ms, tokens_per_chunk=1)
+    return model.app_env, hub
 
 
 def first_at_or_after(points: list[tuple[float, float]], value: float) -> float | None:
@@ -260,31 +278,41 @@ def approve_when_waiting(context, server_url: str, run_ids: list[str]) -> None:
         context.request.post(f"{server_url}/api/runs/{run_id}/approve", headers={"Origin": server_url})
 
 
-def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> tuple[list[float], float]:
-    """The floor's latencies, and what an update of its label costs a tab's main thread (CDP ThreadTime, ms): what
-    any NiceGUI page pays per update on this machine, socket and frame included."""
+def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> tuple[list[float], float | None, float]:
+    """The floor's latencies, the server's CPU ms per update it delivered to a tab, and what an update of its label
+    costs a tab's main thread (CDP ThreadTime, ms): what any NiceGUI page pays per update on this machine, socket and
+    frame included."""
     context = viewer(browser, server.url)
     pages = open_tabs(context, [f"{server.url}/bench/floor?interval_ms={pace_ms:g}"] * tabs, "[data-testid=floor]")
     costs = [BrowserCost(context, page) for page in pages]
     for cost in costs:
         cost.start()
+    cpu_before, _ = proc(server)
+    start_ms = time.time() * 1000
     time.sleep(3)
+    cpu = proc(server)[0] - cpu_before
+    end_ms = time.time() * 1000
     for cost in costs:
         cost.stop()
     seen = [observed(page) for page in pages]
-    latencies = [when - sent for noted in seen for kind, _, sent, when in noted if kind == "f"]
-    updates = sum(1 for noted in seen for kind, *_ in noted if kind == "f")
+    latencies = [when - sent for one in seen for kind, _, sent, when in one if kind == "f"]
+    delivered = sum(len({sent for kind, _, sent, _ in one if kind == "f" and start_ms <= sent <= end_ms})
+                    for one in seen)
+    updates = sum(1 for one in seen for kind, *_ in one if kind == "f")
     context.close()
-    return latencies, sum(c.spent.get("ThreadTime", 0) for c in costs) * 1000 / max(1, updates)
+    return (latencies, cpu * 1000 / delivered if delivered else None,
+            sum(c.spent.get("ThreadTime", 0) for c in costs) * 1000 / max(1, updates))
 
 
 BOTARMY_ANALYST_TEXT = "[data-testid=message][data-agent=analyst] [data-testid=message-body]"
 PEER_TEXT = "[data-step-type=assistant_message] .message-content"
 
 
-def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, text_observer: bool = False) -> dict:
-    """`text_observer`: also measure the first run's Analyst answer as the peer is measured."""
-    stamps(server)  # forget what earlier scenarios noted
+def measure_live(browser, server: Server, model: Server, tabs: int, runs: int, pace_ms: float,
+                 text_observer: bool = False) -> dict:
+    """`model`: the process the demo model streams from (the server itself, or its own). `text_observer`: also
+    measure the first run's Analyst answer as the peer is measured."""
+    stamps(server, model)  # forget what earlier scenarios noted
     context = viewer(browser, server.url, BOTARMY_ANALYST_TEXT if text_observer else None)
     # With many tabs, or at 1000 tokens/s on a quiet machine, a run could end before its tabs have loaded: it waits
     # after the Analyst until they have.
@@ -310,7 +338,7 @@ def measure_live(browser, server: Server, tabs: int, runs: int, pace_ms: float, 
     cpu_after, rss = proc(server)
     end_ms = time.time() * 1000 - 1000  # tokens of the last second may not have been shown yet
     time.sleep(1)
-    noted = stamps(server)
+    noted = stamps(server, model)
     tokens = {run_id: stored_tokens(server, run_id) for run_id in run_ids}
     handed = _handed(noted)
     stage_times: dict[str, list[float]] = defaultdict(list)  # cumulative ms since sent, per token and tab
@@ -451,12 +479,12 @@ def demo_sends(noted: dict, agent: str, brief: str, answer: str) -> list[tuple[s
     return [(re.sub(r"[^A-Za-z0-9]", "", answer[:end]), at) for end, at in sorted(out)]
 
 
-def measure_peer_chainlit(browser, server: Server, pace_ms: float) -> list[float]:
+def measure_peer_chainlit(browser, model: Server, pace_ms: float) -> list[float]:
     chainlit = install_chainlit()
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="chainlit-"))
     env = {"PATH": f"{PEER_DIR / 'bin'}:/usr/bin:/bin", "HOME": str(work),
-           "DEMO_BASE_URL": f"{server.url}/demo/v1"}
+           "DEMO_BASE_URL": f"{model.url}/demo/v1"}
     with open(work / "chainlit.log", "wb") as log:
         process = subprocess.Popen([str(chainlit), "run", str(PEER_APP), "--headless", "--port", str(port)],
                                    cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -469,7 +497,7 @@ def measure_peer_chainlit(browser, server: Server, pace_ms: float) -> list[float
                 break
             except OSError:
                 time.sleep(0.3)
-        stamps(server)
+        stamps(model)
         brief = f"A tool-lending library for the peer ({pace_ms:g} ms)."
         context = viewer(browser, url, PEER_TEXT)
         page = context.new_page()
@@ -496,7 +524,7 @@ def measure_peer_chainlit(browser, server: Server, pace_ms: float) -> list[float
         time.sleep(1)
         seen, texts = observed(page), page.evaluate("window.__texts")
         context.close()
-        noted = stamps(server)
+        noted = stamps(model)
         index = str(len(texts) - 1)
         return text_latencies(seen, index, demo_sends(noted, "analyst", brief, answer), texts[-1])
     finally:
@@ -693,6 +721,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 and 5 tabs, 1000 tokens/s, no 10 × 5, short extras")
     parser.add_argument("--peer", choices=["chainlit"], help="also measure a peer with the same tokens")
     parser.add_argument("--leak-runs", type=int, default=100)
+    parser.add_argument("--model", choices=["apart", "same"], default="apart",
+                        help="the demo model in a process of its own (default), or in the app's")
     parser.add_argument("--only", help="comma list of parts to run: scenarios (1tab,5tabs,10tabs,10x5,1000tps) and "
                                        "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
                                        "finished run opened, wholerun: long tasks over a whole run in 1 and 5 tabs, "
@@ -710,20 +740,25 @@ def main() -> None:
     scenarios = [s for s in scenarios if wanted(s[0])]
     lines = ["| tabs | runs | tokens/s | updates/s per tab | p50 ms | p99 ms | floor p50 | floor p99 "
              "| p99 / floor p99 | late − early p50 ms | server CPU ms/token | ms/delivered token "
+             "| floor server CPU ms/update "
              "| browser script · layout · style · main-thread CPU ms/update | floor main-thread CPU ms/update "
              "| long tasks (count / longest ms) |",
-             "|" + "---:|" * 15]
+             "|" + "---:|" * 16]
     stage_lines: list[str] = []
     peer_lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, tabs, runs, pace in scenarios:
             env = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(pace), "BOTARMY_BENCH_PAGES": "1", **UNLIMITED}
-            with start_server(Path(tmp) / name, env) as server:
-                floor, floor_thread_ms = measure_floor(browser, server, tabs, pace)
+            with ExitStack() as stack:
+                model_env, model = own_model(stack, Path(tmp) / f"{name}-model", pace) \
+                    if args.model == "apart" else ({}, None)
+                server = stack.enter_context(start_server(Path(tmp) / name, {**env, **model_env}))
+                model = model or server
+                floor, floor_cpu, floor_thread_ms = measure_floor(browser, server, tabs, pace)
                 with_peer = args.peer == "chainlit" and name == "1tab"
-                result = measure_live(browser, server, tabs, runs, pace, text_observer=with_peer)
-                peer = measure_peer_chainlit(browser, server, pace) if with_peer else None
+                result = measure_live(browser, server, model, tabs, runs, pace, text_observer=with_peer)
+                peer = measure_peer_chainlit(browser, model, pace) if with_peer else None
             lat, cost = result["lat"], result["browser"]
             ratio = (f"{pct(lat, 99) / pct(floor, 99):.1f}×" if pct(lat, 99) and pct(floor, 99) else "n/a")
             cpu = ms(result["cpu_per_token"]) if result["cpu_per_token"] is None else f"{result['cpu_per_token']:.2f}"
@@ -734,6 +769,7 @@ def main() -> None:
                 f"| {result['tokens_per_s']:.0f} | {result['updates_per_s']:.0f} | {ms(pct(lat, 50))} "
                 f"| {ms(pct(lat, 99))} | {ms(pct(floor, 50))} | {ms(pct(floor, 99))} | {ratio} "
                 f"| {ms(result['drift'])} | {cpu} | {per_delivered} "
+                f"| {'n/a' if floor_cpu is None else f'{floor_cpu:.2f}'} "
                 f"| {cost['ScriptDuration']:.2f} · {cost['LayoutDuration']:.2f} · "
                 f"{cost['RecalcStyleDuration']:.2f} · {cost['ThreadTime']:.2f} | {floor_thread_ms:.2f} "
                 f"| {len(result['long_tasks'])} / {max((t[1] for t in result['long_tasks']), default=0):.0f} |")
@@ -789,7 +825,8 @@ def main() -> None:
         lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
                   "|---:|---:|---:|",
                   f"| {before / 2**20:.0f} | {after / 2**20:.0f} | {(after - before) / 1024 / leak_runs:.0f} |"]
-    print("\n" + "\n".join(lines))
+    where = "in a process of its own" if args.model == "apart" else "in the server's process"
+    print(f"\nThe demo model streamed {where}.\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -101,8 +101,15 @@ class AgentCards:
         self.on_retry = on_retry
         self.grid = ui.element("div").classes("agent-grid w-full")
         self.cards: dict[str, AgentCard] = {}
+        self.drawn = -1  # the view's last_change_seq when every card was last shown
 
     def update(self, view: RunView) -> None:
+        if view.last_change_seq == self.drawn:  # streamed text since: only the counts of the agents streaming moved
+            for name, agent in view.agents.items():
+                if agent.streaming:
+                    self.cards[name].update(agent)
+            return
+        self.drawn = view.last_change_seq
         for name, agent in view.agents.items():
             if name not in self.cards:
                 with self.grid:

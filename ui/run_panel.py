@@ -30,11 +30,16 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
                     terminal_rate: int) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary[Component]] = []
+    streaming: list[Boundary[Component]] = []  # what streamed text changes: the rest shows only other events
+    drawn = [-1]  # the view's last_change_seq when every part was last shown
+
     calls = Calls()
 
     def render(view: RunView) -> None:
         with calls.gathered():
-            for boundary in boundaries:
+            whole = view.last_change_seq != drawn[0]
+            drawn[0] = view.last_change_seq
+            for boundary in boundaries if whole else streaming:
                 boundary.update(view)
 
     view = await live_runs.attach(run_id, render)
@@ -80,6 +85,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
     boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, revisions, tests,
                        terminal])
+    streaming.extend([header, cards, transcript])
     render(view)
 
     def tick() -> None:

@@ -87,6 +87,7 @@ def apply(view: RunView, item: StoredEvent) -> RunView:
     if handler is not None:
         handler(view, event)
     if event.type != EventType.TEXT_MESSAGE_CONTENT:  # streamed text never changes the status or the timeline
+        view.last_change_seq = item.seq
         if (status := run_status(event)) is not None:
             view.status = status
         view.timeline.record(item.seq, event)

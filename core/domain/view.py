@@ -231,6 +231,9 @@ class RunView:
     timeline: Timeline = field(default_factory=Timeline)
     project: ProjectView = field(default_factory=ProjectView)  # its files, commits and revisions
     last_seq: int = 0
+    # The last event that changed more than an answer's streamed text and its counts: a viewer that showed the view
+    # at this number redraws only what streams.
+    last_change_seq: int = 0
 
     @property
     def files(self) -> dict[str, FileView]:

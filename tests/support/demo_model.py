@@ -6,6 +6,8 @@ of its own. Starting `python main.py` for each cost seconds of CPU; this process
 thread and loop of its own, with its log lines (the app's JSON lines) in its own folder.
 
     python -m tests.support.demo_model --port PORT --data-dir PATH      the process (start_server starts it)
+    BOTARMY_BENCH_PAGES=1                                                its models note when they sent each chunk,
+                                                                         served at /bench/trace (bench/live_path.py)
     add_model(process, folder, faults, delay_ms[, tokens_per_chunk])    a model of it, as a Server
     model.replan(faults)                                                 the model's plan from now on
 """
@@ -13,6 +15,7 @@ thread and loop of its own, with its log lines (the app's JSON lines) in its own
 import argparse
 import json
 import logging
+import os
 import socket
 import threading
 import urllib.request
@@ -25,6 +28,8 @@ from pydantic import BaseModel
 
 from core.demo.faults import FaultPlan
 from core.obs.logs import JsonFormatter, configure_logging
+from core.trace import TRACE
+from core.web.bench_route import bench_router
 from core.web.demo_route import demo_router
 from tests.support.server import JSON_LOG, TOKENS_PER_CHUNK, Server
 
@@ -63,6 +68,9 @@ def _handlers(folder: Path, thread: str) -> list[logging.Handler]:
 
 def hub() -> FastAPI:
     app, models = FastAPI(), {}
+    if os.environ.get("BOTARMY_BENCH_PAGES") == "1":
+        TRACE.on = True
+        app.include_router(bench_router())
 
     @app.get("/health")
     def health() -> dict:

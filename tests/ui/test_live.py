@@ -14,7 +14,7 @@ from core.domain.status import AgentStatus, Decision, InterruptReason, RunStatus
 from core.domain.view import RunView
 from core.engine.commands import RunService
 from tests.support.services import OWNER
-from ui.live import FLUSH_INTERVAL, LiveRuns
+from ui.live import FLUSH_INTERVAL, TAB_UPDATES_PER_S, LiveRuns
 
 
 async def idle_pipeline(run):
@@ -71,6 +71,32 @@ async def test_an_event_after_a_quiet_spell_is_rendered_at_once(user: User, stor
         await asyncio.sleep(0)
     assert renders and renders[-1] == 1, "the first token after a quiet spell waited for a tick"
     live_runs.detach(run_id, recorder(renders))
+
+
+async def test_many_tabs_of_streaming_runs_get_fewer_fuller_updates_and_the_last_shows_everything(user: User, store):
+    """With TAB_UPDATES_PER_S spread over the tabs of the runs streaming, a run's flushes come at most once per that
+    share, each carrying more tokens; the last render still shows every token."""
+    bus = Bus(store.log)
+    runs = RunService(store.catalogue, store.log, bus, idle_pipeline)
+    run_id = await runs.start("A brief", owner=OWNER)
+    live_runs = LiveRuns(runs.queries)
+    tabs = 3 * TAB_UPDATES_PER_S // 60  # three times as many tabs as frames alone would allow
+    renders: list[list[int]] = [[] for _ in range(tabs)]
+    for shown in renders:
+        await live_runs.attach(run_id, recorder(shown))
+    await bus.emit(run_id, TextMessageStartEvent(message_id="m", role="assistant"))
+    await asyncio.sleep(FLUSH_INTERVAL * 2)  # the run has flushed: it counts as streaming
+    started = time.monotonic()
+    for _ in range(300):
+        await bus.emit(run_id, TextMessageContentEvent(message_id="m", delta="x"))
+        await asyncio.sleep(0.002)
+    elapsed = time.monotonic() - started
+    assert live_runs.interval() == tabs / TAB_UPDATES_PER_S > FLUSH_INTERVAL
+    await until(lambda: renders[0][-1] == 300)
+
+    in_stream = [count for count in renders[0] if 0 < count < 300]
+    assert len(in_stream) <= elapsed / (tabs / TAB_UPDATES_PER_S) + 2, f"{len(in_stream)} renders in {elapsed:.2f} s"
+    assert all(shown == renders[0] for shown in renders), "every tab of the run saw the same renders"
 
 
 def recorder(renders: list[int]):

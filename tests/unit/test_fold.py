@@ -242,6 +242,15 @@ def test_streamed_text_is_kept_as_pieces_and_handed_out_since_an_offset():
     assert message.since(20) == " text" and message.text == "# Requirements\n\nMore text"
 
 
+def test_the_last_change_is_the_last_event_beyond_streamed_text():
+    """A page redraws its parts that show no streamed text only when this number moves (ui/run_panel.py)."""
+    events = stored([started(), *analyst_answer(["# Req", "uire", "ments"])])
+    view = fold("r", events)
+    assert view.last_change_seq == len(events) - 3  # the message's start: three tokens since
+    apply(view, stored([TextMessageEndEvent(message_id="m1", subagent_run_id="s1")], len(events) + 1)[0])
+    assert view.last_change_seq == view.last_seq == len(events) + 1
+
+
 def test_a_command_folds_from_request_to_end_keeping_its_output_in_order():
     view = fold("r", stored([
         custom(CommandRequested(command_id="c1", command="pytest -q")),
