@@ -4,7 +4,9 @@ NiceGUI renders a page's elements with one render function down to the first com
 component again whenever its parent renders (NiceGUI passes its children as slots, which Vue cannot tell unchanged).
 So one element that changed anywhere outside a component made every tab render the whole page again, every card,
 button and expansion in it: each agent starting or finishing cost a tab 60–230 ms. Inside a scope, a change renders
-that scope and what is in it, and nothing around it.
+that scope and what is in it, and nothing around it; and a render around the scope leaves what is in it alone,
+unless the scope's own element changed (a child added or removed), which its `token` tells the browser: a new
+object each time the element is sent.
 """
 
 from nicegui.element import Element
@@ -16,5 +18,6 @@ class Scope(Element, component="scope.js"):
 
     def __init__(self, *, contents: bool = False) -> None:
         super().__init__()
+        self.props["token"] = {}
         if contents:
             self.classes("scope-contents")
