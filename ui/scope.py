@@ -14,10 +14,14 @@ from nicegui.element import Element
 
 class Scope(Element, component="scope.js"):
     """A `div` whose contents render apart from the rest of the page. `contents=True` makes it take no box of its own
-    (CSS `display: contents`), so wrapping an element in one changes no layout."""
+    (CSS `display: contents`), so wrapping an element in one changes no layout. `deferred=True` renders its contents
+    after the page's first mount, in a task of their own: for what receives no method calls (a call to an element
+    not yet mounted is lost) and need not be in the page's first frame."""
 
-    def __init__(self, *, contents: bool = False) -> None:
+    def __init__(self, *, contents: bool = False, deferred: bool = False) -> None:
         super().__init__()
         self.props["token"] = {}
+        if deferred:
+            self.props["deferred"] = True
         if contents:
             self.classes("scope-contents")
