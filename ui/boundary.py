@@ -38,12 +38,13 @@ class Boundary(Generic[C]):
     the fallback; Retry builds it again and shows it the last view it was given.
     """
 
-    def __init__(self, name: str, build: Callable[[], C]) -> None:
+    def __init__(self, name: str, build: Callable[[], C], *, deferred: bool = False) -> None:
+        """`deferred`: shown after the page's first mount (Scope)."""
         self.name = name
         self.build = build
         self.component: C | None = None
         self.view: RunView | None = None
-        self.container = Scope().classes("w-full")  # its changes render it alone
+        self.container = Scope(deferred=deferred).classes("w-full")  # its changes render it alone
         self._mount()
 
     def update(self, view: RunView) -> None:

@@ -70,18 +70,20 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         approval = Boundary("approval", lambda: ApprovalPanel(run_id, runs))
         budget = Boundary("budget", lambda: BudgetPanel(run_id, runs))
         cards = Boundary("agent cards", lambda: AgentCards(resume))
-        timeline = Boundary("timeline", RunTimeline)
+        # What takes no method calls and is below or beside the run's state is drawn after the page's first mount.
+        timeline = Boundary("timeline", RunTimeline, deferred=True)
         with ui.element("div").classes("run-columns w-full"):
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Transcript").classes("text-h6")
                 transcript = Boundary("transcript", Transcript)
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label("Artifacts").classes("text-h6")
-                artifacts = Boundary("artifacts", lambda: Artifacts(run_id))
-        revisions = Boundary("revisions", lambda: RevisionsPanel(run_id, runs))
+                artifacts = Boundary("artifacts", lambda: Artifacts(run_id), deferred=True)
+        revisions = Boundary("revisions", lambda: RevisionsPanel(run_id, runs), deferred=True)
         ui.label("Tests and terminal").classes("text-h6")
-        tests = Boundary("tests", VerifyCard)
-        terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate))
+        tests = Boundary("tests", VerifyCard, deferred=True)
+        # The terminal's text comes as calls, but only once it said it is ready.
+        terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate), deferred=True)
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
     boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, revisions, tests,
                        terminal])

@@ -2,10 +2,13 @@
 // text it has not written yet, at a bounded rate; here, whatever arrives within one animation frame is written in
 // one go, so a flood of output costs the page one terminal write per frame. Ctrl-C in the terminal asks the server
 // to interrupt the running command.
-import { Terminal } from "nicegui-xterm";
+//
+// xterm.js is loaded, and the terminal made, after the page is up and each in a task of its own: in the page's
+// first mount they were a seventh of one task of ~200 ms. The server writes nothing before the terminal is ready.
 import { loadResource } from "../../static/utils/resources.js";
 
 const HIDDEN_TAB_DELAY_MS = 250; // animation frames stop in a hidden tab; the text still gets written
+let Terminal = null;
 
 export default {
   template: "<div></div>",
@@ -13,15 +16,18 @@ export default {
     options: Object,
     resourcePath: String,
   },
-  mounted() {
-    // Output is untrusted: a link it writes (OSC 8) leads nowhere.
-    this.terminal = new Terminal({ ...this.options, linkHandler: { activate() {} } });
-    this.terminal.open(this.$el);
+  async mounted() {
     this.received = 0; // characters of the terminal's text received so far
     this.lines = 0;
     this.pending = [];
     this.written = []; // what was written, in order: the page's own record of what it shows
     this.scheduled = false;
+    Terminal ??= (await import("nicegui-xterm")).Terminal;
+    await new Promise((resolve) => setTimeout(resolve));
+    if (this.gone) return;
+    // Output is untrusted: a link it writes (OSC 8) leads nowhere.
+    this.terminal = new Terminal({ ...this.options, linkHandler: { activate() {} } });
+    this.terminal.open(this.$el);
     // Tab moves the focus on, as everywhere on the page: the terminal takes no input but Ctrl-C, and a keyboard
     // user must not be trapped in it.
     this.terminal.attachCustomKeyEventHandler((event) => event.key !== "Tab");
@@ -33,6 +39,7 @@ export default {
     this.$emit("ready"); // the server sends text only from here on: nothing is lost to a call before mounting
   },
   unmounted() {
+    this.gone = true;
     this.terminal?.dispose();
   },
   methods: {

@@ -8,6 +8,7 @@ from nicegui import ui
 from nicegui.element import Element
 
 from .markdown import CODE_STYLE
+from .scope import Scope
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 _CSS = (ASSETS / "botarmy.css").read_text(encoding="utf-8")
@@ -90,7 +91,9 @@ def frame(words: str, *, offline_demo: bool, passwords: bool):
     ui.add_css(CODE_STYLE)
     ui.add_body_html(f"<script>{_CONNECTION_JS}</script>")
     ui.add_body_html(f"<script>{_UTILITY_CLASSES_JS}</script>")
-    with ui.header().classes("items-center justify-between bg-indigo-9 q-px-md q-py-sm gap-y-1 wrap"):
+    # The header and the page's content are scopes (ui/scope.py): a render of the page's frame leaves them alone.
+    with ui.header().classes("items-center justify-between bg-indigo-9 q-px-md q-py-sm gap-y-1 wrap"), \
+            Scope(contents=True):
         skip = ui.link("Skip to the page's content").classes("skip-link")
         with ui.element("nav").classes("row items-center gap-x-4 gap-y-1").props('aria-label=Main'):
             ui.link("BotArmy", "/").classes("text-h6 text-white no-underline")
@@ -104,7 +107,8 @@ def frame(words: str, *, offline_demo: bool, passwords: bool):
                 sign_out_button()
             connection_indicator()
     # Quasar's page is the <main> landmark; the skip link leads into it.
-    with ui.element("div").classes("nicegui-column w-full max-w-screen-xl mx-auto q-pa-md gap-4") as main:
+    with ui.element("div").classes("nicegui-column w-full max-w-screen-xl mx-auto q-pa-md gap-4") as main, \
+            Scope(contents=True):
         if offline_demo:
             ui.label(
                 "Offline demo model: no OPENAI_API_KEY is set, so the agents answer with built-in example "

@@ -1,8 +1,11 @@
 // What a finished block of model output gets once, after it is shown: its code highlighted and its diagram drawn.
 // Neither is on the path of a token: each is a job that waits for an idle moment, one block per job, so no task
-// grows with the answer and a block is never done twice.
-import hljs from "botarmy-highlight";
+// grows with the answer and a block is never done twice. highlight.js and mermaid are loaded when a first block needs
+// them, not with the page: evaluating highlight.js's grammars was part of the page's first mount.
 import { sanitize, sanitizeDiagram } from "./index.js";
+
+let hljs = null;
+let highlighter = null; // highlight.js loading
 
 // highlight.js scopes as pygments' token classes, so the page's one code style (ui.markdown.CODE_STYLE, light and
 // dark) colours code in the transcript as in the artifacts, and the content rules' class allowlist holds.
@@ -28,7 +31,13 @@ function pygmentsClasses(html) {
 
 function highlight(code) {
   const language = /\blanguage-([\w+#.-]+)/.exec(code.className)?.[1];
-  if (!language || !hljs.getLanguage(language)) return;
+  if (!language) return;
+  if (!hljs) {
+    highlighter ??= import("botarmy-highlight").then((module) => (hljs = module.default));
+    highlighter.then(() => whenIdle(() => code.isConnected && highlight(code)));
+    return;
+  }
+  if (!hljs.getLanguage(language)) return;
   const { value } = hljs.highlight(code.textContent, { language, ignoreIllegals: true });
   code.innerHTML = sanitize(pygmentsClasses(value));
 }
@@ -42,6 +51,10 @@ const MERMAID = {
            "dompurifyConfig", "themeCSS", "themeVariables", "fontFamily", "altFontFamily"],
 };
 
+// An idle moment: the browser has nothing else to do, or IDLE_TIMEOUT_MS passed on a page that never is idle.
+const IDLE_TIMEOUT_MS = 500;
+const idle = () => new Promise((resolve) => requestIdleCallback(resolve, { timeout: IDLE_TIMEOUT_MS }));
+
 // One diagram at a time, each with our settings set right before it: mermaid is one instance for the whole page,
 // and another element initializing it must not loosen ours.
 let diagrams = Promise.resolve();
@@ -53,6 +66,10 @@ export function drawDiagram(pre) {
   const done = diagrams.then(async () => {
     if (!pre.isConnected) return;
     const { mermaid } = await import("nicegui-mermaid");
+    // A task of its own, when the page is idle: drawn as soon as mermaid had loaded, or another diagram was drawn,
+    // the drawing added to that task (diagrams queued together made one task of all of them).
+    await idle();
+    if (!pre.isConnected) return;
     mermaid.initialize(MERMAID);
     let result;
     try {
@@ -72,9 +89,7 @@ export function drawDiagram(pre) {
   return done;
 }
 
-// Jobs wait for the browser to be idle (or at most IDLE_TIMEOUT_MS on a page that never is) and run while the idle
-// period lasts, at least one each time.
-const IDLE_TIMEOUT_MS = 500;
+// Jobs wait for an idle moment and run while the idle period lasts, at least one each time.
 const jobs = [];
 let waiting = false;
 
