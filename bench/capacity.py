@@ -38,7 +38,7 @@ from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, own_mo
                        viewer)
 from socket_viewer import SocketViewer  # noqa: E402
 
-from core.trace import brief_digest  # noqa: E402
+from core.trace import Stage, brief_digest  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.server import ONE_TOKEN_A_CHUNK, Server, start_server  # noqa: E402
 
@@ -92,8 +92,9 @@ def watch(urls, cookies, ready, stop, out) -> None:
 
 # --- one row ------------------------------------------------------------------------------------------------------
 
-def tokens(web: Server, cookies: dict, run_id: str) -> list[tuple[str, int, str]]:
-    """(agent, the answer's length once the token is in, the brief's digest) per streamed token of the run."""
+def tokens(web: Server, cookies: dict, run_id: str) -> list[tuple[str, int, str, str]]:
+    """(agent, the answer's length once the token is in, the brief's digest, the message id) per streamed token of
+    the run."""
     lengths: dict[str, int] = defaultdict(int)
     digest, out = "", []
     with httpx.Client(base_url=web.url, cookies=cookies, timeout=60) as client:
@@ -106,18 +107,19 @@ def tokens(web: Server, cookies: dict, run_id: str) -> list[tuple[str, int, str]
             digest = brief_digest(event["value"]["brief"])
         elif event["type"] == "TEXT_MESSAGE_CONTENT":
             lengths[event["messageId"]] += len(event["delta"])
-            out.append((event["messageId"].split(":")[1], lengths[event["messageId"]], digest))
+            out.append((event["messageId"].split(":")[1], lengths[event["messageId"]], digest, event["messageId"]))
     return out
 
 
-def sent_stamps(sources: list[Server]) -> dict[str, float]:
-    """When the demo model sent each chunk, by `agent|brief digest|end`, in Unix ms (from every process serving it)."""
-    sent: dict[str, float] = {}
-    for source in sources:
-        for stage, key, at in httpx.get(f"{source.url}/bench/trace", timeout=60).json()["stamps"]:
-            if stage == "sent":
-                sent.setdefault(key, at * 1000)
-    return sent
+def stage_stamps(processes: list[Server]) -> dict[str, dict[str, float]]:
+    """The stage stamps (core/trace.py) of every process since the last call, in Unix ms, by stage and key: when the
+    demo model sent each chunk (`agent|brief digest|end`), when the process working the run read it from its LLM
+    client (`message id|end`)."""
+    noted: dict[str, dict[str, float]] = defaultdict(dict)
+    for url in dict.fromkeys(process.url for process in processes):
+        for stage, key, at in httpx.get(f"{url}/bench/trace", timeout=60).json()["stamps"]:
+            noted[stage].setdefault(key, at * 1000)
+    return noted
 
 
 def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> list[float]:
@@ -130,7 +132,7 @@ def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> 
                 kept.append((length, at))
         monotonic[agent] = kept
     out = []
-    for agent, end, digest in run_tokens:
+    for agent, end, digest, _ in run_tokens:
         at = sent.get(f"{agent}|{digest}|{end}")
         if at is None or not start_ms <= at <= end_ms:
             continue
@@ -149,13 +151,16 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def measure(browser, webs: list[Server], sources: list[Server], viewers: int, runs: int) -> dict:
-    sent_stamps(sources)  # forget what came before
+    stage_stamps(webs + sources)  # forget what came before
     with httpx.Client(base_url=webs[0].url, timeout=60) as client:
         client.get("/")
         cookies = dict(client.cookies.items())
         origin = {"Origin": webs[0].url}
-        run_ids = [client.post("/api/runs", headers=origin, json={"brief": brief(n), "approvals": "analyst"})
-                   .json()["run_id"] for n in range(runs)]
+        # Without the project's tests: they run in sandboxed processes of their own, which on this machine's two
+        # cores took the CPU the measured process needs (a run's Tester is in the window).
+        run_ids = [client.post("/api/runs", headers=origin, json={"brief": brief(n), "approvals": "analyst",
+                                                                  "run_tests": False}).json()["run_id"]
+                   for n in range(runs)]
     urls = [(webs[n % len(webs)].url, f"/runs/{run_ids[n % runs]}") for n in range(viewers)]
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     spawn = multiprocessing.get_context("spawn")  # not a fork of a process running Playwright's threads
@@ -189,7 +194,8 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
     process.join(120)
     simulated = json.loads(out.read_text())
     out.unlink()
-    sent = sent_stamps(sources)
+    noted = stage_stamps(webs + sources)
+    sent = noted[Stage.SENT]
     run_tokens = {run_id: tokens(webs[0], cookies, run_id) for run_id in run_ids}
     simulated_lat, per_viewer_p99 = [], []
     delivered = 0
@@ -210,10 +216,16 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
         dom_lat += latencies(shown, run_tokens[run_id], sent, start_ms, end_ms)
         long_tasks += [task for task in tab.evaluate("window.__longTasks || []") if start_ms <= task[0] <= end_ms]
     context.close()
-    streamed = sum(1 for run in run_tokens.values() for agent, end, digest in run
+    streamed = sum(1 for run in run_tokens.values() for agent, end, digest, _ in run
                    if start_ms <= sent.get(f"{agent}|{digest}|{end}", 0) <= end_ms)
+    # How long a token waited before the process working its run read it: a process that falls behind its runs
+    # reads late, however fast it then delivers.
+    read = [noted[Stage.RECEIVED][f"{message_id}|{end}"] - at for run in run_tokens.values()
+            for agent, end, digest, message_id in run
+            if start_ms <= (at := sent.get(f"{agent}|{digest}|{end}", 0)) <= end_ms
+            and f"{message_id}|{end}" in noted[Stage.RECEIVED]]
     return {"viewers": viewers, "connected": len(simulated["viewers"]), "runs": runs, "tabs": len(tabs),
-            "tokens_per_s": streamed / WINDOW_S, "simulated": simulated_lat, "received": received_lat,
+            "tokens_per_s": streamed / WINDOW_S, "read": read, "simulated": simulated_lat, "received": received_lat,
             "dom": dom_lat, "viewer_cpu_s": simulated["cpu_s"], "server_cpu_ms_per_delivered":
                 cpu * 1000 / (delivered + len(dom_lat)) if delivered else None,
             "long_tasks": long_tasks, "load": os.getloadavg()[0]}
@@ -230,15 +242,17 @@ def row(deployment: str, r: dict) -> str:
     longest = max((task[1] for task in r["long_tasks"]), default=0)
     cpu = r["server_cpu_ms_per_delivered"]
     return (f"| {deployment} | {r['viewers']}{connected} | {r['runs']} | {r['tokens_per_s']:.0f} "
+            f"| {ms(pct(r['read'], 50))} / {ms(pct(r['read'], 99))} "
             f"| {ms(pct(sim, 50))} | {ms(pct(sim, 99))} | {ms(pct(r['received'], 99))} | {ms(pct(dom, 50))} "
             f"| {ms(pct(dom, 99))} | {ratio} | {len(r['long_tasks'])} / {longest:.0f} "
             f"| {'n/a' if cpu is None else f'{cpu:.2f}'} | {r['viewer_cpu_s'] / WINDOW_S:.2f} | {r['load']:.1f} |")
 
 
-HEADER = ["| deployment | simulated viewers | runs | tokens/s | viewers p50 ms | viewers p99 ms "
+HEADER = ["| deployment | simulated viewers | runs | tokens/s | model → read by the process p50 / p99 ms "
+          "| viewers p50 ms | viewers p99 ms "
           "| 5 tabs received p99 | 5 tabs DOM p50 | 5 tabs DOM p99 | tabs p99 / viewers p99 | tabs' long tasks in the "
           "window (count / longest ms) | server CPU ms per delivered token | viewers' CPU (cores) | load (1 min) |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
 
 def main() -> None:
@@ -275,8 +289,8 @@ def main() -> None:
             lines.append(row(name, result))
             print(lines[-1], flush=True)
         browser.close()
-    knee = next((line for line in lines[2:] if "n/a" not in line.split("|")[6]
-                 and float(line.split("|")[6]) > KNEE_MS), None)
+    knee = next((line for line in lines[2:] if "n/a" not in line.split("|")[7]
+                 and float(line.split("|")[7]) > KNEE_MS), None)
     print("\n".join(lines))
     print(f"\nFirst row past p99 {KNEE_MS} ms: {knee or 'none'}")
 
