@@ -28,6 +28,7 @@ log = logging.getLogger("botarmy.ui")
 FLUSH_INTERVAL = 1 / 60
 TAB_UPDATES_PER_S = 1500
 STREAMING_S = 1.0  # a run that flushed within this long counts as streaming
+RECOUNT_S = 0.1  # the tabs of streaming runs are counted again at most this often, not at every flush of every run
 
 Listener = Callable[[RunView], None]
 
@@ -99,6 +100,7 @@ class LiveRuns:
     def __init__(self, queries: RunQueries) -> None:
         self.queries = queries
         self._live: dict[str, LiveRun] = {}
+        self._interval, self._counted_at = FLUSH_INTERVAL, -math.inf
 
     async def attach(self, run_id: str, listener: Listener) -> RunView | None:
         """Start calling `listener` with the run's view on every flush; returns the current view (None: no run)."""
@@ -117,8 +119,10 @@ class LiveRuns:
         """A frame, or longer when the tabs of the runs streaming now would get more than TAB_UPDATES_PER_S updates
         a second from frames."""
         now = asyncio.get_running_loop().time()
-        tabs = sum(len(live.listeners) for live in self._live.values() if now - live.last_flush < STREAMING_S)
-        return max(FLUSH_INTERVAL, tabs / TAB_UPDATES_PER_S)
+        if now - self._counted_at >= RECOUNT_S:
+            tabs = sum(len(live.listeners) for live in self._live.values() if now - live.last_flush < STREAMING_S)
+            self._interval, self._counted_at = max(FLUSH_INTERVAL, tabs / TAB_UPDATES_PER_S), now
+        return self._interval
 
     def detach(self, run_id: str, listener: Listener) -> None:
         live = self._live.get(run_id)
