@@ -31,14 +31,15 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     boundaries: list[Boundary[Component]] = []
     streaming: list[Boundary[Component]] = []  # what streamed text changes: the rest shows only other events
-    drawn = [-1]  # the view's last_change_seq when every part was last shown
+    drawn = -1  # the view's last_change_seq when every part was last shown
 
     calls = Calls()
 
     def render(view: RunView) -> None:
+        nonlocal drawn
         with calls.gathered():
-            whole = view.last_change_seq != drawn[0]
-            drawn[0] = view.last_change_seq
+            whole = view.last_change_seq != drawn
+            drawn = view.last_change_seq
             for boundary in boundaries if whole else streaming:
                 boundary.update(view)
 
