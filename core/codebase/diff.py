@@ -4,7 +4,6 @@ git would show for them (`git apply` takes it), binary files noted as git notes 
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 
 from core.domain.files import ChangedFile, changed_files

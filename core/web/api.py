@@ -31,7 +31,6 @@ from .schemas import (
     RunDetail,
     RunList,
     RunSummary,
-    StartRun,
     UsageReport,
 )
 from .sse import frame, sse_response
