@@ -165,7 +165,8 @@ def write(table: str) -> None:
     if start < 0:
         before, after = text.rstrip("\n"), ""
     else:
-        following = re.search(r"^# ", text[start + len(SECTION):], re.MULTILINE)
+        # Up to the next heading of any level: a section after this one may be a "## " one.
+        following = re.search(r"^#+ ", text[start + len(SECTION):], re.MULTILINE)
         before = text[:start].rstrip("\n")
         after = text[start + len(SECTION) + following.start():] if following else ""
     path.write_text("\n\n".join(part for part in (before, table.rstrip("\n"), after.rstrip("\n")) if part) + "\n")
