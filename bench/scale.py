@@ -23,7 +23,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from live_path import content_events, latencies, observed, open_tabs, pct, start_runs, viewer  # noqa: E402
+from capacity import latencies, stage_stamps, tokens  # noqa: E402
+from live_path import ms, observed, open_tabs, pct, series, start_runs, viewer  # noqa: E402
+
+from core.trace import Stage  # noqa: E402
 
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.cluster import cluster  # noqa: E402
@@ -38,6 +41,8 @@ WINDOW_S = 8
 SETTINGS = {"BOTARMY_MAX_RUNS_PER_USER": "100", "BOTARMY_STARTS_PER_MINUTE": "1000",
             "BOTARMY_LLM_REQUESTS_PER_MINUTE": "10000", "BOTARMY_MAX_CONCURRENT_RUNS": str(SLOTS),
             **ONE_TOKEN_A_CHUNK}
+# Latency runs only: the demo model stamps when it sent each chunk (core/trace.py), where a token's latency starts.
+STAMPED = {"BOTARMY_DEMO_TOKEN_DELAY_MS": str(LATENCY_PACE_MS), "BOTARMY_BENCH_PAGES": "1"}
 SECTION = "# Scale-out benchmark"
 
 
@@ -70,20 +75,22 @@ def throughput(web: Server) -> dict:
     return {"runs_per_min": RUNS / elapsed * 60, "tokens_per_s": sum(counts.values()) / elapsed, "s": elapsed}
 
 
-def latency(browser, watched: list[Server], source: Server) -> list[float]:
-    """One run, streamed at LATENCY_PACE_MS a token, watched by one tab on each of `watched`: append → DOM."""
-    context = viewer(browser, watched[0])
-    run_id = start_runs(context, watched[0], 1)[0]
-    pages = []
-    for server in watched:
-        pages += open_tabs(context, [f"{server.url}/runs/{run_id}"])
+def latency(browser, watched: list[Server], sources: list[Server]) -> list[float]:
+    """One run, streamed at LATENCY_PACE_MS a token by the demo model of whichever of `sources` works it, watched by
+    one tab on each of `watched`: the model sent the chunk → its text in the tab's DOM."""
+    context = viewer(browser, watched[0].url)
+    run_id = start_runs(context, watched[0].url, 1, LATENCY_PACE_MS)[0]
+    pages = open_tabs(context, [f"{server.url}/runs/{run_id}" for server in watched],
+                      "[data-testid=connection-status][data-state=connected]")
     time.sleep(2)
     start_ms = time.time() * 1000
     time.sleep(WINDOW_S)
     end_ms = time.time() * 1000 - 1000
     time.sleep(1)
-    tokens = content_events(source, run_id)
-    measured = [value for page in pages for value in latencies(observed(page), tokens, start_ms, end_ms)]
+    sent = stage_stamps(sources)[Stage.SENT]
+    run_tokens = tokens(watched[0], {cookie["name"]: cookie["value"] for cookie in context.cookies()}, run_id)
+    measured = [value for page in pages
+                for value in latencies(series(observed(page), "m"), run_tokens, sent, start_ms, end_ms)]
     context.close()
     return measured
 
@@ -96,18 +103,16 @@ def main() -> None:
         base = Path(scratch)
         with start_server(base / "single", {**SETTINGS, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(THROUGHPUT_PACE_MS)}) as one:
             single = throughput(one)
-        with start_server(base / "single-latency", {**SETTINGS, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(LATENCY_PACE_MS)}) \
-                as one:
-            rows.append(("one process, SQLite (floor)", single, latency(browser, [one, one], one)))
+        with start_server(base / "single-latency", {**SETTINGS, **STAMPED}) as one:
+            rows.append(("one process, SQLite (floor)", single, latency(browser, [one, one], [one])))
         with postgres_server() as postgres, redis_server() as redis:
             for workers in (1, 2):
                 env = {**SETTINGS, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(THROUGHPUT_PACE_MS)}
                 with cluster(base / f"scaled-{workers}", postgres, redis, webs=2, workers=workers, env=env) as made:
                     measured = throughput(made.webs[0])
-                env = {**SETTINGS, "BOTARMY_DEMO_TOKEN_DELAY_MS": str(LATENCY_PACE_MS)}
                 with cluster(base / f"scaled-latency-{workers}", postgres, redis, webs=2, workers=workers,
-                             env=env) as made:
-                    lat = latency(browser, made.webs, made.web)
+                             env={**SETTINGS, **STAMPED}) as made:
+                    lat = latency(browser, made.webs, made.workers)
                 rows.append((f"2 web instances, {workers} worker{'s' * (workers > 1)}, PostgreSQL + Redis",
                              measured, lat))
         browser.close()
@@ -126,15 +131,16 @@ def render(rows: list[tuple[str, dict, list[float]]], load: tuple[float, float])
         f"Throughput: {RUNS} runs started at once, {SLOTS} working at once per worker (or in the one process), the "
         f"demo model at {THROUGHPUT_PACE_MS} ms a token, each run followed over SSE through a web instance. "
         f"Latency: one run at {LATENCY_PACE_MS} ms a token, one tab per web instance (two tabs on the one "
-        f"process), a token's append to the log → its text in the tab's DOM, over {WINDOW_S} s.", "",
+        f"process), the demo model's sending of a token (its stamp, core/trace.py) → its text in the tab's DOM, "
+        f"over {WINDOW_S} s.", "",
         "| deployment | runs/min | × floor | tokens/s delivered | chunk → DOM p50 ms | p99 ms | p99 × floor |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, measured, lat in rows:
-        p99 = pct(lat, 99)
+        p99 = ms(pct(lat, 99))
         lines.append(f"| {name} | {measured['runs_per_min']:.1f} | {measured['runs_per_min'] / floor_runs:.2f}× "
-                     f"| {measured['tokens_per_s']:.0f} | {pct(lat, 50)} | {p99} | "
-                     f"{_times(p99, pct(floor_lat, 99))} |")
+                     f"| {measured['tokens_per_s']:.0f} | {ms(pct(lat, 50))} | {p99} | "
+                     f"{_times(p99, ms(pct(floor_lat, 99)))} |")
     lines += [
         "", f"A second worker gives {two_workers / one_worker:.2f}× the runs of one. What limits the ratios here: "
         f"the machine's 2 cores (load average over 5 minutes {load[0]:.1f} before the run, {load[1]:.1f} after, "
@@ -159,7 +165,8 @@ def write(table: str) -> None:
     if start < 0:
         before, after = text.rstrip("\n"), ""
     else:
-        following = re.search(r"^# ", text[start + len(SECTION):], re.MULTILINE)
+        # Up to the next heading of any level: a section after this one may be a "## " one.
+        following = re.search(r"^#+ ", text[start + len(SECTION):], re.MULTILINE)
         before = text[:start].rstrip("\n")
         after = text[start + len(SECTION) + following.start():] if following else ""
     path.write_text("\n\n".join(part for part in (before, table.rstrip("\n"), after.rstrip("\n")) if part) + "\n")
