@@ -479,12 +479,12 @@ def demo_sends(noted: dict, agent: str, brief: str, answer: str) -> list[tuple[s
     return [(re.sub(r"[^A-Za-z0-9]", "", answer[:end]), at) for end, at in sorted(out)]
 
 
-def measure_peer_chainlit(browser, model: Server, pace_ms: float) -> list[float]:
+def measure_peer_chainlit(browser, model: Server, base_url: str, pace_ms: float) -> list[float]:
+    """Chainlit streaming the demo model at `base_url`, whose sends `model` (the process serving it) stamps."""
     chainlit = install_chainlit()
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="chainlit-"))
-    env = {"PATH": f"{PEER_DIR / 'bin'}:/usr/bin:/bin", "HOME": str(work),
-           "DEMO_BASE_URL": f"{model.url}/demo/v1"}
+    env = {"PATH": f"{PEER_DIR / 'bin'}:/usr/bin:/bin", "HOME": str(work), "DEMO_BASE_URL": base_url}
     with open(work / "chainlit.log", "wb") as log:
         process = subprocess.Popen([str(chainlit), "run", str(PEER_APP), "--headless", "--port", str(port)],
                                    cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -758,7 +758,8 @@ def main() -> None:
                 floor, floor_cpu, floor_thread_ms = measure_floor(browser, server, tabs, pace)
                 with_peer = args.peer == "chainlit" and name == "1tab"
                 result = measure_live(browser, server, model, tabs, runs, pace, text_observer=with_peer)
-                peer = measure_peer_chainlit(browser, model, pace) if with_peer else None
+                base_url = model_env.get("OPENAI_BASE_URL", f"{server.url}/demo/v1")
+                peer = measure_peer_chainlit(browser, model, base_url, pace) if with_peer else None
             lat, cost = result["lat"], result["browser"]
             ratio = (f"{pct(lat, 99) / pct(floor, 99):.1f}×" if pct(lat, 99) and pct(floor, 99) else "n/a")
             cpu = ms(result["cpu_per_token"]) if result["cpu_per_token"] is None else f"{result['cpu_per_token']:.2f}"
