@@ -11,9 +11,6 @@
   runtime.ready = (unocss) => {
     const extract = unocss.extract.bind(unocss);
     unocss.extract = async (classes) => {
-      // In a task of its own: NiceGUI extracts right after the DOM changed, in the task that changed it, and the
-      // page's first mount was one task with all of its classes extracted.
-      await new Promise((resolve) => setTimeout(resolve));
       const names = typeof classes === "string" ? classes.split(/\s+/).filter(Boolean) : [...classes];
       const utilities = [];
       for (const name of names) if (await unocss.uno.parseToken(name)) utilities.push(name);

@@ -133,7 +133,7 @@ export default {
     this.openCode = null; // the code fence streaming at the end: where it starts in the source, and its text node
   },
   mounted() {
-    this.reset(this.text || "", this.complete, true);
+    this.reset(this.text || "", this.complete);
   },
   unmounted() {
     clearTimeout(this.timer);
@@ -152,14 +152,14 @@ export default {
     },
   },
   methods: {
-    reset(text, complete, mounting = false) {
+    reset(text, complete) {
       this.source = text;
       this.stable = 0;
       this.done = complete;
       this.openCode = null;
       this.$el.children[0].innerHTML = "";
       this.$el.children[1].innerHTML = "";
-      this.render(mounting);
+      this.render();
     },
     // `offset` is where the delta starts: a delta the element already has (its creation or a prop update may
     // have carried the newer text) is skipped, so text is never shown twice.
@@ -187,14 +187,13 @@ export default {
         this.render();
       }, wait);
     },
-    // `mounting`: finished blocks of any length are left to the backlog's slices, in a task after this one: a page
-    // opened on a run mounts all its answers in one task, and rendering them there made it ~70 ms longer.
-    render(mounting = false) {
+    render() {
       if (this.behind) return; // its slices show the latest text
       this.renderedAt = performance.now();
       const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
-      if (end - this.stable > (mounting ? 0 : PIECE_CHARS)) {
+      if (end - this.stable > PIECE_CHARS) {
         this.behind = true;
+        if (this.renderPiece()) return; // the first piece at once: the page shows text as soon as it can
         backlog.push(this);
         if (!slicing) {
           slicing = true;
