@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, own_model, pct, series,  # noqa: E402
+from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, own_model, pct, series, stamps,  # noqa: E402
                        viewer)
 from socket_viewer import SocketViewer  # noqa: E402
 
@@ -111,17 +111,6 @@ def tokens(web: Server, cookies: dict, run_id: str) -> list[tuple[str, int, str,
     return out
 
 
-def stage_stamps(processes: list[Server]) -> dict[str, dict[str, float]]:
-    """The stage stamps (core/trace.py) of every process since the last call, in Unix ms, by stage and key: when the
-    demo model sent each chunk (`agent|brief digest|end`), when the process working the run read it from its LLM
-    client (`message id|end`)."""
-    noted: dict[str, dict[str, float]] = defaultdict(dict)
-    for url in dict.fromkeys(process.url for process in processes):
-        for stage, key, at in httpx.get(f"{url}/bench/trace", timeout=60).json()["stamps"]:
-            noted[stage].setdefault(key, at * 1000)
-    return noted
-
-
 def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> list[float]:
     points = {agent: sorted(map(tuple, values)) for agent, values in received.items()}
     monotonic = {}
@@ -151,7 +140,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def measure(browser, webs: list[Server], sources: list[Server], viewers: int, runs: int) -> dict:
-    stage_stamps(webs + sources)  # forget what came before
+    stamps(*webs, *sources)  # forget what came before
     with httpx.Client(base_url=webs[0].url, timeout=60) as client:
         client.get("/")
         cookies = dict(client.cookies.items())
@@ -194,7 +183,7 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
     process.join(120)
     simulated = json.loads(out.read_text())
     out.unlink()
-    noted = stage_stamps(webs + sources)
+    noted = stamps(*webs, *sources)
     sent = noted[Stage.SENT]
     run_tokens = {run_id: tokens(webs[0], cookies, run_id) for run_id in run_ids}
     simulated_lat, per_viewer_p99 = [], []

@@ -298,10 +298,9 @@ def measure_floor(browser, server: Server, tabs: int, pace_ms: float) -> tuple[l
     latencies = [when - sent for one in seen for kind, _, sent, when in one if kind == "f"]
     delivered = sum(len({sent for kind, _, sent, _ in one if kind == "f" and start_ms <= sent <= end_ms})
                     for one in seen)
-    updates = sum(1 for one in seen for kind, *_ in one if kind == "f")
     context.close()
     return (latencies, cpu * 1000 / delivered if delivered else None,
-            sum(c.spent.get("ThreadTime", 0) for c in costs) * 1000 / max(1, updates))
+            sum(c.spent.get("ThreadTime", 0) for c in costs) * 1000 / max(1, delivered))
 
 
 BOTARMY_ANALYST_TEXT = "[data-testid=message][data-agent=analyst] [data-testid=message-body]"

@@ -23,8 +23,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from capacity import latencies, stage_stamps, tokens  # noqa: E402
-from live_path import ms, observed, open_tabs, pct, series, start_runs, viewer  # noqa: E402
+from capacity import latencies, tokens  # noqa: E402
+from live_path import ms, observed, open_tabs, pct, series, stamps, start_runs, viewer  # noqa: E402
 
 from core.trace import Stage  # noqa: E402
 
@@ -87,7 +87,7 @@ def latency(browser, watched: list[Server], sources: list[Server]) -> list[float
     time.sleep(WINDOW_S)
     end_ms = time.time() * 1000 - 1000
     time.sleep(1)
-    sent = stage_stamps(sources)[Stage.SENT]
+    sent = stamps(*sources)[Stage.SENT]
     run_tokens = tokens(watched[0], {cookie["name"]: cookie["value"] for cookie in context.cookies()}, run_id)
     measured = [value for page in pages
                 for value in latencies(series(observed(page), "m"), run_tokens, sent, start_ms, end_ms)]
@@ -137,10 +137,10 @@ def render(rows: list[tuple[str, dict, list[float]]], load: tuple[float, float])
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, measured, lat in rows:
-        p99 = ms(pct(lat, 99))
+        p99, floor_p99 = pct(lat, 99), pct(floor_lat, 99)
+        times = f"{p99 / floor_p99:.1f}×" if p99 and floor_p99 else "n/a"
         lines.append(f"| {name} | {measured['runs_per_min']:.1f} | {measured['runs_per_min'] / floor_runs:.2f}× "
-                     f"| {measured['tokens_per_s']:.0f} | {ms(pct(lat, 50))} | {p99} | "
-                     f"{_times(p99, ms(pct(floor_lat, 99)))} |")
+                     f"| {measured['tokens_per_s']:.0f} | {ms(pct(lat, 50))} | {ms(p99)} | {times} |")
     lines += [
         "", f"A second worker gives {two_workers / one_worker:.2f}× the runs of one. What limits the ratios here: "
         f"the machine's 2 cores (load average over 5 minutes {load[0]:.1f} before the run, {load[1]:.1f} after, "
@@ -152,9 +152,6 @@ def render(rows: list[tuple[str, dict, list[float]]], load: tuple[float, float])
         "above 2× means the one-worker row was hit harder by it)."]
     return "\n".join(lines) + "\n"
 
-
-def _times(value: str, floor: str) -> str:
-    return "n/a" if "n/a" in (value, floor) else f"{float(value) / float(floor):.1f}×"
 
 
 def write(table: str) -> None:
