@@ -43,7 +43,12 @@
     }
     apply(window.socket && window.socket.connected ? "connected" : "reconnecting");
   });
-  // Elements rendered later (a new page section) get the current state too.
-  new MutationObserver(() => { if (state) apply(state); }).observe(document.body, { childList: true, subtree: true });
+  // Elements rendered later (a new page section) get the current state too. Only added elements are looked at, not
+  // the whole page: text streaming into an answer adds nodes many times a second, and none of them is a control.
+  const SHOWN = '[data-testid="connection-status"], [data-requires-connection]';
+  const concerned = (node) => node.nodeType === Node.ELEMENT_NODE && (node.matches(SHOWN) || node.querySelector(SHOWN));
+  new MutationObserver((records) => {
+    if (state && records.some((record) => [...record.addedNodes].some(concerned))) apply(state);
+  }).observe(document.body, { childList: true, subtree: true });
   attach();
 })();

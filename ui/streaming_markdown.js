@@ -6,18 +6,21 @@
 // long the answer is. When the answer completes, its last block joins the finished ones in place: nothing is
 // rendered again and nothing is swapped.
 //
-// An append after a quiet frame renders at once; more appends within the same frame (FRAME_MS) are rendered together
-// when it has passed, so the page renders at most once per frame. The wait is a timer, not requestAnimationFrame: a
-// busy page produces frames late, and text should not wait for them. A long text that arrives whole (a finished run
-// opened, a tab that joins late) is rendered a slice at a time (SLICE_MS each, the answer at the bottom of the
-// transcript, the one in view, first), so no task grows with it. An open code fence is closed for display so code
-// never shows as prose; an unfinished mermaid block shows as plain code.
+// An append renders at once when the page has drawn a frame since this answer last rendered; more appends before
+// that frame are rendered together just before it (requestAnimationFrame), so the page renders at most once per
+// frame and the text is in every frame it could be in. The server already paces a tab's updates: one that arrives
+// a little early (the socket's jitter) goes into the next frame instead of waiting for a timer a frame long after
+// the last render (a timer fired for nearly every other update). A hidden tab draws no frames; its text still
+// renders after HIDDEN_MS. A long text that arrives whole (a finished run opened, a tab that joins late) is rendered
+// a slice at a time (SLICE_MS each, the answer at the bottom of the transcript, the one in view, first), so no task
+// grows with it. An open code fence is closed for display so code never shows as prose; an unfinished mermaid block
+// shows as plain code.
 import { Marked } from "botarmy-marked";
 import { sanitizedFragment } from "botarmy-model-content";
 import { finish } from "botarmy-model-content/finishing.js";
 
 const FENCE = /^ {0,3}```/gm;
-const FRAME_MS = 1000 / 60;
+const HIDDEN_MS = 100;
 const SLICE_MS = 8;
 const PIECE_CHARS = 2000; // finished text rendered at once is cut at block ends near this length
 
@@ -127,8 +130,8 @@ export default {
     this.source = "";
     this.stable = 0; // the length of the source shown as finished blocks
     this.done = false;
-    this.renderedAt = -Infinity;
-    this.timer = null;
+    this.drawn = true; // the page has drawn a frame since this answer last rendered
+    this.frame = null; // the render waiting for the next frame: its animation frame and its timer
     this.behind = false; // in the backlog
     this.openCode = null; // the code fence streaming at the end: where it starts in the source, and its text node
   },
@@ -136,7 +139,7 @@ export default {
     this.reset(this.text || "", this.complete);
   },
   unmounted() {
-    clearTimeout(this.timer);
+    this.cancelFrame();
     const queued = backlog.indexOf(this);
     if (queued >= 0) backlog.splice(queued, 1);
   },
@@ -176,20 +179,29 @@ export default {
       this.schedule();
     },
     schedule() {
-      if (this.timer !== null || this.behind) return; // rendered with the others of this frame, or in slices
-      const wait = this.renderedAt + FRAME_MS - performance.now();
-      if (wait <= 0) {
+      if (this.frame !== null || this.behind) return; // rendered with the others of this frame, or in slices
+      if (this.drawn) {
         this.render();
         return;
       }
-      this.timer = setTimeout(() => {
-        this.timer = null;
+      const render = () => {
+        this.cancelFrame();
         this.render();
-      }, wait);
+      };
+      this.frame = { animation: requestAnimationFrame(render), timer: setTimeout(render, HIDDEN_MS) };
+    },
+    cancelFrame() {
+      if (this.frame === null) return;
+      cancelAnimationFrame(this.frame.animation);
+      clearTimeout(this.frame.timer);
+      this.frame = null;
     },
     render() {
       if (this.behind) return; // its slices show the latest text
-      this.renderedAt = performance.now();
+      if (this.drawn) {
+        this.drawn = false;
+        requestAnimationFrame(() => (this.drawn = true));
+      }
       const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
       if (end - this.stable > PIECE_CHARS) {
         this.behind = true;
