@@ -1,6 +1,6 @@
 // A scrolling box that follows new content while the reader is at its end; once they scroll up, it keeps their
 // place until they come back down. Only the user leaves the end: when the page moves it (content above settling,
-// a message re-rendered once complete), a following box goes back to the end.
+// a message re-rendered once complete), a following box goes back to the end when its content's size changes.
 const SLACK_PX = 48;
 const USER_INPUT_MS = 800; // a scroll this soon after a wheel, swipe or key in the box is the user's
 
@@ -26,6 +26,9 @@ export default {
     let end = 0;
     let last = 0;
     box.addEventListener("scroll", () => {
+      // Following and not moved by the user: the box moved itself to the end (or the page moved it), and the
+      // ResizeObserver keeps it there. Reading where it is would lay the page out before its frame does.
+      if (this.following && !byUser()) return;
       const top = box.scrollTop;
       const down = top > last;
       last = top;
@@ -33,13 +36,13 @@ export default {
         this.following = true;
       } else if (byUser()) {
         this.following = false;
-      } else if (this.following) {
-        box.scrollTop = box.scrollHeight;
       }
     }, { passive: true });
+    // Called after layout, so what it reads costs nothing.
     this.grown = new ResizeObserver(() => {
       if (this.following) box.scrollTop = box.scrollHeight;
       end = box.scrollHeight - box.clientHeight;
+      last = box.scrollTop;
     });
     if (box.firstElementChild) this.grown.observe(box.firstElementChild);
     box.scrollTop = box.scrollHeight;
