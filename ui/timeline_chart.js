@@ -59,6 +59,9 @@ export default {
   async mounted() {
     this.offset = this.now - Date.now(); // the server's clock, so a span still going on grows from its start
     echarts ??= (await import("nicegui-echart")).echarts;
+    // The chart's first drawing in a task of its own, not in the one that evaluated the library (together, one task
+    // of 120 ms while text streams).
+    await new Promise((resolve) => setTimeout(resolve));
     if (!this.$refs.chart) return; // gone while the library loaded
     this.chart = echarts.init(this.$refs.chart, null, { renderer: "canvas" });
     this.resize = new ResizeObserver(() => this.chart.resize());
