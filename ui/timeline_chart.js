@@ -64,7 +64,15 @@ export default {
     await new Promise((resolve) => setTimeout(resolve));
     if (!this.$refs.chart) return; // gone while the library loaded
     this.chart = echarts.init(this.$refs.chart, null, { renderer: "canvas" });
-    this.resize = new ResizeObserver(() => this.chart.resize());
+    // A new size is drawn at an idle moment, with any new data in the same pass: a new lane makes the box taller
+    // just as its data arrives, and a resize and a drawing each redrew the whole chart (up to 140 ms on a busy
+    // machine). Observing reports the size the chart was made with: nothing to draw then.
+    this.resize = new ResizeObserver(([entry]) => {
+      const { width, height } = entry.contentRect;
+      if (Math.abs(width - this.chart.getWidth()) >= 1 || Math.abs(height - this.chart.getHeight()) >= 1) {
+        this.whenIdle("resize");
+      }
+    });
     this.resize.observe(this.$refs.chart);
     this.theme = new MutationObserver(() => this.draw());
     this.theme.observe(document.body, { attributes: true, attributeFilter: ["class"] });
@@ -94,15 +102,16 @@ export default {
   },
   methods: {
     // Drawing is ECharts' work on the main thread: it waits for a moment without text to show, and what is asked
-    // meanwhile is done once (a whole drawing covers a tick of the clock).
+    // meanwhile is done once (a whole drawing covers a tick of the clock, and takes a new size with it).
     whenIdle(work) {
-      this.due = this.due === "draw" ? "draw" : work;
+      this.due = { ...this.due, [work]: true };
       if (this.waiting) return;
       this.waiting = requestIdleCallback(() => {
         const due = this.due;
         this.waiting = this.due = null;
-        if (due === "tick") return this.tick();
-        this.draw();
+        if (due.draw) this.draw(due.resize);
+        else if (due.resize) this.chart?.resize();
+        else this.tick();
       }, { timeout: IDLE_TIMEOUT_MS });
     },
     colors() {
@@ -172,9 +181,11 @@ export default {
     // Merged into what is drawn, the series replaced by id: ECharts keeps its axes, legend and tooltip instead of
     // building the chart anew (a whole new chart took 50–120 ms of a tab's main thread). A new lane makes the box
     // taller, which the ResizeObserver follows.
-    draw() {
+    draw(resize = false) {
       if (!this.chart) return;
-      this.chart.setOption(this.option(), { replaceMerge: ["series"] });
+      // Given a new size too, ECharts draws both in one pass: the option waits (lazyUpdate) for the resize.
+      this.chart.setOption(this.option(), { replaceMerge: ["series"], lazyUpdate: resize });
+      if (resize) this.chart.resize();
       if (this.current >= 0 && document.activeElement === this.$refs.chart) this.show(this.current);
     },
     show(index) {
