@@ -88,6 +88,19 @@ OBSERVER = """
   new PerformanceObserver((list) => {
     for (const task of list.getEntries()) longTasks.push([performance.timeOrigin + task.startTime, task.duration]);
   }).observe({type: 'longtask', buffered: true});
+  // Frames that held a long task, with what ran in them: [start in Unix ms, blocking ms, [[what ran, ms], ...]]
+  // (a script by its invoker and source file, and the frame's rendering: style, layout and paint).
+  const blocked = window.__blockedFrames = [];
+  new PerformanceObserver((list) => {
+    for (const frame of list.getEntries()) {
+      if (!frame.blockingDuration) continue;
+      const ran = frame.scripts.map((script) => [
+        `${script.invokerType}: ${(script.sourceURL || script.invoker).split('/').pop().split('?')[0]}`,
+        script.duration]);
+      if (frame.renderStart) ran.push(['rendering', frame.startTime + frame.duration - frame.renderStart]);
+      blocked.push([performance.timeOrigin + frame.startTime, frame.blockingDuration, ran]);
+    }
+  }).observe({type: 'long-animation-frame', buffered: true});
   let socket;
   Object.defineProperty(window, 'socket', {configurable: true, get: () => socket, set(value) {
     socket = value;
@@ -412,10 +425,21 @@ def whole_run_long_tasks(browser, data_dir: Path, tabs: int) -> dict:
             time.sleep(0.2)
         time.sleep(2)  # what the page does once the run has ended (the last card, the timeline's last draw)
         tasks = [page.evaluate("window.__longTasks") for page in pages]
+        frames = [frame for page in pages for frame in page.evaluate("window.__blockedFrames") if frame[0] >= ready_ms]
         context.close()
     during = [duration for noted in tasks for start, duration in noted if start >= ready_ms]
     mount = [duration for noted in tasks for start, duration in noted if start < ready_ms]
-    return {"tabs": len(pages), "during": during, "mount": mount}
+    return {"tabs": len(pages), "during": during, "mount": mount, "causes": causes(frames)}
+
+
+def causes(frames: list) -> list[tuple[str, float]]:
+    """What the frames that held a long task spent their time on, most first: each script by its invoker and
+    source, and their rendering (style, layout, paint); ms in all."""
+    spent: dict[str, float] = defaultdict(float)
+    for _, _, scripts in frames:
+        for what, duration in scripts:
+            spent[what] += duration
+    return sorted(spent.items(), key=lambda item: -item[1])
 
 
 def _handed(noted: dict[str, dict[str, float]]) -> dict[str, list[tuple[float, float]]]:
@@ -815,6 +839,10 @@ def main() -> None:
         lines += [f"| {w['tabs']} tab{'s' if w['tabs'] > 1 else ''} | {len(w['during'])} / "
                   f"{max(w['during'], default=0):.0f} | {len(w['mount'])} / {max(w['mount'], default=0):.0f} |"
                   for w in whole]
+        lines += ["", "What ran in the frames that held those long tasks (scripts by invoker and source file, ms in all "
+                  "tabs):", ""]
+        lines += [f"- {w['tabs']} tab{'s' if w['tabs'] > 1 else ''}: "
+                  + (", ".join(f"{what} {spent:.0f}" for what, spent in w["causes"][:6]) or "none") for w in whole]
     lines += ["", "| disconnect | catch-up after reconnect (ms) |", "|---:|---:|"]
     lines += [f"| {s} s | {value:.0f} |" for s, value in catch]
     lines += ["", "| opening a finished run | transcript painted (ms) | interactive (ms) | long tasks "
