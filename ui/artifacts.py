@@ -46,31 +46,30 @@ class Artifacts:
 
     @staticmethod
     def _entry(artifact: ArtifactView, revisions: list[ArtifactView]) -> ui.expansion:
-        """The artifact's rendering is made when it is first opened: a closed artifact costs the page nothing, and
-        opening a finished run does not render every answer twice (here and in the transcript)."""
+        """The artifact's contents, its buttons too, are made when it is first opened: a closed artifact costs the
+        page nothing, and opening a finished run does not render every answer twice (here and in the transcript)."""
         caption = f"{artifact.title} · {artifact.filename}" + (" · edited by you" if artifact.edited else "")
 
         def fill(opened: bool) -> None:
-            if opened and not body.default_slot.children:
-                with body:
-                    markdown(artifact.content)
-                    if revisions:
-                        with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes(
-                                "w-full").props(f"dense data-testid=revisions-{artifact.agent}"):
-                            for number, revision in enumerate(revisions, 1):
-                                ui.label(f"Version {number}").classes("text-overline")
-                                markdown(revision.content)
+            if opened and not entry.default_slot.children:
+                with entry:
+                    with ui.row().classes("w-full justify-end gap-1"):
+                        ui.button("Copy", icon="content_copy",
+                                  on_click=lambda: copy_to_clipboard(artifact.content)).props(
+                            f"flat dense data-testid=copy-{artifact.agent}")
+                        ui.button("Download", icon="download", on_click=lambda: ui.download.content(
+                            artifact.content, artifact.filename, "text/markdown")).props(
+                            f"flat dense data-testid=download-{artifact.agent}")
+                    with ui.element("div").classes("w-full"):
+                        markdown(artifact.content)
+                        if revisions:
+                            with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes(
+                                    "w-full").props(f"dense data-testid=revisions-{artifact.agent}"):
+                                for number, revision in enumerate(revisions, 1):
+                                    ui.label(f"Version {number}").classes("text-overline")
+                                    markdown(revision.content)
 
-        with ui.expansion(caption, icon="description", on_value_change=lambda event: fill(event.value)).classes(
-                "artifact w-full").props(f"dense data-testid=artifact-{artifact.agent} "
-                                         f"data-edited={str(artifact.edited).lower()} "
-                                         "header-class=text-weight-medium") as entry:
-            with ui.row().classes("w-full justify-end gap-1"):
-                ui.button("Copy", icon="content_copy",
-                          on_click=lambda: copy_to_clipboard(artifact.content)).props(
-                    f"flat dense data-testid=copy-{artifact.agent}")
-                ui.button("Download", icon="download", on_click=lambda: ui.download.content(
-                    artifact.content, artifact.filename, "text/markdown")).props(
-                    f"flat dense data-testid=download-{artifact.agent}")
-            body = ui.element("div").classes("w-full")
+        entry = ui.expansion(caption, icon="description", on_value_change=lambda event: fill(event.value)).classes(
+            "artifact w-full").props(f"dense data-testid=artifact-{artifact.agent} "
+                                     f"data-edited={str(artifact.edited).lower()} header-class=text-weight-medium")
         return entry
