@@ -6,12 +6,12 @@
 // long the answer is. When the answer completes, its last block joins the finished ones in place: nothing is
 // rendered again and nothing is swapped.
 //
-// An append renders at once when the page has drawn a frame since this answer last rendered; more appends before
-// that frame are rendered together just before it (requestAnimationFrame), so the page renders at most once per
-// frame and the text is in every frame it could be in. The server already paces a tab's updates: one that arrives
-// a little early (the socket's jitter) goes into the next frame instead of waiting for a timer a frame long after
-// the last render (a timer fired for nearly every other update). A hidden tab draws no frames; its text still
-// renders after HIDDEN_MS. A long text that arrives whole (a finished run opened, a tab that joins late) is rendered
+// An append renders at once. The server already paces a tab's updates (at most one a frame), so appends that come
+// closer together than GAP_MS arrived together (a socket that was held up, a tab catching up): the later ones are
+// rendered together just before the next frame (requestAnimationFrame), which is when they would be painted anyway.
+// The next frame, not a timer a frame long after the last render: that made an update a little early (the socket's
+// jitter) wait ~16 ms, a timer for nearly every other update. A hidden tab draws no frames; its text still renders
+// after HIDDEN_MS. A long text that arrives whole (a finished run opened, a tab that joins late) is rendered
 // a slice at a time (SLICE_MS each, the answer at the bottom of the transcript, the one in view, first), so no task
 // grows with it. An open code fence is closed for display so code never shows as prose; an unfinished mermaid block
 // shows as plain code.
@@ -20,6 +20,7 @@ import { sanitizedFragment } from "botarmy-model-content";
 import { finish } from "botarmy-model-content/finishing.js";
 
 const FENCE = /^ {0,3}```/gm;
+const GAP_MS = 8;
 const HIDDEN_MS = 100;
 const SLICE_MS = 8;
 const PIECE_CHARS = 2000; // finished text rendered at once is cut at block ends near this length
@@ -130,7 +131,7 @@ export default {
     this.source = "";
     this.stable = 0; // the length of the source shown as finished blocks
     this.done = false;
-    this.drawn = true; // the page has drawn a frame since this answer last rendered
+    this.renderedAt = -Infinity;
     this.frame = null; // the render waiting for the next frame: its animation frame and its timer
     this.behind = false; // in the backlog
     this.openCode = null; // the code fence streaming at the end: where it starts in the source, and its text node
@@ -180,7 +181,7 @@ export default {
     },
     schedule() {
       if (this.frame !== null || this.behind) return; // rendered with the others of this frame, or in slices
-      if (this.drawn) {
+      if (performance.now() - this.renderedAt >= GAP_MS) {
         this.render();
         return;
       }
@@ -198,10 +199,7 @@ export default {
     },
     render() {
       if (this.behind) return; // its slices show the latest text
-      if (this.drawn) {
-        this.drawn = false;
-        requestAnimationFrame(() => (this.drawn = true));
-      }
+      this.renderedAt = performance.now();
       const end = this.done ? this.source.length : stableEnd(this.source, this.stable);
       if (end - this.stable > PIECE_CHARS) {
         this.behind = true;
