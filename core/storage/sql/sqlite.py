@@ -36,7 +36,9 @@ def _engine(path: Path, begin: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def start(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+        # On the driver's connection: SQLAlchemy's execution of a statement costs more than the BEGIN itself, and
+        # every append (a streamed token) begins a transaction.
+        connection.connection.driver_connection.execute(begin)
 
     return engine
 
