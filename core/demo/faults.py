@@ -7,22 +7,22 @@ BOTARMY_DEMO_FAULTS takes either rates or a script:
     script:429,ok,cut,ok                    the n-th request gets the n-th entry; no faults after the script
 
 Kinds: 429 (with Retry-After, `429@2` for 2 s), 500, 503, 401, leaky401 (a 401 whose message quotes the whole
-key, as some gateways do), 400 (context_length_exceeded), cut (the
-connection drops mid-answer), stall (the stream stops mid-answer and never resumes), malformed (a broken chunk
-mid-answer), slow (each token takes 200 ms more), hostile (the answer ends with HTML, script and links a
-prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py), buggy (the developer's first
-version has a bug that the tester's tests find, so the fix loop runs; its revision with the failing output as
-feedback is correct; other agents answer as usual), badedit (in a change request, the SEARCH text of the
-developer's first edit is not in the file, so its edits fail and it is asked again; with that feedback its edits
-apply).
+key, as some gateways do), 400 (context_length_exceeded), cut (the connection drops mid-answer), stall (the stream
+stops mid-answer and never resumes), malformed (a broken chunk mid-answer), misshapen (a chunk mid-answer that is
+JSON but not a chunk's shape: its text is a list), slow (each token takes 200 ms more), hostile (the answer ends with
+HTML, script and links a prompt-injected model might emit, and echoes the brief; see core/demo/hostile.py), buggy
+(the developer's first version has a bug that the tester's tests find, so the fix loop runs; its revision with the
+failing output as feedback is correct; other agents answer as usual), badedit (in a change request, the SEARCH text
+of the developer's first edit is not in the file, so its edits fail and it is asked again; with that feedback its
+edits apply).
 """
 
 import random
 from collections import Counter
 from dataclasses import dataclass
 
-KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "slow", "hostile", "buggy",
-         "badedit")
+KINDS = ("429", "500", "503", "401", "leaky401", "400", "cut", "stall", "malformed", "misshapen", "slow", "hostile",
+         "buggy", "badedit")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .errors import (
     ContentFiltered,
     FailureKind,
     FirstTokenTimeout,
+    MalformedChunk,
     StreamCut,
     StreamStalled,
     classify,
@@ -202,17 +203,14 @@ class LLM:
         usage, finished, pieces = None, False, []
         async with stream:
             async for chunk in stream:
-                if (counted := chunk.get("usage")) is not None:
-                    details = counted.get("prompt_tokens_details") or {}
-                    usage = Usage(agent=agent, prompt_tokens=counted["prompt_tokens"],
-                                  completion_tokens=counted["completion_tokens"],
-                                  cached_tokens=details.get("cached_tokens") or 0)
-                for choice in chunk.get("choices") or ():
-                    reason = choice.get("finish_reason")
+                counted, choices = _read(chunk)
+                if counted is not None:
+                    usage = Usage(agent=agent, **counted)
+                for reason, content in choices:
                     if reason == "content_filter":
                         raise ContentFiltered()
                     finished = finished or reason is not None
-                    if content := (choice.get("delta") or {}).get("content"):
+                    if content:
                         pieces.append(content)
                         yield content
         if not finished:
@@ -251,3 +249,22 @@ class _limit:
 
 def _loopback(host: str) -> str:
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def _read(chunk: object) -> tuple[dict | None, list[tuple[str | None, str | None]]]:
+    """A chunk's token counts (Usage's fields), and each choice's finish reason and text. The endpoint is not trusted
+    to send the shape it should: anything else is a MalformedChunk, a garbled answer worth another try."""
+    try:
+        counted = chunk.get("usage")
+        if counted is not None:
+            details = counted.get("prompt_tokens_details") or {}
+            counted = {"prompt_tokens": int(counted["prompt_tokens"]),
+                       "completion_tokens": int(counted["completion_tokens"]),
+                       "cached_tokens": int(details.get("cached_tokens") or 0)}
+        choices = [(choice.get("finish_reason"), (choice.get("delta") or {}).get("content"))
+                   for choice in chunk.get("choices") or ()]
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise MalformedChunk() from error
+    if any(not isinstance(content, str | None) or not isinstance(reason, str | None) for reason, content in choices):
+        raise MalformedChunk()
+    return counted, choices

@@ -70,6 +70,10 @@ class ContentFiltered(Exception):
     """The service stopped the answer with finish_reason content_filter."""
 
 
+class MalformedChunk(Exception):
+    """A streamed chunk that is JSON but not the object a chat completion chunk is (its choices, delta, usage)."""
+
+
 class NotFinished(Exception):
     """The model ended its turns without marking its task done (an orchestrator's completion tool was never called,
     or the model reported that it could not do the task)."""
@@ -108,7 +112,7 @@ def classify(error: BaseException) -> Failure:
     if isinstance(error, (openai.APIConnectionError, StreamCut, FirstTokenTimeout, StreamStalled, CallTimeout,
                           ConnectionError, TimeoutError)):
         return Failure(FailureKind.CONNECTION, True, CONNECTION_GAVE_UP)
-    if isinstance(error, (openai.APIResponseValidationError, json.JSONDecodeError, openai.APIError)):
+    if isinstance(error, (openai.APIResponseValidationError, json.JSONDecodeError, MalformedChunk, openai.APIError)):
         return Failure(FailureKind.SERVICE_ERROR, True, SERVICE_ERROR)  # a garbled answer: worth another try
     return Failure(FailureKind.UNKNOWN, False, UNKNOWN)
 

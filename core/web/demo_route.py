@@ -119,6 +119,8 @@ def demo_router(token_delay_ms: float, faults: FaultPlan, tokens_per_chunk: int)
                         await asyncio.sleep(3600)
                     if at_break and kind == "malformed":
                         yield 'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "\n\n'
+                    if at_break and kind == "misshapen":
+                        yield 'data: {"id": "chatcmpl-misshapen", "choices": [{"delta": {"content": [1, 2]}}]}\n\n'
                     if delay:
                         await asyncio.sleep(delay * len(group))
                     text_sent = "".join(group)

@@ -51,7 +51,7 @@ async def test_a_429_with_retry_after_is_a_visible_wait_of_at_least_that_long(fa
     await llm.close()
 
 
-@pytest.mark.parametrize("fault", ["cut", "stall", "malformed"])
+@pytest.mark.parametrize("fault", ["cut", "stall", "malformed", "misshapen"])
 async def test_a_stream_broken_mid_answer_restarts_without_duplicating_text(fault_server, fault):
     llm = llm_for(f"{fault_server(f'script:{fault},ok').url}/demo/v1", llm_stall_timeout_s=0.5)
     pieces = await collect(llm)
