@@ -38,17 +38,24 @@ class Boundary(Generic[C]):
     the fallback; Retry builds it again and shows it the last view it was given.
     """
 
-    def __init__(self, name: str, build: Callable[[], C], *, deferred: bool = False) -> None:
-        """`deferred`: shown after the page's first mount (Scope)."""
+    def __init__(self, name: str, build: Callable[[], C], *, deferred: bool = False,
+                 needed: Callable[[RunView], bool] | None = None) -> None:
+        """`deferred`: shown after the page's first mount (Scope). `needed`: built only once a view needs it, for what
+        most pages never show (a form for a question the run may never ask): hidden, it would still be mounted."""
         self.name = name
         self.build = build
+        self.needed = needed
+        self.mounted = False
         self.component: C | None = None
         self.view: RunView | None = None
         self.container = Scope(deferred=deferred).classes("w-full")  # its changes render it alone
-        self._mount()
+        if needed is None:
+            self._mount()
 
     def update(self, view: RunView) -> None:
         self.view = view
+        if not self.mounted and self.needed(view):
+            self._mount()
         self._guard(lambda component: component.update(view))
 
     def tick(self: "Boundary[T]", view: RunView) -> None:
@@ -60,6 +67,7 @@ class Boundary(Generic[C]):
             self.update(self.view)
 
     def _mount(self) -> None:
+        self.mounted = True
         self.container.clear()
         try:
             with self.container:

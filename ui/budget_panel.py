@@ -15,11 +15,6 @@ class BudgetPanel:
     def __init__(self, run_id: str, runs: RunService) -> None:
         self.run_id, self.runs = run_id, runs
         self.interrupt_id: str | None = None
-        # Made when the run first asks: a hidden form would be mounted by every page that never shows it.
-        self.box = ui.element("div").classes("w-full")
-        self.card: ui.card | None = None
-
-    def _build(self) -> None:
         with ui.card().classes("approval-panel w-full gap-2").props(
                 "flat bordered data-testid=budget-panel role=region aria-label=Budget") as self.card:
             ui.label("The run reached its soft budget").classes("text-h6")
@@ -35,14 +30,10 @@ class BudgetPanel:
                      ).classes("text-caption text-grey-8")
             self.problem = ui.label("").classes("text-negative text-body2").props(
                 "data-testid=budget-error role=status")
+        self.card.set_visibility(False)
 
     def update(self, view: RunView) -> None:
         pending = view.pending_budget
-        if self.card is None:
-            if pending is None:
-                return
-            with self.box:
-                self._build()
         set_visible(self.card, pending is not None)
         if pending is None:
             self.interrupt_id = None
