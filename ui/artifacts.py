@@ -6,7 +6,7 @@ from nicegui import ui
 from core.domain.view import ArtifactView, RunView
 
 from .clipboard import copy_to_clipboard
-from .markdown import markdown
+from .markdown import markdown, prerender
 from .props import set_visible
 
 
@@ -47,11 +47,17 @@ class Artifacts:
     @staticmethod
     def _entry(artifact: ArtifactView, revisions: list[ArtifactView]) -> ui.expansion:
         """The artifact's contents, its buttons too, are made when it is first opened: a closed artifact costs the
-        page nothing, and opening a finished run does not render every answer twice (here and in the transcript)."""
+        page nothing, and opening a finished run does not render every answer twice (here and in the transcript).
+        Its markdown is rendered then, in a worker thread, once however many tabs open it: not for every answer the
+        run completes, in the flush that shows it, which made the run's next tokens wait."""
         caption = f"{artifact.title} · {artifact.filename}" + (" · edited by you" if artifact.edited else "")
 
-        def fill(opened: bool) -> None:
-            if opened and not entry.default_slot.children:
+        async def fill(opened: bool) -> None:
+            if not opened or entry.default_slot.children:
+                return
+            for text in (artifact.content, *(revision.content for revision in revisions)):
+                await prerender(text)
+            if not entry.default_slot.children and not entry.is_deleted:  # not filled meanwhile, nor replaced
                 with entry:
                     with ui.row().classes("w-full justify-end gap-1"):
                         ui.button("Copy", icon="content_copy",

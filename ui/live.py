@@ -21,7 +21,6 @@ from core.domain.view import RunView
 from core.engine.queries import RunQueries
 from core.trace import TRACE, Stage
 
-from .markdown import prerender
 
 log = logging.getLogger("botarmy.ui")
 
@@ -41,10 +40,9 @@ class LiveRun:
         self.queries = queries
         self.listeners: set[Listener] = set()
         self.interval = interval
-        self._prerendered: set[str] = set()
         self.last_flush = -math.inf
-        # The flush that is due (a timer) or the prerendering a flush waits for (a task); None when all is shown.
-        self._pending: asyncio.TimerHandle | asyncio.Task | None = None
+        # The flush that is due; None when all is shown.
+        self._pending: asyncio.Handle | None = None
         self._follower = background_tasks.create(self._follow(), name=f"follow-{view.run_id}")
 
     async def _follow(self) -> None:
@@ -62,12 +60,6 @@ class LiveRun:
         self._pending = loop.call_later(wait, self._flush) if wait > 0 else loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        completed = [message.text for message in self.view.messages
-                     if message.complete and message.message_id not in self._prerendered]
-        if completed:
-            self._prerendered.update(m.message_id for m in self.view.messages if m.complete)
-            self._pending = background_tasks.create(self._prerender(completed), name=f"prerender-{self.view.run_id}")
-            return
         self._pending = None
         self.last_flush = asyncio.get_running_loop().time()
         for listener in tuple(self.listeners):
@@ -77,16 +69,6 @@ class LiveRun:
                 log.exception("a view of run %s failed to render", self.view.run_id)
         if TRACE.on:
             TRACE.note(Stage.HANDED, f"{self.view.run_id}|{self.view.last_seq}")
-
-    async def _prerender(self, texts: list[str]) -> None:
-        """Render newly completed answers in a worker thread, once per run, before the flush that shows them: every
-        tab's markdown then comes from the render cache instead of the event loop parsing a long answer while other
-        runs stream."""
-        try:
-            for text in texts:
-                await prerender(text)
-        finally:
-            self._flush()
 
     def stop(self) -> None:
         self._follower.cancel()

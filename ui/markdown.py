@@ -43,11 +43,6 @@ def markdown(content: str) -> ModelMarkdown:
     return ModelMarkdown(content).classes("botarmy-markdown w-full")
 
 
-def is_rendered(content: str) -> bool:
-    """Whether `markdown(content)` takes its HTML from the cache, without rendering on the event loop."""
-    return model_html.is_rendered(content)
-
-
 async def prerender(content: str) -> None:
     """Fill the render cache for this content in a worker thread; callers waiting for the same text share one
     rendering."""
