@@ -80,7 +80,7 @@ async def test_many_tabs_of_streaming_runs_get_fewer_fuller_updates_and_the_last
     runs = RunService(store.catalogue, store.log, bus, idle_pipeline)
     run_id = await runs.start("A brief", owner=OWNER)
     live_runs = LiveRuns(runs.queries)
-    tabs = 3 * TAB_UPDATES_PER_S // 60  # three times as many tabs as frames alone would allow
+    tabs = round(3 * TAB_UPDATES_PER_S * FLUSH_INTERVAL)  # three times as many tabs as frames alone would allow
     renders: list[list[int]] = [[] for _ in range(tabs)]
     for shown in renders:
         await live_runs.attach(run_id, recorder(shown))
