@@ -636,28 +636,42 @@ def finished_run_open(browser, data_dir: Path, lengths: list[int]) -> dict:
         context = viewer(browser, server.url)
         # A first visit, then the same run opened again in another tab of the same browser, whose cache then holds
         # the page's scripts and styles, as it does for anyone who has used BotArmy before.
-        opened = {visit: _open(context, f"{server.url}/runs/{run_id}", len(lengths)) for visit in ("first", "again")}
+        # Whole: each answer's body shows as many characters as the message has (the server-rendered answer of
+        # earlier versions has no count of its own: its text is there).
+        whole = f"""(() => {{
+            const done = [...document.querySelectorAll('[data-testid=message][data-complete=true]')];
+            return done.length === {len(lengths)} && done.every(m => {{
+                const body = m.querySelector('[data-testid=message-body]');
+                return body ? body.dataset.length === m.dataset.length : m.textContent.length > 1000;
+            }});
+        }})()"""
+        painted = "[...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.length > 200)"
+        opened = {visit: _open(context, f"{server.url}/runs/{run_id}", painted, whole) for visit in ("first", "again")}
         context.close()
     return opened
 
 
-def _open(context, url: str, answers: int) -> dict:
-    """One opening of a finished run in a new tab of `context` (see finished_run_open)."""
+def floor_open(browser, data_dir: Path) -> dict:
+    """The floor of opening a page: NiceGUI's bare page of one label (ui/floor_page.py), on a first visit and again,
+    measured as finished_run_open measures a run's page (its label is in the DOM: painted and whole)."""
+    with start_server(data_dir, {"BOTARMY_BENCH_PAGES": "1"}) as server:
+        context = viewer(browser, server.url)
+        shown = "document.querySelector('[data-testid=floor]') !== null"
+        # The label's timer does not fire while the page is measured: the page's own work is what is counted.
+        opened = {visit: _open(context, f"{server.url}/bench/floor?interval_ms=600000", shown, shown)
+                  for visit in ("first", "again")}
+        context.close()
+    return opened
+
+
+def _open(context, url: str, painted: str, whole: str) -> dict:
+    """One opening of a page in a new tab of `context` (see finished_run_open): `painted` and `whole` are the
+    expressions true once its content is painted and once it is all rendered."""
     page = context.new_page()
     page.goto(url, wait_until="commit")
     # Checked in animation frames: true in one means the frame about to be painted shows it.
-    painted = page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=message]')]
-        .some(message => message.textContent.length > 200) && performance.now()""", timeout=120_000,
-                                     polling="raf")
-    # Whole: each answer's body shows as many characters as the message has (the server-rendered answer of
-    # earlier versions has no count of its own: its text is there).
-    whole = page.wait_for_function(f"""() => {{
-        const done = [...document.querySelectorAll('[data-testid=message][data-complete=true]')];
-        return done.length === {answers} && done.every(m => {{
-            const body = m.querySelector('[data-testid=message-body]');
-            return body ? body.dataset.length === m.dataset.length : m.textContent.length > 1000;
-        }}) && performance.now();
-    }}""", timeout=120_000, polling="raf")
+    painted = page.wait_for_function(f"() => ({painted}) && performance.now()", timeout=120_000, polling="raf")
+    whole = page.wait_for_function(f"() => ({whole}) && performance.now()", timeout=120_000, polling="raf")
     page.wait_for_timeout(1000)  # what was left for idle time (highlighting, diagrams) runs
     tasks = page.evaluate("window.__longTasks.map(([start, duration]) => "
                           "[start - performance.timeOrigin, duration])")
@@ -825,6 +839,7 @@ def main() -> None:
         opened = [(lengths, finished_run_open(browser, Path(tmp) / f"long{n}", lengths))
                   for n, lengths in enumerate(([LONG_ANSWER_CHARS] * 5, [5 * LONG_ANSWER_CHARS]))
                   if wanted("open")]
+        floor_opened = floor_open(browser, Path(tmp) / "floor-open") if wanted("open") else {}
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))
                  if wanted("catchup")]
         whole = [whole_run_long_tasks(browser, Path(tmp) / f"whole{tabs}", tabs) for tabs in (1, 5)
@@ -860,6 +875,8 @@ def main() -> None:
     lines += [f"| {len(lengths)} × {lengths[0]:,} characters | {visit} | {result['painted']:.0f} "
               f"| {result['interactive']:.0f} | {result['long_tasks']} | {result['longest']:.0f} |"
               for lengths, visits in opened for visit, result in visits.items()]
+    lines += [f"| floor: NiceGUI's bare page, one label | {visit} | {result['painted']:.0f} | {result['interactive']:.0f} "
+              f"| {result['long_tasks']} | {result['longest']:.0f} |" for visit, result in floor_opened.items()]
     if wanted("leak"):
         lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
                   "|---:|---:|---:|",
