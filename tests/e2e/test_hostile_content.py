@@ -98,9 +98,14 @@ def assert_nothing_ran(page: Page, dialogs: list[str], requests: list[str], url:
 
 
 def open_expansion(expansion) -> None:
+    """Opened, and shown whole: an artifact's contents arrive from the server once it opens, and its diagrams are
+    drawn after them. Each pushes what is below it down, under the next click if the test went on at once."""
     if "q-expansion-item--expanded" not in (expansion.get_attribute("class") or ""):
         expansion.locator(".q-item").first.click()
     expect(expansion).to_have_class(re.compile("q-expansion-item--expanded"))
+    contents = expansion.locator(".q-expansion-item__content").first
+    expect(contents).to_contain_text(re.compile(r"\S"))
+    expect(contents.locator(".mermaid-svg")).to_have_count(contents.locator(".mermaid-pre").count())
 
 
 def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, pages):
