@@ -875,8 +875,9 @@ def main() -> None:
     lines += [f"| {len(lengths)} × {lengths[0]:,} characters | {visit} | {result['painted']:.0f} "
               f"| {result['interactive']:.0f} | {result['long_tasks']} | {result['longest']:.0f} |"
               for lengths, visits in opened for visit, result in visits.items()]
-    lines += [f"| floor: NiceGUI's bare page, one label | {visit} | {result['painted']:.0f} | {result['interactive']:.0f} "
-              f"| {result['long_tasks']} | {result['longest']:.0f} |" for visit, result in floor_opened.items()]
+    lines += [f"| floor: NiceGUI's bare page, one label | {visit} | {result['painted']:.0f} "
+              f"| {result['interactive']:.0f} | {result['long_tasks']} | {result['longest']:.0f} |"
+              for visit, result in floor_opened.items()]
     if wanted("leak"):
         lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
                   "|---:|---:|---:|",
