@@ -37,7 +37,12 @@
   window.addEventListener("offline", () => apply("offline"));
   window.addEventListener("online", () => {
     if (window.socket && !window.socket.connected) {
-      // Reconnect now rather than when socket.io's growing backoff timer next fires (up to seconds later).
+      // Reconnect now rather than when socket.io's growing backoff timer next fires (up to seconds later). NiceGUI
+      // resumes a socket from the last message the page received, which it writes into the socket's query only when
+      // socket.io itself attempts a reconnect: this one must carry it too, or the server cannot resume from where the
+      // page was and reloads it (a network blip of under a second did, 3 times in 5, on a finished run's page).
+      const query = window.socket.io.opts.query;
+      if (query && "next_message_id" in query) query.next_message_id = window.nextMessageId;
       window.socket.disconnect();
       window.socket.connect();
     }

@@ -28,6 +28,28 @@ def test_indicator_goes_offline_and_back_and_start_is_blocked_while_offline(serv
     expect(start).to_be_enabled()
 
 
+def test_a_network_blip_resumes_the_page_where_it_was_without_reloading_it(server, pages):
+    """Offline for less than socket.io's first reconnect attempt, on a page that received a whole run: the page
+    reconnects at once and the server resumes it from the last message it got (a stale resume point made NiceGUI
+    reload the page, 3 blips in 5)."""
+    page = pages(server.url)
+    start_run(page, "A lost-and-found register for a swimming pool.", until_working=None)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+    indicator = page.get_by_test_id("connection-status")
+    reloads: list[str] = []
+    page.on("console", lambda entry: reloads.append(entry.text) if "reloading" in entry.text else None)
+    page.evaluate("window.sameDocument = true")
+    for _ in range(5):
+        page.context.set_offline(True)
+        expect(indicator).to_have_attribute("data-state", "offline", timeout=2_000)
+        page.context.set_offline(False)
+        expect(indicator).to_have_attribute("data-state", "connected", timeout=10_000)
+        page.wait_for_timeout(500)  # what a failed resume sends, a reload, comes right after the connection
+    assert reloads == []
+    assert page.evaluate("window.sameDocument") is True, "the page was loaded again"
+    expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
+
+
 @pytest.mark.own_server
 def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
     page = pages(server.url)
