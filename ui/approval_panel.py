@@ -10,12 +10,17 @@ from core.engine.commands import RunService
 from .props import set_prop, set_text, set_visible
 
 ALREADY_DECIDED = "This checkpoint was already decided, in another tab or by the API."
+# A decision names the checkpoint its page showed when the user clicked (the panel's data-interrupt-id), not the one
+# the panel shows when the click reaches the server: a click that arrives after the run moved on (a page still
+# connecting sends it late) must not decide the next checkpoint, which nobody has read, in its place.
+SEEN_CHECKPOINT = "(event) => emit(event.target.closest('[data-interrupt-id]')?.dataset.interruptId ?? '')"
 
 
 class ApprovalPanel:
     def __init__(self, run_id: str, runs: RunService) -> None:
         self.run_id, self.runs = run_id, runs
         self.interrupt_id: str | None = None
+        self.editing: str | None = None  # the checkpoint whose artifact the editor was opened with
         self.artifact = ""
         with ui.card().classes("approval-panel w-full gap-2").props(
                 "flat bordered data-testid=approval-panel role=region aria-label=Approval") as self.card:
@@ -23,17 +28,18 @@ class ApprovalPanel:
             ui.label("The run waits for you. Read the artifact on the right, then approve it, edit it yourself, or "
                      "tell the agent what to change and it redoes its work.").classes("text-body2 text-grey-8")
             with ui.row().classes("items-center gap-2"):
-                self.approve = ui.button("Approve", icon="check", on_click=lambda: self._decide(Decision.APPROVE)).props(
-                    "unelevated color=positive data-testid=approve data-requires-connection")
+                self.approve = ui.button("Approve", icon="check").on(
+                    "click", lambda event: self._decide(Decision.APPROVE, event.args), js_handler=SEEN_CHECKPOINT
+                ).props("unelevated color=positive data-testid=approve data-requires-connection")
                 self.edit = ui.button("Edit", icon="edit", on_click=self._open_editor).props(
                     "outline data-testid=edit-artifact data-requires-connection")
             self.feedback = ui.textarea(label="What should change?").classes("w-full").props(
                 f"outlined autogrow counter maxlength={runs.limits.max_feedback_chars} data-testid=feedback-input")
             with ui.row().classes("items-center gap-2"):
-                self.request = ui.button("Request changes", icon="replay",
-                                         on_click=lambda: self._decide(Decision.REQUEST_CHANGES, feedback=self.feedback.value)
-                                         ).props("outline color=deep-orange-10 data-testid=request-changes "
-                                                 "data-requires-connection")
+                self.request = ui.button("Request changes", icon="replay").on(
+                    "click", lambda event: self._decide(Decision.REQUEST_CHANGES, event.args,
+                                                        feedback=self.feedback.value), js_handler=SEEN_CHECKPOINT
+                ).props("outline color=deep-orange-10 data-testid=request-changes data-requires-connection")
                 self.problem = ui.label("").classes("text-negative text-body2").props(
                     "data-testid=decision-error role=status")
         with ui.dialog().props("data-testid=edit-dialog") as self.dialog, ui.card().classes("w-full max-w-4xl"):
@@ -47,7 +53,7 @@ class ApprovalPanel:
             with ui.row().classes("w-full justify-end"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat data-testid=edit-cancel")
                 ui.button("Save and approve", icon="check",
-                          on_click=lambda: self._decide(Decision.EDIT, content=self.editor.value)).props(
+                          on_click=lambda: self._decide(Decision.EDIT, self.editing, content=self.editor.value)).props(
                     "unelevated color=positive data-testid=save-edit data-requires-connection")
         self.card.set_visibility(False)
 
@@ -73,16 +79,18 @@ class ApprovalPanel:
         set_text(self.title, title)
 
     def _open_editor(self) -> None:
+        self.editing = self.interrupt_id
         set_text(self.edit_problem, "")
         self.editor.set_value(self.artifact)
         self.dialog.open()
 
-    async def _decide(self, decision: Decision, **details: str) -> None:
+    async def _decide(self, decision: Decision, seen: str | None, **details: str) -> None:
+        """`seen`: the checkpoint the user decided (SEEN_CHECKPOINT)."""
         buttons = (self.approve, self.edit, self.request)
         for button in buttons:
             button.disable()
         try:
-            decided = await self.runs.decide(self.run_id, decision, interrupt_id=self.interrupt_id, **details)
+            decided = await self.runs.decide(self.run_id, decision, interrupt_id=seen or "", **details)
         except InputError as error:
             set_text(self.problem, str(error))
             set_text(self.edit_problem, str(error) if decision == Decision.EDIT else "")

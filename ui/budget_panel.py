@@ -7,7 +7,7 @@ from core.domain.inputs import InputError
 from core.domain.view import RunView
 from core.engine.commands import RunService
 
-from .approval_panel import ALREADY_DECIDED
+from .approval_panel import ALREADY_DECIDED, SEEN_CHECKPOINT
 from .props import set_prop, set_text, set_visible
 
 
@@ -22,9 +22,11 @@ class BudgetPanel:
             with ui.row().classes("items-center gap-2"):
                 self.add = ui.number("Add (US$)", value=1.0, min=0.01, step=0.5, format="%.2f").props(
                     "outlined dense data-testid=budget-add").classes("w-36")
-                self.proceed = ui.button("Continue", icon="play_arrow", on_click=lambda: self._decide(True)).props(
+                self.proceed = ui.button("Continue", icon="play_arrow").on(
+                    "click", lambda event: self._decide(True, event.args), js_handler=SEEN_CHECKPOINT).props(
                     "unelevated color=positive data-testid=budget-continue data-requires-connection")
-                self.stop = ui.button("Stop here", icon="stop", on_click=lambda: self._decide(False)).props(
+                self.stop = ui.button("Stop here", icon="stop").on(
+                    "click", lambda event: self._decide(False, event.args), js_handler=SEEN_CHECKPOINT).props(
                     "outline color=negative data-testid=budget-stop data-requires-connection")
             ui.label("Stopping ends the run; everything finished so far is kept, and Resume asks again."
                      ).classes("text-caption text-grey-8")
@@ -48,13 +50,14 @@ class BudgetPanel:
         set_prop(self.card, "data-agent", pending.agent)
         set_text(self.question, pending.message)
 
-    async def _decide(self, proceed: bool) -> None:
+    async def _decide(self, proceed: bool, seen: str) -> None:
+        """`seen`: the question the user answered (SEEN_CHECKPOINT)."""
         buttons = (self.proceed, self.stop)
         for button in buttons:
             button.disable()
         try:
             decided = await self.runs.decide_budget(self.run_id, proceed, add_usd=self.add.value if proceed else None,
-                                                    interrupt_id=self.interrupt_id)
+                                                    interrupt_id=seen or "")
         except InputError as error:
             set_text(self.problem, str(error))
             decided = None
