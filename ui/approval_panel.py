@@ -1,5 +1,7 @@
 """The pending approval: approve, request changes with feedback, or edit the artifact. Decided once, in any tab."""
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
 from core.domain.inputs import InputError
@@ -16,6 +18,11 @@ ALREADY_DECIDED = "This checkpoint was already decided, in another tab or by the
 SEEN_CHECKPOINT = "(event) => emit(event.target.closest('[data-interrupt-id]')?.dataset.interruptId ?? '')"
 
 
+def checkpoint_button(text: str, icon: str, decide: Callable[[str], Awaitable[None]]) -> ui.button:
+    """A button that decides the checkpoint its page showed when it was clicked (SEEN_CHECKPOINT)."""
+    return ui.button(text, icon=icon).on("click", lambda event: decide(event.args), js_handler=SEEN_CHECKPOINT)
+
+
 class ApprovalPanel:
     def __init__(self, run_id: str, runs: RunService) -> None:
         self.run_id, self.runs = run_id, runs
@@ -28,18 +35,17 @@ class ApprovalPanel:
             ui.label("The run waits for you. Read the artifact on the right, then approve it, edit it yourself, or "
                      "tell the agent what to change and it redoes its work.").classes("text-body2 text-grey-8")
             with ui.row().classes("items-center gap-2"):
-                self.approve = ui.button("Approve", icon="check").on(
-                    "click", lambda event: self._decide(Decision.APPROVE, event.args), js_handler=SEEN_CHECKPOINT
-                ).props("unelevated color=positive data-testid=approve data-requires-connection")
+                self.approve = checkpoint_button("Approve", "check", lambda seen: self._decide(Decision.APPROVE, seen)
+                                                 ).props("unelevated color=positive data-testid=approve "
+                                                         "data-requires-connection")
                 self.edit = ui.button("Edit", icon="edit", on_click=self._open_editor).props(
                     "outline data-testid=edit-artifact data-requires-connection")
             self.feedback = ui.textarea(label="What should change?").classes("w-full").props(
                 f"outlined autogrow counter maxlength={runs.limits.max_feedback_chars} data-testid=feedback-input")
             with ui.row().classes("items-center gap-2"):
-                self.request = ui.button("Request changes", icon="replay").on(
-                    "click", lambda event: self._decide(Decision.REQUEST_CHANGES, event.args,
-                                                        feedback=self.feedback.value), js_handler=SEEN_CHECKPOINT
-                ).props("outline color=deep-orange-10 data-testid=request-changes data-requires-connection")
+                self.request = checkpoint_button("Request changes", "replay", lambda seen: self._decide(
+                    Decision.REQUEST_CHANGES, seen, feedback=self.feedback.value)).props(
+                    "outline color=deep-orange-10 data-testid=request-changes data-requires-connection")
                 self.problem = ui.label("").classes("text-negative text-body2").props(
                     "data-testid=decision-error role=status")
         with ui.dialog().props("data-testid=edit-dialog") as self.dialog, ui.card().classes("w-full max-w-4xl"):

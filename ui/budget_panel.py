@@ -7,7 +7,7 @@ from core.domain.inputs import InputError
 from core.domain.view import RunView
 from core.engine.commands import RunService
 
-from .approval_panel import ALREADY_DECIDED, SEEN_CHECKPOINT
+from .approval_panel import ALREADY_DECIDED, checkpoint_button
 from .props import set_prop, set_text, set_visible
 
 
@@ -22,11 +22,9 @@ class BudgetPanel:
             with ui.row().classes("items-center gap-2"):
                 self.add = ui.number("Add (US$)", value=1.0, min=0.01, step=0.5, format="%.2f").props(
                     "outlined dense data-testid=budget-add").classes("w-36")
-                self.proceed = ui.button("Continue", icon="play_arrow").on(
-                    "click", lambda event: self._decide(True, event.args), js_handler=SEEN_CHECKPOINT).props(
+                self.proceed = checkpoint_button("Continue", "play_arrow", lambda seen: self._decide(True, seen)).props(
                     "unelevated color=positive data-testid=budget-continue data-requires-connection")
-                self.stop = ui.button("Stop here", icon="stop").on(
-                    "click", lambda event: self._decide(False, event.args), js_handler=SEEN_CHECKPOINT).props(
+                self.stop = checkpoint_button("Stop here", "stop", lambda seen: self._decide(False, seen)).props(
                     "outline color=negative data-testid=budget-stop data-requires-connection")
             ui.label("Stopping ends the run; everything finished so far is kept, and Resume asks again."
                      ).classes("text-caption text-grey-8")
