@@ -13,6 +13,12 @@ MB = 1024 * 1024
 DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's defaults, which main.py keeps
 # Where a page's file chooser sends its file (NiceGUI's ui.upload): the dashboard's takes a zip of existing code.
 PAGE_UPLOADS = r"/_nicegui/client/[^/]+/upload/[^/]+"
+# NiceGUI serves the ES modules of the framework and of the page's components (ui/model_content among them) here.
+ES_MODULES = r"/_nicegui/[^/]+/esm/"
+# The pages draw diagrams in a sandboxed frame of their own (ui/model_content/diagram_frame.html), and its scripts
+# come from a document with an opaque origin: a module script is fetched with CORS, so modules may be read from
+# any origin (they are the same public code for everyone).
+FRAMED_PAGES = ES_MODULES + r"[^/]+/diagram_frame\.html"
 
 
 def install_web_security(app: Starlette, settings: Settings) -> None:
@@ -34,4 +40,4 @@ def install_web_security(app: Starlette, settings: Settings) -> None:
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
                            allow_credentials=False, max_age=600)
     app.add_middleware(SecurityHeaders, private_prefixes=PRIVATE_PREFIXES, docs_paths=DOCS_PATHS,
-                       https=settings.secure_cookies)
+                       framed=FRAMED_PAGES, shared=ES_MODULES, https=settings.secure_cookies)

@@ -24,6 +24,10 @@ DOCS_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}' https://cdn.jsdel
                "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
                "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
                "worker-src blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# A sandboxed document that the dashboard's pages hold in a frame (the diagram renderer): this site's scripts and
+# inline styles only, no connection, and framed by this site's pages only.
+FRAME_POLICY = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; font-src 'self' data:; "
+                "frame-ancestors 'self'")
 # JSON, event streams, files: nothing in them may run or load anything, even when opened as a document.
 INERT_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
@@ -54,8 +58,12 @@ def with_nonce(html: bytes, nonce: str) -> bytes:
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, private_prefixes: Iterable[str], docs_paths: Iterable[str],
-                 https: bool) -> None:
+                 framed: str, shared: str, https: bool) -> None:
+        """`framed`: the paths (a regular expression) of documents that this site's pages may frame; `shared`: the
+        paths of public code that any origin may read, such as the framed documents' scripts, whose origin is
+        opaque."""
         self.app = app
+        self.framed, self.shared = re.compile(framed), re.compile(shared)
         self.private_prefixes = tuple(private_prefixes)
         self.docs_paths = tuple(docs_paths)
         self.docs_prefixes = tuple(f"{path}/" for path in self.docs_paths)  # Swagger's OAuth2 redirect page
@@ -68,6 +76,8 @@ class SecurityHeaders:
         path: str = scope["path"]
         private = path.startswith(self.private_prefixes)
         docs = path in self.docs_paths or path.startswith(self.docs_prefixes)
+        framed = self.framed.fullmatch(path) is not None
+        shared = self.shared.match(path) is not None
         nonce = secrets.token_urlsafe(18)
         start: Message | None = None
         body: list[bytes] = []
@@ -77,10 +87,15 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 is_html = headers.get("content-type", "").startswith("text/html")
-                policy = (DOCS_POLICY if docs else PAGE_POLICY) if is_html else INERT_POLICY
+                policy = (FRAME_POLICY if framed else DOCS_POLICY if docs else PAGE_POLICY) if is_html \
+                    else INERT_POLICY
                 headers["Content-Security-Policy"] = policy.format(nonce=nonce)
                 for name, value in [*COMMON_HEADERS.items(), *self.extra]:
                     headers[name] = value
+                if framed:
+                    headers["X-Frame-Options"] = "SAMEORIGIN"
+                if shared:
+                    headers["Access-Control-Allow-Origin"] = "*"
                 if private and "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"  # a user's runs, never kept by a browser or proxy
                 if is_html:

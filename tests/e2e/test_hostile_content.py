@@ -160,8 +160,18 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
 
     # Diagrams still draw, the hostile one included, in strict mode and without the CSS its directive asked for.
     expect(page.get_by_test_id("transcript").locator(".mermaid-svg svg")).to_have_count(7)
-    level = "async () => (await import('nicegui-mermaid')).mermaid.mermaidAPI.getConfig().securityLevel"
-    assert page.evaluate(level) == "strict"
+    # They are drawn by the diagram renderer, a sandboxed frame with an opaque origin that Chromium runs in a process
+    # of its own (a target of its own): the page never loads mermaid, and the frame's mermaid is in strict mode.
+    mermaid = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports"
+                            "['nicegui-mermaid']")
+    assert not [entry for entry in page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
+                if mermaid.rsplit("/", 1)[0] in entry]
+    (renderer,) = [frame for frame in page.frames if frame.url.endswith("/diagram_frame.html")]
+    assert renderer.evaluate("origin") == "null"
+    level = "async (module) => (await import(module)).mermaid.mermaidAPI.getConfig().securityLevel"
+    assert renderer.evaluate(level, mermaid) == "strict"
+    targets = page.context.browser.new_browser_cdp_session().send("Target.getTargets")["targetInfos"]
+    assert [target["type"] for target in targets if target["url"] == renderer.url] == ["iframe"]
     styles = page.evaluate("() => [...document.querySelectorAll('.mermaid-svg > svg > style')].map(s => s.textContent)")
     assert styles and not any("fill:red" in style.replace(" ", "") for style in styles)
 

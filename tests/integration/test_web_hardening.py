@@ -120,6 +120,27 @@ def test_only_the_api_docs_may_load_their_scripts_from_the_cdn(server):
     assert "https://cdn.jsdelivr.net" not in policy(httpx.get(server.url))["script-src"]
 
 
+def test_the_diagram_renderer_is_framed_by_this_site_s_pages_only_and_any_origin_reads_the_modules(server):
+    """The pages draw diagrams in a sandboxed frame (ui/model_content/diagram_frame.html), whose origin is opaque: it
+    may be framed by this site only, runs this site's scripts only and connects nowhere; its module scripts are
+    fetched with CORS, so the ES modules, the same public code for everyone, may be read from any origin."""
+    page = httpx.get(server.url).text
+    imports = json.loads(re.search(r'<script[^>]*type="importmap"[^>]*>(.*?)</script>', page, re.S).group(1))["imports"]
+    renderer = httpx.get(server.url + imports["botarmy-model-content/"] + "diagram_frame.html")
+    assert renderer.status_code == 200 and renderer.headers["content-type"].startswith("text/html")
+    assert policy(renderer) == {"default-src": ["'none'"], "script-src": ["'self'"], "style-src": ["'unsafe-inline'"],
+                                "img-src": ["data:"], "font-src": ["'self'", "data:"], "frame-ancestors": ["'self'"]}
+    assert renderer.headers["x-frame-options"] == "SAMEORIGIN"
+    for module in (imports["nicegui-mermaid"], imports["botarmy-model-content/"] + "diagram_frame.js"):
+        answer = httpx.get(server.url + module, headers={"Origin": "null"})
+        assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*", module
+    static = re.search(r'src="(/_nicegui/[^"]+/static/nicegui\.js)"', page).group(1)
+    for path in ("/", "/runs", "/api/runs", "/health", static):
+        answer = httpx.get(server.url + path, headers={"Origin": "null"})
+        assert "access-control-allow-origin" not in answer.headers, path
+        assert policy(answer)["frame-ancestors"] == ["'none'"] and answer.headers["x-frame-options"] == "DENY", path
+
+
 @pytest.mark.parametrize("path", ["/api/runs", "/agui", "/"])
 def test_a_declared_body_over_the_limit_gets_413_before_it_is_sent(server, path):
     # No credentials either: the size is judged before authentication would answer 401.

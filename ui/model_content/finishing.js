@@ -42,51 +42,56 @@ function highlight(code) {
   code.innerHTML = sanitize(pygmentsClasses(value));
 }
 
-const MERMAID = {
-  startOnLoad: false,
-  securityLevel: "strict",
-  // Directives inside a diagram cannot change these: a diagram cannot lower the level, loosen mermaid's sanitizer
-  // or inject CSS.
-  secure: ["secure", "securityLevel", "startOnLoad", "maxTextSize", "suppressErrorRendering", "maxEdges",
-           "dompurifyConfig", "themeCSS", "themeVariables", "fontFamily", "altFontFamily"],
-};
-
 // An idle moment: the browser has nothing else to do, or IDLE_TIMEOUT_MS passed on a page that never is idle.
 const IDLE_TIMEOUT_MS = 500;
 const idle = () => new Promise((resolve) => requestIdleCallback(resolve, { timeout: IDLE_TIMEOUT_MS }));
 
-// One diagram at a time, each with our settings set right before it: mermaid is one instance for the whole page,
-// and another element initializing it must not loosen ours.
-let diagrams = Promise.resolve();
+// Diagrams are drawn by the diagram renderer (diagram_frame.js), in a sandboxed frame that Chromium runs in a process
+// of its own: made when the page's first diagram needs it.
+let renderer = null; // the frame's window, once it said it is ready
+const answers = new Map(); // diagram id -> what receives its SVG
+
+function diagramRenderer() {
+  renderer ??= new Promise((ready) => {
+    const frame = document.createElement("iframe");
+    frame.sandbox = "allow-scripts";
+    frame.className = "diagram-renderer";
+    frame.title = "Diagram renderer";
+    frame.tabIndex = -1;
+    frame.setAttribute("aria-hidden", "true");
+    window.addEventListener("message", (event) => {
+      if (event.source !== frame.contentWindow) return;
+      if (event.data?.ready) return ready(frame.contentWindow);
+      answers.get(event.data?.id)?.(String(event.data.svg ?? ""));
+      answers.delete(event.data?.id);
+    });
+    frame.src = new URL("./diagram_frame.html", import.meta.url).href;
+    document.body.appendChild(frame);
+  });
+  return renderer;
+}
+
+async function renderDiagram(id, source) {
+  const frame = await diagramRenderer();
+  return new Promise((resolve) => {
+    answers.set(id, resolve);
+    frame.postMessage({ id, source, module: import.meta.resolve("nicegui-mermaid") }, "*");
+  });
+}
+
 let drawn = 0;
 
 export function drawDiagram(pre) {
   const id = `botarmy-mermaid-${++drawn}`;
   const source = pre.querySelector(".mermaid")?.textContent ?? "";
-  const done = diagrams.then(async () => {
-    if (!pre.isConnected) return;
-    const { mermaid } = await import("nicegui-mermaid");
-    // A task of its own, when the page is idle: drawn as soon as mermaid had loaded, or another diagram was drawn,
-    // the drawing added to that task (diagrams queued together made one task of all of them).
-    await idle();
-    if (!pre.isConnected) return;
-    mermaid.initialize(MERMAID);
-    let result;
-    try {
-      result = await mermaid.render(id, source);
-    } catch (error) {
-      console.error(error);
-      result = await mermaid.render(id, "error");
-    }
-    if (!pre.isConnected) return; // replaced by newer content meanwhile
-    const svg = document.createElement("div");
-    svg.classList.add("mermaid-svg");
-    svg.innerHTML = sanitizeDiagram(result.svg);
-    result.bindFunctions?.(svg);
-    pre.appendChild(svg);
+  return renderDiagram(id, source).then(async (svg) => {
+    await idle(); // shown at an idle moment: a diagram can be large
+    if (!pre.isConnected || !svg) return; // replaced by newer content meanwhile
+    const drawing = document.createElement("div");
+    drawing.classList.add("mermaid-svg");
+    drawing.innerHTML = sanitizeDiagram(svg);
+    pre.appendChild(drawing);
   });
-  diagrams = done.catch(() => {});
-  return done;
 }
 
 // Jobs wait for an idle moment and run while the idle period lasts, at least one each time.
