@@ -15,10 +15,10 @@ DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's defaults, which main.py keeps
 PAGE_UPLOADS = r"/_nicegui/client/[^/]+/upload/[^/]+"
 # NiceGUI serves the ES modules of the framework and of the page's components (ui/model_content among them) here.
 ES_MODULES = r"/_nicegui/[^/]+/esm/"
-# The pages draw diagrams in a sandboxed frame of their own (ui/model_content/diagram_frame.html), and its scripts
+# The pages draw diagrams and code in a sandboxed frame of their own (ui/model_content/renderer.html), and its scripts
 # come from a document with an opaque origin: a module script is fetched with CORS, so modules may be read from
 # any origin (they are the same public code for everyone).
-FRAMED_PAGES = ES_MODULES + r"[^/]+/diagram_frame\.html"
+FRAMED_PAGES = ES_MODULES + r"[^/]+/renderer\.html"
 
 
 def install_web_security(app: Starlette, settings: Settings) -> None:

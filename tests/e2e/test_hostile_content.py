@@ -160,13 +160,16 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
 
     # Diagrams still draw, the hostile one included, in strict mode and without the CSS its directive asked for.
     expect(page.get_by_test_id("transcript").locator(".mermaid-svg svg")).to_have_count(7)
-    # They are drawn by the diagram renderer, a sandboxed frame with an opaque origin that Chromium runs in a process
-    # of its own (a target of its own): the page never loads mermaid, and the frame's mermaid is in strict mode.
-    mermaid = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports"
-                            "['nicegui-mermaid']")
-    assert not [entry for entry in page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
-                if mermaid.rsplit("/", 1)[0] in entry]
-    (renderer,) = [frame for frame in page.frames if frame.url.endswith("/diagram_frame.html")]
+    # Diagrams and code are drawn by the renderer, a sandboxed frame with an opaque origin that Chromium runs in a
+    # process of its own (a target of its own): the page never loads mermaid or highlight.js, and the frame's
+    # mermaid is in strict mode.
+    expect(page.get_by_test_id("transcript").locator(".codehilite code span[class]").first).to_be_attached()
+    imports = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports")
+    mermaid = imports["nicegui-mermaid"]
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
+    for module in (mermaid, imports["botarmy-highlight"]):
+        assert not [entry for entry in loaded if module.rsplit("/", 1)[0] in entry], module
+    (renderer,) = [frame for frame in page.frames if frame.url.endswith("/renderer.html")]
     assert renderer.evaluate("origin") == "null"
     level = "async (module) => (await import(module)).mermaid.mermaidAPI.getConfig().securityLevel"
     assert renderer.evaluate(level, mermaid) == "strict"

@@ -10,7 +10,8 @@ answers and one that streams: `100 tokens` sends it a hundred tokens, each on it
 (HTML, a script, a Vue template, a markdown fence), one added of 2,500 lines (more than a file shows), one added of
 one line of 50,000 characters (longer than a line shows), one deleted;
 `dark` switches the colour scheme. /stream?chars=N: an answer of N characters that goes on streaming a token every 10 ms (bench/live_path.py measures
-what an update costs the browser at different lengths).
+what an update costs the browser at different lengths). The pages have the app's security headers and policy
+(core.web.hardening), as the dashboard's do.
 """
 
 import asyncio
@@ -21,6 +22,8 @@ from nicegui.element import Element
 
 from core.domain.files import changed_files
 from core.domain.view import MessageView, RunView
+from core.settings import Settings
+from core.web.hardening import install_web_security
 from ui.calls import Calls, call
 from ui.diff_view import file_diffs
 from ui.live_value import LiveText
@@ -189,4 +192,5 @@ def stream_page(chars: int = 1000) -> None:
 
 if __name__ in {"__main__", "__mp_main__"}:
     app.config.quasar_config["loadingBar"]["skipHijack"] = True  # as ui.pages sets it: no unnamed bar for axe
+    install_web_security(app, Settings())  # the components work under the app's policy and headers, as in the app
     ui.run(host="127.0.0.1", port=int(sys.argv[1]), show=False, reload=False, reconnect_timeout=10)

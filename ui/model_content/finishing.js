@@ -1,97 +1,81 @@
 // What a finished block of model output gets once, after it is shown: its code highlighted and its diagram drawn.
 // Neither is on the path of a token: each is a job that waits for an idle moment, one block per job, so no task
-// grows with the answer and a block is never done twice. highlight.js and mermaid are loaded when a first block needs
-// them, not with the page: evaluating highlight.js's grammars was part of the page's first mount.
-import { sanitize, sanitizeDiagram } from "./index.js";
-
-let hljs = null;
-let highlighter = null; // highlight.js loading
-
-// highlight.js scopes as pygments' token classes, so the page's one code style (ui.markdown.CODE_STYLE, light and
-// dark) colours code in the transcript as in the artifacts, and the content rules' class allowlist holds.
-const PYGMENTS = {
-  keyword: "k", built_in: "nb", type: "kt", literal: "kc", number: "m", operator: "o", punctuation: "p",
-  property: "py", regexp: "sr", string: "s", subst: "si", symbol: "ss", class: "nc", function: "nf", title: "nf",
-  "title.class": "nc", "title.function": "nf", params: "", comment: "c", doctag: "cs", meta: "cp", "meta.keyword": "k",
-  "meta.string": "s", section: "gh", tag: "nt", name: "nt", attr: "na", attribute: "na", variable: "nv",
-  "variable.language": "bp", "variable.constant": "no", "template-variable": "nv", "template-tag": "nt",
-  bullet: "", code: "", emphasis: "ge", strong: "gs", quote: "c1", link: "", "selector-tag": "nt",
-  "selector-id": "nn", "selector-class": "nc", "selector-attr": "na", "selector-pseudo": "nd", addition: "gi",
-  deletion: "gd", char: "sc", "char.escape": "se",
-};
-// "title.function.invoke" comes as class="hljs-title function_ invoke__".
-const SCOPE = /<span class="hljs-([\w-]+)(?: ([a-z]\w*?)_+)?(?: \w+)*">/g;
-
-function pygmentsClasses(html) {
-  return html.replace(SCOPE, (_, scope, sub) => {
-    const name = (sub && PYGMENTS[`${scope}.${sub}`]) ?? PYGMENTS[scope] ?? "";
-    return name ? `<span class="${name}">` : "<span>";
-  });
-}
-
-function highlight(code) {
-  const language = /\blanguage-([\w+#.-]+)/.exec(code.className)?.[1];
-  if (!language) return;
-  if (!hljs) {
-    highlighter ??= import("botarmy-highlight").then((module) => (hljs = module.default));
-    highlighter.then(() => whenIdle(() => code.isConnected && highlight(code)));
-    return;
-  }
-  if (!hljs.getLanguage(language)) return;
-  const { value } = hljs.highlight(code.textContent, { language, ignoreIllegals: true });
-  code.innerHTML = sanitize(pygmentsClasses(value));
-}
+// grows with the answer and a block is never done twice. Both are done by the renderer (renderer.js), in a sandboxed
+// frame that Chromium runs in a process of its own, made when a first block needs it; the page only shows what it
+// answers, when the page is idle.
+import { isSafeClass, sanitizeDiagram } from "./index.js";
 
 // An idle moment: the browser has nothing else to do, or IDLE_TIMEOUT_MS passed on a page that never is idle.
 const IDLE_TIMEOUT_MS = 500;
 const idle = () => new Promise((resolve) => requestIdleCallback(resolve, { timeout: IDLE_TIMEOUT_MS }));
 
-// Diagrams are drawn by the diagram renderer (diagram_frame.js), in a sandboxed frame that Chromium runs in a process
-// of its own: made when the page's first diagram needs it.
-let renderer = null; // the frame's window, once it said it is ready
-const answers = new Map(); // diagram id -> what receives its SVG
+let renderer = null; // the renderer frame's window, once it said it is ready
+const answers = new Map(); // request id -> what receives the renderer's answer
+let requests = 0;
 
-function diagramRenderer() {
+function rendererWindow() {
   renderer ??= new Promise((ready) => {
-    const frame = document.createElement("iframe");
-    frame.sandbox = "allow-scripts";
-    frame.className = "diagram-renderer";
-    frame.title = "Diagram renderer";
-    frame.tabIndex = -1;
-    frame.setAttribute("aria-hidden", "true");
+    const element = document.createElement("iframe");
+    element.sandbox = "allow-scripts";
+    element.className = "block-renderer";
+    element.title = "Renderer of diagrams and code";
+    element.tabIndex = -1;
+    element.setAttribute("aria-hidden", "true");
     window.addEventListener("message", (event) => {
-      if (event.source !== frame.contentWindow) return;
-      if (event.data?.ready) return ready(frame.contentWindow);
-      answers.get(event.data?.id)?.(String(event.data.svg ?? ""));
+      if (event.source !== element.contentWindow) return;
+      if (event.data?.ready) return ready(element.contentWindow);
+      answers.get(event.data?.id)?.(event.data.result);
       answers.delete(event.data?.id);
     });
-    frame.src = new URL("./diagram_frame.html", import.meta.url).href;
-    document.body.appendChild(frame);
+    element.src = new URL("./renderer.html", import.meta.url).href;
+    document.body.appendChild(element);
   });
   return renderer;
 }
 
-async function renderDiagram(id, source) {
-  const frame = await diagramRenderer();
-  return new Promise((resolve) => {
+// What the renderer answers to `request` (its `kind` and what that needs), at the page's next idle moment.
+async function render(request) {
+  const id = `botarmy-block-${++requests}`;
+  const target = await rendererWindow();
+  const result = await new Promise((resolve) => {
     answers.set(id, resolve);
-    frame.postMessage({ id, source, module: import.meta.resolve("nicegui-mermaid") }, "*");
+    target.postMessage({ ...request, id }, "*");
   });
+  await idle();
+  return result;
 }
 
-let drawn = 0;
+// The code as highlighted text: each piece is set as text, with a class only if the content rules allow it.
+async function highlight(code) {
+  const language = /\blanguage-([\w+#.-]+)/.exec(code.className)?.[1];
+  if (!language) return;
+  const text = code.textContent;
+  const pieces = await render({ kind: "code", text, language, module: import.meta.resolve("botarmy-highlight") });
+  if (!code.isConnected || code.textContent !== text || !Array.isArray(pieces)) return;
+  const valid = pieces.every((pair) => Array.isArray(pair) && pair.every((value) => typeof value === "string"));
+  if (!valid || pieces.map(([, piece]) => piece).join("") !== text) return; // it must show the text it is
+  const highlighted = document.createDocumentFragment();
+  for (const [name, piece] of pieces) {
+    if (!name || !isSafeClass(name)) {
+      highlighted.append(piece);
+      continue;
+    }
+    const span = document.createElement("span");
+    span.className = name;
+    span.textContent = piece;
+    highlighted.append(span);
+  }
+  code.replaceChildren(highlighted);
+}
 
-export function drawDiagram(pre) {
-  const id = `botarmy-mermaid-${++drawn}`;
+export async function drawDiagram(pre) {
   const source = pre.querySelector(".mermaid")?.textContent ?? "";
-  return renderDiagram(id, source).then(async (svg) => {
-    await idle(); // shown at an idle moment: a diagram can be large
-    if (!pre.isConnected || !svg) return; // replaced by newer content meanwhile
-    const drawing = document.createElement("div");
-    drawing.classList.add("mermaid-svg");
-    drawing.innerHTML = sanitizeDiagram(svg);
-    pre.appendChild(drawing);
-  });
+  const svg = await render({ kind: "diagram", source, module: import.meta.resolve("nicegui-mermaid") });
+  if (!pre.isConnected || typeof svg !== "string" || !svg) return; // replaced by newer content meanwhile
+  const drawing = document.createElement("div");
+  drawing.classList.add("mermaid-svg");
+  drawing.innerHTML = sanitizeDiagram(svg);
+  pre.appendChild(drawing);
 }
 
 // Jobs wait for an idle moment and run while the idle period lasts, at least one each time.

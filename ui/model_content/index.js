@@ -61,6 +61,10 @@ const CONTENT = {
   ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 };
 
+export function isSafeClass(name) {
+  return SAFE_CLASS.test(name);
+}
+
 export function sanitize(html) {
   return content.sanitize(html, CONTENT);
 }
