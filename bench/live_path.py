@@ -664,6 +664,52 @@ def floor_open(browser, data_dir: Path) -> dict:
     return opened
 
 
+def open_cpu(browser, data_dir: Path, opens: int = 4) -> dict[str, tuple[float, list[tuple[str, float]]]]:
+    """What opening a page costs its main thread: a finished demo run's page (its answers' code and diagram
+    included) and the floor's, each opened `opens` times in a tab of its own, sampled by V8's profiler (CDP) from
+    navigation until 2.5 s after the run's diagram is drawn (the floor: its label shown). Per page, the mean ms
+    busy (all but idle) and by script file, ES modules by their import-map names, in the order of cost."""
+    with start_server(data_dir, {"BOTARMY_BENCH_PAGES": "1", "BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
+        context = viewer(browser, server.url)
+        (run_id,) = start_runs(context, server.url, 1, 0)
+        deadline = time.monotonic() + 120
+        while context.request.get(f"{server.url}/api/runs/{run_id}").json()["status"] != "completed":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"run {run_id} did not complete")
+            time.sleep(0.2)
+        pages = {"a finished demo run": (f"{server.url}/runs/{run_id}", ".mermaid-svg svg"),
+                 "floor: NiceGUI's bare page, one label": (f"{server.url}/bench/floor?interval_ms=600000",
+                                                           "[data-testid=floor]")}
+        costs = {}
+        for name, (url, shown) in pages.items():
+            spent: dict[str, float] = defaultdict(float)
+            for _ in range(opens):
+                page = context.new_page()
+                session = context.new_cdp_session(page)
+                session.send("Profiler.enable")
+                session.send("Profiler.setSamplingInterval", {"interval": 200})
+                session.send("Profiler.start")
+                page.goto(url)
+                page.wait_for_selector(shown, state="attached", timeout=60_000)
+                page.wait_for_timeout(2500)
+                profile = session.send("Profiler.stop")["profile"]
+                imports = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports")
+                modules = {address.rsplit("/", 2)[-2]: module.rstrip("/") for module, address in imports.items()
+                           if "/esm/" in address}
+                nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+                for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+                    frame = nodes[sample]
+                    *_, folder, file = ["", *frame["url"].split("/")]
+                    script = f"{modules.get(folder, folder)}/{file}" if file else frame["functionName"]
+                    spent[script] += delta / 1000 / opens
+                page.close()
+            busy = sum(ms for script, ms in spent.items() if script != "(idle)")
+            costs[name] = (busy, sorted(((script, ms) for script, ms in spent.items() if script != "(idle)"),
+                                        key=lambda item: -item[1]))
+        context.close()
+    return costs
+
+
 def _open(context, url: str, painted: str, whole: str) -> dict:
     """One opening of a page in a new tab of `context` (see finished_run_open): `painted` and `whole` are the
     expressions true once its content is painted and once it is all rendered."""
@@ -772,7 +818,9 @@ def main() -> None:
                         help="the demo model in a process of its own (default), or in the app's")
     parser.add_argument("--only", help="comma list of parts to run: scenarios (1tab,5tabs,10tabs,10x5,1000tps) and "
                                        "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
-                                       "finished run opened, wholerun: long tasks over a whole run in 1 and 5 tabs, "
+                                       "finished run opened, opencpu: the main thread's CPU opening a finished demo "
+                                       "run and the floor, by script, wholerun: long tasks over a whole run in 1 "
+                                       "and 5 tabs, "
                                        "catchup, leak)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
@@ -840,6 +888,7 @@ def main() -> None:
                   for n, lengths in enumerate(([LONG_ANSWER_CHARS] * 5, [5 * LONG_ANSWER_CHARS]))
                   if wanted("open")]
         floor_opened = floor_open(browser, Path(tmp) / "floor-open") if wanted("open") else {}
+        open_costs = open_cpu(browser, Path(tmp) / "open-cpu") if wanted("opencpu") else {}
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))
                  if wanted("catchup")]
         whole = [whole_run_long_tasks(browser, Path(tmp) / f"whole{tabs}", tabs) for tabs in (1, 5)
@@ -878,6 +927,11 @@ def main() -> None:
     lines += [f"| floor: NiceGUI's bare page, one label | {visit} | {result['painted']:.0f} "
               f"| {result['interactive']:.0f} | {result['long_tasks']} | {result['longest']:.0f} |"
               for visit, result in floor_opened.items()]
+    if open_costs:
+        lines += ["", "| opening a page, 4 times | main thread busy (ms, mean) | its largest scripts (ms) |",
+                  "|---|---:|---|"]
+        lines += [f"| {name} | {busy:.0f} | " + ", ".join(f"{script} {spent:.0f}" for script, spent in scripts[:8])
+                  + " |" for name, (busy, scripts) in open_costs.items()]
     if wanted("leak"):
         lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
                   "|---:|---:|---:|",
