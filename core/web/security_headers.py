@@ -24,10 +24,10 @@ DOCS_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}' https://cdn.jsdel
                "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
                "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
                "worker-src blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-# A sandboxed document that the dashboard's pages hold in a frame (the diagram renderer): this site's scripts and
-# inline styles only, no connection, and framed by this site's pages only.
-FRAME_POLICY = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; font-src 'self' data:; "
-                "frame-ancestors 'self'")
+# A sandboxed document that the dashboard's pages hold in a frame (the renderer of diagrams and code): this site's
+# scripts and inline styles only, no connection, and framed by this site's pages only.
+FRAME_POLICY = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+                "font-src 'self' data:; frame-ancestors 'self'")
 # JSON, event streams, files: nothing in them may run or load anything, even when opened as a document.
 INERT_POLICY = "default-src 'none'; frame-ancestors 'none'"
 

@@ -164,7 +164,8 @@ def test_a_pending_approval_survives_reload_and_restart_and_two_tabs_decide_it_o
         first.get_by_test_id("approve").dispatch_event("click")
         second.get_by_test_id("approve").dispatch_event("click")
         for _ in range(300):  # the later click was refused, and its tab was told so
-            if any(ALREADY_DECIDED in notice for tab in (first, second) for notice in tab.evaluate("[...window.notices]")):
+            notices = [notice for tab in (first, second) for notice in tab.evaluate("[...window.notices]")]
+            if any(ALREADY_DECIDED in notice for notice in notices):
                 break
             first.wait_for_timeout(100)
         else:

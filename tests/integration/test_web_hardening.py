@@ -121,9 +121,10 @@ def test_only_the_api_docs_may_load_their_scripts_from_the_cdn(server):
 
 
 def test_the_renderer_is_framed_by_this_site_s_pages_only_and_any_origin_reads_the_modules(server):
-    """The pages draw diagrams and code in a sandboxed frame (ui/model_content/renderer.html), whose origin is opaque: it
-    may be framed by this site only, runs this site's scripts only and connects nowhere; its module scripts are
-    fetched with CORS, so the ES modules, the same public code for everyone, may be read from any origin."""
+    """The pages draw diagrams and code in a sandboxed frame (ui/model_content/renderer.html), whose origin is
+    opaque: it may be framed by this site only, runs this site's scripts only and connects nowhere; its module
+    scripts are fetched with CORS, so the ES modules, the same public code for everyone, may be read from any
+    origin."""
     page = httpx.get(server.url).text
     imports = json.loads(re.search(r'<script[^>]*type="importmap"[^>]*>(.*?)</script>', page, re.S).group(1))["imports"]
     renderer = httpx.get(server.url + imports["botarmy-model-content/"] + "renderer.html")
@@ -131,7 +132,8 @@ def test_the_renderer_is_framed_by_this_site_s_pages_only_and_any_origin_reads_t
     assert policy(renderer) == {"default-src": ["'none'"], "script-src": ["'self'"], "style-src": ["'unsafe-inline'"],
                                 "img-src": ["data:"], "font-src": ["'self'", "data:"], "frame-ancestors": ["'self'"]}
     assert renderer.headers["x-frame-options"] == "SAMEORIGIN"
-    for module in (imports["nicegui-mermaid"], imports["botarmy-highlight"], imports["botarmy-model-content/"] + "renderer.js"):
+    renderer_script = imports["botarmy-model-content/"] + "renderer.js"
+    for module in (imports["nicegui-mermaid"], imports["botarmy-highlight"], renderer_script):
         answer = httpx.get(server.url + module, headers={"Origin": "null"})
         assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*", module
     static = re.search(r'src="(/_nicegui/[^"]+/static/nicegui\.js)"', page).group(1)

@@ -76,7 +76,8 @@ let rendering = Promise.resolve(); // one at a time: mermaid is one instance
 
 window.addEventListener("message", (event) => {
   const request = event.data;
-  if (event.source !== window.parent || typeof request?.id !== "string" || !Object.hasOwn(RENDER, request.kind)) return;
+  const known = typeof request?.id === "string" && Object.hasOwn(RENDER, request.kind);
+  if (event.source !== window.parent || !known) return;
   rendering = rendering
     .then(() => RENDER[request.kind](request))
     .catch((error) => {
