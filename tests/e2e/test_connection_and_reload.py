@@ -50,6 +50,30 @@ def test_a_network_blip_resumes_the_page_where_it_was_without_reloading_it(serve
     expect(page.locator("[data-testid=message][data-complete=true]")).to_have_count(5)
 
 
+def test_a_renderer_frame_that_failed_to_load_is_made_again_and_draws_the_diagram_and_the_code(server, pages):
+    """A page draws its diagrams and code in a frame of its own (ui/model_content/renderer.html): when that frame's
+    load fails (the network away, the server restarting), the page makes it again rather than never drawing them."""
+    page = pages(server.url)
+    start_run(page, "A rota for a community fridge.", until_working=None)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=90_000)
+    refused: list[str] = []
+
+    def refuse_once(route) -> None:
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    page.context.route("**/renderer.html", refuse_once)
+    page.reload()
+    transcript = page.get_by_test_id("transcript")
+    expect(transcript.locator(".mermaid-svg svg")).to_have_count(1)
+    expect(transcript.locator(".codehilite code span[class]").first).to_be_attached()
+    assert len(refused) == 1
+    assert len([frame for frame in page.frames if frame.url.endswith("/renderer.html")]) == 1
+
+
 @pytest.mark.own_server
 def test_indicator_shows_reconnecting_when_the_server_goes_away(server, pages):
     page = pages(server.url)

@@ -12,24 +12,55 @@ const idle = () => new Promise((resolve) => requestIdleCallback(resolve, { timeo
 let renderer = null; // the renderer frame's window, once it said it is ready
 const answers = new Map(); // request id -> what receives the renderer's answer
 let requests = 0;
+// A frame whose document loaded without saying it is ready within this long did not start (its load failed: the
+// network was away, or the server restarting): it is made again, so a blip never leaves a page without its diagrams.
+const START_GRACE_MS = 1000;
+const STARTS = 5;
 
-function rendererWindow() {
-  renderer ??= new Promise((ready) => {
+function startRenderer() {
+  return new Promise((ready, failed) => {
     const element = document.createElement("iframe");
     element.sandbox = "allow-scripts";
     element.className = "block-renderer";
     element.title = "Renderer of diagrams and code";
     element.tabIndex = -1;
     element.setAttribute("aria-hidden", "true");
-    window.addEventListener("message", (event) => {
+    let started = false;
+    const listen = (event) => {
       if (event.source !== element.contentWindow) return;
-      if (event.data?.ready) return ready(element.contentWindow);
+      if (event.data?.ready) {
+        started = true;
+        return ready(element.contentWindow);
+      }
       answers.get(event.data?.id)?.(event.data.result);
       answers.delete(event.data?.id);
-    });
+    };
+    window.addEventListener("message", listen);
+    element.addEventListener("load", () => setTimeout(() => {
+      if (started) return;
+      window.removeEventListener("message", listen);
+      element.remove();
+      failed(new Error("the renderer's frame did not start"));
+    }, START_GRACE_MS));
     element.src = new URL("./renderer.html", import.meta.url).href;
     document.body.appendChild(element);
   });
+}
+
+async function rendererWindow() {
+  renderer ??= (async () => {
+    for (let start = 1; ; start++) {
+      try {
+        return await startRenderer();
+      } catch (error) {
+        if (start === STARTS) {
+          renderer = null; // a later block tries again
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * start));
+      }
+    }
+  })();
   return renderer;
 }
 
