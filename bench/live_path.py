@@ -710,6 +710,42 @@ def open_cpu(browser, data_dir: Path, opens: int = 4) -> dict[str, tuple[float, 
     return costs
 
 
+FINISHED_BLOCKS = """(() => {
+  window.__finishing = {};
+  const noted = window.__finishing;
+  new MutationObserver(() => {
+    const now = performance.now();
+    const architect = document.querySelector('[data-testid=message][data-agent=architect][data-complete=true]');
+    if (architect && !noted.complete) noted.complete = now;
+    if (architect && !noted.diagram && architect.querySelector('.mermaid-svg svg')) noted.diagram = now;
+    const code = document.querySelector('[data-testid=transcript] .codehilite code');
+    if (code && !noted.code) noted.code = now;
+    if (code && !noted.highlighted && code.querySelector('span[class]')) noted.highlighted = now;
+  }).observe(document, { childList: true, subtree: true, attributes: true });
+})();"""
+
+
+def finishing_latency(browser, data_dir: Path, runs: int = 3) -> list[tuple[float, float]]:
+    """How soon a live run's finished blocks are drawn: ms from the Architect's answer complete to its diagram drawn,
+    and from the first code block shown to its first highlighting, in demo runs at 500 tokens/s, each in a tab of its
+    own."""
+    with start_server(data_dir, {"BOTARMY_DEMO_TOKEN_DELAY_MS": "2"}) as server:
+        context = viewer(browser, server.url)
+        context.add_init_script(FINISHED_BLOCKS)
+        out = []
+        for _ in range(runs):  # one after another, each watched from its start
+            (run_id,) = start_runs(context, server.url, 1, 2)
+            page = context.new_page()
+            page.goto(f"{server.url}/runs/{run_id}")
+            page.wait_for_selector("[data-testid=run-status][data-status=completed]", timeout=120_000)
+            page.wait_for_function("window.__finishing.diagram && window.__finishing.highlighted", timeout=30_000)
+            noted = page.evaluate("window.__finishing")
+            out.append((noted["diagram"] - noted["complete"], noted["highlighted"] - noted["code"]))
+            page.close()
+        context.close()
+    return out
+
+
 def _open(context, url: str, painted: str, whole: str) -> dict:
     """One opening of a page in a new tab of `context` (see finished_run_open): `painted` and `whole` are the
     expressions true once its content is painted and once it is all rendered."""
@@ -819,7 +855,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma list of parts to run: scenarios (1tab,5tabs,10tabs,10x5,1000tps) and "
                                        "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
                                        "finished run opened, opencpu: the main thread's CPU opening a finished demo "
-                                       "run and the floor, by script, wholerun: long tasks over a whole run in 1 "
+                                       "run and the floor, by script, finishing: how soon a live run's diagram "
+                                       "and code are drawn, wholerun: long tasks over a whole run in 1 "
                                        "and 5 tabs, "
                                        "catchup, leak)")
     args = parser.parse_args()
@@ -889,6 +926,7 @@ def main() -> None:
                   if wanted("open")]
         floor_opened = floor_open(browser, Path(tmp) / "floor-open") if wanted("open") else {}
         open_costs = open_cpu(browser, Path(tmp) / "open-cpu") if wanted("opencpu") else {}
+        finishing = finishing_latency(browser, Path(tmp) / "finishing") if wanted("finishing") else []
         catch = [(s, catch_up(browser, Path(tmp) / f"c{s}", s)) for s in ((10,) if args.quick else (10, 60))
                  if wanted("catchup")]
         whole = [whole_run_long_tasks(browser, Path(tmp) / f"whole{tabs}", tabs) for tabs in (1, 5)
@@ -932,6 +970,10 @@ def main() -> None:
                   "|---|---:|---|"]
         lines += [f"| {name} | {busy:.0f} | " + ", ".join(f"{script} {spent:.0f}" for script, spent in scripts[:8])
                   + " |" for name, (busy, scripts) in open_costs.items()]
+    if finishing:
+        lines += ["", "| a live run, 500 tokens/s | its diagram drawn after the answer completes (ms) | its first code "
+                  "highlighted after it shows (ms) |", "|---|---:|---:|"]
+        lines += [f"| run {n} | {diagram:.0f} | {code:.0f} |" for n, (diagram, code) in enumerate(finishing, 1)]
     if wanted("leak"):
         lines += ["", f"| server RSS after 5 runs (MB) | after another {leak_runs} runs (MB) | growth per run (KB) |",
                   "|---:|---:|---:|",

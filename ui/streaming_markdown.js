@@ -17,7 +17,7 @@
 // shows as plain code.
 import { Marked } from "botarmy-marked";
 import { sanitizedFragment } from "botarmy-model-content";
-import { finish } from "botarmy-model-content/finishing.js";
+import { finish, warmRenderer } from "botarmy-model-content/finishing.js";
 
 const FENCE = /^ {0,3}```/gm;
 const GAP_MS = 8;
@@ -138,6 +138,7 @@ export default {
   },
   mounted() {
     this.reset(this.text || "", this.complete);
+    warmRenderer();
   },
   unmounted() {
     this.cancelFrame();

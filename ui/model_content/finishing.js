@@ -76,6 +76,18 @@ async function render(request) {
   return result;
 }
 
+let warmed = false;
+
+// The renderer made, and its libraries loaded, at the page's first idle moment once it shows model output: the first
+// finished block is then drawn without waiting for a process to start and a library to load (they took 100-250 ms
+// after the block).
+export function warmRenderer() {
+  if (warmed) return;
+  warmed = true;
+  const modules = [import.meta.resolve("nicegui-mermaid"), import.meta.resolve("botarmy-highlight")];
+  whenIdle(() => render({ kind: "warm", modules }).catch(() => {})); // a failed start is tried again by the blocks
+}
+
 // The code as highlighted text: each piece is set as text, with a class only if the content rules allow it.
 async function highlight(code) {
   const language = /\blanguage-([\w+#.-]+)/.exec(code.className)?.[1];

@@ -71,7 +71,13 @@ async function code({ text, language, module }) {
   return pieces;
 }
 
-const RENDER = { diagram, code };
+// The page's libraries loaded before its first block needs them.
+async function warm({ modules }) {
+  await Promise.all(modules.map(load));
+  return null;
+}
+
+const RENDER = { diagram, code, warm };
 let rendering = Promise.resolve(); // one at a time: mermaid is one instance
 
 window.addEventListener("message", (event) => {
