@@ -856,8 +856,7 @@ def main() -> None:
                                        "extras (cost: an update at 1,000 and 20,000 characters, open: a long "
                                        "finished run opened, opencpu: the main thread's CPU opening a finished demo "
                                        "run and the floor, by script, finishing: how soon a live run's diagram "
-                                       "and code are drawn, wholerun: long tasks over a whole run in 1 "
-                                       "and 5 tabs, "
+                                       "and code are drawn, wholerun: long tasks over a whole run in 1 and 5 tabs, "
                                        "catchup, leak)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None

@@ -35,10 +35,10 @@ function pygmentsClass(className) {
 
 // Modules the page names ("nicegui-mermaid", "botarmy-highlight" in its import map), loaded once: this frame's
 // policy lets it load only this site's scripts.
-const modules = new Map();
+const loaded = new Map();
 const load = (url) => {
-  if (!modules.has(url)) modules.set(url, import(new URL(url, location.href).href));
-  return modules.get(url);
+  if (!loaded.has(url)) loaded.set(url, import(new URL(url, location.href).href));
+  return loaded.get(url);
 };
 
 async function diagram({ id, source, module }) {
