@@ -280,14 +280,18 @@ def start_runs(context, server_url: str, count: int, pace_ms: float, approvals: 
                                        "approvals": approvals}).json()["run_id"] for n in range(count)]
 
 
+def wait_for_status(context, server_url: str, run_id: str, status: str, patience_s: float = 120) -> None:
+    deadline = time.monotonic() + patience_s
+    while context.request.get(f"{server_url}/api/runs/{run_id}").json()["status"] != status:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"run {run_id} was not {status} after {patience_s:.0f} s")
+        time.sleep(0.2)
+
+
 def approve_when_waiting(context, server_url: str, run_ids: list[str]) -> None:
     """Each run, once it waits for the approval of the Analyst's answer, goes on: its tabs are all open by then."""
     for run_id in run_ids:
-        deadline = time.monotonic() + 120
-        while context.request.get(f"{server_url}/api/runs/{run_id}").json()["status"] != "waiting_approval":
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"run {run_id} never waited for approval")
-            time.sleep(0.2)
+        wait_for_status(context, server_url, run_id, "waiting_approval")
         context.request.post(f"{server_url}/api/runs/{run_id}/approve", headers={"Origin": server_url})
 
 
@@ -672,11 +676,7 @@ def open_cpu(browser, data_dir: Path, opens: int = 4) -> dict[str, tuple[float, 
     with start_server(data_dir, {"BOTARMY_BENCH_PAGES": "1", "BOTARMY_DEMO_TOKEN_DELAY_MS": "0"}) as server:
         context = viewer(browser, server.url)
         (run_id,) = start_runs(context, server.url, 1, 0)
-        deadline = time.monotonic() + 120
-        while context.request.get(f"{server.url}/api/runs/{run_id}").json()["status"] != "completed":
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"run {run_id} did not complete")
-            time.sleep(0.2)
+        wait_for_status(context, server.url, run_id, "completed")
         pages = {"a finished demo run": (f"{server.url}/runs/{run_id}", ".mermaid-svg svg"),
                  "floor: NiceGUI's bare page, one label": (f"{server.url}/bench/floor?interval_ms=600000",
                                                            "[data-testid=floor]")}
@@ -684,30 +684,37 @@ def open_cpu(browser, data_dir: Path, opens: int = 4) -> dict[str, tuple[float, 
         for name, (url, shown) in pages.items():
             spent: dict[str, float] = defaultdict(float)
             for _ in range(opens):
-                page = context.new_page()
-                session = context.new_cdp_session(page)
-                session.send("Profiler.enable")
-                session.send("Profiler.setSamplingInterval", {"interval": 200})
-                session.send("Profiler.start")
-                page.goto(url)
-                page.wait_for_selector(shown, state="attached", timeout=60_000)
-                page.wait_for_timeout(2500)
-                profile = session.send("Profiler.stop")["profile"]
-                imports = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports")
-                modules = {address.rsplit("/", 2)[-2]: module.rstrip("/") for module, address in imports.items()
-                           if "/esm/" in address}
-                nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
-                for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
-                    frame = nodes[sample]
-                    *_, folder, file = ["", *frame["url"].split("/")]
-                    script = f"{modules.get(folder, folder)}/{file}" if file else frame["functionName"]
-                    spent[script] += delta / 1000 / opens
-                page.close()
-            busy = sum(ms for script, ms in spent.items() if script != "(idle)")
-            costs[name] = (busy, sorted(((script, ms) for script, ms in spent.items() if script != "(idle)"),
-                                        key=lambda item: -item[1]))
+                for script, ms in cpu_by_script(context, url, shown).items():
+                    spent[script] += ms / opens
+            spent.pop("(idle)", None)
+            costs[name] = (sum(spent.values()), sorted(spent.items(), key=lambda item: -item[1]))
         context.close()
     return costs
+
+
+def cpu_by_script(context, url: str, shown: str) -> dict[str, float]:
+    """One opening of `url` in a new tab, until 2.5 s after `shown` is in the page: ms of its main thread by script
+    file (V8's sampling profiler), ES modules by their import-map names; "(idle)" is what was not busy."""
+    page = context.new_page()
+    session = context.new_cdp_session(page)
+    session.send("Profiler.enable")
+    session.send("Profiler.setSamplingInterval", {"interval": 200})
+    session.send("Profiler.start")
+    page.goto(url)
+    page.wait_for_selector(shown, state="attached", timeout=60_000)
+    page.wait_for_timeout(2500)
+    profile = session.send("Profiler.stop")["profile"]
+    imports = page.evaluate("JSON.parse(document.querySelector('script[type=importmap]').text).imports")
+    page.close()
+    modules = {address.rsplit("/", 2)[-2]: module.rstrip("/") for module, address in imports.items()
+               if "/esm/" in address}
+    nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    spent: dict[str, float] = defaultdict(float)
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+        frame = nodes[sample]
+        *_, folder, file = ["", *frame["url"].split("/")]
+        spent[f"{modules.get(folder, folder)}/{file}" if file else frame["functionName"]] += delta / 1000
+    return spent
 
 
 FINISHED_BLOCKS = """(() => {

@@ -169,7 +169,7 @@ def test_hostile_output_and_brief_run_nothing_and_stay_readable(hostile_server, 
     loaded = page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
     for module in (mermaid, imports["botarmy-highlight"]):
         assert not [entry for entry in loaded if module.rsplit("/", 1)[0] in entry], module
-    (renderer,) = [frame for frame in page.frames if frame.url.endswith("/renderer.html")]
+    (renderer,) = [frame for frame in page.frames if "/renderer.html?" in frame.url]
     assert renderer.evaluate("origin") == "null"
     level = "async (module) => (await import(module)).mermaid.mermaidAPI.getConfig().securityLevel"
     assert renderer.evaluate(level, mermaid) == "strict"

@@ -9,6 +9,13 @@ import { isSafeClass, sanitizeDiagram } from "./index.js";
 const IDLE_TIMEOUT_MS = 500;
 const idle = () => new Promise((resolve) => requestIdleCallback(resolve, { timeout: IDLE_TIMEOUT_MS }));
 
+// The libraries the renderer draws with, at the addresses this page's import map gives them: in the frame's address,
+// so the frame loads them as it starts.
+const LIBRARIES = new URLSearchParams({
+  mermaid: import.meta.resolve("nicegui-mermaid"),
+  highlight: import.meta.resolve("botarmy-highlight"),
+});
+
 let renderer = null; // the renderer frame's window, once it said it is ready
 const answers = new Map(); // request id -> what receives the renderer's answer
 let requests = 0;
@@ -42,7 +49,7 @@ function startRenderer() {
       element.remove();
       failed(new Error("the renderer's frame did not start"));
     }, START_GRACE_MS));
-    element.src = new URL("./renderer.html", import.meta.url).href;
+    element.src = `${new URL("./renderer.html", import.meta.url).href}?${LIBRARIES}`;
     document.body.appendChild(element);
   });
 }
@@ -84,8 +91,7 @@ let warmed = false;
 export function warmRenderer() {
   if (warmed) return;
   warmed = true;
-  const modules = [import.meta.resolve("nicegui-mermaid"), import.meta.resolve("botarmy-highlight")];
-  whenIdle(() => render({ kind: "warm", modules }).catch(() => {})); // a failed start is tried again by the blocks
+  whenIdle(() => rendererWindow().catch(() => {})); // a failed start is tried again by the blocks
 }
 
 // The code as highlighted text: each piece is set as text, with a class only if the content rules allow it.
@@ -93,7 +99,7 @@ async function highlight(code) {
   const language = /\blanguage-([\w+#.-]+)/.exec(code.className)?.[1];
   if (!language) return;
   const text = code.textContent;
-  const pieces = await render({ kind: "code", text, language, module: import.meta.resolve("botarmy-highlight") });
+  const pieces = await render({ kind: "code", text, language });
   if (!code.isConnected || code.textContent !== text || !Array.isArray(pieces)) return;
   const valid = pieces.every((pair) => Array.isArray(pair) && pair.every((value) => typeof value === "string"));
   if (!valid || pieces.map(([, piece]) => piece).join("") !== text) return; // it must show the text it is
@@ -113,7 +119,7 @@ async function highlight(code) {
 
 export async function drawDiagram(pre) {
   const source = pre.querySelector(".mermaid")?.textContent ?? "";
-  const svg = await render({ kind: "diagram", source, module: import.meta.resolve("nicegui-mermaid") });
+  const svg = await render({ kind: "diagram", source });
   if (!pre.isConnected || typeof svg !== "string" || !svg) return; // replaced by newer content meanwhile
   const drawing = document.createElement("div");
   drawing.classList.add("mermaid-svg");

@@ -33,16 +33,15 @@ function pygmentsClass(className) {
   return (sub && PYGMENTS[`${scope}.${sub}`]) ?? PYGMENTS[scope] ?? "";
 }
 
-// Modules the page names ("nicegui-mermaid", "botarmy-highlight" in its import map), loaded once: this frame's
-// policy lets it load only this site's scripts.
-const loaded = new Map();
-const load = (url) => {
-  if (!loaded.has(url)) loaded.set(url, import(new URL(url, location.href).href));
-  return loaded.get(url);
-};
+// The libraries, at the addresses the page gives in this frame's address (its import map's), loaded as the frame
+// starts: this frame's policy lets it load only this site's scripts.
+const libraries = new URLSearchParams(location.search);
+const library = (name) => import(new URL(libraries.get(name), location.href).href);
+const mermaidLibrary = library("mermaid");
+const highlightLibrary = library("highlight");
 
-async function diagram({ id, source, module }) {
-  const { mermaid } = await load(module);
+async function diagram({ id, source }) {
+  const { mermaid } = await mermaidLibrary;
   mermaid.initialize(MERMAID);
   let result;
   try {
@@ -55,8 +54,8 @@ async function diagram({ id, source, module }) {
 }
 
 // Code as [class, text] pairs, each text with the class of the innermost highlighted scope around it ("": none).
-async function code({ text, language, module }) {
-  const hljs = (await load(module)).default;
+async function code({ text, language }) {
+  const hljs = (await highlightLibrary).default;
   if (!hljs.getLanguage(language)) return [];
   const template = document.createElement("template");
   template.innerHTML = hljs.highlight(text, { language, ignoreIllegals: true }).value;
@@ -71,13 +70,7 @@ async function code({ text, language, module }) {
   return pieces;
 }
 
-// The page's libraries loaded before its first block needs them.
-async function warm({ modules }) {
-  await Promise.all(modules.map(load));
-  return null;
-}
-
-const RENDER = { diagram, code, warm };
+const RENDER = { diagram, code };
 let rendering = Promise.resolve(); // one at a time: mermaid is one instance
 
 window.addEventListener("message", (event) => {
