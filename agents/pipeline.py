@@ -36,6 +36,7 @@ from core.obs.logs import log_context
 
 from .budget import Budget, over_budget, soft_question
 from .deliverables import as_answer, missing, repair_instructions
+from .reading import as_ready
 from .revision import (
     RevisionInputs,
     committed,
@@ -89,7 +90,7 @@ async def run_pipeline(run: RunContext, *, llm: LLM, budget: Budget, step: Agent
             await emit(custom(prepared.context))
         with log_context(agent=role.name):  # set here, not in the generator, so it is reset in this context
             log.info("agent starts (attempt %s)", inputs.label or segment)
-            async with aclosing(committed(step(role, inputs, llm), role, view, run.brief)) as batches:
+            async with aclosing(committed(as_ready(step(role, inputs, llm)), role, view, run.brief)) as batches:
                 async for batch in batches:
                     await emit(*batch)
             log.info("agent %s", "saved its artifact" if role.name in view.artifacts else "failed")

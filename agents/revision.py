@@ -143,19 +143,27 @@ def retries_edits(view: RunView, role: Role) -> bool:
     return role.name not in view.artifacts and role.name in view.project.edit_failures
 
 
-async def committed(events: AsyncIterator[Event], role: Role, view: RunView, brief: str
+async def committed(ready: AsyncIterator[list[Event]], role: Role, view: RunView, brief: str
                     ) -> AsyncIterator[list[Event]]:
-    """The step's events, in batches to append as they come; its artifact is held back until the step finishes,
-    then appended with the commit of its files in one batch, so a step is either committed whole or not at all
-    (after a crash, a step without its commit runs again). Edits that cannot be applied become EDIT_FAILED."""
+    """The step's events, in batches to append as they come (`ready`: as the step had them ready, agents.reading);
+    its artifact is held back until the step finishes, then appended with the commit of its files in one batch, so
+    a step is either committed whole or not at all (after a crash, a step without its commit runs again). Edits that
+    cannot be applied become EDIT_FAILED."""
     held: ArtifactSaved | None = None
-    async for event in events:
-        if (saved := payload_as(event, ArtifactSaved)) is not None:
-            held = saved
-        elif event.type == EventType.SUBAGENT_FINISHED and held is not None:
-            yield _finish(role, view, brief, held, event)
-        else:
-            yield [event]
+    async for events in ready:
+        batch: list[Event] = []
+        for event in events:
+            if (saved := payload_as(event, ArtifactSaved)) is not None:
+                held = saved
+            elif event.type == EventType.SUBAGENT_FINISHED and held is not None:
+                if batch:  # appended first: the commit is made from the view that holds them
+                    yield batch
+                    batch = []
+                yield _finish(role, view, brief, held, event)
+            else:
+                batch.append(event)
+        if batch:
+            yield batch
 
 
 def _finish(role: Role, view: RunView, brief: str, saved: ArtifactSaved, finished: Event) -> list[Event]:

@@ -23,7 +23,6 @@ import os
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -34,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from live_path import (UNLIMITED, first_at_or_after, observed, open_tabs, own_model, pct, series, stamps,  # noqa: E402
-                       viewer)
+from live_path import (UNLIMITED, Token, first_at_or_after, observed, open_tabs, own_model, pct, series,  # noqa: E402
+                       stamps, streamed_tokens, viewer)
 from socket_viewer import SocketViewer  # noqa: E402
 
-from core.trace import Stage, brief_digest  # noqa: E402
+from core.trace import Stage  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.support.server import ONE_TOKEN_A_CHUNK, Server, start_server  # noqa: E402
 
@@ -92,23 +91,13 @@ def watch(urls, cookies, ready, stop, out) -> None:
 
 # --- one row ------------------------------------------------------------------------------------------------------
 
-def tokens(web: Server, cookies: dict, run_id: str) -> list[tuple[str, int, str, str]]:
-    """(agent, the answer's length once the token is in, the brief's digest, the message id) per streamed token of
-    the run."""
-    lengths: dict[str, int] = defaultdict(int)
-    digest, out = "", []
+def tokens(web: Server, cookies: dict, run_id: str, sent: dict[str, float]) -> list[Token]:
+    """One Token per chunk the demo model sent of the run's answers (live_path.streamed_tokens), read through the
+    REST API (the scaled deployment's log is in PostgreSQL); its seq is the event's place in the log."""
     with httpx.Client(base_url=web.url, cookies=cookies, timeout=60) as client:
         text = client.get(f"/api/runs/{run_id}/events", params={"after": 0, "follow": "false"}).text
-    for line in text.splitlines():
-        if not line.startswith("data: "):
-            continue
-        event = json.loads(line[6:])
-        if event["type"] == "CUSTOM" and event["name"] == "run_configured":
-            digest = brief_digest(event["value"]["brief"])
-        elif event["type"] == "TEXT_MESSAGE_CONTENT":
-            lengths[event["messageId"]] += len(event["delta"])
-            out.append((event["messageId"].split(":")[1], lengths[event["messageId"]], digest, event["messageId"]))
-    return out
+    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    return streamed_tokens(run_id, list(enumerate(events, 1)), sent)
 
 
 def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> list[float]:
@@ -121,11 +110,11 @@ def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> 
                 kept.append((length, at))
         monotonic[agent] = kept
     out = []
-    for agent, end, digest, _ in run_tokens:
-        at = sent.get(f"{agent}|{digest}|{end}")
+    for token in run_tokens:
+        at = sent.get(f"{token.agent}|{token.brief}|{token.end}")
         if at is None or not start_ms <= at <= end_ms:
             continue
-        shown = first_at_or_after(monotonic.get(agent, []), end)
+        shown = first_at_or_after(monotonic.get(token.agent, []), token.end)
         if shown is not None:
             out.append(shown - at)
     return out
@@ -185,7 +174,7 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
     out.unlink()
     noted = stamps(*webs, *sources)
     sent = noted[Stage.SENT]
-    run_tokens = {run_id: tokens(webs[0], cookies, run_id) for run_id in run_ids}
+    run_tokens = {run_id: tokens(webs[0], cookies, run_id, sent) for run_id in run_ids}
     simulated_lat, per_viewer_p99 = [], []
     delivered = 0
     for one in simulated["viewers"]:
@@ -205,14 +194,14 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
         dom_lat += latencies(shown, run_tokens[run_id], sent, start_ms, end_ms)
         long_tasks += [task for task in tab.evaluate("window.__longTasks || []") if start_ms <= task[0] <= end_ms]
     context.close()
-    streamed = sum(1 for run in run_tokens.values() for agent, end, digest, _ in run
-                   if start_ms <= sent.get(f"{agent}|{digest}|{end}", 0) <= end_ms)
+    streamed = sum(1 for run in run_tokens.values() for token in run
+                   if start_ms <= sent.get(f"{token.agent}|{token.brief}|{token.end}", 0) <= end_ms)
     # How long a token waited before the process working its run read it: a process that falls behind its runs
     # reads late, however fast it then delivers.
-    read = [noted[Stage.RECEIVED][f"{message_id}|{end}"] - at for run in run_tokens.values()
-            for agent, end, digest, message_id in run
-            if start_ms <= (at := sent.get(f"{agent}|{digest}|{end}", 0)) <= end_ms
-            and f"{message_id}|{end}" in noted[Stage.RECEIVED]]
+    read = [noted[Stage.RECEIVED][f"{token.message_id}|{token.end}"] - at for run in run_tokens.values()
+            for token in run
+            if start_ms <= (at := sent.get(f"{token.agent}|{token.brief}|{token.end}", 0)) <= end_ms
+            and f"{token.message_id}|{token.end}" in noted[Stage.RECEIVED]]
     return {"viewers": viewers, "connected": len(simulated["viewers"]), "runs": runs, "tabs": len(tabs),
             "tokens_per_s": streamed / WINDOW_S, "read": read, "simulated": simulated_lat, "received": received_lat,
             "dom": dom_lat, "viewer_cpu_s": simulated["cpu_s"], "server_cpu_ms_per_delivered":

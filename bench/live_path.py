@@ -161,18 +161,33 @@ def proc(server: Server) -> tuple[float, int]:
     return cpu, rss
 
 
-def stored_tokens(server: Server, run_id: str) -> list[Token]:
+def stored_tokens(server: Server, run_id: str, sent: dict[str, float]) -> list[Token]:
     with sqlite3.connect(server.data_dir / "botarmy.sqlite3") as db:
         rows = db.execute("SELECT seq, payload FROM events WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+    return streamed_tokens(run_id, [(seq, json.loads(payload)) for seq, payload in rows], sent)
+
+
+def streamed_tokens(run_id: str, events: list[tuple[int, dict]], sent: dict[str, float]) -> list[Token]:
+    """One Token per chunk the demo model sent of the run's answers (`sent`: its stamps, by agent|brief|end), with
+    the seq of the stored event (seq, AG-UI event as JSON) that holds it. A process behind its stream appends
+    several chunks as one event (agents.reading): each is measured from its own sending, not the last one's."""
+    ends: dict[str, list[int]] = defaultdict(list)
+    for key in sent:
+        stream, end = key.rsplit("|", 1)
+        ends[stream].append(int(end))
+    for values in ends.values():
+        values.sort()
     brief, lengths, tokens = "", defaultdict(int), []
-    for seq, payload in rows:
-        event = json.loads(payload)
+    for seq, event in events:
         if event["type"] == "CUSTOM" and event["name"] == "run_configured":
             brief = brief_digest(event["value"]["brief"])
         elif event["type"] == "TEXT_MESSAGE_CONTENT":
             message_id = event["messageId"]
+            agent, start = message_id.split(":")[1], lengths[message_id]
             lengths[message_id] += len(event["delta"])
-            tokens.append(Token(run_id, seq, message_id, message_id.split(":")[1], lengths[message_id], brief))
+            chunks = ends.get(f"{agent}|{brief}", [])
+            for end in chunks[bisect.bisect_right(chunks, start):bisect.bisect_right(chunks, lengths[message_id])]:
+                tokens.append(Token(run_id, seq, message_id, agent, end, brief))
     return tokens
 
 
@@ -355,7 +370,7 @@ def measure_live(browser, server: Server, model: Server, tabs: int, runs: int, p
     end_ms = time.time() * 1000 - 1000  # tokens of the last second may not have been shown yet
     time.sleep(1)
     noted = stamps(server, model)
-    tokens = {run_id: stored_tokens(server, run_id) for run_id in run_ids}
+    tokens = {run_id: stored_tokens(server, run_id, noted["sent"]) for run_id in run_ids}
     handed = _handed(noted)
     stage_times: dict[str, list[float]] = defaultdict(list)  # cumulative ms since sent, per token and tab
     latencies, per_second, updates, early, late = [], [], 0, [], []
