@@ -3,6 +3,7 @@ data-change) holding its unified diff a line per element, coloured by kind (`dif
 text, so its lines reach the browser as data and become text nodes, never HTML. What one file shows, and what the
 page shows in all, is capped, so a huge change never freezes the page: the rest is in the diff's download."""
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ def file_diffs(changes: Sequence[ChangedFile], before: Mapping[str, bytes], afte
     room = Room()
     for change in changes:
         path = change.path
-        lines = diff_lines(unified_diff(_one(before, path), _one(after, path)))
+        lines = _lines(path, before.get(path), after.get(path))
         shown = room.take(lines)
         long_lines = any(len(text) > MAX_LINE_CHARS for _, text in lines[:len(shown)])
         with ui.column().classes("w-full gap-0") as file:
@@ -78,5 +79,9 @@ def file_diffs(changes: Sequence[ChangedFile], before: Mapping[str, bytes], afte
                     ui.link(DOWNLOAD, download, new_tab=True).classes("text-caption")
 
 
-def _one(files: Mapping[str, bytes], path: str) -> dict[str, bytes]:
-    return {path: files[path]} if path in files else {}
+@functools.lru_cache(maxsize=1024)
+def _lines(path: str, before: bytes | None, after: bytes | None) -> tuple[tuple[LineKind, str], ...]:
+    """A file's diff, made once for every tab of the process: each tab of a run redraws its diff when a commit lands,
+    and hashing a file's bytes to find it costs a small part of diffing them."""
+    return tuple(diff_lines(unified_diff({path: before} if before is not None else {},
+                                         {path: after} if after is not None else {})))

@@ -15,7 +15,7 @@ from core.engine.commands import RunService
 from core.engine.revisions import NoSuchRevision, RevisionConflict
 
 from .diff_view import file_diffs
-from .props import set_prop, set_visible
+from .props import set_prop, set_text, set_visible
 from .push_form import PushForm
 from .status import money
 
@@ -29,10 +29,9 @@ class RevisionsPanel:
         self.run_id, self.runs = run_id, runs
         self.selected: int | None = None  # None: the latest
         self.step: str | None = None  # a commit of the selected revision; None: the whole revision
-        self._listed: tuple | None = None
+        self._items: dict[int, _Item] = {}  # by revision number, oldest first
+        self._notes: tuple[str, ...] | None = None
         self._shown: tuple | None = None
-        self._steps: dict[str, ui.button] = {}  # by commit
-        self._numbers: dict[int, ui.button] = {}  # the buttons that show a whole revision, by its number
         self._view: RunView | None = None
         with ui.card().classes("w-full gap-2").props("flat bordered data-testid=revisions-panel role=region "
                                                      "aria-label=Revisions"):
@@ -51,36 +50,41 @@ class RevisionsPanel:
         set_visible(self.follow_up, view.finished)
         self.push.update(view)
         project = view.project
-        listed = (view.finished, len(project.commits), view.usage.total.calls,
-                  tuple((revision.number, revision_status(view, revision), revision_verdict(view, revision))
-                        for revision in project.revisions))
-        if listed != self._listed:
-            self._listed = listed
-            self._list(view)
+        self._list(view)
         # Choosing a step redraws the diff only: the list, and the button the user pressed (and its focus), stay.
         shown = (self.selected, self.step, len(project.commits), project.revision)
         if shown != self._shown:
             self._shown = shown
             self._show(view)
         shown_revision = None if self.step else self.selected or project.revision
-        for number, button in self._numbers.items():
-            set_prop(button, "aria-pressed", "true" if number == shown_revision else "false")
-        for commit, button in self._steps.items():
-            set_prop(button, "aria-pressed", "true" if commit == self.step else "false")
+        for number, item in self._items.items():
+            set_prop(item.number, "aria-pressed", "true" if number == shown_revision else "false")
+            for commit, button in item.steps.items():
+                set_prop(button, "aria-pressed", "true" if commit == self.step else "false")
 
     def _list(self, view: RunView) -> None:
+        """Each revision's item, changed in place: a commit, a call or a new status redraws only what it changes, in
+        every tab of the run (redrawing the list was most of the server's work at an agent's end, 100 viewers)."""
         project = view.project
-        self.import_notes.clear()
-        with self.import_notes:
-            if project.import_notes:
-                ui.label(IMPORT_NOTES).classes("text-body2")
-            for note in project.import_notes:
-                ui.label(note.sentence).classes("text-caption text-grey-8").props("data-testid=import-note")
-        self.items.clear()
-        self._steps, self._numbers = {}, {}
-        with self.items:
-            for revision in project.revisions:
-                self._item(view, revision)
+        notes = tuple(note.sentence for note in project.import_notes)
+        if notes != self._notes:
+            self._notes = notes
+            self.import_notes.clear()
+            with self.import_notes:
+                if notes:
+                    ui.label(IMPORT_NOTES).classes("text-body2")
+                for sentence in notes:
+                    ui.label(sentence).classes("text-caption text-grey-8").props("data-testid=import-note")
+        numbers = [revision.number for revision in project.revisions]
+        if numbers[:len(self._items)] != list(self._items):  # not only new revisions: the list anew
+            self.items.clear()
+            self._items = {}
+        for revision in project.revisions:
+            item = self._items.get(revision.number)
+            if item is None:
+                with self.items:
+                    item = self._items[revision.number] = _Item(self, revision)
+            item.update(view, revision)
 
     def _show(self, view: RunView) -> None:
         project = view.project
@@ -92,44 +96,6 @@ class RevisionsPanel:
                 self._step_diff(step)
             elif selected is not None:
                 self._diff(view, selected)
-
-    def _item(self, view: RunView, revision: RevisionView) -> None:
-        status, verdict = revision_status(view, revision), revision_verdict(view, revision)
-        authors = sorted({commit.author for commit in view.project.commits if commit.revision == revision.number})
-        spent = view.usage.revisions.get(revision.number)
-        with ui.column().classes("w-full gap-0").props(
-                f"data-testid=revision-item data-revision={revision.number} data-status={status}"):
-            with ui.row().classes("w-full items-center gap-2 no-wrap"):
-                self._numbers[revision.number] = ui.button(
-                    f"{revision.number}", on_click=lambda number=revision.number: self._select(number)).props(
-                    f"flat dense round data-testid=show-revision aria-label='Show the changes of revision "
-                    f"{revision.number}'")
-                with ui.column().classes("gap-0 grow min-w-0"):
-                    # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
-                    # than widening the page past a phone's screen.
-                    ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
-                        "text-body2 ellipsis w-full").props("data-testid=revision-request")
-                    ui.label(f"{status} · tests {verdict or 'not run'} · {money(spent.cost_usd if spent else 0)} · "
-                             f"by {', '.join(authors) or 'nobody yet'}").classes("text-caption text-grey-8").props(
-                        "data-testid=revision-summary")
-                if view.finished and revision.number != view.project.revision:
-                    ui.button("Restore", on_click=lambda number=revision.number: self._restore(number)).props(
-                        f"outline dense data-testid=restore-revision aria-label='Restore revision {revision.number}'")
-            steps = [commit for commit in view.project.commits if commit.revision == revision.number]
-            if steps:
-                with ui.element("ul").classes("q-my-none q-pl-lg").props(
-                        f"aria-label='The steps of revision {revision.number}'"):
-                    for commit in steps:
-                        self._step(commit)
-
-    def _step(self, commit: CommitView) -> None:
-        subject = _subject(commit)
-        count = len(commit.files)
-        with ui.element("li").props(f"data-testid=revision-step data-commit={commit.commit}"):
-            self._steps[commit.commit] = ui.button(
-                f"{commit.author_name}: {subject} · {count} file{'' if count == 1 else 's'}",
-                on_click=lambda chosen=commit: self._select(chosen.revision, chosen.commit)).props(
-                "flat dense no-caps align=left data-testid=show-step").classes("text-left")
 
     def _diff(self, view: RunView, revision: RevisionView) -> None:
         ui.label(f"Changes of revision {revision.number}").classes("text-subtitle2")
@@ -163,6 +129,68 @@ class RevisionsPanel:
             ui.notify(str(refused), type="warning")
             return
         self.selected = self.step = None
+
+
+class _Item:
+    """One revision in the list: its number, request and summary, Restore while another revision is the latest of a
+    finished run, and its steps, a commit each, added as they are made."""
+
+    def __init__(self, panel: RevisionsPanel, revision: RevisionView) -> None:
+        self.panel, self.number_of = panel, revision.number
+        self.restore: ui.button | None = None
+        self.steps: dict[str, ui.button] = {}  # by commit
+        self.step_list: ui.element | None = None
+        number = revision.number
+        with ui.column().classes("w-full gap-0").props(
+                f"data-testid=revision-item data-revision={number}") as self.element:
+            with ui.row().classes("w-full items-center gap-2 no-wrap") as self.row:
+                self.number = ui.button(f"{number}", on_click=lambda: panel._select(number)).props(
+                    f"flat dense round data-testid=show-revision aria-label='Show the changes of revision {number}'")
+                with ui.column().classes("gap-0 grow min-w-0"):
+                    # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
+                    # than widening the page past a phone's screen.
+                    ui.label(f"{ORIGINS.get(revision.origin, revision.origin)}: {revision.request}").classes(
+                        "text-body2 ellipsis w-full").props("data-testid=revision-request")
+                    self.summary = ui.label().classes("text-caption text-grey-8").props(
+                        "data-testid=revision-summary")
+
+    def update(self, view: RunView, revision: RevisionView) -> None:
+        status, verdict = revision_status(view, revision), revision_verdict(view, revision)
+        steps = [commit for commit in view.project.commits if commit.revision == revision.number]
+        authors = ", ".join(sorted({commit.author for commit in steps})) or "nobody yet"
+        spent = money(cost.cost_usd) if (cost := view.usage.revisions.get(revision.number)) else money(0)
+        set_prop(self.element, "data-status", str(status))
+        set_text(self.summary, f"{status} · tests {verdict or 'not run'} · {spent} · by {authors}")
+        self._restorable(view.finished and revision.number != view.project.revision)
+        if [commit.commit for commit in steps[:len(self.steps)]] != list(self.steps) and self.step_list is not None:
+            self.step_list.delete()  # not only new steps: the steps anew
+            self.step_list, self.steps = None, {}
+        for commit in steps[len(self.steps):]:
+            if self.step_list is None:
+                with self.element:
+                    self.step_list = ui.element("ul").classes("q-my-none q-pl-lg").props(
+                        f"aria-label='The steps of revision {revision.number}'")
+            with self.step_list:
+                self._step(commit)
+
+    def _restorable(self, restorable: bool) -> None:
+        if restorable and self.restore is None:
+            number = self.number_of
+            with self.row:
+                self.restore = ui.button("Restore", on_click=lambda: self.panel._restore(number)).props(
+                    f"outline dense data-testid=restore-revision aria-label='Restore revision {number}'")
+        elif not restorable and self.restore is not None:
+            self.restore.delete()
+            self.restore = None
+
+    def _step(self, commit: CommitView) -> None:
+        subject = _subject(commit)
+        count = len(commit.files)
+        with ui.element("li").props(f"data-testid=revision-step data-commit={commit.commit}"):
+            self.steps[commit.commit] = ui.button(
+                f"{commit.author_name}: {subject} · {count} file{'' if count == 1 else 's'}",
+                on_click=lambda chosen=commit: self.panel._select(chosen.revision, chosen.commit)).props(
+                "flat dense no-caps align=left data-testid=show-step").classes("text-left")
 
 
 def _subject(commit: CommitView) -> str:
