@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from nicegui import ui
 from nicegui.element import Element
 
-from core.codebase.diff import LineKind, diff_lines, unified_diff
+from core.codebase.diff import diff_lines, unified_diff
 from core.domain.files import ChangedFile
 
 MAX_FILE_LINES = 2_000  # of one file's diff on the page
@@ -26,12 +26,21 @@ ELLIPSIS = " …"
 
 
 class DiffLines(Element, component="diff_lines.js"):
-    def __init__(self, lines: Sequence[tuple[LineKind, str]]) -> None:
+    def __init__(self, lines: Sequence[tuple[str, str]]) -> None:
         super().__init__()
-        # A tuple of tuples: NiceGUI wraps every list in a prop in an observable, inner ones too, and socket.io
-        # walks lists for binary data; a line each, in every tab, whenever a commit redraws the diff, that was an
-        # eighth of the server's CPU with 100 viewers over 10 runs.
-        self.props["lines"] = tuple((str(kind), text) for kind, text in lines)
+        # A tuple of tuples of strings: NiceGUI wraps every list in a prop in an observable, inner ones too, and
+        # socket.io walks lists for binary data; a line each, in every tab, whenever a commit redraws the diff, that
+        # was an eighth of the server's CPU with 100 viewers over 10 runs.
+        self.props["lines"] = tuple(lines)
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """A file's diff as the page shows it: each line's kind and text."""
+
+    lines: tuple[tuple[str, str], ...]
+    chars: int  # of all its lines
+    long: bool  # a line is longer than MAX_LINE_CHARS
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Room:
     lines: int = MAX_PAGE_LINES
     chars: int = MAX_PAGE_CHARS
 
-    def take(self, lines: Sequence[tuple[LineKind, str]]) -> list[tuple[LineKind, str]]:
+    def take(self, lines: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """The lines of a file's diff the page shows: its first ones, as many as fit, each cut at MAX_LINE_CHARS."""
         shown = []
         for kind, text in lines[:min(MAX_FILE_LINES, self.lines)]:
@@ -53,35 +62,68 @@ class Room:
         self.lines -= len(shown)
         return shown
 
+    def take_file(self, diff: FileLines) -> tuple[tuple[str, str], ...]:
+        """`take` of the file's lines; the file's own tuple when all of it fits, as most do."""
+        if not diff.long and len(diff.lines) <= min(MAX_FILE_LINES, self.lines) and diff.chars <= self.chars:
+            self.lines -= len(diff.lines)
+            self.chars -= diff.chars
+            return diff.lines
+        return tuple(self.take(diff.lines))
 
-def file_diffs(changes: Sequence[ChangedFile], before: Mapping[str, bytes], after: Mapping[str, bytes],
-               download: str) -> None:
-    """Each changed file with its diff from `before` to `after`; `download`: the URL of the whole diff as text."""
-    if not changes:
-        ui.label(NO_CHANGES).classes("text-caption text-grey-8")
-    room = Room()
-    for change in changes:
-        path = change.path
-        lines = _lines(path, before.get(path), after.get(path))
-        shown = room.take(lines)
-        long_lines = any(len(text) > MAX_LINE_CHARS for _, text in lines[:len(shown)])
-        with ui.column().classes("w-full gap-0") as file:
-            file.props.update({"data-testid": "diff-file", "data-path": path, "data-change": str(change.change)})
-            ui.label(f"{change.change}: {path}").classes("text-body2 text-weight-medium")
-            if shown:
-                DiffLines(shown).classes("w-full")
-            if len(shown) < len(lines) or long_lines:
-                sentences = [CUT.format(total=len(lines), shown=len(shown)) if shown else NOT_SHOWN] \
-                    if len(shown) < len(lines) else []
-                sentences += [LONG_LINES.format(limit=MAX_LINE_CHARS)] if long_lines else []
-                with ui.row().classes("items-center gap-2").props("data-testid=diff-cut"):
-                    ui.label(" ".join(sentences)).classes("text-caption text-grey-8")
-                    ui.link(DOWNLOAD, download, new_tab=True).classes("text-caption")
+
+class FileDiffs:
+    """Each changed file with its diff from `before` to `after`, in a column; showing other changes makes again only
+    the files that show something else: a commit redraws the diff in every tab of its run, and most of its files did
+    not change."""
+
+    def __init__(self) -> None:
+        self.column = ui.column().classes("w-full gap-2")
+        self._shown: dict[tuple, Element] = {}  # by what each shows, in the column's order
+
+    def show(self, changes: Sequence[ChangedFile], before: Mapping[str, bytes], after: Mapping[str, bytes],
+             download: str) -> None:
+        """`download`: the URL of the whole diff as text."""
+        room = Room()
+        wanted = []
+        for change in changes:
+            diff = file_lines(change.path, before.get(change.path), after.get(change.path))
+            wanted.append((change.path, str(change.change), diff, room.take_file(diff), download))
+        if not changes:
+            wanted.append((NO_CHANGES,))
+        shown, self._shown = self._shown, {}
+        for key in shown.keys() - set(wanted):
+            shown[key].delete()
+        for index, key in enumerate(wanted):
+            element = shown.get(key)
+            if element is None:
+                with self.column:
+                    element = _file(*key) if len(key) > 1 else ui.label(NO_CHANGES).classes("text-caption text-grey-8")
+            if self.column.default_slot.children.index(element) != index:
+                element.move(target_index=index)
+            self._shown[key] = element
+
+
+def _file(path: str, change: str, diff: FileLines, shown: Sequence[tuple[str, str]], download: str) -> Element:
+    long_lines = any(len(text) > MAX_LINE_CHARS for _, text in diff.lines[:len(shown)])
+    with ui.column().classes("w-full gap-0") as file:
+        file.props.update({"data-testid": "diff-file", "data-path": path, "data-change": change})
+        ui.label(f"{change}: {path}").classes("text-body2 text-weight-medium")
+        if shown:
+            DiffLines(shown).classes("w-full")
+        if len(shown) < len(diff.lines) or long_lines:
+            sentences = [CUT.format(total=len(diff.lines), shown=len(shown)) if shown else NOT_SHOWN] \
+                if len(shown) < len(diff.lines) else []
+            sentences += [LONG_LINES.format(limit=MAX_LINE_CHARS)] if long_lines else []
+            with ui.row().classes("items-center gap-2").props("data-testid=diff-cut"):
+                ui.label(" ".join(sentences)).classes("text-caption text-grey-8")
+                ui.link(DOWNLOAD, download, new_tab=True).classes("text-caption")
+    return file
 
 
 @functools.lru_cache(maxsize=1024)
-def _lines(path: str, before: bytes | None, after: bytes | None) -> tuple[tuple[LineKind, str], ...]:
-    """A file's diff, made once for every tab of the process: each tab of a run redraws its diff when a commit lands,
-    and hashing a file's bytes to find it costs a small part of diffing them."""
-    return tuple(diff_lines(unified_diff({path: before} if before is not None else {},
-                                         {path: after} if after is not None else {})))
+def file_lines(path: str, before: bytes | None, after: bytes | None) -> FileLines:
+    """A file's diff, made once for every tab of the process (each tab of a run redraws its diff when a commit
+    lands); hashing a file's bytes to find it costs a small part of diffing them."""
+    lines = tuple((str(kind), text) for kind, text in diff_lines(unified_diff(
+        {path: before} if before is not None else {}, {path: after} if after is not None else {})))
+    return FileLines(lines, sum(len(text) for _, text in lines), any(len(text) > MAX_LINE_CHARS for _, text in lines))

@@ -14,7 +14,7 @@ from core.domain.view import RunView
 from core.engine.commands import RunService
 from core.engine.revisions import NoSuchRevision, RevisionConflict
 
-from .diff_view import file_diffs
+from .diff_view import FileDiffs
 from .props import set_prop, set_text, set_visible
 from .push_form import PushForm
 from .status import money
@@ -43,7 +43,9 @@ class RevisionsPanel:
                     "outlined autogrow data-testid=follow-up-input")
                 ui.button("Ask for this change", on_click=self._send).props("data-testid=send-follow-up")
             self.push = PushForm(run_id, runs)
-            self.diff = ui.column().classes("w-full gap-2").props("data-testid=diff-view")
+            with ui.column().classes("w-full gap-2").props("data-testid=diff-view") as self.diff:
+                self.heading = ui.label().classes("text-subtitle2")
+                self.files = FileDiffs()
 
     def update(self, view: RunView) -> None:
         self._view = view
@@ -90,23 +92,17 @@ class RevisionsPanel:
         project = view.project
         selected = project.revision_of(self.selected) if self.selected else project.current
         step = next((commit for commit in project.commits if commit.commit == self.step), None)
-        self.diff.clear()
-        with self.diff:
-            if step is not None:
-                self._step_diff(step)
-            elif selected is not None:
-                self._diff(view, selected)
-
-    def _diff(self, view: RunView, revision: RevisionView) -> None:
-        ui.label(f"Changes of revision {revision.number}").classes("text-subtitle2")
-        file_diffs(revision_changes(view, revision), _data(revision.base), _data(revision_files(view, revision)),
-                   DIFF_URL.format(run_id=self.run_id, revision=revision.number))
-
-    def _step_diff(self, commit: CommitView) -> None:
-        ui.label(f"Changes of {commit.author_name}'s step in revision {commit.revision}: {_subject(commit)}").classes(
-            "text-subtitle2")
-        file_diffs(commit.files, _data(commit.before), _data(commit.after),
-                   f"{DIFF_URL.format(run_id=self.run_id, revision=commit.revision)}?commit={commit.commit}")
+        if step is not None:
+            set_text(self.heading, f"Changes of {step.author_name}'s step in revision {step.revision}: "
+                                   f"{_subject(step)}")
+            self.files.show(step.files, _data(step.before), _data(step.after),
+                            f"{DIFF_URL.format(run_id=self.run_id, revision=step.revision)}?commit={step.commit}")
+        elif selected is not None:
+            set_text(self.heading, f"Changes of revision {selected.number}")
+            self.files.show(revision_changes(view, selected), _data(selected.base),
+                            _data(revision_files(view, selected)),
+                            DIFF_URL.format(run_id=self.run_id, revision=selected.number))
+        set_visible(self.diff, step is not None or selected is not None)
 
     def _select(self, number: int, step: str | None = None) -> None:
         self.selected, self.step = number, step

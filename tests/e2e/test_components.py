@@ -183,3 +183,20 @@ def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_an
     page.get_by_role("button", name="dark").click()
     expect(page.locator("body")).to_have_class(re.compile("body--dark"))
     assert_accessible(page, "a diff, dark")
+
+
+def test_a_later_commit_makes_again_only_the_files_whose_diff_changed(app_url, pages):
+    page = open_connected(pages, f"{app_url}/diff")
+    files = page.get_by_test_id("diff-file")
+    expect(files).to_have_count(4)
+    before = {path: page.locator(f"[data-testid=diff-file][data-path='{path}']").element_handle()
+              for path in ("app.py", "big.py", "gone.txt", "min.js")}
+
+    page.get_by_role("button", name="commit").click()
+
+    expect(files).to_have_count(5)
+    assert [files.nth(n).get_attribute("data-path") for n in range(5)] == [
+        "app.py", "big.py", "cli.py", "gone.txt", "min.js"]
+    expect(page.locator("[data-testid=diff-file][data-path='app.py'] .diff-added")).to_have_text(["+    return 3"])
+    connected = {path: handle.evaluate("node => node.isConnected") for path, handle in before.items()}
+    assert connected == {"app.py": False, "big.py": True, "gone.txt": True, "min.js": True}

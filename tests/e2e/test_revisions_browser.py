@@ -40,7 +40,10 @@ def test_a_change_request_a_second_tab_and_a_restore(fast_server, pages, tmp_pat
 
     page.get_by_test_id("follow-up-input").fill("add a --pretty flag")
     page.get_by_test_id("send-follow-up").click()
+    items = [revision(page, number).element_handle() for number in (1, 2)]  # as the request made them
     expect(revision(page, 2)).to_have_attribute("data-status", "completed", timeout=180_000)
+    # The revision's statuses, calls and commits changed the items in place: they are still the nodes they were.
+    assert [item.evaluate("node => node.isConnected") for item in items] == [True, True]
     expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "passed")
     expect(page.locator("[data-testid=diff-file][data-path='tests/test_pretty_flag.py']")).to_have_attribute(
         "data-change", "added")

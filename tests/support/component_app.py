@@ -25,7 +25,7 @@ from core.domain.view import MessageView, RunView
 from core.settings import Settings
 from core.web.hardening import install_web_security
 from ui.calls import Calls, call
-from ui.diff_view import file_diffs
+from ui.diff_view import FileDiffs
 from ui.live_value import LiveText
 from ui.markdown import CODE_STYLE
 from ui.streaming_markdown import StreamingMarkdown
@@ -155,6 +155,7 @@ DIFF_AFTER = {"app.py": ("def main():\n" + "".join(f"    # {line}\n" for line in
                          "    return 2\n").encode(),
               "big.py": "".join(f"LINE_{number} = {number}\n" for number in range(2_500)).encode(),
               "min.js": b"x" * 50_000}
+DIFF_COMMIT = {"app.py": b"def main():\n    return 3\n", "cli.py": b"print(1)\n"}
 
 
 @ui.page("/diff", language="en")  # checked by axe: a language and the app's colours, as the app's pages have
@@ -164,8 +165,15 @@ def diff_page() -> None:
     dark = ui.dark_mode(False)
     with ui.card().classes("w-full").props("flat bordered"), \
             ui.column().classes("w-full gap-2").props("data-testid=diff-view"):
-        file_diffs(changed_files(DIFF_BEFORE, DIFF_AFTER), DIFF_BEFORE, DIFF_AFTER, "/diff.txt")
+        diffs = FileDiffs()
+        diffs.show(changed_files(DIFF_BEFORE, DIFF_AFTER), DIFF_BEFORE, DIFF_AFTER, "/diff.txt")
+
+    def commit() -> None:  # a later commit: one file more, one changed again, the others as they were
+        after = DIFF_AFTER | DIFF_COMMIT
+        diffs.show(changed_files(DIFF_BEFORE, after), DIFF_BEFORE, after, "/diff.txt")
+
     ui.button("dark", on_click=dark.enable)
+    ui.button("commit", on_click=commit)
 
 
 @ui.page("/stream")
