@@ -78,7 +78,7 @@ from core.web.api import api_router
 from core.web.bench_route import bench_router
 from core.web.commands_api import commands_router
 from core.web.demo_route import demo_router
-from core.web.garbage import collecting
+from core.web.garbage import Collections
 from core.web.hardening import install_web_security
 from core.web.health import health_router
 from core.web.lifecycle import interrupt_runs_before_exit
@@ -253,7 +253,9 @@ def _web(settings: Settings, role: Role) -> BotArmy:
     app.add_middleware(WaitForStart, gate=gate)
     app.on_startup(execution.check)
     app.on_startup(warm_up)
-    app.on_startup(collecting)
+    collections = Collections()
+    app.on_startup(collections.run)
+    app.on_delete(collections.closed)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo and role == Role.SINGLE:  # scaled, the workers serve the demo model to themselves
@@ -353,7 +355,7 @@ def _worker(settings: Settings) -> BotArmy:
         await execution.check()
         await runs.start()
         interrupt_runs_before_exit(runs)
-        collector = asyncio.create_task(collecting())
+        collector = asyncio.create_task(Collections().run())
         yield
         collector.cancel()
         await runs.shutdown()

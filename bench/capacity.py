@@ -194,8 +194,10 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
         dom_lat += latencies(shown, run_tokens[run_id], sent, start_ms, end_ms)
         long_tasks += [task for task in tab.evaluate("window.__longTasks || []") if start_ms <= task[0] <= end_ms]
     context.close()
-    streamed = sum(1 for run in run_tokens.values() for token in run
-                   if start_ms <= sent.get(f"{token.agent}|{token.brief}|{token.end}", 0) <= end_ms)
+    # The appends that held them: more chunks than one an append when the process read its runs' streams late.
+    appended = [(run_id, token.seq) for run_id, run in run_tokens.items() for token in run
+                if start_ms <= sent.get(f"{token.agent}|{token.brief}|{token.end}", 0) <= end_ms]
+    streamed = len(appended)
     # How long a token waited before the process working its run read it: a process that falls behind its runs
     # reads late, however fast it then delivers.
     read = [noted[Stage.RECEIVED][f"{token.message_id}|{token.end}"] - at for run in run_tokens.values()
@@ -203,7 +205,8 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
             if start_ms <= (at := sent.get(f"{token.agent}|{token.brief}|{token.end}", 0)) <= end_ms
             and f"{token.message_id}|{token.end}" in noted[Stage.RECEIVED]]
     return {"viewers": viewers, "connected": len(simulated["viewers"]), "runs": runs, "tabs": len(tabs),
-            "tokens_per_s": streamed / WINDOW_S, "read": read, "simulated": simulated_lat, "received": received_lat,
+            "tokens_per_s": streamed / WINDOW_S, "per_append": streamed / max(1, len(set(appended))), "read": read,
+            "simulated": simulated_lat, "received": received_lat,
             "dom": dom_lat, "viewer_cpu_s": simulated["cpu_s"], "server_cpu_ms_per_delivered":
                 cpu * 1000 / (delivered + len(dom_lat)) if delivered else None,
             "long_tasks": long_tasks, "load": os.getloadavg()[0]}
@@ -220,17 +223,17 @@ def row(deployment: str, r: dict) -> str:
     longest = max((task[1] for task in r["long_tasks"]), default=0)
     cpu = r["server_cpu_ms_per_delivered"]
     return (f"| {deployment} | {r['viewers']}{connected} | {r['runs']} | {r['tokens_per_s']:.0f} "
-            f"| {ms(pct(r['read'], 50))} / {ms(pct(r['read'], 99))} "
+            f"| {ms(pct(r['read'], 50))} / {ms(pct(r['read'], 99))} | {r['per_append']:.2f} "
             f"| {ms(pct(sim, 50))} | {ms(pct(sim, 99))} | {ms(pct(r['received'], 99))} | {ms(pct(dom, 50))} "
             f"| {ms(pct(dom, 99))} | {ratio} | {len(r['long_tasks'])} / {longest:.0f} "
             f"| {'n/a' if cpu is None else f'{cpu:.2f}'} | {r['viewer_cpu_s'] / WINDOW_S:.2f} | {r['load']:.1f} |")
 
 
 HEADER = ["| deployment | simulated viewers | runs | tokens/s | model → read by the process p50 / p99 ms "
-          "| viewers p50 ms | viewers p99 ms "
+          "| chunks per text append | viewers p50 ms | viewers p99 ms "
           "| 5 tabs received p99 | 5 tabs DOM p50 | 5 tabs DOM p99 | tabs p99 / viewers p99 | tabs' long tasks in the "
           "window (count / longest ms) | server CPU ms per delivered token | viewers' CPU (cores) | load (1 min) |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
 
 def main() -> None:

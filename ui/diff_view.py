@@ -13,6 +13,8 @@ from nicegui.element import Element
 from core.codebase.diff import diff_lines, unified_diff
 from core.domain.files import ChangedFile
 
+from .props import set_visible
+
 MAX_FILE_LINES = 2_000  # of one file's diff on the page
 MAX_PAGE_LINES = 20_000  # of all the files' diffs on the page
 MAX_LINE_CHARS = 1_000  # of one line: a minified file's line of megabytes shows its start
@@ -77,19 +79,19 @@ class FileDiffs:
     not change."""
 
     def __init__(self) -> None:
+        self.none = ui.label(NO_CHANGES).classes("text-caption text-grey-8")
         self.column = ui.column().classes("w-full gap-2")
         self._shown: dict[tuple, Element] = {}  # by what each shows, in the column's order
 
     def show(self, changes: Sequence[ChangedFile], before: Mapping[str, bytes], after: Mapping[str, bytes],
              download: str) -> None:
         """`download`: the URL of the whole diff as text."""
+        set_visible(self.none, not changes)
         room = Room()
         wanted = []
         for change in changes:
             diff = file_lines(change.path, before.get(change.path), after.get(change.path))
             wanted.append((change.path, str(change.change), diff, room.take_file(diff), download))
-        if not changes:
-            wanted.append((NO_CHANGES,))
         shown, self._shown = self._shown, {}
         for key in shown.keys() - set(wanted):
             shown[key].delete()
@@ -97,7 +99,7 @@ class FileDiffs:
             element = shown.get(key)
             if element is None:
                 with self.column:
-                    element = _file(*key) if len(key) > 1 else ui.label(NO_CHANGES).classes("text-caption text-grey-8")
+                    element = _file(*key)
             if self.column.default_slot.children.index(element) != index:
                 element.move(target_index=index)
             self._shown[key] = element

@@ -3,7 +3,7 @@ cost, its steps (a commit each), a Restore button, the changes of the selected r
 box that asks for the next revision once the run is at rest. Requests go to the RunService as commands; what is
 shown is the fold's."""
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from nicegui import ui
 
@@ -60,7 +60,7 @@ class RevisionsPanel:
             self._show(view)
         shown_revision = None if self.step else self.selected or project.revision
         for number, item in self._items.items():
-            set_prop(item.number, "aria-pressed", "true" if number == shown_revision else "false")
+            set_prop(item.show_button, "aria-pressed", "true" if number == shown_revision else "false")
             for commit, button in item.steps.items():
                 set_prop(button, "aria-pressed", "true" if commit == self.step else "false")
 
@@ -85,7 +85,7 @@ class RevisionsPanel:
             item = self._items.get(revision.number)
             if item is None:
                 with self.items:
-                    item = self._items[revision.number] = _Item(self, revision)
+                    item = self._items[revision.number] = _Item(revision, self._select, self._restore)
             item.update(view, revision)
 
     def _show(self, view: RunView) -> None:
@@ -129,18 +129,20 @@ class RevisionsPanel:
 
 class _Item:
     """One revision in the list: its number, request and summary, Restore while another revision is the latest of a
-    finished run, and its steps, a commit each, added as they are made."""
+    finished run, and its steps, a commit each, added as they are made. `select` shows a revision's changes (or one
+    step's), `restore` restores it."""
 
-    def __init__(self, panel: RevisionsPanel, revision: RevisionView) -> None:
-        self.panel, self.number_of = panel, revision.number
-        self.restore: ui.button | None = None
+    def __init__(self, revision: RevisionView, select: Callable[[int, str | None], None],
+                 restore: Callable[[int], Awaitable[None]]) -> None:
+        self.number, self.select, self.restore = revision.number, select, restore
+        self.restore_button: ui.button | None = None
         self.steps: dict[str, ui.button] = {}  # by commit
         self.step_list: ui.element | None = None
         number = revision.number
         with ui.column().classes("w-full gap-0").props(
                 f"data-testid=revision-item data-revision={number}") as self.element:
             with ui.row().classes("w-full items-center gap-2 no-wrap") as self.row:
-                self.number = ui.button(f"{number}", on_click=lambda: panel._select(number)).props(
+                self.show_button = ui.button(f"{number}", on_click=lambda: select(number, None)).props(
                     f"flat dense round data-testid=show-revision aria-label='Show the changes of revision {number}'")
                 with ui.column().classes("gap-0 grow min-w-0"):
                     # As wide as the column, not as its text: a long request is cut off with an ellipsis here rather
@@ -170,22 +172,20 @@ class _Item:
                 self._step(commit)
 
     def _restorable(self, restorable: bool) -> None:
-        if restorable and self.restore is None:
-            number = self.number_of
+        if restorable and self.restore_button is None:
             with self.row:
-                self.restore = ui.button("Restore", on_click=lambda: self.panel._restore(number)).props(
-                    f"outline dense data-testid=restore-revision aria-label='Restore revision {number}'")
-        elif not restorable and self.restore is not None:
-            self.restore.delete()
-            self.restore = None
+                self.restore_button = ui.button("Restore", on_click=lambda: self.restore(self.number)).props(
+                    f"outline dense data-testid=restore-revision aria-label='Restore revision {self.number}'")
+        elif not restorable and self.restore_button is not None:
+            self.restore_button.delete()
+            self.restore_button = None
 
     def _step(self, commit: CommitView) -> None:
-        subject = _subject(commit)
         count = len(commit.files)
         with ui.element("li").props(f"data-testid=revision-step data-commit={commit.commit}"):
             self.steps[commit.commit] = ui.button(
-                f"{commit.author_name}: {subject} · {count} file{'' if count == 1 else 's'}",
-                on_click=lambda chosen=commit: self.panel._select(chosen.revision, chosen.commit)).props(
+                f"{commit.author_name}: {_subject(commit)} · {count} file{'' if count == 1 else 's'}",
+                on_click=lambda: self.select(commit.revision, commit.commit)).props(
                 "flat dense no-caps align=left data-testid=show-step").classes("text-left")
 
 

@@ -1,5 +1,6 @@
 """A serving process's collections (core.web.garbage): what survives a full collection is frozen, so that the next
-ones do not walk it again; frozen cyclic garbage is freed when everything is collected, now and then."""
+ones do not walk it again; frozen cyclic garbage is freed when everything is collected: once enough pages have
+closed, or now and then."""
 
 import asyncio
 import gc
@@ -7,7 +8,7 @@ import weakref
 
 import pytest
 
-from core.web.garbage import collect_all, collecting
+from core.web.garbage import Collections, collect_all
 
 
 class Node:
@@ -36,9 +37,9 @@ def loop():
     gc.unfreeze()
 
 
-def serving(loop, every_s: float):
+def serving(loop, collections: Collections):
     """The collections of a serving process, started in `loop`; cancel the task to stop them."""
-    task = loop.create_task(collecting(every_s))
+    task = loop.create_task(collections.run())
     loop.run_until_complete(asyncio.sleep(0))
     return task
 
@@ -48,8 +49,16 @@ def stop(loop, task) -> None:
     loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
 
 
+def frozen_garbage() -> weakref.ref:
+    """Cyclic garbage that a full collection froze while it was still in use."""
+    garbage = cycle()
+    alive = weakref.ref(garbage)
+    gc.collect()
+    return alive
+
+
 def test_what_survives_a_full_collection_is_frozen_and_later_ones_walk_only_what_came_since(loop):
-    task = serving(loop, every_s=3600)
+    task = serving(loop, Collections(every_s=3600))
     kept = cycle()
     gc.collect()
     later = cycle()
@@ -62,11 +71,8 @@ def test_what_survives_a_full_collection_is_frozen_and_later_ones_walk_only_what
 
 
 def test_frozen_cyclic_garbage_is_freed_when_everything_is_collected(loop):
-    task = serving(loop, every_s=3600)
-    garbage = cycle()
-    alive = weakref.ref(garbage)
-    gc.collect()  # it survives, and is frozen
-    del garbage
+    task = serving(loop, Collections(every_s=3600))
+    alive = frozen_garbage()
     gc.collect()
     assert alive() is not None  # no longer walked
 
@@ -75,12 +81,25 @@ def test_frozen_cyclic_garbage_is_freed_when_everything_is_collected(loop):
     stop(loop, task)
 
 
+def test_everything_is_collected_once_enough_pages_have_closed(loop):
+    collections = Collections(every_s=3600, after_closed=3)
+    task = serving(loop, collections)
+    alive = frozen_garbage()
+    for _ in range(2):
+        collections.closed()
+    loop.run_until_complete(asyncio.sleep(1.5))
+    assert alive() is not None
+
+    collections.closed()
+    loop.run_until_complete(asyncio.sleep(1.5))
+
+    assert alive() is None
+    stop(loop, task)
+
+
 def test_everything_is_collected_now_and_then_while_serving(loop):
-    task = serving(loop, every_s=0.01)
-    garbage = cycle()
-    alive = weakref.ref(garbage)
-    gc.collect()
-    del garbage
+    task = serving(loop, Collections(every_s=0.01))
+    alive = frozen_garbage()
 
     loop.run_until_complete(asyncio.sleep(0.2))
 
