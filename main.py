@@ -358,6 +358,7 @@ def _worker(settings: Settings) -> BotArmy:
         collector = asyncio.create_task(Collections().run())
         yield
         collector.cancel()
+        await asyncio.gather(collector, return_exceptions=True)
         await runs.shutdown()
         await execution.shutdown()
         if controlflow is not None:
