@@ -25,6 +25,8 @@ LONG_LINES = "Lines longer than {limit:,} characters are cut short (…) here."
 DOWNLOAD = "Download the whole diff"
 NO_CHANGES = "This revision changed no file."
 ELLIPSIS = " …"
+CACHED_FILES = 256  # diffs kept for every tab, of files of at most CACHED_FILE_BYTES (before and after together)
+CACHED_FILE_BYTES = 64 * 1024
 
 
 class DiffLines(Element, component="diff_lines.js"):
@@ -106,7 +108,7 @@ class FileDiffs:
 
 
 def _file(path: str, change: str, diff: FileLines, shown: Sequence[tuple[str, str]], download: str) -> Element:
-    long_lines = any(len(text) > MAX_LINE_CHARS for _, text in diff.lines[:len(shown)])
+    long_lines = diff.long and any(len(text) > MAX_LINE_CHARS for _, text in diff.lines[:len(shown)])
     with ui.column().classes("w-full gap-0") as file:
         file.props.update({"data-testid": "diff-file", "data-path": path, "data-change": change})
         ui.label(f"{change}: {path}").classes("text-body2 text-weight-medium")
@@ -122,10 +124,19 @@ def _file(path: str, change: str, diff: FileLines, shown: Sequence[tuple[str, st
     return file
 
 
-@functools.lru_cache(maxsize=1024)
 def file_lines(path: str, before: bytes | None, after: bytes | None) -> FileLines:
-    """A file's diff, made once for every tab of the process (each tab of a run redraws its diff when a commit
-    lands); hashing a file's bytes to find it costs a small part of diffing them."""
+    """A file's diff; a small file's is made once for every tab of the process (each tab of a run redraws its diff
+    when a commit lands), a large one's each time, so that what is kept stays small."""
+    if len(before or b"") + len(after or b"") <= CACHED_FILE_BYTES:
+        return _cached_lines(path, before, after)
+    return _lines(path, before, after)
+
+
+def _lines(path: str, before: bytes | None, after: bytes | None) -> FileLines:
     lines = tuple((str(kind), text) for kind, text in diff_lines(unified_diff(
         {path: before} if before is not None else {}, {path: after} if after is not None else {})))
     return FileLines(lines, sum(len(text) for _, text in lines), any(len(text) > MAX_LINE_CHARS for _, text in lines))
+
+
+# Hashing a file's bytes to find its diff costs a small part of making it.
+_cached_lines = functools.lru_cache(maxsize=CACHED_FILES)(_lines)
