@@ -56,17 +56,17 @@ def settled(server: Server, run_id: str, *statuses: str, timeout: float = 120) -
             time.sleep(0.1)
 
 
-OUTPUT = ("CUSTOM", "command_output")
+JOINED = {("CUSTOM", "command_output"), ("TEXT_MESSAGE_CONTENT", None)}  # consecutive ones are one in a shape
 
 
 def shape(events: list[dict]) -> list[tuple]:
     """What happened in a run, without ids, times, text or counts: the kinds of events, in order. A command's output
-    is recorded in as many events as the time it took cut it into (a busy machine, fewer), so consecutive ones are
-    one."""
+    is recorded in as many events as the time it took cut it into, and an answer's text in as many as the process
+    had chunks of it ready at once (agents.reading; a busy machine, fewer), so consecutive ones are one."""
     kinds = []
     for event in events:
         kind = (event["type"], event.get("name"))
-        if not (kind == OUTPUT and kinds and kinds[-1] == OUTPUT):
+        if not (kind in JOINED and kinds and kinds[-1] == kind):
             kinds.append(kind)
     return kinds
 
