@@ -94,17 +94,18 @@ class FileDiffs:
         for change in changes:
             diff = file_lines(change.path, before.get(change.path), after.get(change.path))
             wanted.append((change.path, str(change.change), diff, room.take_file(diff), download))
-        shown, self._shown = self._shown, {}
+        shown = self._shown
         for key in shown.keys() - set(wanted):
-            shown[key].delete()
+            shown.pop(key).delete()
+        with self.column:
+            for key in wanted:
+                if key not in shown:
+                    shown[key] = _file(*key)  # at the end: moved to its place below
+        order = self.column.default_slot.children  # as moving changes it
         for index, key in enumerate(wanted):
-            element = shown.get(key)
-            if element is None:
-                with self.column:
-                    element = _file(*key)
-            if self.column.default_slot.children.index(element) != index:
-                element.move(target_index=index)
-            self._shown[key] = element
+            if order[index] is not shown[key]:
+                shown[key].move(target_index=index)
+        self._shown = {key: shown[key] for key in wanted}
 
 
 def _file(path: str, change: str, diff: FileLines, shown: Sequence[tuple[str, str]], download: str) -> Element:
