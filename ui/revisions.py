@@ -81,12 +81,15 @@ class RevisionsPanel:
         if numbers[:len(self._items)] != list(self._items):  # not only new revisions: the list anew
             self.items.clear()
             self._items = {}
+        steps: dict[int, list[CommitView]] = {}
+        for commit in project.commits:
+            steps.setdefault(commit.revision, []).append(commit)
         for revision in project.revisions:
             item = self._items.get(revision.number)
             if item is None:
                 with self.items:
                     item = self._items[revision.number] = _Item(revision, self._select, self._restore)
-            item.update(view, revision)
+            item.update(view, revision, steps.get(revision.number, []))
 
     def _show(self, view: RunView) -> None:
         project = view.project
@@ -152,9 +155,9 @@ class _Item:
                     self.summary = ui.label().classes("text-caption text-grey-8").props(
                         "data-testid=revision-summary")
 
-    def update(self, view: RunView, revision: RevisionView) -> None:
+    def update(self, view: RunView, revision: RevisionView, steps: list[CommitView]) -> None:
+        """`steps`: the revision's commits, oldest first."""
         status, verdict = revision_status(view, revision), revision_verdict(view, revision)
-        steps = [commit for commit in view.project.commits if commit.revision == revision.number]
         authors = ", ".join(sorted({commit.author for commit in steps})) or "nobody yet"
         spent = money(cost.cost_usd) if (cost := view.usage.revisions.get(revision.number)) else money(0)
         set_prop(self.element, "data-status", str(status))
