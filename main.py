@@ -253,9 +253,9 @@ def _web(settings: Settings, role: Role) -> BotArmy:
     app.add_middleware(WaitForStart, gate=gate)
     app.on_startup(execution.check)
     app.on_startup(warm_up)
-    collections = Collections()
-    app.on_startup(collections.run)
-    app.on_delete(collections.closed)
+    collector = Collections()
+    app.on_startup(collector.run)
+    app.on_delete(collector.closed)
     app.on_startup(lambda: interrupt_runs_before_exit(runs))
     app.on_shutdown(shutdown)
     if settings.offline_demo and role == Role.SINGLE:  # scaled, the workers serve the demo model to themselves

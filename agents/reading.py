@@ -11,6 +11,7 @@ grow fewer and longer instead of later.
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from itertools import groupby
 
 from core.domain.events import Event, TextMessageContentEvent
 
@@ -52,23 +53,18 @@ async def as_ready(events: AsyncGenerator[Event]) -> AsyncIterator[list[Event]]:
 def joined(events: list[Event]) -> list[Event]:
     """`events` with each run of text deltas of one message as one delta."""
     out: list[Event] = []
-    pieces: list[str] = []  # the deltas joined into out[-1] when it is text, its own first
-    for event in events:
-        last = out[-1] if out else None
-        if (isinstance(event, TextMessageContentEvent) and isinstance(last, TextMessageContentEvent)
-                and last.message_id == event.message_id):
-            pieces.append(event.delta)
-            continue
-        _join(out, pieces)
-        out.append(event)
-        pieces = [event.delta] if isinstance(event, TextMessageContentEvent) else []
-    _join(out, pieces)
+    for message_id, run in groupby(events, _text_of):
+        run = list(run)
+        if message_id is None or len(run) == 1:
+            out += run
+        else:
+            out.append(run[0].model_copy(update={"delta": "".join(event.delta for event in run)}))
     return out
 
 
-def _join(out: list[Event], pieces: list[str]) -> None:
-    if len(pieces) > 1:
-        out[-1] = out[-1].model_copy(update={"delta": "".join(pieces)})
+def _text_of(event: Event) -> str | None:
+    """The message whose text `event` streams; None: it streams none."""
+    return event.message_id if isinstance(event, TextMessageContentEvent) else None
 
 
 class _Ended:

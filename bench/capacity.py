@@ -100,7 +100,7 @@ def tokens(web: Server, cookies: dict, run_id: str, sent: dict[str, float]) -> l
     return streamed_tokens(run_id, list(enumerate(events, 1)), sent)
 
 
-def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> list[float]:
+def latencies(received: dict[str, list], run_tokens, start_ms, end_ms) -> list[float]:
     points = {agent: sorted(map(tuple, values)) for agent, values in received.items()}
     monotonic = {}
     for agent, values in points.items():
@@ -111,12 +111,11 @@ def latencies(received: dict[str, list], run_tokens, sent, start_ms, end_ms) -> 
         monotonic[agent] = kept
     out = []
     for token in run_tokens:
-        at = sent.get(f"{token.agent}|{token.brief}|{token.end}")
-        if at is None or not start_ms <= at <= end_ms:
+        if not start_ms <= token.sent <= end_ms:
             continue
         shown = first_at_or_after(monotonic.get(token.agent, []), token.end)
         if shown is not None:
-            out.append(shown - at)
+            out.append(shown - token.sent)
     return out
 
 
@@ -173,12 +172,12 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
     simulated = json.loads(out.read_text())
     out.unlink()
     noted = stamps(*webs, *sources)
-    sent = noted[Stage.SENT]
-    run_tokens = {run_id: tokens(webs[0], cookies, run_id, sent) for run_id in run_ids}
+    run_tokens = {run_id: tokens(webs[0], cookies, run_id, noted[Stage.SENT]) for run_id in run_ids}
+    in_window = [token for run in run_tokens.values() for token in run if start_ms <= token.sent <= end_ms]
     simulated_lat, per_viewer_p99 = [], []
     delivered = 0
     for one in simulated["viewers"]:
-        lat = latencies(one["received"], run_tokens[one["url"].rsplit("/", 1)[-1]], sent, start_ms, end_ms)
+        lat = latencies(one["received"], run_tokens[one["url"].rsplit("/", 1)[-1]], start_ms, end_ms)
         simulated_lat += lat
         delivered += len(lat)
         if len(lat) > 1:
@@ -190,22 +189,20 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
         run_id = tab.url.rsplit("/", 1)[-1]
         received = {agent: list(points) for agent, points in series(seen, "r").items()}
         shown = {agent: list(points) for agent, points in series(seen, "m").items()}
-        received_lat += latencies(received, run_tokens[run_id], sent, start_ms, end_ms)
-        dom_lat += latencies(shown, run_tokens[run_id], sent, start_ms, end_ms)
+        received_lat += latencies(received, run_tokens[run_id], start_ms, end_ms)
+        dom_lat += latencies(shown, run_tokens[run_id], start_ms, end_ms)
         long_tasks += [task for task in tab.evaluate("window.__longTasks || []") if start_ms <= task[0] <= end_ms]
     context.close()
+    streamed = len(in_window)
     # The appends that held them: more chunks than one an append when the process read its runs' streams late.
-    appended = [(run_id, token.seq) for run_id, run in run_tokens.items() for token in run
-                if start_ms <= sent.get(f"{token.agent}|{token.brief}|{token.end}", 0) <= end_ms]
-    streamed = len(appended)
+    appends = len({(token.run_id, token.seq) for token in in_window})
     # How long a token waited before the process working its run read it: a process that falls behind its runs
     # reads late, however fast it then delivers.
-    read = [noted[Stage.RECEIVED][f"{token.message_id}|{token.end}"] - at for run in run_tokens.values()
-            for token in run
-            if start_ms <= (at := sent.get(f"{token.agent}|{token.brief}|{token.end}", 0)) <= end_ms
-            and f"{token.message_id}|{token.end}" in noted[Stage.RECEIVED]]
+    received_at = noted[Stage.RECEIVED]
+    read = [received_at[key] - token.sent for token in in_window
+            if (key := f"{token.message_id}|{token.end}") in received_at]
     return {"viewers": viewers, "connected": len(simulated["viewers"]), "runs": runs, "tabs": len(tabs),
-            "tokens_per_s": streamed / WINDOW_S, "per_append": streamed / max(1, len(set(appended))), "read": read,
+            "tokens_per_s": streamed / WINDOW_S, "per_append": streamed / max(1, appends), "read": read,
             "simulated": simulated_lat, "received": received_lat,
             "dom": dom_lat, "viewer_cpu_s": simulated["cpu_s"], "server_cpu_ms_per_delivered":
                 cpu * 1000 / (delivered + len(dom_lat)) if delivered else None,

@@ -142,6 +142,7 @@ class Token:
     agent: str
     end: int  # the message's length once this token is in
     brief: str  # digest of the run's brief, as the demo model's stamps name it
+    sent: float  # when the demo model sent it, Unix ms
 
 
 def pct(values: list[float], q: int) -> float | None:
@@ -187,7 +188,7 @@ def streamed_tokens(run_id: str, events: list[tuple[int, dict]], sent: dict[str,
             lengths[message_id] += len(event["delta"])
             chunks = ends.get(f"{agent}|{brief}", [])
             for end in chunks[bisect.bisect_right(chunks, start):bisect.bisect_right(chunks, lengths[message_id])]:
-                tokens.append(Token(run_id, seq, message_id, agent, end, brief))
+                tokens.append(Token(run_id, seq, message_id, agent, end, brief, sent[f"{agent}|{brief}|{end}"]))
     return tokens
 
 
@@ -381,8 +382,8 @@ def measure_live(browser, server: Server, model: Server, tabs: int, runs: int, p
         updates += len(in_window)
         per_second.append(len(in_window) / WINDOW_S)
         for token in tokens[page.url.rsplit("/", 1)[-1]]:
-            sent = noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}")
-            if sent is None or not start_ms <= sent <= end_ms:
+            sent = token.sent
+            if not start_ms <= sent <= end_ms:
                 continue
             dom = first_at_or_after(shown.get(token.agent, []), token.end)
             if dom is None:
@@ -399,11 +400,8 @@ def measure_live(browser, server: Server, model: Server, tabs: int, runs: int, p
                 if at is not None:
                     stage_times[stage].append(at - sent)
     streamed = sum(1 for run in tokens.values() for token in run
-                   if start_ms <= noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}", 0)
-                   <= start_ms + WINDOW_S * 1000)
-    delivered = sum(1 for run in tokens.values() for token in run
-                    if start_ms <= noted["sent"].get(f"{token.agent}|{token.brief}|{token.end}", 0)
-                    <= start_ms + WINDOW_S * 1000) * tabs // max(1, runs)
+                   if start_ms <= token.sent <= start_ms + WINDOW_S * 1000)
+    delivered = streamed * tabs // max(1, runs)
     text_lat = None
     if text_observer and pages:
         first = run_ids[0]

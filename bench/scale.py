@@ -90,7 +90,7 @@ def latency(browser, watched: list[Server], sources: list[Server]) -> list[float
     sent = stamps(*sources)[Stage.SENT]
     run_tokens = tokens(watched[0], {cookie["name"]: cookie["value"] for cookie in context.cookies()}, run_id, sent)
     measured = [value for page in pages
-                for value in latencies(series(observed(page), "m"), run_tokens, sent, start_ms, end_ms)]
+                for value in latencies(series(observed(page), "m"), run_tokens, start_ms, end_ms)]
     context.close()
     return measured
 

@@ -3,11 +3,11 @@ cost, its steps (a commit each), a Restore button, the changes of the selected r
 box that asks for the next revision once the run is at rest. Requests go to the RunService as commands; what is
 shown is the fold's."""
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from nicegui import ui
 
-from core.domain.files import CommitView, FileView, RevisionView
+from core.domain.files import ChangedFile, CommitView, FileView, RevisionView
 from core.domain.inputs import InputError
 from core.domain.revisions import revision_changes, revision_files, revision_status, revision_verdict
 from core.domain.view import RunView
@@ -98,14 +98,22 @@ class RevisionsPanel:
         if step is not None:
             set_text(self.heading, f"Changes of {step.author_name}'s step in revision {step.revision}: "
                                    f"{_subject(step)}")
-            self.files.show(step.files, _data(step.before), _data(step.after),
-                            f"{DIFF_URL.format(run_id=self.run_id, revision=step.revision)}?commit={step.commit}")
+            self._files(step.files, step.before, step.after,
+                        f"{DIFF_URL.format(run_id=self.run_id, revision=step.revision)}?commit={step.commit}")
         elif selected is not None:
             set_text(self.heading, f"Changes of revision {selected.number}")
-            self.files.show(revision_changes(view, selected), _data(selected.base),
-                            _data(revision_files(view, selected)),
-                            DIFF_URL.format(run_id=self.run_id, revision=selected.number))
+            self._files(revision_changes(view, selected), selected.base, revision_files(view, selected),
+                        DIFF_URL.format(run_id=self.run_id, revision=selected.number))
         set_visible(self.diff, step is not None or selected is not None)
+
+    def _files(self, changes: Sequence[ChangedFile], before: Mapping[str, FileView], after: Mapping[str, FileView],
+               download: str) -> None:
+        """The changed files' diffs, with the bytes of those files only: a project's other files are not encoded
+        again in every tab at every commit."""
+        def data(files: Mapping[str, FileView]) -> dict[str, bytes]:
+            return {change.path: files[change.path].data for change in changes if change.path in files}
+
+        self.files.show(changes, data(before), data(after), download)
 
     def _select(self, number: int, step: str | None = None) -> None:
         self.selected, self.step = number, step
@@ -194,7 +202,3 @@ class _Item:
 
 def _subject(commit: CommitView) -> str:
     return commit.message.split("\n", 1)[0]
-
-
-def _data(files: Mapping[str, FileView]) -> dict[str, bytes]:
-    return {path: file.data for path, file in files.items()}

@@ -12,11 +12,9 @@ FULL_AFTER_CLOSED pages have closed, or FULL_EVERY_S after the last time.
 
 import asyncio
 import gc
-import time
 
 FULL_EVERY_S = 300
 FULL_AFTER_CLOSED = 100
-LOOK_EVERY_S = 1.0
 
 
 def collect_all() -> int:
@@ -28,23 +26,28 @@ def collect_all() -> int:
 
 
 class Collections:
-    """The process's collections as above, while `run` runs; `closed` says a page has closed."""
+    """The process's collections as above, while `run` runs; `closed` says a page has closed (in the event loop)."""
 
     def __init__(self, every_s: float = FULL_EVERY_S, after_closed: int = FULL_AFTER_CLOSED) -> None:
         self.every_s, self.after_closed = every_s, after_closed
         self._closed = 0
+        self._enough_closed = asyncio.Event()
 
     def closed(self) -> None:
         self._closed += 1
+        if self._closed >= self.after_closed:
+            self._enough_closed.set()
 
     async def run(self) -> None:
         gc.callbacks.append(_freeze_survivors)
         try:
             while True:
-                last = time.monotonic()
-                while self._closed < self.after_closed and time.monotonic() - last < self.every_s:
-                    await asyncio.sleep(min(LOOK_EVERY_S, self.every_s))
+                try:
+                    await asyncio.wait_for(self._enough_closed.wait(), self.every_s)
+                except TimeoutError:
+                    pass
                 self._closed = 0
+                self._enough_closed.clear()
                 collect_all()
         finally:
             gc.callbacks.remove(_freeze_survivors)

@@ -58,10 +58,7 @@ def test_kill_9_mid_edit_resumes_the_revision_without_applying_anything_twice(tm
         assert api.post(f"/api/runs/{run_id}/resume").status_code == 204
         # The resumed run starts working a moment after the answer, as its task records RUN_STARTED: until then it
         # still reads as interrupted, at rest.
-        deadline = time.monotonic() + 60
-        while api.get(f"/api/runs/{run_id}").json()["status"] == "interrupted":
-            assert time.monotonic() < deadline, "the resumed run never started"
-            time.sleep(0.05)
+        wait_for_run(api, run_id, 60, leaving="interrupted")
         second = wait_for_revision(api, run_id, 2)
         assert (second["status"], second["verdict"]) == ("completed", "passed")
         revisions = api.get(f"/api/runs/{run_id}/revisions").json()

@@ -22,10 +22,11 @@ class Finished:
         return self.detail["status"]
 
 
-def wait_for_run(api: httpx.Client, run_id: str, timeout: float = 180) -> dict:
+def wait_for_run(api: httpx.Client, run_id: str, timeout: float = 180, *, leaving: str = "running") -> dict:
+    """The run once its status is no longer `leaving`."""
     deadline = time.monotonic() + timeout
-    while (run := api.get(f"/api/runs/{run_id}").json())["status"] == "running":
-        assert time.monotonic() < deadline, f"run {run_id} still running after {timeout} s"
+    while (run := api.get(f"/api/runs/{run_id}").json())["status"] == leaving:
+        assert time.monotonic() < deadline, f"run {run_id} still {leaving} after {timeout} s"
         time.sleep(0.2)
     return run
 

@@ -87,11 +87,11 @@ def test_everything_is_collected_once_enough_pages_have_closed(loop):
     alive = frozen_garbage()
     for _ in range(2):
         collections.closed()
-    loop.run_until_complete(asyncio.sleep(1.5))
+    loop.run_until_complete(asyncio.sleep(0.1))
     assert alive() is not None
 
     collections.closed()
-    loop.run_until_complete(asyncio.sleep(1.5))
+    loop.run_until_complete(asyncio.sleep(0.1))
 
     assert alive() is None
     stop(loop, task)

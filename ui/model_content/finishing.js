@@ -83,15 +83,11 @@ async function render(request) {
   return result;
 }
 
-let warmed = false;
-
 // The renderer made, and its libraries loaded, at the page's first idle moment once it shows model output: the first
 // finished block is then drawn without waiting for a process to start and a library to load (they took 100-250 ms
-// after the block).
+// after the block). Once it is made (or being made), there is nothing to warm.
 export function warmRenderer() {
-  if (warmed) return;
-  warmed = true;
-  whenIdle(() => rendererWindow().catch(() => {})); // a failed start is tried again by the blocks
+  if (!renderer) whenIdle(() => rendererWindow().catch(() => {})); // a failed start is tried again by the blocks
 }
 
 // The code as highlighted text: each piece is set as text, with a class only if the content rules allow it.
