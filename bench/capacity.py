@@ -2,7 +2,7 @@
 from the model to a viewer, with simulated viewers that speak NiceGUI's socket protocol (bench/socket_viewer.py)
 and five real Chromium tabs in the same run to check that the simulated ones tell the truth.
 
-    python bench/capacity.py [--viewers 50,100,150,200] [--runs 10] [--scaled] [--model apart|same]
+    python bench/capacity.py [--viewers 50,100,150,200] [--runs 10] [--tabs 5] [--scaled] [--model apart|same]
 
 Each row: `runs` runs of the demo model at 100 tokens/s, the viewers spread evenly over them (in a process of their
 own, so that their parsing does not share the bench's thread with Chromium), and five Chromium tabs on the first
@@ -12,7 +12,8 @@ the next agents' streaming. Latency: a token sent by the demo model (core/trace.
 DOM (Chromium). The one process reaches the demo model in a process of its own over HTTP (`--model same`: its own
 demo model, as the first measurements were made), so its CPU is the app's alone. `--scaled`: the same against two
 web instances of the scaled deployment (PostgreSQL, Redis, one worker, which serves the demo model to itself),
-viewers and tabs split between them.
+viewers and tabs split between them. `--tabs 0`: no Chromium, to see what the tabs' renderers take from the
+process on this machine's two cores.
 """
 
 import argparse
@@ -127,7 +128,7 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(browser, webs: list[Server], sources: list[Server], viewers: int, runs: int) -> dict:
+def measure(browser, webs: list[Server], sources: list[Server], viewers: int, runs: int, real_tabs: int) -> dict:
     stamps(*webs, *sources)  # forget what came before
     with httpx.Client(base_url=webs[0].url, timeout=60) as client:
         client.get("/")
@@ -147,7 +148,7 @@ def measure(browser, webs: list[Server], sources: list[Server], viewers: int, ru
     context = viewer(browser, webs[0].url)
     context.add_cookies([{"name": name, "value": value, "url": web.url} for name, value in cookies.items()
                          for web in webs])
-    tabs = open_tabs(context, [f"{webs[n % len(webs)].url}/runs/{run_ids[n % runs]}" for n in range(REAL_TABS)],
+    tabs = open_tabs(context, [f"{webs[n % len(webs)].url}/runs/{run_ids[n % runs]}" for n in range(real_tabs)],
                      "[data-testid=connection-status][data-state=connected]")
     ready.wait(600)
     with httpx.Client(base_url=webs[0].url, cookies=cookies, timeout=60) as client:
@@ -226,6 +227,7 @@ def row(deployment: str, r: dict) -> str:
             f"| {'n/a' if cpu is None else f'{cpu:.2f}'} | {r['viewer_cpu_s'] / WINDOW_S:.2f} | {r['load']:.1f} |")
 
 
+P99_CELL = 8  # the viewers' p99, as `row` writes it (cell 0 is before the first bar)
 HEADER = ["| deployment | simulated viewers | runs | tokens/s | model → read by the process p50 / p99 ms "
           "| chunks per text append | viewers p50 ms | viewers p99 ms "
           "| 5 tabs received p99 | 5 tabs DOM p50 | 5 tabs DOM p99 | tabs p99 / viewers p99 | tabs' long tasks in the "
@@ -237,6 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--viewers", default="50,100,150,200")
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--tabs", type=int, default=REAL_TABS, help="real Chromium tabs beside the viewers")
     parser.add_argument("--scaled", action="store_true", help="two web instances of the scaled deployment")
     parser.add_argument("--model", choices=["apart", "same"], default="apart",
                         help="one process: the demo model in a process of its own (default), or in the app's")
@@ -256,19 +259,19 @@ def main() -> None:
                     redis = stack.enter_context(redis_server())
                     deployment = stack.enter_context(cluster(Path(tmp) / f"cluster{count}", postgres, redis,
                                                              webs=2, workers=1, env=env))
-                    result = measure(browser, deployment.webs, deployment.workers, count, args.runs)
+                    result = measure(browser, deployment.webs, deployment.workers, count, args.runs, args.tabs)
                     name = "2 web instances, 1 worker"
                 else:
                     model_env, model = own_model(stack, Path(tmp) / f"model{count}", PACE_MS) \
                         if args.model == "apart" else ({}, None)
                     server = stack.enter_context(start_server(Path(tmp) / str(count), {**env, **model_env}))
-                    result = measure(browser, [server], [model or server], count, args.runs)
+                    result = measure(browser, [server], [model or server], count, args.runs, args.tabs)
                     name = "one process" + (", the demo model apart" if model else "")
             lines.append(row(name, result))
             print(lines[-1], flush=True)
         browser.close()
-    knee = next((line for line in lines[2:] if "n/a" not in line.split("|")[7]
-                 and float(line.split("|")[7]) > KNEE_MS), None)
+    knee = next((line for line in lines[2:] if "n/a" not in (p99 := line.split("|")[P99_CELL])
+                 and float(p99) > KNEE_MS), None)
     print("\n".join(lines))
     print(f"\nFirst row past p99 {KNEE_MS} ms: {knee or 'none'}")
 

@@ -8,6 +8,11 @@ With many tabs watching runs that stream, the frames spread out so that the proc
 TAB_UPDATES_PER_S updates a second in all: an update costs the server about the same however many tokens it
 carries (measured, 10 runs and 50 socket viewers: two thirds of the process's CPU were rendering and sending
 updates, most of it per message), so a busy process sends fewer, fuller updates instead of falling behind its runs.
+
+What a flush changes beyond the streamed text (the timeline, the revisions and their diff, the artifacts, the tests)
+is drawn `later`: one tab at a time, each in a turn of the event loop of its own. When the runs of a process reach
+an agent's end together, every tab of theirs redraws those parts at once; drawn in the flush, that held every run's
+next tokens back for a second at 100 viewers (bench/RESULTS.md), drawn later it waits for them instead.
 """
 
 import asyncio
@@ -30,6 +35,37 @@ STREAMING_S = 1.0  # a run that flushed within this long counts as streaming
 RECOUNT_S = 0.1  # the tabs of streaming runs are counted again at most this often, not at every flush of every run
 
 Listener = Callable[[RunView], None]
+
+
+class Later:
+    """Drawings that can wait for the streamed text, each at most once in the queue: asked again before its turn,
+    it keeps its place and draws what is current then."""
+
+    def __init__(self) -> None:
+        self._due: dict[Callable[[], None], None] = {}  # in order of asking
+        self._drawing: asyncio.Task | None = None
+
+    def __call__(self, draw: Callable[[], None]) -> None:
+        self._due[draw] = None
+        if self._drawing is None:
+            self._drawing = background_tasks.create(self._draw(), name="draw later")
+
+    def discard(self, draw: Callable[[], None]) -> None:
+        """What a closed tab asked for."""
+        self._due.pop(draw, None)
+
+    async def _draw(self) -> None:
+        try:
+            while self._due:
+                draw = next(iter(self._due))
+                del self._due[draw]
+                try:
+                    draw()
+                except Exception:  # noqa: BLE001 - one broken tab must not stop the others
+                    log.exception("a deferred drawing failed")
+                await asyncio.sleep(0)  # the flushes and reads that came meanwhile go first
+        finally:
+            self._drawing = None
 
 
 class LiveRun:
@@ -77,10 +113,11 @@ class LiveRun:
 
 
 class LiveRuns:
-    """Keeps a LiveRun while at least one tab watches it."""
+    """Keeps a LiveRun while at least one tab watches it; `later` draws what can wait, for all of them."""
 
     def __init__(self, queries: RunQueries) -> None:
         self.queries = queries
+        self.later = Later()
         self._live: dict[str, LiveRun] = {}
         self._interval, self._counted_at = FLUSH_INTERVAL, -math.inf
 

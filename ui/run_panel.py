@@ -29,24 +29,35 @@ from .verify import VerifyCard
 async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, execution: TerminalCommands,
                     terminal_rate: int) -> bool:
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
-    boundaries: list[Boundary[Component]] = []
-    streaming: list[Boundary[Component]] = []  # what streamed text changes: the rest shows only other events
-    drawn = -1  # the view's last_change_seq when every part was last shown
+    streaming: list[Boundary[Component]] = []  # what streamed text changes, drawn at every flush
+    rest: list[Boundary[Component]] = []  # what only other events change, drawn later (ui.live.Later)
+    drawn = -1  # the view's last_change_seq when the rest was last asked to be drawn
 
     calls = Calls()
 
-    def render(view: RunView) -> None:
-        nonlocal drawn
+    def draw(boundaries: list[Boundary[Component]]) -> None:
         with calls.gathered():
-            whole = view.last_change_seq != drawn
-            drawn = view.last_change_seq
-            for boundary in boundaries if whole else streaming:
+            for boundary in boundaries:
                 boundary.update(view)
 
-    view = await live_runs.attach(run_id, render)
+    def draw_rest() -> None:
+        draw(rest)
+
+    def render(_: RunView) -> None:
+        nonlocal drawn
+        draw(streaming)
+        if view.last_change_seq != drawn:
+            drawn = view.last_change_seq
+            live_runs.later(draw_rest)
+
+    def leave() -> None:
+        live_runs.detach(run_id, render)
+        live_runs.later.discard(draw_rest)
+
+    view = await live_runs.attach(run_id, render)  # the process's one view of the run, which every flush passes
     if view is None:
         return False
-    ui.context.client.on_delete(lambda: live_runs.detach(run_id, render))
+    ui.context.client.on_delete(leave)
 
     async def command(action, refusal: str) -> None:
         try:
@@ -90,10 +101,10 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         # The terminal's text comes as calls, but only once it said it is ready.
         terminal = Boundary("terminal", lambda: TerminalPanel(run_id, execution, terminal_rate), deferred=True)
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
-    boundaries.extend([attention, header, approval, budget, cards, timeline, transcript, artifacts, revisions, tests,
-                       terminal])
     streaming.extend([header, cards, transcript])
-    render(view)
+    rest.extend([attention, approval, budget, timeline, artifacts, revisions, tests, terminal])
+    drawn = view.last_change_seq
+    draw([*rest, *streaming])
 
     def tick() -> None:
         if not view.finished:

@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+import pytest
+
 from nicegui.testing import User
 
 from core.eventlog.bus import Bus
@@ -14,7 +16,7 @@ from core.domain.status import AgentStatus, Decision, InterruptReason, RunStatus
 from core.domain.view import RunView
 from core.engine.commands import RunService
 from tests.support.services import OWNER
-from ui.live import FLUSH_INTERVAL, RECOUNT_S, TAB_UPDATES_PER_S, LiveRuns
+from ui.live import FLUSH_INTERVAL, RECOUNT_S, TAB_UPDATES_PER_S, Later, LiveRuns
 
 
 async def idle_pipeline(run):
@@ -97,6 +99,45 @@ async def test_many_tabs_of_streaming_runs_get_fewer_fuller_updates_and_the_last
     in_stream = [count for count in renders[0] if 0 < count < 300]
     assert len(in_stream) <= elapsed / (tabs / TAB_UPDATES_PER_S) + 2, f"{len(in_stream)} renders in {elapsed:.2f} s"
     assert all(shown == renders[0] for shown in renders), "every tab of the run saw the same renders"
+
+
+async def test_what_can_wait_is_drawn_once_a_turn_after_what_came_meanwhile(user: User):
+    """Each drawing asked for `later` gets a turn of the event loop of its own: what became due while one drew (a
+    flush, a read) runs before the next. A drawing asked for again before its turn is drawn once, in its place."""
+    later, drawn = Later(), []
+
+    def first() -> None:
+        drawn.append("first")
+        asyncio.get_running_loop().call_soon(drawn.append, "came meanwhile")
+
+    def second() -> None:
+        drawn.append("second")
+
+    later(first)
+    later(second)
+    later(first)
+    await until(lambda: "second" in drawn)
+    assert drawn == ["first", "came meanwhile", "second"]
+
+
+async def test_a_broken_or_discarded_drawing_does_not_keep_the_others_from_theirs(
+        user: User, caplog: pytest.LogCaptureFixture):
+    later, drawn = Later(), []
+
+    def broken() -> None:
+        raise RuntimeError("a tab that cannot draw")
+
+    def closed() -> None:
+        drawn.append("closed tab")
+
+    later(broken)
+    later(closed)
+    later.discard(closed)
+    later(lambda: drawn.append("open tab"))
+    await until(lambda: drawn)
+    assert drawn == ["open tab"]
+    assert "a tab that cannot draw" in caplog.text
+    caplog.clear()
 
 
 def recorder(renders: list[int]):
