@@ -7,6 +7,8 @@ timeline moved (a few times per agent, never per token), each with the sentence 
 readers show.
 """
 
+from collections import OrderedDict
+
 from nicegui import ui
 from nicegui.element import Element
 
@@ -41,6 +43,8 @@ DECISIONS = {
 }
 RUN_ENDS = {Outcome.DONE: "completed", Outcome.FAILED: "failed", Outcome.CANCELLED: "was cancelled",
             Outcome.INTERRUPTED: "was interrupted"}
+DRAWN_KEPT = 64  # timelines' items kept for the next tab to draw them (drawn_items)
+_DRAWN: OrderedDict[tuple[str, int, int], tuple[dict, ...]] = OrderedDict()
 CHART_LABEL = "Timeline of the run. Use the left and right arrow keys to step through what happened."
 EMPTY = "The timeline fills in as the agents work."
 
@@ -52,7 +56,7 @@ class TimelineChart(Element, component="timeline_chart.js"):
         super().__init__()
         self.props.update(label=CHART_LABEL, lanes=[], items=[], series=SERIES, origin=0, now=0, live=False)
 
-    def show(self, lanes: list[str], items: list[dict], origin: int, live: bool) -> None:
+    def show(self, lanes: tuple[str, ...], items: tuple[dict, ...], origin: int, live: bool) -> None:
         self.props.update(lanes=lanes, items=items, origin=origin, now=now_ms(), live=live)  # sends it, once
 
 
@@ -73,7 +77,20 @@ class RunTimeline:
         self.shown = (timeline.version, live)
         self.empty.set_visibility(not timeline.spans)
         origin = min((span.start_ms for span in timeline.spans), default=0)
-        self.chart.show(list(timeline.lanes.values()), chart_items(timeline, origin), origin, live)
+        self.chart.show(tuple(timeline.lanes.values()), drawn_items(view.run_id, timeline, origin), origin, live)
+
+
+def drawn_items(run_id: str, timeline: Timeline, origin: int) -> tuple[dict, ...]:
+    """`chart_items` made once in a process for a version of a run's timeline, however many tabs show it (each tab of
+    the run draws it when it moves). A tuple: NiceGUI sends it as it is, where a list would be made observable, item
+    by item, in every tab."""
+    key = (run_id, timeline.version, origin)
+    items = _DRAWN.get(key)
+    if items is None:
+        items = _DRAWN[key] = tuple(chart_items(timeline, origin))
+        if len(_DRAWN) > DRAWN_KEPT:
+            _DRAWN.popitem(last=False)
+    return items
 
 
 def chart_items(timeline: Timeline, origin: int) -> list[dict]:

@@ -32,7 +32,7 @@ from core.domain.fold import apply, fold
 from core.domain.status import CommandEnd, CommandOrigin, CommandStatus, Decision, ErrorCode, VerifyStatus, WaitKind
 from core.domain.timeline import RUN_LANE, WORKSPACE_LANE, MarkKind, Outcome, SpanKind
 from core.domain.verdict import Counts
-from ui.timeline import chart_items
+from ui.timeline import chart_items, drawn_items
 from tests.support.events import stored
 
 AGENTS = [{"name": "analyst", "title": "Analyst"}, {"name": "architect", "title": "Architect"}]
@@ -80,6 +80,18 @@ def test_lanes_follow_the_pipeline_and_working_spans_run_from_start_to_finish():
     ]
     wait = view.timeline.spans[2]
     assert (wait.reason, wait.attempt, wait.is_retry) == (WaitKind.RATE_LIMITED, 1, True)
+
+
+def test_a_version_of_the_timeline_is_made_into_chart_items_once_for_every_tab_that_draws_it():
+    view = fold("r", stored([started(1000), working(1100, "analyst", "s1")]))
+    first = drawn_items("r", view.timeline, 1000)
+    assert drawn_items("r", view.timeline, 1000) is first, "a second tab of the run draws the same items"
+    assert first == tuple(chart_items(view.timeline, 1000))
+    apply(view, StoredEvent(run_id="r", seq=view.last_seq + 1, event=at(2000, SubagentFinishedEvent(
+        subagent_run_id="s1"))))
+    moved = drawn_items("r", view.timeline, 1000)
+    assert moved is not first and moved == tuple(chart_items(view.timeline, 1000))
+    assert drawn_items("another run", view.timeline, 1000) is not moved
 
 
 def test_waiting_for_the_user_lasts_from_the_interrupt_to_the_decision_and_a_pause_until_resume():
