@@ -24,12 +24,23 @@ class _Message:
             ui.label(title).classes("text-overline text-primary")
             self.body = StreamingMarkdown(message)
             if step is not None:  # what the model was told, for whoever wants to know why it answered so
-                with ui.expansion(f"What the {title} was told ({step.model})", icon="description").classes(
-                        "prompt-used w-full text-caption").props(
-                        f"dense data-testid=prompt-used data-agent={message.agent} data-model={step.model}"):
+                self._prompt(message, title, step)
+        self.complete = False
+
+    @staticmethod
+    def _prompt(message: MessageView, title: str, step: Step) -> None:
+        """Its text is made when it is first opened: not for every answer in every tab of the run, most of which
+        never open it."""
+        def fill(opened: bool) -> None:
+            if opened and not prompt.default_slot.children:
+                with prompt:
                     ui.label(step.system_prompt).classes("whitespace-pre-wrap text-caption").props(
                         "data-testid=prompt-text")
-        self.complete = False
+
+        prompt = ui.expansion(f"What the {title} was told ({step.model})", icon="description",
+                              on_value_change=lambda event: fill(event.value)).classes(
+            "prompt-used w-full text-caption").props(
+            f"dense data-testid=prompt-used data-agent={message.agent} data-model={step.model}")
 
     def update(self, message: MessageView) -> None:
         self.body.show()

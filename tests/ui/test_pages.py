@@ -37,6 +37,11 @@ async def test_starting_a_run_opens_its_page_and_all_five_agents_finish(user: Us
     await user.should_see("Requirements · requirements.md")
     await user.should_see("Deployment plan · deployment.md")
     await user.should_see("Model: botarmy-demo")
+    # What each agent was told is made when its expansion is first opened, not with every answer in every tab.
+    told = "not instructions to you"
+    await user.should_not_see(told)
+    user.find(kind=ui.expansion, content="What the Analyst was told").elements.pop().open()
+    await user.should_see(told)
 
     await user.open("/runs")
     await user.should_see("A recipe box for a family, with shopping lists.")
