@@ -185,6 +185,18 @@ def test_a_diff_shows_hostile_lines_as_text_coloured_by_kind_cut_at_its_limit_an
     assert_accessible(page, "a diff, dark")
 
 
+def test_the_lines_of_a_file_diff_out_of_view_are_not_laid_out_until_it_comes_into_view(app_url, pages):
+    page = open_connected(pages, f"{app_url}/diff")
+    expect(page.get_by_test_id("diff-file")).to_have_count(4)
+    laid_out = """path => document.querySelector(`[data-testid=diff-file][data-path='${path}'] .diff-line`)
+        .checkVisibility({contentVisibilityAuto: true})"""
+    assert page.evaluate(laid_out, "app.py") is True
+    # min.js comes after big.py's 2,000 lines, far below the window.
+    assert page.evaluate(laid_out, "min.js") is False, "a file's diff out of view is laid out"
+    page.locator("[data-testid=diff-file][data-path='min.js']").scroll_into_view_if_needed()
+    page.wait_for_function(f"({laid_out})('min.js')")
+
+
 def test_a_later_commit_makes_again_only_the_files_whose_diff_changed(app_url, pages):
     page = open_connected(pages, f"{app_url}/diff")
     files = page.get_by_test_id("diff-file")
