@@ -6,6 +6,7 @@ from nicegui import ui
 from core.domain.view import ArtifactView, RunView
 
 from .clipboard import copy_to_clipboard
+from .expansion import filled_when_opened
 from .markdown import markdown, prerender
 from .props import set_visible
 
@@ -52,30 +53,26 @@ class Artifacts:
         run completes, in the flush that shows it, which made the run's next tokens wait."""
         caption = f"{artifact.title} · {artifact.filename}" + (" · edited by you" if artifact.edited else "")
 
-        async def fill(opened: bool) -> None:
-            if not opened or entry.default_slot.children:
-                return
+        async def ready() -> None:
             for text in (artifact.content, *(revision.content for revision in revisions)):
                 await prerender(text)
-            if not entry.default_slot.children and not entry.is_deleted:  # not filled meanwhile, nor replaced
-                with entry:
-                    with ui.row().classes("w-full justify-end gap-1"):
-                        ui.button("Copy", icon="content_copy",
-                                  on_click=lambda: copy_to_clipboard(artifact.content)).props(
-                            f"flat dense data-testid=copy-{artifact.agent}")
-                        ui.button("Download", icon="download", on_click=lambda: ui.download.content(
-                            artifact.content, artifact.filename, "text/markdown")).props(
-                            f"flat dense data-testid=download-{artifact.agent}")
-                    with ui.element("div").classes("w-full"):
-                        markdown(artifact.content)
-                        if revisions:
-                            with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes(
-                                    "w-full").props(f"dense data-testid=revisions-{artifact.agent}"):
-                                for number, revision in enumerate(revisions, 1):
-                                    ui.label(f"Version {number}").classes("text-overline")
-                                    markdown(revision.content)
 
-        entry = ui.expansion(caption, icon="description", on_value_change=lambda event: fill(event.value)).classes(
-            "artifact w-full").props(f"dense data-testid=artifact-{artifact.agent} "
-                                     f"data-edited={str(artifact.edited).lower()} header-class=text-weight-medium")
-        return entry
+        def fill() -> None:
+            with ui.row().classes("w-full justify-end gap-1"):
+                ui.button("Copy", icon="content_copy", on_click=lambda: copy_to_clipboard(artifact.content)).props(
+                    f"flat dense data-testid=copy-{artifact.agent}")
+                ui.button("Download", icon="download", on_click=lambda: ui.download.content(
+                    artifact.content, artifact.filename, "text/markdown")).props(
+                    f"flat dense data-testid=download-{artifact.agent}")
+            with ui.element("div").classes("w-full"):
+                markdown(artifact.content)
+                if revisions:
+                    with ui.expansion(f"Earlier versions ({len(revisions)})", icon="history").classes("w-full").props(
+                            f"dense data-testid=revisions-{artifact.agent}"):
+                        for number, revision in enumerate(revisions, 1):
+                            ui.label(f"Version {number}").classes("text-overline")
+                            markdown(revision.content)
+
+        return filled_when_opened(caption, "description", fill, ready).classes("artifact w-full").props(
+            f"dense data-testid=artifact-{artifact.agent} data-edited={str(artifact.edited).lower()} "
+            "header-class=text-weight-medium")

@@ -8,6 +8,7 @@ from nicegui import ui
 from core.domain.status import MessageKind
 from core.domain.view import MessageView, RunView, Step
 
+from .expansion import filled_when_opened
 from .following_scroll import FollowingScroll
 from .props import set_prop
 from .scope import Scope
@@ -31,14 +32,10 @@ class _Message:
     def _prompt(message: MessageView, title: str, step: Step) -> None:
         """Its text is made when it is first opened: not for every answer in every tab of the run, most of which
         never open it."""
-        def fill(opened: bool) -> None:
-            if opened and not prompt.default_slot.children:
-                with prompt:
-                    ui.label(step.system_prompt).classes("whitespace-pre-wrap text-caption").props(
-                        "data-testid=prompt-text")
+        def fill() -> None:
+            ui.label(step.system_prompt).classes("whitespace-pre-wrap text-caption").props("data-testid=prompt-text")
 
-        prompt = ui.expansion(f"What the {title} was told ({step.model})", icon="description",
-                              on_value_change=lambda event: fill(event.value)).classes(
+        filled_when_opened(f"What the {title} was told ({step.model})", "description", fill).classes(
             "prompt-used w-full text-caption").props(
             f"dense data-testid=prompt-used data-agent={message.agent} data-model={step.model}")
 
