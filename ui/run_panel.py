@@ -31,7 +31,6 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
     """Render the run and keep it live until the tab goes away; False when there is no such run."""
     streaming: list[Boundary[Component]] = []  # what streamed text changes, drawn at every flush
     rest: list[Boundary[Component]] = []  # what only other events change, drawn later (ui.live.Later)
-    drawn = -1  # the view's last_change_seq when the rest was last asked to be drawn
 
     calls = Calls()
 
@@ -103,6 +102,7 @@ async def run_panel(run_id: str, runs: RunService, live_runs: LiveRuns, executio
         attention = Boundary("attention", lambda: Attention(view))  # the tab's title, notifications, live region
     streaming.extend([header, cards, transcript])
     rest.extend([attention, approval, budget, timeline, artifacts, revisions, tests, terminal])
+    # When the rest was last asked to be drawn. Nothing since `attach` awaited, so no flush came before this.
     drawn = view.last_change_seq
     draw([*rest, *streaming])
 

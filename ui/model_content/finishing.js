@@ -16,7 +16,8 @@ const LIBRARIES = new URLSearchParams({
   highlight: import.meta.resolve("botarmy-highlight"),
 });
 
-let renderer = null; // the renderer frame's window, once it said it is ready
+// The renderer frame's window, as a promise from when it is first made; null before, and again once it never started.
+let renderer = null;
 const answers = new Map(); // request id -> what receives the renderer's answer
 let requests = 0;
 // A frame whose document loaded without saying it is ready within this long did not start (its load failed: the
